@@ -1,0 +1,63 @@
+"""Build the LIVE Room web app: Dash on FastAPI, with the HTTP APIs on the same server.
+
+`uvicorn app:server` (any number of workers) builds it from `LIVEROOM_*`
+settings; `python -m liveroom run` does the same on embedded defaults.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from dash import Dash
+from fastapi import FastAPI
+
+from callbacks import home
+from layouts.home import shell
+from liveroom.api import health
+from liveroom.i18n import translate
+from liveroom.projections.runner import ProjectionService
+from liveroom.room import LiveRoom
+
+
+def create_app(room: LiveRoom) -> Dash:
+    """The Dash app for one LiveRoom; projections run while the server runs."""
+
+    @asynccontextmanager
+    async def lifespan(_server: FastAPI):
+        service = ProjectionService(room) if room.settings.projections else None
+        if service:
+            service.start()
+        try:
+            yield
+        finally:
+            if service:
+                service.stop()
+
+    server = FastAPI(lifespan=lifespan, title="LIVE Room")
+    server.state.room = room
+    server.include_router(health.router)
+    app = Dash(
+        __name__,
+        server=server,
+        title=translate("app.title"),
+        assets_folder=str(Path(__file__).parent / "assets"),
+        websocket_inactivity_timeout=0,  # a quiet night must not darken a wall screen
+        update_title=None,
+    )
+    app.layout = shell
+    home.register(app, room)
+    app._setup_server()  # fully set up before the first websocket reconnects after a restart
+    return app
+
+
+def __getattr__(name: str):
+    """`app.server` for `uvicorn app:server`, built from the environment on first use."""
+    if name == "server":
+        from liveroom.archive import migrate
+        from liveroom.config import load_settings
+
+        room = LiveRoom.open(load_settings())
+        migrate(room.engine)
+        return create_app(room).server
+    raise AttributeError(name)

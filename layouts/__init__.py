@@ -1,0 +1,1 @@
+"""Dash layouts: pure functions from data to components (no queries, no callbacks)."""

@@ -1,0 +1,86 @@
+"""The home page: the city at a glance, updated live (a placeholder for the wall screen)."""
+
+from __future__ import annotations
+
+import dash_leaflet as dl
+from dash import dcc, html
+
+from liveroom.cities import City
+from liveroom.i18n import translate
+from liveroom.services.overview import OPEN_STATUSES, Overview
+
+
+def shell() -> html.Div:
+    """What the server sends first: the URL watcher and the page container."""
+    return html.Div([dcc.Location(id="url"), html.Div(id="page", className="page")])
+
+
+def tile(label: str, value: int | str, value_id: str, modifier: str = "") -> html.Div:
+    return html.Div(
+        [html.Div(str(value), id=value_id, className="tile-value"),
+         html.Div(label, className="tile-label")],
+        className=f"tile {modifier}".strip(),
+    )
+
+
+def district_map(city: City) -> dl.Map:
+    basemap = city.districts_geojson()
+    for feature in basemap["features"]:
+        feature["properties"]["tooltip"] = feature["properties"]["name"]
+    layers: list = []
+    if city.tile_url:
+        layers.append(dl.TileLayer(url=city.tile_url))
+    layers.append(dl.GeoJSON(
+        data=basemap, id="districts",
+        style={"color": "#5fb3ff", "weight": 2, "fillColor": "#1d4f7a", "fillOpacity": 0.25},
+    ))
+    (south, west), (north, east) = city.bounds
+    return dl.Map(
+        layers, id="map", bounds=[[south, west], [north, east]], maxZoom=18, minZoom=8,
+        preferCanvas=True, attributionControl=False, className="map",
+    )
+
+
+def counts_panel(overview: Overview, lang: str) -> html.Div:
+    return html.Div(
+        [tile(translate(f"status.{status.value}", lang), overview.open_by_status[status.value],
+              f"count-{status.value}", "tile-small")
+         for status in OPEN_STATUSES],
+        className="status-grid",
+    )
+
+
+def home_layout(city: City, overview: Overview, lang: str) -> html.Div:
+    """The whole page for one language."""
+    other = "en" if lang == "id" else "id"
+    return html.Div([
+        html.Header([
+            html.Div([
+                html.H1(translate("app.title", lang)),
+                html.Div(translate("home.subtitle", lang, city=city.name), className="subtitle"),
+            ]),
+            html.Div([
+                html.Span(translate("home.live", lang), className="live-badge"),
+                html.Span(overview.at.strftime("%H:%M:%S"), id="updated-at", className="clock"),
+                html.Span(" WIB", className="clock"),
+                dcc.Link(translate("lang.switch", lang), href=f"?lang={other}",
+                         className="lang-switch"),
+            ], className="header-right"),
+        ], className="header"),
+        html.Main([
+            html.Section([
+                html.Div([
+                    tile(translate("home.incidents", lang), overview.open_total, "count-open",
+                         "tile-large"),
+                    tile(translate("home.officers_on_duty", lang), overview.officers_on_duty,
+                         "count-on-duty", "tile-large"),
+                    tile(translate("home.districts", lang), len(city.districts),
+                         "count-districts", "tile-large"),
+                ], className="tiles"),
+                counts_panel(overview, lang),
+                html.P(translate("home.placeholder", lang), className="note"),
+            ], className="summary"),
+            html.Section([district_map(city)], className="map-panel",
+                         **{"aria-label": translate("home.map", lang)}),
+        ], className="content"),
+    ], lang=lang, className="home")

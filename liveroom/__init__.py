@@ -1,0 +1,1 @@
+"""LIVE Room: the real-time operations centre of a city government."""

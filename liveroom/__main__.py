@@ -1,0 +1,5 @@
+"""`python -m liveroom`: the one command-line entry."""
+
+from liveroom.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""HTTP routers mounted on the app's FastAPI server, one per protocol."""

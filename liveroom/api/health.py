@@ -1,0 +1,16 @@
+"""`GET /healthz`: for wall-screen monitors and load balancers (503 when down)."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from liveroom.projections.runner import all_projections
+from liveroom.services.health import health
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    room = request.app.state.room
+    report = health(room, all_projections(room))
+    return JSONResponse(report, status_code=503 if report["status"] == "down" else 200)

@@ -1,0 +1,45 @@
+"""The SQL archive: schema, Alembic migrations, and helpers shared by its writers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the archive schema up to `revision` (idempotent)."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike."""
+    if not rows:
+        return
+    dialect = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
+    connection.execute(dialect(table).on_conflict_do_nothing(), rows)
+
+
+def upsert(connection: Connection, table: Table, rows: list[dict], key: str) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE with every other column."""
+    if not rows:
+        return
+    dialect = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
+    statement = dialect(table)
+    updates = {name: statement.excluded[name] for name in rows[0] if name != key}
+    connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates), rows)

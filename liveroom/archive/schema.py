@@ -1,0 +1,193 @@
+"""The SQL archive: the durable event log and the tables KPIs are queried from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC on the way in and out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the archive")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _event_id() -> Column:
+    """The stream id of the event a row came from: replays stay idempotent."""
+    return Column("event_id", String(40), nullable=False, unique=True)
+
+
+events = Table(
+    "events", metadata,
+    Column("stream", String(32), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("ms", BigInteger, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("v", Integer, nullable=False),
+    Column("aggregate_id", String(64), nullable=False, index=True),
+    Column("occurred_at", UTCDateTime, nullable=False, index=True),
+    Column("data", Text, nullable=False),
+    Index("ix_events_order", "stream", "ms", "seq"),
+)
+
+incidents = Table(
+    "incidents", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("category", String(64), nullable=False, index=True),
+    Column("agency", String(32), index=True),
+    Column("priority", Integer),
+    Column("district", String(16), index=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("address", Text),
+    Column("source", String(40), nullable=False),
+    Column("media_url", Text),
+    Column("reporter", JSON),
+    Column("officer_id", String(64), index=True),
+    Column("duplicate_of", String(64)),
+    Column("reported_at", UTCDateTime, nullable=False, index=True),
+    Column("acknowledge_due", UTCDateTime),
+    Column("resolve_due", UTCDateTime),
+    *(Column(f"{step}_at", UTCDateTime) for step in (
+        "triaged", "assigned", "acknowledged", "en_route", "on_scene",
+        "resolved", "closed", "rejected", "duplicate",
+    )),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+assignments = Table(
+    "assignments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False, index=True),
+    Column("officer_id", String(64), nullable=False, index=True),
+    Column("previous_officer_id", String(64)),
+    Column("agency", String(32), nullable=False),
+    Column("assigned_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text),
+    _event_id(),
+)
+
+status_history = Table(
+    "status_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False, index=True),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text),
+    _event_id(),
+)
+
+incident_notes = Table(
+    "incident_notes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    _event_id(),
+)
+
+officers = Table(
+    "officers", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("agency", String(32), nullable=False, index=True),
+    Column("post_id", String(64)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("registered_at", UTCDateTime, nullable=False),
+)
+
+officer_locations = Table(
+    "officer_locations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_id", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("speed", Float),
+    Column("bearing", Float),
+    Column("accuracy", Float),
+    Column("battery", Float),
+    UniqueConstraint("officer_id", "at"),
+)
+
+officer_positions = Table(
+    "officer_positions", metadata,
+    Column("officer_id", String(64), primary_key=True),
+    Column("event_id", String(40), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("sampled_at", UTCDateTime, nullable=False),
+)
+
+attendance = Table(
+    "attendance", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_id", String(64), nullable=False, index=True),
+    Column("post_id", String(64), nullable=False),
+    Column("day", Date, nullable=False, index=True),
+    Column("checked_in_at", UTCDateTime, nullable=False),
+    Column("check_in_method", String(16), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("checked_out_at", UTCDateTime),
+    Column("check_out_method", String(16)),
+    _event_id(),
+)
+
+projection_checkpoints = Table(
+    "projection_checkpoints", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", String(40), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Tables derived from the event log, emptied by a rebuild. The event log and
+#: the location tables (fixes are sampled, not all kept as events) are not.
+DERIVED = (incidents, assignments, status_history, incident_notes, officers, attendance)

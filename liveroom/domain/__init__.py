@@ -1,0 +1,1 @@
+"""Domain: events, aggregates and the incident lifecycle; no I/O."""

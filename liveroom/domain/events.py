@@ -1,0 +1,192 @@
+"""Typed, versioned, validated events: the only way live state changes.
+
+Each event class has a stable `type` name, a schema `version` and the `stream`
+it is appended to. In a Redis stream an event is four fields: `type`, `v`,
+`agg` (the aggregate id) and `data` (the JSON body).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from liveroom.domain.lifecycle import Status
+
+INCIDENTS = "incidents"
+OFFICERS = "officers"
+
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+class EventError(ValueError):
+    """A stream entry that is not a valid event of a known type and version."""
+
+
+class Event(BaseModel):
+    """Base of every event; subclasses are registered by their `type`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: ClassVar[str]
+    version: ClassVar[int] = 1
+    stream: ClassVar[str]
+
+    occurred_at: AwareDatetime
+    actor: str = Field(min_length=1, max_length=200)
+
+    @property
+    def aggregate_id(self) -> str:
+        raise NotImplementedError
+
+
+class IncidentEvent(Event):
+    stream: ClassVar[str] = INCIDENTS
+    incident_id: str = Field(min_length=1, max_length=64)
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.incident_id
+
+
+class OfficerEvent(Event):
+    stream: ClassVar[str] = OFFICERS
+    officer_id: str = Field(min_length=1, max_length=64)
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.officer_id
+
+
+class ReportReceived(IncidentEvent):
+    type: ClassVar[str] = "report.received"
+    category: str
+    description: str = Field(default="", max_length=4000)
+    lat: Latitude
+    lon: Longitude
+    address: str | None = Field(default=None, max_length=500)
+    source: str = Field(min_length=1, max_length=40)
+    media_url: str | None = Field(default=None, max_length=1000)
+    reporter: dict[str, str] = Field(default_factory=dict)
+
+
+class ReportTriaged(IncidentEvent):
+    type: ClassVar[str] = "report.triaged"
+    from_status: Status
+    category: str
+    agency: str
+    previous_agency: str | None = None
+    priority: int = Field(ge=1, le=4)
+    district: str
+    acknowledge_due: AwareDatetime
+    resolve_due: AwareDatetime
+
+
+class IncidentAssigned(IncidentEvent):
+    type: ClassVar[str] = "incident.assigned"
+    from_status: Status
+    officer_id: str
+    agency: str
+    previous_agency: str
+
+
+class IncidentReassigned(IncidentEvent):
+    type: ClassVar[str] = "incident.reassigned"
+    from_status: Status
+    officer_id: str
+    previous_officer_id: str
+    agency: str
+    previous_agency: str
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class IncidentStatusChanged(IncidentEvent):
+    type: ClassVar[str] = "incident.status_changed"
+    from_status: Status
+    to_status: Status
+    agency: str
+    officer_id: str | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+    duplicate_of: str | None = None
+
+
+class NoteAdded(IncidentEvent):
+    type: ClassVar[str] = "incident.note_added"
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class OfficerRegistered(OfficerEvent):
+    type: ClassVar[str] = "officer.registered"
+    name: str = Field(min_length=1, max_length=200)
+    agency: str
+    post_id: str | None = None
+
+
+class OfficerLocated(OfficerEvent):
+    type: ClassVar[str] = "officer.located"
+    lat: Latitude
+    lon: Longitude
+    speed: float | None = Field(default=None, ge=0, description="metres per second")
+    bearing: float | None = Field(default=None, ge=0, le=360)
+    altitude: float | None = None
+    accuracy: float | None = Field(default=None, ge=0)
+    battery: float | None = Field(default=None, ge=0, le=100)
+
+
+class OfficerCheckedIn(OfficerEvent):
+    type: ClassVar[str] = "officer.checked_in"
+    agency: str
+    post_id: str
+    lat: Latitude
+    lon: Longitude
+    method: Literal["fix", "explicit"]
+
+
+class OfficerCheckedOut(OfficerEvent):
+    type: ClassVar[str] = "officer.checked_out"
+    agency: str
+    post_id: str
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    method: Literal["fix", "explicit", "shift_end"]
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        ReportReceived,
+        ReportTriaged,
+        IncidentAssigned,
+        IncidentReassigned,
+        IncidentStatusChanged,
+        NoteAdded,
+        OfficerRegistered,
+        OfficerLocated,
+        OfficerCheckedIn,
+        OfficerCheckedOut,
+    )
+}
+
+
+def encode(event: Event) -> dict[str, str]:
+    """The stream fields of an event."""
+    return {
+        "type": event.type,
+        "v": str(event.version),
+        "agg": event.aggregate_id,
+        "data": event.model_dump_json(),
+    }
+
+
+def decode(fields: dict[str, Any]) -> Event:
+    """Validate stream fields back into an event; raise EventError for anything else."""
+    kind = EVENT_TYPES.get(str(fields.get("type")))
+    if kind is None:
+        raise EventError(f"unknown event type {fields.get('type')!r}")
+    if str(fields.get("v")) != str(kind.version):
+        raise EventError(f"{kind.type}: unsupported version {fields.get('v')!r}")
+    try:
+        return kind.model_validate_json(fields.get("data") or "")
+    except ValidationError as exc:
+        raise EventError(f"{kind.type}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None

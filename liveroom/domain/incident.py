@@ -1,0 +1,166 @@
+"""The incident aggregate: its state, the events it emits, and how events change it.
+
+`decide_*` functions check a command against the current state and return the
+events to append (or raise a DomainError); `evolve` folds one event into state.
+Both are pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import AwareDatetime, BaseModel
+
+from liveroom.cities import City
+from liveroom.domain.errors import IllegalTransition, InvalidCommand
+from liveroom.domain.events import (
+    Event,
+    IncidentAssigned,
+    IncidentReassigned,
+    IncidentStatusChanged,
+    NoteAdded,
+    ReportReceived,
+    ReportTriaged,
+)
+from liveroom.domain.lifecycle import SETTABLE, TERMINAL, WITH_OFFICER, Status, can_move
+from liveroom.domain.officer import Officer
+
+
+class Incident(BaseModel):
+    """What commands need to know about one incident."""
+
+    id: str
+    status: Status
+    category: str
+    lat: float
+    lon: float
+    reported_at: AwareDatetime
+    agency: str | None = None
+    priority: int | None = None
+    district: str | None = None
+    officer_id: str | None = None
+    duplicate_of: str | None = None
+    notes: int = 0
+
+
+def _refuse_unless(incident: Incident, target: Status) -> None:
+    if not can_move(incident.status, target):
+        raise IllegalTransition(
+            f"incident {incident.id} is {incident.status.value}; it cannot become {target.value}"
+        )
+
+
+def triage_event(
+    city: City, incident: Incident, category: str, now: datetime, actor: str,
+    priority: int | None = None,
+) -> ReportTriaged:
+    """Route by the city pack: category -> agency, priority and SLA due times."""
+    cat = city.categories.get(category)
+    if cat is None:
+        raise InvalidCommand(f"unknown category {category!r}")
+    district = city.district_at(incident.lat, incident.lon)
+    if district is None:
+        raise InvalidCommand(f"point ({incident.lat}, {incident.lon}) is outside {city.name}")
+    _refuse_unless(incident, Status.TRIAGED)
+    return ReportTriaged(
+        incident_id=incident.id, occurred_at=now, actor=actor, from_status=incident.status,
+        category=cat.code, agency=cat.agency, previous_agency=incident.agency,
+        priority=priority or cat.priority, district=district.code,
+        acknowledge_due=incident.reported_at + timedelta(minutes=cat.sla_acknowledge_minutes),
+        resolve_due=incident.reported_at + timedelta(minutes=cat.sla_resolve_minutes),
+    )
+
+
+def decide_report(city: City, received: ReportReceived) -> list[Event]:
+    """A new report is received and triaged on arrival."""
+    if received.category not in city.categories:
+        raise InvalidCommand(f"unknown category {received.category!r}")
+    fresh = evolve(None, received)
+    return [received, triage_event(city, fresh, received.category, received.occurred_at,
+                                   received.actor)]
+
+
+def decide_assign(
+    incident: Incident, officer: Officer, now: datetime, actor: str, reason: str | None = None
+) -> Event:
+    """Give the incident to an officer; the incident takes the officer's agency."""
+    if not officer.active:
+        raise InvalidCommand(f"officer {officer.id} is not active")
+    if incident.officer_id == officer.id and incident.status in WITH_OFFICER:
+        raise InvalidCommand(f"incident {incident.id} is already assigned to {officer.id}")
+    _refuse_unless(incident, Status.ASSIGNED)
+    common = dict(
+        incident_id=incident.id, occurred_at=now, actor=actor, from_status=incident.status,
+        officer_id=officer.id, agency=officer.agency, previous_agency=incident.agency or "",
+    )
+    if incident.officer_id is None:
+        return IncidentAssigned(**common)
+    return IncidentReassigned(**common, previous_officer_id=incident.officer_id, reason=reason)
+
+
+def decide_status(
+    incident: Incident, target: Status, now: datetime, actor: str,
+    reason: str | None = None, duplicate_of: Incident | None = None,
+) -> IncidentStatusChanged:
+    """Move along the lifecycle; assignment and triage have their own commands."""
+    if target not in SETTABLE:
+        raise InvalidCommand(f"status {target.value} is set by its own command, not change_status")
+    _refuse_unless(incident, target)
+    original = None
+    if target is Status.DUPLICATE:
+        if duplicate_of is None:
+            raise InvalidCommand("marking a duplicate needs the incident it duplicates")
+        original = duplicate_of.duplicate_of or duplicate_of.id
+        if original == incident.id:
+            raise InvalidCommand("an incident cannot duplicate itself")
+        if duplicate_of.status in TERMINAL - {Status.CLOSED, Status.DUPLICATE}:
+            raise InvalidCommand(f"incident {duplicate_of.id} is {duplicate_of.status.value}")
+    elif duplicate_of is not None:
+        raise InvalidCommand("duplicate_of is only for marking a duplicate")
+    if target is Status.REJECTED and not (reason or "").strip():
+        raise InvalidCommand("rejecting a report needs a reason")
+    return IncidentStatusChanged(
+        incident_id=incident.id, occurred_at=now, actor=actor, from_status=incident.status,
+        to_status=target, agency=incident.agency or "", officer_id=incident.officer_id,
+        reason=reason, duplicate_of=original,
+    )
+
+
+def decide_note(incident: Incident, text: str, now: datetime, actor: str) -> NoteAdded:
+    """Notes may be added at any status, closed ones included."""
+    if not text.strip():
+        raise InvalidCommand("a note needs text")
+    return NoteAdded(incident_id=incident.id, occurred_at=now, actor=actor, text=text.strip())
+
+
+def evolve(incident: Incident | None, event: Event) -> Incident:
+    """Fold one event into the incident's state."""
+    match event:
+        case ReportReceived():
+            return Incident(
+                id=event.incident_id, status=Status.RECEIVED, category=event.category,
+                lat=event.lat, lon=event.lon, reported_at=event.occurred_at,
+            )
+        case ReportTriaged():
+            return _require(incident).model_copy(update=dict(
+                status=Status.TRIAGED, category=event.category, agency=event.agency,
+                priority=event.priority, district=event.district,
+            ))
+        case IncidentAssigned() | IncidentReassigned():
+            return _require(incident).model_copy(update=dict(
+                status=Status.ASSIGNED, officer_id=event.officer_id, agency=event.agency,
+            ))
+        case IncidentStatusChanged():
+            return _require(incident).model_copy(update=dict(
+                status=event.to_status, duplicate_of=event.duplicate_of,
+            ))
+        case NoteAdded():
+            current = _require(incident)
+            return current.model_copy(update=dict(notes=current.notes + 1))
+    raise InvalidCommand(f"{event.type} is not an incident event")
+
+
+def _require(incident: Incident | None) -> Incident:
+    if incident is None:
+        raise InvalidCommand("event for an incident that was never reported")
+    return incident

@@ -1,0 +1,322 @@
+"""The SQL archive projections: the durable event log and the tables KPIs read.
+
+Every event except location fixes goes into `events` (the log a rebuild reads
+once streams are trimmed). Fixes are sampled into `officer_locations`, and each
+officer's latest fix is kept in `officer_positions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from liveroom.archive import insert_ignoring_duplicates, schema, upsert
+from liveroom.domain.events import (
+    INCIDENTS,
+    OFFICERS,
+    Event,
+    IncidentAssigned,
+    IncidentReassigned,
+    IncidentStatusChanged,
+    NoteAdded,
+    OfficerCheckedIn,
+    OfficerCheckedOut,
+    OfficerLocated,
+    OfficerRegistered,
+    ReportReceived,
+    ReportTriaged,
+)
+from liveroom.domain.lifecycle import Status
+from liveroom.projections.base import CheckpointMoved, DeadLetter, Entry, Projection
+from liveroom.streams import id_tuple
+
+Handler = Callable[["Batch", Event, str], None]
+
+
+class Batch:
+    """One transaction's worth of archive writes, with what handlers share."""
+
+    def __init__(self, projection: ArchiveProjection, conn: Connection, log: bool) -> None:
+        self.projection = projection
+        self.conn = conn
+        self.log = log  # False when replaying the log itself
+        self.positions: dict[str, dict] = {}
+
+    @property
+    def room(self):
+        return self.projection.room
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Connection trouble: retry the batch later rather than dead-letter an event."""
+    return (isinstance(exc, DBAPIError) and exc.connection_invalidated) or (
+        type(exc).__name__ in ("OperationalError", "InterfaceError")
+    )
+
+
+class ArchiveProjection(Projection):
+    handlers: dict[type[Event], Handler] = {}
+    derived: tuple = ()
+
+    def checkpoint(self) -> str | None:
+        with self.room.engine.connect() as conn:
+            return self._checkpoint(conn)
+
+    def _checkpoint(self, conn: Connection, lock: bool = False) -> str | None:
+        query = select(schema.projection_checkpoints.c.position).where(
+            schema.projection_checkpoints.c.name == self.name
+        )
+        if lock and conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return conn.execute(query).scalar_one_or_none()
+
+    def set_checkpoint(self, position: str) -> None:
+        with self.room.engine.begin() as conn:
+            self._set_checkpoint(conn, position)
+
+    def _set_checkpoint(self, conn: Connection, position: str) -> None:
+        upsert(conn, schema.projection_checkpoints, [{
+            "name": self.name, "position": position, "updated_at": self.room.clock(),
+        }], key="name")
+
+    def apply(
+        self, entries: list[Entry], expected: str | None, log: bool = True
+    ) -> list[DeadLetter]:
+        """Fast path: the batch in one transaction; if an event fails, again event by event."""
+        try:
+            return self._apply(entries, expected, isolate=False, log=log)
+        except CheckpointMoved:
+            raise
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            return self._apply(entries, expected, isolate=True, log=log)
+
+    def _apply(self, entries: list[Entry], expected: str | None, isolate: bool, log: bool):
+        """All entries in one transaction; with `isolate`, each in a savepoint.
+
+        With `log=False` (a rebuild replaying the log) the event log is not
+        written and the checkpoint stays where it is.
+        """
+        dead: list[DeadLetter] = []
+        with self.room.engine.begin() as conn:
+            if self._checkpoint(conn, lock=True) != expected:
+                raise CheckpointMoved(self.name)
+            batch = Batch(self, conn, log)
+            self.prepare(batch, entries)
+            for entry in entries:
+                if entry.event is None:
+                    dead.append(DeadLetter(entry, entry.error or "undecodable"))
+                    continue
+                if not isolate:
+                    self.handle(batch, entry)
+                    continue
+                try:
+                    with conn.begin_nested():
+                        self.handle(batch, entry)
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise
+                    dead.append(DeadLetter(entry, f"{type(exc).__name__}: {exc}"))
+            self.finish(batch)
+            if log:
+                self._set_checkpoint(conn, entries[-1].id)
+            for letter in dead:
+                self.room.redis.xadd(self.dead_letter_key, letter.fields(self.name, self.stream))
+        return dead
+
+    def handle(self, batch: Batch, entry: Entry) -> None:
+        event = entry.event
+        assert event is not None
+        handler = self.handlers.get(type(event))
+        if handler is None:
+            raise ValueError(f"{self.name} has no handler for {event.type}")
+        if batch.log and not isinstance(event, OfficerLocated):
+            ms, seq = id_tuple(entry.id)
+            batch.conn.execute(insert(schema.events).values(
+                stream=self.stream, id=entry.id, ms=ms, seq=seq, type=event.type, v=event.version,
+                aggregate_id=event.aggregate_id, occurred_at=event.occurred_at,
+                data=event.model_dump_json(),
+            ))
+        handler(batch, event, entry.id)
+
+    def prepare(self, batch: Batch, entries: list[Entry]) -> None:
+        """Load what the batch's handlers need, in one query."""
+
+    def finish(self, batch: Batch) -> None:
+        """Write what handlers gathered over the batch."""
+
+    def reset(self) -> None:
+        """Empty the derived tables; the event log and location history stay."""
+        with self.room.engine.begin() as conn:
+            for table in self.derived:
+                conn.execute(delete(table))
+            conn.execute(delete(schema.projection_checkpoints).where(
+                schema.projection_checkpoints.c.name == self.name))
+
+
+# --- incidents ---------------------------------------------------------------------------
+
+def _incident_update(batch: Batch, e: Event, **values) -> None:
+    batch.conn.execute(
+        update(schema.incidents)
+        .where(schema.incidents.c.id == e.incident_id)  # type: ignore[attr-defined]
+        .values(updated_at=e.occurred_at, **values)
+    )
+
+
+def _history(batch: Batch, e: Event, event_id: str, old: Status | None, new: Status,
+             reason: str | None = None) -> None:
+    batch.conn.execute(insert(schema.status_history).values(
+        incident_id=e.incident_id, from_status=old and old.value,  # type: ignore[attr-defined]
+        to_status=new.value, at=e.occurred_at, actor=e.actor, reason=reason, event_id=event_id,
+    ))
+
+
+def _received(batch: Batch, e: ReportReceived, event_id: str) -> None:
+    batch.conn.execute(insert(schema.incidents).values(
+        id=e.incident_id, category=e.category, status=Status.RECEIVED.value, lat=e.lat,
+        lon=e.lon, description=e.description, address=e.address, source=e.source,
+        media_url=e.media_url, reporter=e.reporter or None, reported_at=e.occurred_at,
+        updated_at=e.occurred_at,
+    ))
+    _history(batch, e, event_id, None, Status.RECEIVED)
+
+
+def _triaged(batch: Batch, e: ReportTriaged, event_id: str) -> None:
+    _incident_update(
+        batch, e, status=Status.TRIAGED.value, category=e.category, agency=e.agency,
+        priority=e.priority, district=e.district, acknowledge_due=e.acknowledge_due,
+        resolve_due=e.resolve_due, triaged_at=e.occurred_at,
+    )
+    _history(batch, e, event_id, e.from_status, Status.TRIAGED)
+
+
+def _assigned(batch: Batch, e: IncidentAssigned | IncidentReassigned, event_id: str) -> None:
+    table = schema.assignments
+    batch.conn.execute(
+        update(table)
+        .where(and_(table.c.incident_id == e.incident_id, table.c.ended_at.is_(None)))
+        .values(ended_at=e.occurred_at)
+    )
+    batch.conn.execute(insert(table).values(
+        incident_id=e.incident_id, officer_id=e.officer_id, agency=e.agency,
+        previous_officer_id=getattr(e, "previous_officer_id", None), assigned_at=e.occurred_at,
+        actor=e.actor, reason=getattr(e, "reason", None), event_id=event_id,
+    ))
+    _incident_update(batch, e, status=Status.ASSIGNED.value, officer_id=e.officer_id,
+                     agency=e.agency, assigned_at=e.occurred_at)
+    _history(batch, e, event_id, e.from_status, Status.ASSIGNED, getattr(e, "reason", None))
+
+
+def _status(batch: Batch, e: IncidentStatusChanged, event_id: str) -> None:
+    _incident_update(batch, e, status=e.to_status.value, duplicate_of=e.duplicate_of,
+                     **{f"{e.to_status.value}_at": e.occurred_at})
+    if e.to_status in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE):
+        table = schema.assignments
+        batch.conn.execute(
+            update(table)
+            .where(and_(table.c.incident_id == e.incident_id, table.c.ended_at.is_(None)))
+            .values(ended_at=e.occurred_at)
+        )
+    _history(batch, e, event_id, e.from_status, e.to_status, e.reason)
+
+
+def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
+    batch.conn.execute(insert(schema.incident_notes).values(
+        incident_id=e.incident_id, at=e.occurred_at, actor=e.actor, text=e.text,
+        event_id=event_id,
+    ))
+
+
+class ArchiveIncidents(ArchiveProjection):
+    name = "archive-incidents"
+    stream = INCIDENTS
+    derived = (schema.incidents, schema.assignments, schema.status_history,
+               schema.incident_notes)
+    handlers = {
+        ReportReceived: _received,
+        ReportTriaged: _triaged,
+        IncidentAssigned: _assigned,
+        IncidentReassigned: _assigned,
+        IncidentStatusChanged: _status,
+        NoteAdded: _note,
+    }
+
+
+# --- officers ----------------------------------------------------------------------------
+
+def _registered(batch: Batch, e: OfficerRegistered, _event_id: str) -> None:
+    batch.conn.execute(insert(schema.officers).values(
+        id=e.officer_id, name=e.name, agency=e.agency, post_id=e.post_id, active=True,
+        registered_at=e.occurred_at,
+    ))
+
+
+def _located(batch: Batch, e: OfficerLocated, event_id: str) -> None:
+    """Keep the latest fix; sample one into history every `location_sample_seconds`."""
+    current = batch.positions.get(e.officer_id)
+    if current is not None and e.occurred_at <= current["at"]:
+        return  # late or repeated fix
+    sample_every = timedelta(seconds=batch.room.settings.location_sample_seconds)
+    sampled_at: datetime | None = current and current["sampled_at"]
+    if sampled_at is None or e.occurred_at - sampled_at >= sample_every:
+        insert_ignoring_duplicates(batch.conn, schema.officer_locations, [{
+            "officer_id": e.officer_id, "at": e.occurred_at, "lat": e.lat, "lon": e.lon,
+            "speed": e.speed, "bearing": e.bearing, "accuracy": e.accuracy,
+            "battery": e.battery,
+        }])
+        sampled_at = e.occurred_at
+    batch.positions[e.officer_id] = {
+        "officer_id": e.officer_id, "event_id": event_id, "at": e.occurred_at,
+        "data": e.model_dump_json(), "sampled_at": sampled_at, "dirty": True,
+    }
+
+
+def _checked_in(batch: Batch, e: OfficerCheckedIn, event_id: str) -> None:
+    batch.conn.execute(insert(schema.attendance).values(
+        officer_id=e.officer_id, post_id=e.post_id,
+        day=e.occurred_at.astimezone(batch.room.city.timezone).date(),
+        checked_in_at=e.occurred_at, check_in_method=e.method, lat=e.lat, lon=e.lon,
+        event_id=event_id,
+    ))
+
+
+def _checked_out(batch: Batch, e: OfficerCheckedOut, _event_id: str) -> None:
+    table = schema.attendance
+    batch.conn.execute(
+        update(table)
+        .where(and_(table.c.officer_id == e.officer_id, table.c.checked_out_at.is_(None)))
+        .values(checked_out_at=e.occurred_at, check_out_method=e.method)
+    )
+
+
+class ArchiveOfficers(ArchiveProjection):
+    name = "archive-officers"
+    stream = OFFICERS
+    derived = (schema.officers, schema.attendance)
+    handlers = {
+        OfficerRegistered: _registered,
+        OfficerLocated: _located,
+        OfficerCheckedIn: _checked_in,
+        OfficerCheckedOut: _checked_out,
+    }
+
+    def prepare(self, batch: Batch, entries: list[Entry]) -> None:
+        ids = {e.event.officer_id for e in entries if isinstance(e.event, OfficerLocated)}
+        if not ids:
+            return
+        table = schema.officer_positions
+        rows = batch.conn.execute(select(table).where(table.c.officer_id.in_(sorted(ids))))
+        batch.positions = {row.officer_id: dict(row._mapping, dirty=False) for row in rows}
+
+    def finish(self, batch: Batch) -> None:
+        rows = [
+            {key: value for key, value in row.items() if key != "dirty"}
+            for row in batch.positions.values() if row["dirty"]
+        ]
+        upsert(batch.conn, schema.officer_positions, rows, key="officer_id")

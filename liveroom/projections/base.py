@@ -1,0 +1,97 @@
+"""What every projection is: a view of one stream, applied in batches with its checkpoint.
+
+A projection stores how far it has read next to its view and moves both in one
+transaction, so applying a batch twice (after a crash, or a replay) changes
+nothing the second time; a batch whose checkpoint moved meanwhile is refused.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from liveroom.domain.events import Event, EventError, decode
+from liveroom.room import LiveRoom
+from liveroom.streams import id_tuple
+
+
+class CheckpointMoved(RuntimeError):
+    """Another worker applied events first; re-read the checkpoint and carry on."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stream entry, decoded: `event` is None when it is poison (see `error`)."""
+
+    id: str
+    fields: dict[str, str]
+    event: Event | None
+    error: str | None = None
+
+    @classmethod
+    def of(cls, entry_id: str, fields: dict[str, str]) -> Entry:
+        try:
+            return cls(entry_id, fields, decode(fields))
+        except EventError as exc:
+            return cls(entry_id, fields, None, str(exc))
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    entry: Entry
+    error: str
+
+    def fields(self, projection: str, stream: str) -> dict[str, str]:
+        return {
+            "projection": projection,
+            "stream": stream,
+            "id": self.entry.id,
+            "error": self.error[:2000],
+            **{f"f:{key}": value for key, value in self.entry.fields.items()},
+        }
+
+
+class Projection(ABC):
+    """A read model fed by one stream."""
+
+    name: str
+    stream: str
+
+    def __init__(self, room: LiveRoom) -> None:
+        self.room = room
+
+    @abstractmethod
+    def checkpoint(self) -> str | None:
+        """The id of the last entry applied, or None before the first."""
+
+    @abstractmethod
+    def apply(self, entries: list[Entry], expected: str | None) -> list[DeadLetter]:
+        """Apply entries and move the checkpoint to the last one, atomically.
+
+        Raises CheckpointMoved if the checkpoint is no longer `expected`. Poison
+        entries are written to the dead-letter stream and skipped.
+        """
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Empty the view and forget the checkpoint (for a rebuild)."""
+
+    def apply_new(self, entries: Iterable[Entry]) -> int:
+        """Apply what lies after the checkpoint; return how many entries that was."""
+        entries = list(entries)
+        for _ in range(3):
+            expected = self.checkpoint()
+            fresh = [entry for entry in entries if id_tuple(entry.id) > id_tuple(expected)]
+            if not fresh:
+                return 0
+            try:
+                self.apply(fresh, expected)
+                return len(fresh)
+            except CheckpointMoved:
+                continue
+        raise CheckpointMoved(f"{self.name}: checkpoint keeps moving under us")
+
+    @property
+    def dead_letter_key(self) -> str:
+        return self.room.keys.dead_letters

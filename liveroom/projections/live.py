@@ -1,0 +1,269 @@
+"""The live read model in Redis: what wall screens, queues and the map read.
+
+Keys (under the namespace, `live:` prefix):
+- `incident:<id>` hash; `status:<status>` open incidents by report time;
+  `recent` terminal incidents by closing time (kept `closed_retention_hours`);
+  `queue:<agency>` triaged, unassigned, by priority then age; `agency:<agency>`
+  open incidents; `tasks:<officer>` the officer's open tasks; `geo:incidents`.
+- `officer:<id>` hash (registration, duty, last fix); `officers:<agency>`;
+  `on_duty:<agency>`; `geo:officers`.
+
+Handlers turn an event into Redis commands without reading Redis, so a
+batch is built first (poison found) and then applied in one MULTI/EXEC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import redis
+
+from liveroom.domain.events import (
+    INCIDENTS,
+    OFFICERS,
+    Event,
+    IncidentAssigned,
+    IncidentReassigned,
+    IncidentStatusChanged,
+    NoteAdded,
+    OfficerCheckedIn,
+    OfficerCheckedOut,
+    OfficerLocated,
+    OfficerRegistered,
+    ReportReceived,
+    ReportTriaged,
+)
+from liveroom.domain.lifecycle import TERMINAL, WITH_OFFICER, Status
+from liveroom.projections.base import CheckpointMoved, DeadLetter, Entry, Projection
+from liveroom.streams import Keys
+
+_LOCATE = """
+local last = tonumber(redis.call('HGET', KEYS[1], 'fix_ms') or '-1')
+if tonumber(ARGV[1]) <= last then return 0 end
+redis.call('HSET', KEYS[1], 'fix_ms', ARGV[1], unpack(ARGV, 5))
+redis.call('GEOADD', KEYS[2], ARGV[2], ARGV[3], ARGV[4])
+return 1
+"""
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+class Ops(list):
+    """Redis commands recorded now, replayed into a transaction later."""
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        def record(*args, **kwargs) -> None:
+            self.append((name, args, kwargs))
+
+        return record
+
+
+class LiveProjection(Projection):
+    """Shared machinery of the two live projections; subclasses map events to Ops."""
+
+    handlers: dict[type[Event], Callable[[LiveProjection, Event, Ops], None]] = {}
+
+    def __init__(self, room) -> None:
+        super().__init__(room)
+        self.keys: Keys = room.keys
+        self.locate = room.redis.register_script(_LOCATE)
+
+    def checkpoint(self) -> str | None:
+        return self.room.redis.get(self.keys.checkpoint(self.name))
+
+    def build(self, entry: Entry) -> Ops:
+        if entry.event is None:
+            raise ValueError(entry.error)
+        ops = Ops()
+        handler = self.handlers.get(type(entry.event))
+        if handler is None:
+            raise ValueError(f"{self.name} has no handler for {entry.event.type}")
+        handler(self, entry.event, ops)
+        return ops
+
+    def apply(self, entries: list[Entry], expected: str | None) -> list[DeadLetter]:
+        built: list[Ops] = []
+        dead: list[DeadLetter] = []
+        for entry in entries:
+            try:
+                built.append(self.build(entry))
+            except Exception as exc:
+                dead.append(DeadLetter(entry, f"{type(exc).__name__}: {exc}"))
+        checkpoint_key = self.keys.checkpoint(self.name)
+        with self.room.redis.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(checkpoint_key)
+                if pipe.get(checkpoint_key) != expected:
+                    raise CheckpointMoved(self.name)
+                pipe.multi()
+                for ops in built:
+                    for name, args, kwargs in ops:
+                        if name == "locate":
+                            self.locate(*args, client=pipe, **kwargs)
+                        else:
+                            getattr(pipe, name)(*args, **kwargs)
+                for letter in dead:
+                    pipe.xadd(self.dead_letter_key, letter.fields(self.name, self.stream))
+                pipe.set(checkpoint_key, entries[-1].id)
+                pipe.publish(self.keys.view("changed"), f"{self.name} {entries[-1].id}")
+                pipe.execute()
+            except redis.WatchError:
+                raise CheckpointMoved(self.name) from None
+        return dead
+
+    def reset(self) -> None:
+        client = self.room.redis
+        patterns = [self.keys.pattern("live", part) + "*" for part in self.owned]
+        for pattern in patterns:
+            batch = list(client.scan_iter(match=pattern, count=1000))
+            for start in range(0, len(batch), 500):
+                client.delete(*batch[start:start + 500])
+        client.delete(self.keys.checkpoint(self.name))
+
+    owned: tuple[str, ...] = ()
+
+
+# --- incidents ---------------------------------------------------------------------------
+# Status indexes are scored by when the incident entered that status.
+
+def _incident(p: LiveProjection, incident_id: str) -> str:
+    return p.keys.view("incident", incident_id)
+
+
+def _enter(p: LiveProjection, e: Event, ops: Ops, old: Status | None, new: Status) -> None:
+    """Record a status change on the incident hash and the status indexes."""
+    incident_id: str = e.incident_id  # type: ignore[attr-defined]
+    key = _incident(p, incident_id)
+    at = e.occurred_at.isoformat()
+    ops.hset(key, mapping={"status": new.value, f"{new.value}_at": at, "updated_at": at})
+    if old is not None:
+        ops.zrem(p.keys.view("status", old.value), incident_id)
+    if new in TERMINAL:
+        recent = p.keys.view("recent")
+        retention = timedelta(hours=p.room.settings.closed_retention_hours)
+        ops.zadd(recent, {incident_id: ms(e.occurred_at)})
+        ops.zremrangebyscore(recent, "-inf", ms(e.occurred_at - retention))
+        ops.expireat(key, e.occurred_at + retention)
+        ops.zrem(p.keys.view("geo", "incidents"), incident_id)
+    else:
+        ops.zadd(p.keys.view("status", new.value), {incident_id: ms(e.occurred_at)})
+
+
+def _on_received(p: LiveProjection, e: ReportReceived, ops: Ops) -> None:
+    ops.hset(_incident(p, e.incident_id), mapping={
+        "id": e.incident_id, "category": e.category, "lat": e.lat, "lon": e.lon,
+        "description": e.description, "address": e.address or "", "source": e.source,
+        "media_url": e.media_url or "", "reported_at": e.occurred_at.isoformat(), "notes": 0,
+    })
+    _enter(p, e, ops, None, Status.RECEIVED)
+    ops.geoadd(p.keys.view("geo", "incidents"), (e.lon, e.lat, e.incident_id))
+
+
+def _on_triaged(p: LiveProjection, e: ReportTriaged, ops: Ops) -> None:
+    ops.hset(_incident(p, e.incident_id), mapping={
+        "category": e.category, "agency": e.agency, "priority": e.priority,
+        "district": e.district, "acknowledge_due": e.acknowledge_due.isoformat(),
+        "resolve_due": e.resolve_due.isoformat(),
+    })
+    _enter(p, e, ops, e.from_status, Status.TRIAGED)
+    if e.previous_agency:
+        ops.zrem(p.keys.view("queue", e.previous_agency), e.incident_id)
+        ops.zrem(p.keys.view("agency", e.previous_agency), e.incident_id)
+    score = e.priority * 10**13 + ms(e.occurred_at)  # priority first, then age
+    ops.zadd(p.keys.view("queue", e.agency), {e.incident_id: score})
+    ops.zadd(p.keys.view("agency", e.agency), {e.incident_id: score})
+
+
+def _on_assigned(p: LiveProjection, e: IncidentAssigned | IncidentReassigned, ops: Ops) -> None:
+    ops.hset(_incident(p, e.incident_id),
+             mapping={"officer_id": e.officer_id, "agency": e.agency})
+    _enter(p, e, ops, e.from_status, Status.ASSIGNED)
+    ops.zrem(p.keys.view("queue", e.previous_agency), e.incident_id)
+    if e.previous_agency != e.agency:
+        ops.zrem(p.keys.view("agency", e.previous_agency), e.incident_id)
+        ops.zadd(p.keys.view("agency", e.agency), {e.incident_id: ms(e.occurred_at)})
+    if isinstance(e, IncidentReassigned):
+        ops.zrem(p.keys.view("tasks", e.previous_officer_id), e.incident_id)
+    ops.zadd(p.keys.view("tasks", e.officer_id), {e.incident_id: ms(e.occurred_at)})
+
+
+def _on_status(p: LiveProjection, e: IncidentStatusChanged, ops: Ops) -> None:
+    _enter(p, e, ops, e.from_status, e.to_status)
+    if e.duplicate_of:
+        ops.hset(_incident(p, e.incident_id), "duplicate_of", e.duplicate_of)
+    if e.to_status in TERMINAL:
+        ops.zrem(p.keys.view("queue", e.agency), e.incident_id)
+        ops.zrem(p.keys.view("agency", e.agency), e.incident_id)
+    if e.officer_id and (e.to_status not in WITH_OFFICER or e.to_status is Status.RESOLVED):
+        ops.zrem(p.keys.view("tasks", e.officer_id), e.incident_id)
+
+
+def _on_note(p: LiveProjection, e: NoteAdded, ops: Ops) -> None:
+    key = _incident(p, e.incident_id)
+    ops.hincrby(key, "notes", 1)
+    ops.hset(key, mapping={"last_note": e.text[:280], "updated_at": e.occurred_at.isoformat()})
+
+
+class LiveIncidents(LiveProjection):
+    name = "live-incidents"
+    stream = INCIDENTS
+    owned = ("incident:", "status:", "recent", "queue:", "agency:", "tasks:", "geo:incidents")
+    handlers = {
+        ReportReceived: _on_received,
+        ReportTriaged: _on_triaged,
+        IncidentAssigned: _on_assigned,
+        IncidentReassigned: _on_assigned,
+        IncidentStatusChanged: _on_status,
+        NoteAdded: _on_note,
+    }
+
+
+# --- officers ----------------------------------------------------------------------------
+
+def _officer(p: LiveProjection, officer_id: str) -> str:
+    return p.keys.view("officer", officer_id)
+
+
+def _on_registered(p: LiveProjection, e: OfficerRegistered, ops: Ops) -> None:
+    ops.hset(_officer(p, e.officer_id), mapping={
+        "id": e.officer_id, "name": e.name, "agency": e.agency, "post_id": e.post_id or "",
+        "on_duty_post": "", "registered_at": e.occurred_at.isoformat(),
+    })
+    ops.sadd(p.keys.view("officers", e.agency), e.officer_id)
+
+
+def _on_located(p: LiveProjection, e: OfficerLocated, ops: Ops) -> None:
+    """Only a newer fix moves the officer: late or repeated fixes change nothing."""
+    fields = {"lat": e.lat, "lon": e.lon, "fix_at": e.occurred_at.isoformat()}
+    for name in ("speed", "bearing", "accuracy", "battery", "altitude"):
+        value = getattr(e, name)
+        fields[name] = "" if value is None else value
+    flat = [item for pair in fields.items() for item in pair]
+    ops.locate(keys=[_officer(p, e.officer_id), p.keys.view("geo", "officers")],
+               args=[ms(e.occurred_at), e.lon, e.lat, e.officer_id, *flat])
+
+
+def _on_checked_in(p: LiveProjection, e: OfficerCheckedIn, ops: Ops) -> None:
+    ops.hset(_officer(p, e.officer_id),
+             mapping={"on_duty_post": e.post_id, "checked_in_at": e.occurred_at.isoformat()})
+    ops.sadd(p.keys.view("on_duty", e.agency), e.officer_id)
+
+
+def _on_checked_out(p: LiveProjection, e: OfficerCheckedOut, ops: Ops) -> None:
+    ops.hset(_officer(p, e.officer_id), mapping={"on_duty_post": "", "checked_in_at": ""})
+    ops.srem(p.keys.view("on_duty", e.agency), e.officer_id)
+
+
+class LiveOfficers(LiveProjection):
+    name = "live-officers"
+    stream = OFFICERS
+    owned = ("officer:", "officers:", "on_duty:", "geo:officers")
+    handlers = {
+        OfficerRegistered: _on_registered,
+        OfficerLocated: _on_located,
+        OfficerCheckedIn: _on_checked_in,
+        OfficerCheckedOut: _on_checked_out,
+    }

@@ -1,0 +1,211 @@
+"""Run projections from their streams with consumer groups.
+
+One worker at a time holds a projection's lease (a Redis key with a TTL); any
+number of app workers may run a Projector and stand by. On taking the lease a
+worker first reclaims entries left pending by a crashed one (XAUTOCLAIM), then
+reads new ones. The checkpoint check in `Projection.apply` keeps a batch from
+being applied twice even if two workers overlap.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+import redis
+
+from liveroom.projections.archive import ArchiveIncidents, ArchiveOfficers
+from liveroom.projections.base import Entry, Projection
+from liveroom.projections.live import LiveIncidents, LiveOfficers
+from liveroom.room import LiveRoom
+from liveroom.streams import STREAMS, id_tuple
+
+log = logging.getLogger(__name__)
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def all_projections(room: LiveRoom) -> list[Projection]:
+    return [LiveIncidents(room), LiveOfficers(room), ArchiveIncidents(room), ArchiveOfficers(room)]
+
+
+def group_name(projection: Projection) -> str:
+    return projection.name
+
+
+class Projector:
+    """Feeds one projection from its stream; `step()` does one round, `run()` loops."""
+
+    def __init__(self, room: LiveRoom, projection: Projection, consumer: str | None = None):
+        self.room = room
+        self.projection = projection
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
+        self.stream_key = room.keys.stream(projection.stream)
+        self.lease_key = room.keys.lease(projection.name)
+        self.lease_ms = int(room.settings.lease_seconds * 1000)
+        self._renew = room.redis.register_script(_RENEW)
+        self._release = room.redis.register_script(_RELEASE)
+        self.holding = False
+        self.stop_event = threading.Event()
+
+    def ensure_group(self) -> None:
+        try:
+            self.room.redis.xgroup_create(self.stream_key, group_name(self.projection), "0",
+                                          mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def acquire(self) -> bool:
+        """Take or keep the lease; True while this worker may apply."""
+        held = bool(self._renew(keys=[self.lease_key], args=[self.consumer, self.lease_ms]))
+        if held and not self.holding:
+            log.info("%s: %s took the lease", self.projection.name, self.consumer)
+            self.ensure_group()
+            self.holding = True
+            self.reclaim()
+        self.holding = held
+        return held
+
+    def release(self) -> None:
+        self._release(keys=[self.lease_key], args=[self.consumer])
+        self.holding = False
+
+    def reclaim(self) -> int:
+        """Take over and apply entries a crashed worker read but never acknowledged."""
+        start, total = "0-0", 0
+        while True:
+            reply = self.room.redis.xautoclaim(
+                self.stream_key, group_name(self.projection), self.consumer,
+                min_idle_time=0, start_id=start, count=self.room.settings.batch_size,
+            )
+            start, claimed = reply[0], reply[1]
+            gone = [eid for eid, fields in claimed if not fields] + list(reply[2:3] and reply[2])
+            total += self._process([(eid, fields) for eid, fields in claimed if fields])
+            if gone:  # trimmed away while pending: nothing left to apply
+                self.room.redis.xack(self.stream_key, group_name(self.projection), *gone)
+            if start == "0-0":
+                return total
+
+    def read(self, block_ms: int | None) -> list[tuple[str, dict[str, str]]]:
+        reply = self.room.redis.xreadgroup(
+            group_name(self.projection), self.consumer, {self.stream_key: ">"},
+            count=self.room.settings.batch_size, block=block_ms,
+        )
+        return reply[0][1] if reply else []
+
+    def _process(self, raw: list[tuple[str, dict[str, str]]]) -> int:
+        """Apply a batch until it sticks; acknowledge it only then. Returns its size."""
+        if not raw:
+            return 0
+        entries = [Entry.of(eid, fields) for eid, fields in raw]
+        delay = 0.2
+        while True:
+            try:
+                self.projection.apply_new(entries)
+                break
+            except Exception:
+                log.exception("%s: batch failed; retrying in %.1fs", self.projection.name, delay)
+                if self.stop_event.wait(delay) or not self.acquire():
+                    raise
+                delay = min(delay * 2, 10)
+        self.room.redis.xack(self.stream_key, group_name(self.projection), *[e.id for e in entries])
+        return len(entries)
+
+    def step(self, block_ms: int | None = None) -> int:
+        """One round: hold the lease, read a batch, apply it. Returns entries read."""
+        if not self.acquire():
+            return 0
+        return self._process(self.read(block_ms))
+
+    def drain(self) -> int:
+        """Apply everything there is now (tests, rebuild, CLI); returns entries read."""
+        total = 0
+        try:
+            while read := self.step():
+                total += read
+        finally:
+            if self.holding:
+                self.release()
+        return total
+
+    def run(self) -> None:
+        """Loop until stopped; stand by while another worker holds the lease."""
+        while not self.stop_event.is_set():
+            try:
+                if not self.acquire():
+                    self.stop_event.wait(self.lease_ms / 3000)
+                    continue
+                self._process(self.read(block_ms=min(1000, self.lease_ms // 3)))
+            except redis.ConnectionError:
+                log.warning("%s: Redis unavailable; retrying", self.projection.name)
+                self.holding = False
+                self.stop_event.wait(1)
+            except Exception:
+                log.exception("%s: projector error", self.projection.name)
+                self.stop_event.wait(1)
+        if self.holding:
+            self.release()
+
+
+def trim_streams(room: LiveRoom, projections: list[Projection]) -> dict[str, str]:
+    """Trim each stream behind the slowest projection reading it (the archive included).
+
+    Only entries every projection has applied, and so the archive has durably
+    stored, are removed.
+    """
+    trimmed: dict[str, str] = {}
+    for stream in STREAMS:
+        readers = [p for p in projections if p.stream == stream]
+        checkpoints = [p.checkpoint() for p in readers]
+        if not readers or any(cp is None for cp in checkpoints):
+            continue
+        oldest = min(checkpoints, key=id_tuple)
+        room.redis.xtrim(room.keys.stream(stream), minid=oldest, approximate=False)
+        trimmed[stream] = oldest
+    return trimmed
+
+
+class ProjectionService:
+    """All projectors of one worker in background threads, plus periodic trimming."""
+
+    def __init__(self, room: LiveRoom) -> None:
+        self.room = room
+        self.projectors = [Projector(room, p) for p in all_projections(room)]
+        self.threads: list[threading.Thread] = []
+        self.stop_event = threading.Event()
+
+    def start(self) -> None:
+        for projector in self.projectors:
+            projector.stop_event = self.stop_event
+            thread = threading.Thread(target=projector.run, name=projector.projection.name,
+                                      daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        trimmer = threading.Thread(target=self._trim_loop, name="trim", daemon=True)
+        trimmer.start()
+        self.threads.append(trimmer)
+
+    def _trim_loop(self) -> None:
+        projections = [p.projection for p in self.projectors]
+        while not self.stop_event.wait(self.room.settings.trim_interval_seconds):
+            try:
+                trim_streams(self.room, projections)
+            except Exception:
+                log.exception("trimming failed")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join(timeout)

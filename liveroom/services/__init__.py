@@ -1,0 +1,1 @@
+"""Services: the commands and queries the web app, CLI and simulator call."""

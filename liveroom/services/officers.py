@@ -1,0 +1,68 @@
+"""Officer commands: register, check in and out at a post, record location fixes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from liveroom.domain import officer as domain
+from liveroom.domain.errors import InvalidCommand, NotFound
+from liveroom.domain.events import OfficerLocated
+from liveroom.domain.officer import Officer
+from liveroom.room import LiveRoom
+from liveroom.services import aggregates
+
+KIND = "officer"
+
+
+def get_officer(room: LiveRoom, officer_id: str) -> Officer:
+    return aggregates.load(room, KIND, Officer, officer_id)[1]
+
+
+def register_officer(
+    room: LiveRoom, officer_id: str, *, name: str, agency: str, actor: str,
+    post_id: str | None = None,
+) -> Officer:
+    """Add a field officer; refused if the id is taken."""
+    event = domain.decide_register(
+        room.city, officer_id, name, agency, post_id, room.clock(), actor
+    )
+    state = domain.evolve(None, event)
+    try:
+        aggregates.create(room, KIND, officer_id, [event], state)
+    except aggregates.ConcurrencyConflict:
+        raise InvalidCommand(f"officer {officer_id!r} already exists") from None
+    return state
+
+
+def check_in(
+    room: LiveRoom, officer_id: str, *, post_id: str, lat: float, lon: float, actor: str,
+    method: str = "explicit",
+) -> Officer:
+    def decide(officer: Officer):
+        return domain.decide_check_in(
+            room.city, officer, post_id, lat, lon, method, room.clock(), actor
+        )
+
+    return aggregates.execute(room, KIND, Officer, domain.evolve, officer_id, decide)
+
+
+def check_out(
+    room: LiveRoom, officer_id: str, *, actor: str, method: str = "explicit",
+    lat: float | None = None, lon: float | None = None,
+) -> Officer:
+    def decide(officer: Officer):
+        return domain.decide_check_out(officer, room.clock(), actor, method, lat, lon)
+
+    return aggregates.execute(room, KIND, Officer, domain.evolve, officer_id, decide)
+
+
+def record_locations(room: LiveRoom, fixes: Sequence[OfficerLocated]) -> list[str]:
+    """Append a batch of fixes in one pipeline; refused whole if an officer is unknown."""
+    officer_ids = sorted({fix.officer_id for fix in fixes})
+    pipe = room.redis.pipeline(transaction=False)
+    for officer_id in officer_ids:
+        pipe.exists(room.keys.aggregate(KIND, officer_id))
+    unknown = [oid for oid, found in zip(officer_ids, pipe.execute(), strict=True) if not found]
+    if unknown:
+        raise NotFound(f"unknown officer(s): {', '.join(unknown)}")
+    return room.store.append_many(fixes)

