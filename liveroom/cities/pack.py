@@ -1,0 +1,478 @@
+"""City packs: one city's validated configuration, read from `liveroom/cities/<slug>/`.
+
+A pack is `city.yaml`, `agencies.yaml`, `categories.yaml`, `districts.geojson` and
+`posts.geojson`. Any problem raises CityPackError naming the file and the field.
+Public methods take (lat, lon); GeoJSON stores [lon, lat].
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import shapely
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+PACKS_ROOT = Path(__file__).resolve().parent
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+Slug = Annotated[str, Field(pattern=SLUG)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class CityPackError(ValueError):
+    """A city pack is missing, malformed or inconsistent; the message names file and field."""
+
+
+def _geometry(value: Any) -> BaseGeometry:
+    """A valid, non-empty shapely geometry from a GeoJSON Polygon/MultiPolygon object."""
+    if isinstance(value, BaseGeometry):
+        return value
+    if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValueError("expected a GeoJSON Polygon or MultiPolygon object")
+    if extra := set(value) - {"type", "coordinates", "bbox"}:
+        raise ValueError(f"unexpected GeoJSON member(s) {sorted(extra)}")
+    try:
+        geom = shape(value)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise ValueError(f"malformed coordinates ({exc})") from None
+    if geom.is_empty:
+        raise ValueError("empty geometry")
+    if not geom.is_valid:
+        raise ValueError(f"invalid geometry ({explain_validity(geom)})")
+    west, south, east, north = geom.bounds
+    if west < -180 or east > 180 or south < -90 or north > 90:
+        raise ValueError("coordinates out of range (GeoJSON order is [lon, lat])")
+    shapely.prepare(geom)
+    return geom
+
+
+Polygonal = Annotated[Polygon | MultiPolygon, BeforeValidator(_geometry)]
+PolygonOnly = Annotated[Polygon, BeforeValidator(_geometry)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class LocalizedText(_Model):
+    """Text in Indonesian (`id`, the default) and English (`en`)."""
+
+    id: Text
+    en: Text
+
+    def get(self, lang: str) -> str:
+        """The text in `lang` ("id", "en", "en-GB", ...), falling back to Indonesian."""
+        return self.en if lang.split("-")[0].lower() == "en" else self.id
+
+
+class Agency(_Model):
+    """A responding agency (dinas); `key` is its stable identifier."""
+
+    key: Slug
+    name: LocalizedText
+    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class Category(_Model):
+    """A report category; `code` is the Open311 service_code. Priority 1 is highest."""
+
+    code: Slug
+    name: LocalizedText
+    description: LocalizedText
+    agency: Slug
+    priority: int = Field(ge=1, le=4)
+    sla_acknowledge_minutes: int = Field(gt=0)
+    sla_resolve_minutes: int = Field(gt=0)
+
+
+class District(_Model):
+    """A kecamatan with its Kemendagri code (e.g. 36.71.01) and boundary."""
+
+    code: str = Field(pattern=r"^\d{2}\.\d{2}\.\d{2}$")
+    name: Text
+    approximate: bool = False
+    geometry: Polygonal
+
+
+class Post(_Model):
+    """An office or field post of an agency, with its geofence polygon."""
+
+    id: Slug
+    name: Text
+    agency: Slug
+    kind: Literal["office", "post"]
+    district: str
+    approximate: bool = False
+    geometry: PolygonOnly
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """Whether (lat, lon) is inside the geofence."""
+        return bool(shapely.intersects_xy(self.geometry, lon, lat))
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """(lat, lon) of the geofence centroid."""
+        c = self.geometry.centroid
+        return (c.y, c.x)
+
+
+def _feature(fid: str, properties: dict[str, Any], geom: BaseGeometry) -> dict[str, Any]:
+    geometry = json.loads(json.dumps(mapping(geom)))  # tuples -> lists
+    return {"type": "Feature", "id": fid, "properties": properties, "geometry": geometry}
+
+
+class City(_Model):
+    """A loaded city pack; see `load_city`."""
+
+    slug: Slug
+    name: Text
+    code: str
+    jurisdiction_id: Text
+    timezone: ZoneInfo
+    centre: tuple[float, float]
+    default_zoom: int
+    tile_url: str | None = None
+    agencies: dict[str, Agency]
+    categories: dict[str, Category]
+    districts: dict[str, District]
+    posts: dict[str, Post]
+    _order: list[District] = PrivateAttr()
+    _tree: shapely.STRtree = PrivateAttr()
+    _outline: BaseGeometry = PrivateAttr()
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._order = list(self.districts.values())
+        geoms = [d.geometry for d in self._order]
+        self._tree = shapely.STRtree(geoms)
+        self._outline = shapely.union_all(geoms)
+        shapely.prepare(self._outline)
+
+    @property
+    def outline(self) -> BaseGeometry:
+        """The union of the district polygons."""
+        return self._outline
+
+    @property
+    def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((south, west), (north, east))."""
+        west, south, east, north = self._outline.bounds
+        return ((south, west), (north, east))
+
+    def district_at(self, lat: float, lon: float) -> District | None:
+        """The kecamatan containing (lat, lon), or None outside the city."""
+        for i in sorted(self._tree.query(Point(lon, lat))):
+            district = self._order[i]
+            if shapely.intersects_xy(district.geometry, lon, lat):
+                return district
+        return None
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """Whether (lat, lon) is inside the city."""
+        return self.district_at(lat, lon) is not None
+
+    def districts_geojson(self) -> dict[str, Any]:
+        """The districts as a GeoJSON FeatureCollection (e.g. for an offline basemap)."""
+        features = [
+            _feature(d.code, d.model_dump(exclude={"geometry"}), d.geometry) for d in self._order
+        ]
+        return {"type": "FeatureCollection", "features": features}
+
+    def posts_geojson(self) -> dict[str, Any]:
+        """The posts' geofences as a GeoJSON FeatureCollection."""
+        posts = self.posts.values()
+        features = [_feature(p.id, p.model_dump(exclude={"geometry"}), p.geometry) for p in posts]
+        return {"type": "FeatureCollection", "features": features}
+
+
+# --- file schemas -------------------------------------------------------------------------
+
+
+class _LatLon(_Model):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class _CityFile(_Model):
+    slug: Slug
+    name: Text
+    code: str = Field(pattern=r"^\d{2}\.\d{2}$")
+    jurisdiction_id: Text
+    timezone: str
+    centre: _LatLon
+    default_zoom: int = Field(ge=1, le=20)
+    tile_url: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("tile_url")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None and not all(p in value for p in ("{z}", "{x}", "{y}")):
+            raise ValueError("must contain {z}, {x} and {y}")
+        return value
+
+
+class _AgencyEntry(_Model):
+    name: LocalizedText
+    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class _AgenciesFile(_Model):
+    agencies: dict[Slug, _AgencyEntry] = Field(min_length=1)
+
+
+class _Sla(_Model):
+    acknowledge_minutes: int = Field(gt=0)
+    resolve_minutes: int = Field(gt=0)
+
+    @field_validator("resolve_minutes")
+    @classmethod
+    def _not_before_ack(cls, value: int, info: ValidationInfo) -> int:
+        if value < info.data.get("acknowledge_minutes", 0):
+            raise ValueError("must not be shorter than acknowledge_minutes")
+        return value
+
+
+class _CategoryEntry(_Model):
+    code: Slug
+    name: LocalizedText
+    description: LocalizedText
+    agency: Slug
+    priority: int = Field(ge=1, le=4)
+    sla: _Sla
+
+
+class _CategoriesFile(_Model):
+    categories: list[_CategoryEntry] = Field(min_length=1)
+
+
+class _Feature(_Model):
+    type: Literal["Feature"]
+    id: str | int | None = None
+    bbox: list[float] | None = None
+    properties: dict[str, Any]
+    geometry: Any
+
+
+class _FeatureCollection(_Model):
+    type: Literal["FeatureCollection"]
+    bbox: list[float] | None = None
+    features: list[_Feature]
+
+
+# --- reading ------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[str | int, ...]
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _loc(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _error(path: Path, loc: Loc, message: str) -> CityPackError:
+    return CityPackError(f"{_show(path)}: {_loc(loc)}: {message}")
+
+
+def _validate(
+    path: Path, model: type[M], data: Any, where: Callable[[Loc], Loc] = lambda loc: loc
+) -> M:
+    """`model` from `data`; errors become one CityPackError, a line per error."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{_show(path)}: {_loc(where(e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise CityPackError("\n".join(lines)) from None
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if dupes := sorted({k for k in keys if keys.count(k) > 1}):
+        raise ValueError(f"duplicate key(s) {dupes}")
+    return dict(pairs)
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CityPackError(f"{_show(path)}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CityPackError(f"{_show(path)}: cannot read ({exc})") from None
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            return yaml.load(text, Loader=_YamlLoader)
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or exc
+        raise CityPackError(f"{_show(path)}: invalid YAML: {where}{problem}") from None
+    except json.JSONDecodeError as exc:
+        raise CityPackError(
+            f"{_show(path)}: invalid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    except ValueError as exc:
+        raise CityPackError(f"{_show(path)}: invalid JSON: {exc}") from None
+
+
+def _features(path: Path, model: type[M]) -> list[M]:
+    """One `model` per GeoJSON feature: its properties plus its `geometry`."""
+    collection = _validate(path, _FeatureCollection, _read(path))
+    items = []
+    for i, feature in enumerate(collection.features):
+
+        def where(loc: Loc, i: int = i) -> Loc:
+            return ("features", i, *(loc if loc[:1] == ("geometry",) else ("properties", *loc)))
+
+        data = {**feature.properties, "geometry": feature.geometry}
+        items.append(_validate(path, model, data, where))
+    return items
+
+
+def _keyed(path: Path, items: list[M], key: str, loc: Callable[[int], Loc]) -> dict[str, M]:
+    """Items by their `key` attribute, rejecting duplicates (`loc(i)` locates item i's key)."""
+    result: dict[str, M] = {}
+    for i, item in enumerate(items):
+        value = getattr(item, key)
+        if value in result:
+            raise _error(path, loc(i), f"duplicate {key} {value!r}")
+        result[value] = item
+    return result
+
+
+def _prop(i: int, name: str) -> Loc:
+    return ("features", i, "properties", name)
+
+
+def _check_ref(path: Path, loc: Loc, value: str, known: dict[str, Any], what: str) -> None:
+    if value not in known:
+        raise _error(path, loc, f"unknown {what} {value!r} (known: {', '.join(known)})")
+
+
+def available_cities(root: Path | None = None) -> list[str]:
+    """Slugs of the packs under `root` (default: the liveroom/cities folder)."""
+    base = Path(root) if root is not None else PACKS_ROOT
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / "city.yaml").is_file())
+
+
+def load_city(slug: str, root: Path | None = None) -> City:
+    """The validated pack `slug` under `root` (default: the liveroom/cities folder); cached."""
+    return _load(slug, (Path(root) if root is not None else PACKS_ROOT).resolve())
+
+
+@functools.lru_cache(maxsize=32)
+def _load(slug: str, root: Path) -> City:
+    known = available_cities(root)
+    if not re.fullmatch(SLUG, slug) or slug not in known:
+        raise CityPackError(
+            f"{_show(root)}: unknown city {slug!r} (available: {', '.join(known) or 'none'})"
+        )
+    pack = root / slug
+    path = pack / "city.yaml"
+    meta = _validate(path, _CityFile, _read(path))
+    if meta.slug != slug:
+        raise _error(path, ("slug",), f"{meta.slug!r} does not match the folder name {slug!r}")
+
+    path = pack / "agencies.yaml"
+    entries = _validate(path, _AgenciesFile, _read(path)).agencies
+    agencies = {k: Agency(key=k, name=e.name, colour=e.colour) for k, e in entries.items()}
+    colours: dict[str, str] = {}
+    for key, agency in agencies.items():
+        if (other := colours.setdefault(agency.colour.lower(), key)) != key:
+            raise _error(path, ("agencies", key, "colour"), f"same colour as {other!r}")
+
+    path = pack / "categories.yaml"
+    rows = _validate(path, _CategoriesFile, _read(path)).categories
+    for i, row in enumerate(rows):
+        _check_ref(path, ("categories", i, "agency"), row.agency, agencies, "agency")
+    cats = [
+        Category(
+            **r.model_dump(exclude={"sla"}),
+            sla_acknowledge_minutes=r.sla.acknowledge_minutes,
+            sla_resolve_minutes=r.sla.resolve_minutes,
+        )
+        for r in rows
+    ]
+    categories = _keyed(path, cats, "code", lambda i: ("categories", i, "code"))
+
+    path = pack / "districts.geojson"
+    districts = _keyed(path, _features(path, District), "code", lambda i: _prop(i, "code"))
+    if not districts:
+        raise _error(path, ("features",), "at least one district is required")
+    for i, code in enumerate(districts):
+        if not code.startswith(meta.code + "."):
+            raise _error(path, _prop(i, "code"), f"not in city {meta.code}")
+
+    path = pack / "posts.geojson"
+    posts = _keyed(path, _features(path, Post), "id", lambda i: _prop(i, "id"))
+    for i, post in enumerate(posts.values()):
+        _check_ref(path, _prop(i, "agency"), post.agency, agencies, "agency")
+        _check_ref(path, _prop(i, "district"), post.district, districts, "district")
+
+    return City(
+        slug=meta.slug,
+        name=meta.name,
+        code=meta.code,
+        jurisdiction_id=meta.jurisdiction_id,
+        timezone=ZoneInfo(meta.timezone),
+        centre=(meta.centre.lat, meta.centre.lon),
+        default_zoom=meta.default_zoom,
+        tile_url=meta.tile_url,
+        agencies=agencies,
+        categories=categories,
+        districts=districts,
+        posts=posts,
+    )

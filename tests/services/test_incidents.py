@@ -1,0 +1,151 @@
+"""Incident commands against a real Redis: what is appended, and what is refused."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from liveroom.domain.errors import ConcurrencyConflict, IllegalTransition, InvalidCommand, NotFound
+from liveroom.domain.events import decode
+from liveroom.domain.lifecycle import Status
+from liveroom.services.incidents import (
+    add_note,
+    assign_incident,
+    change_status,
+    get_incident,
+    incident_version,
+    report_incident,
+    triage_incident,
+)
+from liveroom.services.officers import register_officer
+
+
+def stream_events(room, name="incidents"):
+    return [decode(fields) for _, fields in room.redis.xrange(room.keys.stream(name))]
+
+
+@pytest.fixture
+def crew(room):
+    register_officer(room, "dlh-1", name="Agus", agency="kebersihan", actor="admin")
+    register_officer(room, "dlh-2", name="Budi", agency="kebersihan", actor="admin")
+    register_officer(room, "damkar-1", name="Dewi", agency="damkar", actor="admin")
+
+
+def report(room, point, category="sampah-menumpuk", **extra):
+    return report_incident(room, category=category, lat=point[0], lon=point[1],
+                           source="test", actor="citizen:test", **extra)
+
+
+def test_a_report_is_received_and_triaged_from_the_city_pack(room, tangerang_point, clock):
+    incident = report(room, tangerang_point, description="  Sampah di depan pasar  ")
+    received, triaged = stream_events(room)
+    assert received.type == "report.received" and received.description == "Sampah di depan pasar"
+    assert triaged.agency == "kebersihan" and triaged.district == "36.71.01"
+    category = room.city.categories["sampah-menumpuk"]
+    assert triaged.resolve_due == clock.now + timedelta(minutes=category.sla_resolve_minutes)
+    assert incident.status is Status.TRIAGED
+    assert get_incident(room, incident.id) == incident
+    assert incident_version(room, incident.id) == 2
+
+
+def test_a_point_outside_the_city_is_refused_and_nothing_is_stored(room):
+    with pytest.raises(InvalidCommand, match="outside Kota Tangerang"):
+        report(room, (-6.2, 106.85))  # central Jakarta
+    with pytest.raises(InvalidCommand, match="unknown category"):
+        report(room, (-6.18, 106.63), category="ufo")
+    assert room.redis.xlen(room.keys.stream("incidents")) == 0
+
+
+def test_assign_then_reassign_records_both_officers(room, tangerang_point, crew):
+    incident = report(room, tangerang_point)
+    assign_incident(room, incident.id, "dlh-1", actor="user:operator")
+    change_status(room, incident.id, "acknowledged", actor="officer:dlh-1")
+    moved = assign_incident(room, incident.id, "dlh-2", actor="user:supervisor", reason="closer")
+    assert (moved.status, moved.officer_id) == (Status.ASSIGNED, "dlh-2")
+    reassigned = stream_events(room)[-1]
+    assert reassigned.type == "incident.reassigned"
+    assert (reassigned.previous_officer_id, reassigned.actor) == ("dlh-1", "user:supervisor")
+
+
+def test_an_illegal_transition_is_refused_and_appends_nothing(room, tangerang_point, crew):
+    incident = report(room, tangerang_point)
+    length = room.redis.xlen(room.keys.stream("incidents"))
+    with pytest.raises(IllegalTransition, match="cannot become on_scene"):
+        change_status(room, incident.id, "on_scene", actor="officer:dlh-1")
+    with pytest.raises(InvalidCommand, match="own command"):
+        change_status(room, incident.id, "assigned", actor="user:operator")
+    with pytest.raises(ValueError):
+        change_status(room, incident.id, "teleported", actor="user:operator")
+    with pytest.raises(NotFound):
+        assign_incident(room, incident.id, "nobody", actor="user:operator")
+    with pytest.raises(NotFound):
+        change_status(room, "000000-NOPE0", "acknowledged", actor="user:operator")
+    assert room.redis.xlen(room.keys.stream("incidents")) == length
+    assert get_incident(room, incident.id).status is Status.TRIAGED
+
+
+def test_a_stale_screen_gets_a_conflict_instead_of_overwriting(room, tangerang_point, crew):
+    incident = report(room, tangerang_point)
+    seen = incident_version(room, incident.id)
+    assign_incident(room, incident.id, "dlh-1", actor="user:a", expected_version=seen)
+    with pytest.raises(ConcurrencyConflict):
+        assign_incident(room, incident.id, "dlh-2", actor="user:b", expected_version=seen)
+    assert get_incident(room, incident.id).officer_id == "dlh-1"
+
+
+def test_racing_operators_cannot_both_win(room, tangerang_point, crew):
+    incident = report(room, tangerang_point)
+    seen = incident_version(room, incident.id)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def operator(officer_id: str) -> None:
+        barrier.wait()
+        try:
+            assign_incident(room, incident.id, officer_id, actor="user:x", expected_version=seen)
+            outcomes.append("won")
+        except ConcurrencyConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=operator, args=(f"dlh-{1 + n % 2}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["won"]
+    assert [e.type for e in stream_events(room)].count("incident.assigned") == 1
+
+
+def test_triage_reroutes_and_fire_jumps_the_queue(room, tangerang_point, crew):
+    incident = report(room, tangerang_point)
+    rerouted = triage_incident(room, incident.id, category="kebakaran", actor="user:operator")
+    assert (rerouted.agency, rerouted.priority) == ("damkar", 1)
+    assign_incident(room, incident.id, "damkar-1", actor="user:operator")
+    with pytest.raises(IllegalTransition):
+        triage_incident(room, incident.id, category="banjir", actor="user:operator")
+
+
+def test_duplicates_point_at_the_original_and_need_one(room, tangerang_point):
+    first = report(room, tangerang_point)
+    second = report(room, tangerang_point)
+    third = report(room, tangerang_point)
+    change_status(room, second.id, "duplicate", actor="user:op", duplicate_of=first.id)
+    marked = change_status(room, third.id, "duplicate", actor="user:op", duplicate_of=second.id)
+    assert marked.duplicate_of == first.id  # chains collapse to the original
+    with pytest.raises(InvalidCommand, match="needs the incident"):
+        change_status(room, first.id, "duplicate", actor="user:op")
+    with pytest.raises(InvalidCommand, match="cannot duplicate itself"):
+        change_status(room, first.id, "duplicate", actor="user:op", duplicate_of=first.id)
+
+
+def test_rejecting_needs_a_reason_and_notes_work_even_when_closed(room, tangerang_point):
+    incident = report(room, tangerang_point)
+    with pytest.raises(InvalidCommand, match="reason"):
+        change_status(room, incident.id, "rejected", actor="user:op")
+    change_status(room, incident.id, "rejected", actor="user:op", reason="laporan palsu")
+    noted = add_note(room, incident.id, "Pelapor dihubungi", actor="user:op")
+    assert noted.notes == 1 and noted.status is Status.REJECTED
+    with pytest.raises(InvalidCommand, match="needs text"):
+        add_note(room, incident.id, "   ", actor="user:op")
