@@ -49,7 +49,8 @@ def run() -> None:
 
     from app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with opened_room() as room:
         settings = room.settings
         typer.echo(f"LIVE Room {room.city.name}: http://{settings.host}:{settings.port}/")

@@ -189,4 +189,5 @@ def decode(fields: dict[str, Any]) -> Event:
     try:
         return kind.model_validate_json(fields.get("data") or "")
     except ValidationError as exc:
-        raise EventError(f"{kind.type}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
+        first = exc.errors()[0]
+        raise EventError(f"{kind.type}: {first['loc']}: {first['msg']}") from None

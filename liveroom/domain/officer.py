@@ -46,7 +46,9 @@ def decide_check_in(
     if post is None:
         raise InvalidCommand(f"unknown post {post_id!r}")
     if officer.on_duty_post is not None:
-        raise InvalidCommand(f"officer {officer.id} is already checked in at {officer.on_duty_post}")
+        raise InvalidCommand(
+            f"officer {officer.id} is already checked in at {officer.on_duty_post}"
+        )
     if not post.contains(lat, lon):
         raise InvalidCommand(f"({lat}, {lon}) is outside the geofence of {post.name}")
     return OfficerCheckedIn(

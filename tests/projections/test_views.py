@@ -45,7 +45,7 @@ def test_fire_is_ahead_of_older_trash_in_the_queue(room, clock, tangerang_point)
 
 
 def test_the_archive_keeps_history_assignments_and_attendance(room, clock, tangerang_point):
-    triaged, assigned, on_scene, closed, rejected = busy_day(room, clock, tangerang_point)
+    _, assigned, _, closed, _ = busy_day(room, clock, tangerang_point)
     assign_incident(room, assigned, "dlh-2", actor="supervisor", reason="lebih dekat")
     drain(room)
     with room.engine.connect() as conn:
