@@ -36,7 +36,8 @@ def district_map(city: City) -> dl.Map:
     ))
     (south, west), (north, east) = city.bounds
     return dl.Map(
-        layers, id="map", bounds=[[south, west], [north, east]], maxZoom=18, minZoom=8,
+        layers, id="map", center=list(city.centre), zoom=city.default_zoom, maxZoom=18, minZoom=8,
+        maxBounds=[[south - 0.2, west - 0.2], [north + 0.2, east + 0.2]],
         preferCanvas=True, attributionControl=False, className="map",
     )
 

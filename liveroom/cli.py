@@ -48,6 +48,7 @@ def run() -> None:
     import uvicorn
 
     from app import create_app
+    from liveroom.connections import stop_embedded_redis
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -55,7 +56,12 @@ def run() -> None:
         settings = room.settings
         typer.echo(f"LIVE Room {room.city.name}: http://{settings.host}:{settings.port}/")
         dash_app = create_app(room)
-        uvicorn.run(dash_app.server, host=settings.host, port=settings.port, log_level="info")
+        try:
+            uvicorn.run(dash_app.server, host=settings.host, port=settings.port,
+                        log_level="info")
+        finally:
+            room.close()
+            stop_embedded_redis()
 
 
 @cli.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from pathlib import Path
@@ -37,6 +38,16 @@ def embedded_redis_url(data_dir: Path) -> str:
             _embedded[data_dir] = server
             log.info("embedded Redis at %s (data in %s)", server.socket_file, data_dir)
     return f"unix://{server.socket_file}"
+
+
+def stop_embedded_redis() -> None:
+    """Shut down the embedded servers this process uses, saving their data first."""
+    with _embedded_lock:
+        for data_dir in list(_embedded):
+            server = _embedded.pop(data_dir)
+            with contextlib.suppress(redis.ConnectionError):  # already gone
+                server.shutdown(save=True, now=True, force=True)
+            log.info("embedded Redis for %s stopped", data_dir)
 
 
 def redis_url(settings: Settings) -> str:
