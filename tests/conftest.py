@@ -11,12 +11,11 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import delete
 
-from liveroom.archive import migrate, schema
+from liveroom.archive import migrate, schema, temporary_schema
 from liveroom.config import Settings
 from liveroom.connections import connect_database, embedded_redis_url
 from liveroom.projections.runner import Projector, all_projections
@@ -35,22 +34,15 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     """A migrated archive: a fresh PostgreSQL schema, or an SQLite file."""
     external = os.environ.get("LIVEROOM_DATABASE_URL")
     if not external:
-        path = tmp_path_factory.mktemp("db") / "archive.db"
-        url = f"sqlite:///{path}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'archive.db'}"
         migrate(archive_engine(url))
         yield url
         return
-    schema_name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(Settings(database_url=external).sqlalchemy_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema_name}"))
-    separator = "&" if "?" in external else "?"
-    url = f"{external}{separator}options={quote(f'-csearch_path={schema_name}')}"
-    migrate(archive_engine(url))
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema_name} CASCADE"))
-    admin.dispose()
+    with temporary_schema(external) as url:
+        engine = archive_engine(url)
+        migrate(engine)
+        yield url
+        engine.dispose()
 
 
 def archive_engine(url: str):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine, Table, create_engine, make_url, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -25,6 +28,23 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the archive schema up to `revision` (idempotent)."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
+
+
+@contextmanager
+def temporary_schema(database_url: str) -> Iterator[str]:
+    """A PostgreSQL URL confined to a fresh schema, dropped afterwards (tests, benchmarks)."""
+    schema_name = f"tmp_{uuid.uuid4().hex[:12]}"
+    url = make_url(database_url).set(drivername="postgresql+psycopg")
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema_name}"))
+    query = dict(url.query, options=f"-csearch_path={schema_name}")
+    try:
+        yield url.set(query=query).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema_name} CASCADE"))
+        admin.dispose()
 
 
 def insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[dict]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -137,11 +137,9 @@ class ArchiveProjection(Projection):
             raise ValueError(f"{self.name} has no handler for {event.type}")
         if batch.log and not isinstance(event, OfficerLocated):
             ms, seq = id_tuple(entry.id)
-            batch.conn.execute(insert(schema.events).values(
-                stream=self.stream, id=entry.id, ms=ms, seq=seq, type=event.type, v=event.version,
-                aggregate_id=event.aggregate_id, occurred_at=event.occurred_at,
-                data=event.model_dump_json(),
-            ))
+            _insert(batch, schema.events, stream=self.stream, id=entry.id, ms=ms, seq=seq,
+                    type=event.type, v=event.version, aggregate_id=event.aggregate_id,
+                    occurred_at=event.occurred_at, data=entry.fields["data"])
         handler(batch, event, entry.id)
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:
@@ -159,31 +157,42 @@ class ArchiveProjection(Projection):
                 schema.projection_checkpoints.c.name == self.name))
 
 
+def _insert(batch: Batch, table, **row) -> None:
+    """Parameters, not `.values()`: the compiled statement is cached and reused."""
+    batch.conn.execute(insert(table), row)
+
+
 # --- incidents ---------------------------------------------------------------------------
 
+_UPDATE_INCIDENT = update(schema.incidents).where(schema.incidents.c.id == bindparam("b_id"))
+_END_ASSIGNMENT = (
+    update(schema.assignments)
+    .where(and_(schema.assignments.c.incident_id == bindparam("b_id"),
+                schema.assignments.c.ended_at.is_(None)))
+)
+
 def _incident_update(batch: Batch, e: Event, **values) -> None:
-    batch.conn.execute(
-        update(schema.incidents)
-        .where(schema.incidents.c.id == e.incident_id)  # type: ignore[attr-defined]
-        .values(updated_at=e.occurred_at, **values)
-    )
+    batch.conn.execute(_UPDATE_INCIDENT, {
+        "b_id": e.incident_id, "updated_at": e.occurred_at, **values,  # type: ignore[attr-defined]
+    })
 
 
 def _history(batch: Batch, e: Event, event_id: str, old: Status | None, new: Status,
              reason: str | None = None) -> None:
-    batch.conn.execute(insert(schema.status_history).values(
-        incident_id=e.incident_id, from_status=old and old.value,  # type: ignore[attr-defined]
-        to_status=new.value, at=e.occurred_at, actor=e.actor, reason=reason, event_id=event_id,
-    ))
+    _insert(
+        batch, schema.status_history, incident_id=e.incident_id,  # type: ignore[attr-defined]
+        from_status=old and old.value, to_status=new.value, at=e.occurred_at, actor=e.actor,
+        reason=reason, event_id=event_id,
+    )
 
 
 def _received(batch: Batch, e: ReportReceived, event_id: str) -> None:
-    batch.conn.execute(insert(schema.incidents).values(
-        id=e.incident_id, category=e.category, status=Status.RECEIVED.value, lat=e.lat,
-        lon=e.lon, description=e.description, address=e.address, source=e.source,
-        media_url=e.media_url, reporter=e.reporter or None, reported_at=e.occurred_at,
-        updated_at=e.occurred_at,
-    ))
+    _insert(
+        batch, schema.incidents, id=e.incident_id, category=e.category,
+        status=Status.RECEIVED.value, lat=e.lat, lon=e.lon, description=e.description,
+        address=e.address, source=e.source, media_url=e.media_url, reporter=e.reporter or None,
+        reported_at=e.occurred_at, updated_at=e.occurred_at,
+    )
     _history(batch, e, event_id, None, Status.RECEIVED)
 
 
@@ -197,17 +206,13 @@ def _triaged(batch: Batch, e: ReportTriaged, event_id: str) -> None:
 
 
 def _assigned(batch: Batch, e: IncidentAssigned | IncidentReassigned, event_id: str) -> None:
-    table = schema.assignments
-    batch.conn.execute(
-        update(table)
-        .where(and_(table.c.incident_id == e.incident_id, table.c.ended_at.is_(None)))
-        .values(ended_at=e.occurred_at)
+    batch.conn.execute(_END_ASSIGNMENT, {"b_id": e.incident_id, "ended_at": e.occurred_at})
+    _insert(
+        batch, schema.assignments, incident_id=e.incident_id, officer_id=e.officer_id,
+        agency=e.agency, previous_officer_id=getattr(e, "previous_officer_id", None),
+        assigned_at=e.occurred_at, actor=e.actor, reason=getattr(e, "reason", None),
+        event_id=event_id,
     )
-    batch.conn.execute(insert(table).values(
-        incident_id=e.incident_id, officer_id=e.officer_id, agency=e.agency,
-        previous_officer_id=getattr(e, "previous_officer_id", None), assigned_at=e.occurred_at,
-        actor=e.actor, reason=getattr(e, "reason", None), event_id=event_id,
-    ))
     _incident_update(batch, e, status=Status.ASSIGNED.value, officer_id=e.officer_id,
                      agency=e.agency, assigned_at=e.occurred_at)
     _history(batch, e, event_id, e.from_status, Status.ASSIGNED, getattr(e, "reason", None))
@@ -217,20 +222,13 @@ def _status(batch: Batch, e: IncidentStatusChanged, event_id: str) -> None:
     _incident_update(batch, e, status=e.to_status.value, duplicate_of=e.duplicate_of,
                      **{f"{e.to_status.value}_at": e.occurred_at})
     if e.to_status in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE):
-        table = schema.assignments
-        batch.conn.execute(
-            update(table)
-            .where(and_(table.c.incident_id == e.incident_id, table.c.ended_at.is_(None)))
-            .values(ended_at=e.occurred_at)
-        )
+        batch.conn.execute(_END_ASSIGNMENT, {"b_id": e.incident_id, "ended_at": e.occurred_at})
     _history(batch, e, event_id, e.from_status, e.to_status, e.reason)
 
 
 def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
-    batch.conn.execute(insert(schema.incident_notes).values(
-        incident_id=e.incident_id, at=e.occurred_at, actor=e.actor, text=e.text,
-        event_id=event_id,
-    ))
+    _insert(batch, schema.incident_notes, incident_id=e.incident_id, at=e.occurred_at,
+            actor=e.actor, text=e.text, event_id=event_id)
 
 
 class ArchiveIncidents(ArchiveProjection):
@@ -251,10 +249,8 @@ class ArchiveIncidents(ArchiveProjection):
 # --- officers ----------------------------------------------------------------------------
 
 def _registered(batch: Batch, e: OfficerRegistered, _event_id: str) -> None:
-    batch.conn.execute(insert(schema.officers).values(
-        id=e.officer_id, name=e.name, agency=e.agency, post_id=e.post_id, active=True,
-        registered_at=e.occurred_at,
-    ))
+    _insert(batch, schema.officers, id=e.officer_id, name=e.name, agency=e.agency,
+            post_id=e.post_id, active=True, registered_at=e.occurred_at)
 
 
 def _located(batch: Batch, e: OfficerLocated, event_id: str) -> None:
@@ -278,21 +274,24 @@ def _located(batch: Batch, e: OfficerLocated, event_id: str) -> None:
 
 
 def _checked_in(batch: Batch, e: OfficerCheckedIn, event_id: str) -> None:
-    batch.conn.execute(insert(schema.attendance).values(
-        officer_id=e.officer_id, post_id=e.post_id,
+    _insert(
+        batch, schema.attendance, officer_id=e.officer_id, post_id=e.post_id,
         day=e.occurred_at.astimezone(batch.room.city.timezone).date(),
         checked_in_at=e.occurred_at, check_in_method=e.method, lat=e.lat, lon=e.lon,
         event_id=event_id,
-    ))
+    )
+
+
+_CHECK_OUT = (
+    update(schema.attendance)
+    .where(and_(schema.attendance.c.officer_id == bindparam("b_officer"),
+                schema.attendance.c.checked_out_at.is_(None)))
+)
 
 
 def _checked_out(batch: Batch, e: OfficerCheckedOut, _event_id: str) -> None:
-    table = schema.attendance
-    batch.conn.execute(
-        update(table)
-        .where(and_(table.c.officer_id == e.officer_id, table.c.checked_out_at.is_(None)))
-        .values(checked_out_at=e.occurred_at, check_out_method=e.method)
-    )
+    batch.conn.execute(_CHECK_OUT, {"b_officer": e.officer_id, "checked_out_at": e.occurred_at,
+                                    "check_out_method": e.method})
 
 
 class ArchiveOfficers(ArchiveProjection):

@@ -11,7 +11,7 @@ from liveroom.projections.base import Projection
 from liveroom.room import LiveRoom
 from liveroom.streams import id_tuple
 
-BEHIND_CAP = 10_000
+BEHIND_CAP = 1_000
 
 
 def _timed(check) -> dict[str, Any]:
@@ -27,13 +27,13 @@ def projection_lag(room: LiveRoom, projection: Projection) -> dict[str, Any]:
     """How far a projection trails its stream: entries and milliseconds behind."""
     key = room.keys.stream(projection.stream)
     checkpoint = projection.checkpoint()
-    last = room.redis.xrevrange(key, count=1)
-    last_id = last[0][0] if last else None
     start = "(" + checkpoint if checkpoint else "-"
-    behind = len(room.redis.xrange(key, min=start, count=BEHIND_CAP)) if last_id else 0
+    waiting = room.redis.xrange(key, min=start, count=BEHIND_CAP)
+    behind = len(waiting)
     lag_ms = 0
-    if behind and last_id:
-        lag_ms = id_tuple(last_id)[0] - max(id_tuple(checkpoint)[0], 0)
+    if waiting:  # how long the oldest unapplied event has been waiting
+        seconds, micros = room.redis.time()
+        lag_ms = max(0, seconds * 1000 + micros // 1000 - id_tuple(waiting[0][0])[0])
     pending = 0
     if room.redis.exists(key):
         groups = {g["name"]: g for g in room.redis.xinfo_groups(key)}

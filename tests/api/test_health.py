@@ -1,0 +1,36 @@
+"""`/healthz`: what a load balancer and a wall-screen monitor see."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from app import create_app
+from liveroom.room import LiveRoom
+from liveroom.services.incidents import report_incident
+
+
+def test_healthz_reports_every_projection_and_its_lag(room, tangerang_point):
+    report_incident(room, category="banjir", lat=tangerang_point[0], lon=tangerang_point[1],
+                    source="t", actor="c")
+    with TestClient(create_app(room).server) as client:
+        response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "ok"
+    assert body["redis"]["ok"] and body["database"]["ok"]
+    assert set(body["projections"]) == {"live-incidents", "live-officers", "archive-incidents",
+                                        "archive-officers"}
+    assert body["projections"]["archive-incidents"]["behind"] == 2  # received + triaged
+    assert body["dead_letters"] == 0
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(settings):
+    nobody_listens = "postgresql://postgres@127.0.0.1:1/test"
+    broken = settings.model_copy(update={"database_url": nobody_listens})
+    room = LiveRoom.open(broken)
+    try:
+        with TestClient(create_app(room).server) as client:
+            response = client.get("/healthz")
+    finally:
+        room.close()
+    assert response.status_code == 503
+    assert response.json()["status"] == "down" and not response.json()["database"]["ok"]
