@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_namespace: str | None = None
     database_url: str | None = None
+    cities_dir: Path | None = None
     city: str = "tangerang"
     simulator: bool = True
     projections: bool = True
@@ -60,8 +61,8 @@ class Settings(BaseSettings):
 
     @field_validator("city")
     @classmethod
-    def _known_city(cls, value: str) -> str:
-        cities = available_cities()
+    def _known_city(cls, value: str, info: ValidationInfo) -> str:
+        cities = available_cities(info.data.get("cities_dir"))
         if value not in cities:
             raise ValueError(f"unknown city pack {value!r}; available: {', '.join(cities)}")
         return value

@@ -33,11 +33,12 @@ class LiveRoom:
 
     @classmethod
     def open(cls, settings: Settings) -> LiveRoom:
+        city = load_city(settings.city, settings.cities_dir)  # fails before anything starts
         client = connect_redis(settings)
         keys = Keys(settings.namespace)
         return cls(
             settings=settings,
-            city=load_city(settings.city),
+            city=city,
             redis=client,
             engine=connect_database(settings),
             keys=keys,

@@ -63,7 +63,29 @@ def test_data_written_before_a_restart_is_there_after_it(tmp_path):
             assert after["projections"][name]["checkpoint"] == lag["checkpoint"]
         again = app.cli("seed", "--officers-per-post", "1", "--reports", "0")
         assert '"officers_existing": 26' in again.stdout  # the officers survived the restart
+        rebuilt = app.cli("rebuild")  # while the app runs: it takes the leases in turn
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        assert '"archive-incidents"' in rebuilt.stdout
+        final = httpx.get(f"{app.url}/healthz").json()
+        for name, lag in before["projections"].items():
+            assert final["projections"][name]["checkpoint"] == lag["checkpoint"]
         page = httpx.get(app.url + "/")
         assert page.status_code == 200 and "LIVE Room" in page.text
     finally:
         app.stop()
+
+
+def test_a_malformed_city_pack_stops_the_start_naming_file_and_field(tmp_path):
+    import shutil
+
+    from liveroom.cities.pack import PACKS_ROOT
+
+    shutil.copytree(PACKS_ROOT / "tangerang", tmp_path / "cities" / "tangerang")
+    categories = tmp_path / "cities" / "tangerang" / "categories.yaml"
+    categories.write_text(categories.read_text().replace("priority: 1", "priority: 9", 1))
+    result = run_cli("run", LIVEROOM_DATA_DIR=str(tmp_path / "var"),
+                     LIVEROOM_CITIES_DIR=str(tmp_path / "cities"))
+    assert result.returncode == 2
+    assert "categories.yaml" in result.stderr and ".priority" in result.stderr
+    assert "less than or equal to 4" in result.stderr
+    assert not (tmp_path / "var").exists()  # nothing was started

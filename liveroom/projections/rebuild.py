@@ -101,7 +101,8 @@ def _take_lease(projector: Projector, timeout: float) -> None:
 
 def rebuild_projection(room: LiveRoom, projection: Projection) -> int:
     """Empty one view and replay its stream's history into it; returns entries replayed."""
-    projector = Projector(room, projection, consumer="rebuild")
+    projector = Projector(room, projection, consumer="rebuild", rebuilding=True)
+    projector.pause_others(seconds=600)
     _take_lease(projector, timeout=room.settings.lease_seconds * 3)
     try:
         replayed = 0
@@ -124,6 +125,7 @@ def rebuild_projection(room: LiveRoom, projection: Projection) -> int:
         return replayed
     finally:
         projector.release()
+        projector.resume_others()
 
 
 def rebuild_aggregates(room: LiveRoom) -> int:

@@ -25,6 +25,10 @@ from liveroom.streams import STREAMS, id_tuple
 log = logging.getLogger(__name__)
 
 _RENEW = """
+if ARGV[3] == '0' and redis.call('EXISTS', KEYS[2]) == 1 then
+  if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+  return 0
+end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
@@ -47,12 +51,15 @@ def group_name(projection: Projection) -> str:
 class Projector:
     """Feeds one projection from its stream; `step()` does one round, `run()` loops."""
 
-    def __init__(self, room: LiveRoom, projection: Projection, consumer: str | None = None):
+    def __init__(self, room: LiveRoom, projection: Projection, consumer: str | None = None,
+                 rebuilding: bool = False):
         self.room = room
         self.projection = projection
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
         self.stream_key = room.keys.stream(projection.stream)
         self.lease_key = room.keys.lease(projection.name)
+        self.pause_key = room.keys.lease(projection.name) + ":paused"
+        self.rebuilding = rebuilding  # a rebuild pauses the others and takes the lease
         self.lease_ms = int(room.settings.lease_seconds * 1000)
         self._renew = room.redis.register_script(_RENEW)
         self._release = room.redis.register_script(_RELEASE)
@@ -68,15 +75,24 @@ class Projector:
                 raise
 
     def acquire(self) -> bool:
-        """Take or keep the lease; True while this worker may apply."""
-        held = bool(self._renew(keys=[self.lease_key], args=[self.consumer, self.lease_ms]))
+        """Take or keep the lease; True while this worker may apply (and no rebuild runs)."""
+        held = bool(self._renew(keys=[self.lease_key, self.pause_key],
+                                args=[self.consumer, self.lease_ms, int(self.rebuilding)]))
         if held and not self.holding:
             log.info("%s: %s took the lease", self.projection.name, self.consumer)
             self.ensure_group()
             self.holding = True
             self.reclaim()
+            self.rewind()
         self.holding = held
         return held
+
+    def pause_others(self, seconds: float) -> None:
+        """Make every other worker give up this projection's lease for a while."""
+        self.room.redis.set(self.pause_key, self.consumer, px=int(seconds * 1000))
+
+    def resume_others(self) -> None:
+        self.room.redis.delete(self.pause_key)
 
     def release(self) -> None:
         self._release(keys=[self.lease_key], args=[self.consumer])
@@ -97,6 +113,22 @@ class Projector:
                 self.room.redis.xack(self.stream_key, group_name(self.projection), *gone)
             if start == "0-0":
                 return total
+
+    def rewind(self) -> None:
+        """Deliver again from the view's checkpoint if the group is ahead of it.
+
+        The view, not the group, knows what has been applied: after an interrupted
+        rebuild or a view restored from a backup, reading resumes where it stands.
+        """
+        checkpoint = self.projection.checkpoint()
+        groups = self.room.redis.xinfo_groups(self.stream_key)
+        delivered = next(g["last-delivered-id"] for g in groups
+                         if g["name"] == group_name(self.projection))
+        if id_tuple(checkpoint) < id_tuple(delivered):
+            self.room.redis.xgroup_setid(self.stream_key, group_name(self.projection),
+                                         checkpoint or "0")
+            log.warning("%s: rewound delivery from %s to the checkpoint %s",
+                        self.projection.name, delivered, checkpoint)
 
     def read(self, block_ms: int | None) -> list[tuple[str, dict[str, str]]]:
         reply = self.room.redis.xreadgroup(

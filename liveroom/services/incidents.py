@@ -13,6 +13,7 @@ from liveroom.domain.lifecycle import Status
 from liveroom.domain.officer import Officer
 from liveroom.room import LiveRoom
 from liveroom.services import aggregates
+from liveroom.services.officers import get_officer
 
 KIND = "incident"
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -80,8 +81,6 @@ def assign_incident(
     reason: str | None = None, expected_version: int | None = None,
 ) -> Incident:
     """Assign, or reassign, an incident to an officer (who brings their agency)."""
-    from liveroom.services.officers import get_officer
-
     officer: Officer = get_officer(room, officer_id)
     decide = partial(_assign, room, officer=officer, actor=actor, reason=reason)
     return _run(room, incident_id, decide, expected_version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from liveroom.domain import officer as domain
-from liveroom.domain.errors import InvalidCommand, NotFound
+from liveroom.domain.errors import ConcurrencyConflict, InvalidCommand, NotFound
 from liveroom.domain.events import OfficerLocated
 from liveroom.domain.officer import Officer
 from liveroom.room import LiveRoom
@@ -29,7 +29,7 @@ def register_officer(
     state = domain.evolve(None, event)
     try:
         aggregates.create(room, KIND, officer_id, [event], state)
-    except aggregates.ConcurrencyConflict:
+    except ConcurrencyConflict:
         raise InvalidCommand(f"officer {officer_id!r} already exists") from None
     return state
 

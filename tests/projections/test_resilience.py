@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -123,3 +126,38 @@ def test_events_encode_the_same_on_replay(room, clock, tangerang_point):
     busy_day(room, clock, tangerang_point)
     for entry in stream_entries(room):
         assert encode(entry.event) == entry.fields
+
+
+def test_two_workers_share_a_projection_without_applying_anything_twice(room, clock,
+                                                                          tangerang_point):
+    workers = [Projector(room, ArchiveIncidents(room), consumer=f"worker-{n}") for n in (1, 2)]
+    stop = threading.Event()
+    for worker in workers:
+        worker.stop_event = stop
+    threads = [threading.Thread(target=worker.run) for worker in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        busy_day(room, clock, tangerang_point)
+        expected = room.redis.xlen(room.keys.stream("incidents"))
+        limit = time.monotonic() + 20  # wait on the condition, not a fixed sleep
+        while count(room, schema.status_history) < expected and time.monotonic() < limit:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert count(room, schema.status_history) == expected
+    assert room.redis.xlen(room.keys.dead_letters) == 0
+    assert not any(worker.holding for worker in workers)  # the holder released its lease
+
+
+def test_a_view_that_fell_behind_its_group_is_caught_up_from_its_checkpoint(room, clock,
+                                                                           tangerang_point):
+    busy_day(room, clock, tangerang_point)
+    drain(room)
+    expected = live_state(room)
+    LiveIncidents(room).reset()  # e.g. an interrupted rebuild, or a flushed read model
+    assert live_state(room) != expected
+    Projector(room, LiveIncidents(room), consumer="next-worker").drain()
+    assert live_state(room) == expected

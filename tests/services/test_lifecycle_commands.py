@@ -1,0 +1,78 @@
+"""Random command sequences through the real services and Redis: a refused command leaves
+no trace, an accepted one exactly one event, and the live view agrees with the write side."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from liveroom.domain.errors import DomainError
+from liveroom.domain.lifecycle import Status
+from liveroom.projections.live import LiveIncidents
+from liveroom.projections.runner import Projector
+from liveroom.services import incidents
+from liveroom.services.officers import register_officer
+
+CREW = {"dlh-1": "kebersihan", "dlh-2": "kebersihan", "damkar-1": "damkar"}
+
+commands = st.lists(st.one_of(
+    st.tuples(st.just("assign"), st.sampled_from([*CREW, "ghost"])),
+    st.tuples(st.just("status"), st.sampled_from([s.value for s in Status] + ["bogus"])),
+    st.tuples(st.just("triage"), st.sampled_from(["banjir", "kebakaran", "nope"])),
+    st.tuples(st.just("duplicate"), st.just("other")),
+    st.tuples(st.just("note"), st.sampled_from(["", "dicek"])),
+), max_size=14)
+
+
+def clear(room) -> None:
+    keys = list(room.redis.scan_iter(match=room.keys.pattern("*"), count=1000))
+    if keys:
+        room.redis.delete(*keys)
+
+
+def apply(room, incident_id: str, other_id: str, command: tuple) -> None:
+    kind, arg = command
+    actor = "user:test"
+    if kind == "assign":
+        incidents.assign_incident(room, incident_id, arg, actor=actor)
+    elif kind == "status":
+        incidents.change_status(room, incident_id, arg, actor=actor, reason="uji")
+    elif kind == "triage":
+        incidents.triage_incident(room, incident_id, category=arg, actor=actor)
+    elif kind == "duplicate":
+        incidents.change_status(room, incident_id, "duplicate", actor=actor,
+                                duplicate_of=other_id)
+    else:
+        incidents.add_note(room, incident_id, arg, actor=actor)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sequence=commands)
+def test_refused_commands_leave_no_trace(room, tangerang_point, sequence):
+    clear(room)
+    for officer_id, agency in CREW.items():
+        register_officer(room, officer_id, name=officer_id, agency=agency, actor="admin")
+    lat, lon = tangerang_point
+    incident = incidents.report_incident(room, category="sampah-menumpuk", lat=lat, lon=lon,
+                                         source="t", actor="c")
+    other = incidents.report_incident(room, category="sampah-menumpuk", lat=lat, lon=lon,
+                                      source="t", actor="c")
+    stream = room.keys.stream("incidents")
+    for command in sequence:
+        length = room.redis.xlen(stream)
+        version = incidents.incident_version(room, incident.id)
+        try:
+            apply(room, incident.id, other.id, command)
+        except (DomainError, ValueError):
+            assert room.redis.xlen(stream) == length
+            assert incidents.incident_version(room, incident.id) == version
+        else:
+            assert room.redis.xlen(stream) == length + 1
+            assert incidents.incident_version(room, incident.id) == version + 1
+    Projector(room, LiveIncidents(room), consumer="t").drain()
+    state = incidents.get_incident(room, incident.id)
+    live = room.redis.hgetall(room.keys.view("incident", incident.id))
+    assert live["status"] == state.status.value
+    assert live.get("officer_id") == state.officer_id
+    assert live.get("agency") == state.agency
