@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x11FE_2009  # any constant shared by every LIVE Room worker
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -25,8 +26,11 @@ def alembic_config(connection: Connection) -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the archive schema up to `revision` (idempotent)."""
+    """Bring the archive schema up to `revision` (idempotent; workers starting together
+    on PostgreSQL take turns under an advisory lock, SQLite's write lock does the same)."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         command.upgrade(alembic_config(connection), revision)
 
 

@@ -31,7 +31,13 @@ from liveroom.domain.events import (
     ReportTriaged,
 )
 from liveroom.domain.lifecycle import Status
-from liveroom.projections.base import CheckpointMoved, DeadLetter, Entry, Projection
+from liveroom.projections.base import (
+    DEAD_LETTERS_KEPT,
+    CheckpointMoved,
+    DeadLetter,
+    Entry,
+    Projection,
+)
 from liveroom.streams import id_tuple
 
 Handler = Callable[["Batch", Event, str], None]
@@ -126,7 +132,8 @@ class ArchiveProjection(Projection):
             if log:
                 self._set_checkpoint(conn, entries[-1].id)
             for letter in dead:
-                self.room.redis.xadd(self.dead_letter_key, letter.fields(self.name, self.stream))
+                self.room.redis.xadd(self.dead_letter_key, letter.fields(self.name, self.stream),
+                                     maxlen=DEAD_LETTERS_KEPT, approximate=True)
         return dead
 
     def handle(self, batch: Batch, entry: Entry) -> None:

@@ -15,6 +15,9 @@ from liveroom.domain.events import Event, EventError, decode
 from liveroom.room import LiveRoom
 from liveroom.streams import id_tuple
 
+#: The dead-letter stream keeps about this many entries (a flood must not fill memory).
+DEAD_LETTERS_KEPT = 10_000
+
 
 class CheckpointMoved(RuntimeError):
     """Another worker applied events first; re-read the checkpoint and carry on."""

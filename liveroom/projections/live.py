@@ -35,7 +35,13 @@ from liveroom.domain.events import (
     ReportTriaged,
 )
 from liveroom.domain.lifecycle import TERMINAL, WITH_OFFICER, Status
-from liveroom.projections.base import CheckpointMoved, DeadLetter, Entry, Projection
+from liveroom.projections.base import (
+    DEAD_LETTERS_KEPT,
+    CheckpointMoved,
+    DeadLetter,
+    Entry,
+    Projection,
+)
 from liveroom.streams import Keys
 
 _LOCATE = """
@@ -106,7 +112,8 @@ class LiveProjection(Projection):
                         else:
                             getattr(pipe, name)(*args, **kwargs)
                 for letter in dead:
-                    pipe.xadd(self.dead_letter_key, letter.fields(self.name, self.stream))
+                    pipe.xadd(self.dead_letter_key, letter.fields(self.name, self.stream),
+                              maxlen=DEAD_LETTERS_KEPT, approximate=True)
                 pipe.set(checkpoint_key, entries[-1].id)
                 pipe.publish(self.keys.view("changed"), f"{self.name} {entries[-1].id}")
                 pipe.execute()
