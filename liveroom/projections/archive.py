@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -46,11 +46,28 @@ Handler = Callable[["Batch", Event, str], None]
 class Batch:
     """One transaction's worth of archive writes, with what handlers share."""
 
-    def __init__(self, projection: ArchiveProjection, conn: Connection, log: bool) -> None:
+    def __init__(
+        self, projection: ArchiveProjection, conn: Connection, log: bool, buffered: bool
+    ) -> None:
         self.projection = projection
         self.conn = conn
         self.log = log  # False when replaying the log itself
         self.positions: dict[str, dict] = {}
+        #: Rows of append-only tables, written with one executemany at the end of the
+        #: batch (fast path); None when each event must stand alone (savepoints).
+        self.appended: dict[Table, list[dict]] | None = {} if buffered else None
+
+    def append(self, table: Table, **row) -> None:
+        """Add a row to an append-only table nothing else in the batch reads or updates."""
+        if self.appended is None:
+            self.conn.execute(insert(table), row)
+        else:
+            self.appended.setdefault(table, []).append(row)
+
+    def flush(self) -> None:
+        for table, rows in (self.appended or {}).items():
+            self.conn.execute(insert(table), rows)
+        self.appended = {} if self.appended is not None else None
 
     @property
     def room(self):
@@ -112,7 +129,7 @@ class ArchiveProjection(Projection):
         with self.room.engine.begin() as conn:
             if self._checkpoint(conn, lock=True) != expected:
                 raise CheckpointMoved(self.name)
-            batch = Batch(self, conn, log)
+            batch = Batch(self, conn, log, buffered=not isolate)
             self.prepare(batch, entries)
             for entry in entries:
                 if entry.event is None:
@@ -128,6 +145,7 @@ class ArchiveProjection(Projection):
                     if is_transient(exc):
                         raise
                     dead.append(DeadLetter(entry, f"{type(exc).__name__}: {exc}"))
+            batch.flush()
             self.finish(batch)
             if log:
                 self._set_checkpoint(conn, entries[-1].id)
@@ -144,9 +162,9 @@ class ArchiveProjection(Projection):
             raise ValueError(f"{self.name} has no handler for {event.type}")
         if batch.log and not isinstance(event, OfficerLocated):
             ms, seq = id_tuple(entry.id)
-            _insert(batch, schema.events, stream=self.stream, id=entry.id, ms=ms, seq=seq,
-                    type=event.type, v=event.version, aggregate_id=event.aggregate_id,
-                    occurred_at=event.occurred_at, data=entry.fields["data"])
+            batch.append(schema.events, stream=self.stream, id=entry.id, ms=ms, seq=seq,
+                         type=event.type, v=event.version, aggregate_id=event.aggregate_id,
+                         occurred_at=event.occurred_at, data=entry.fields["data"])
         handler(batch, event, entry.id)
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:
@@ -186,8 +204,8 @@ def _incident_update(batch: Batch, e: Event, **values) -> None:
 
 def _history(batch: Batch, e: Event, event_id: str, old: Status | None, new: Status,
              reason: str | None = None) -> None:
-    _insert(
-        batch, schema.status_history, incident_id=e.incident_id,  # type: ignore[attr-defined]
+    batch.append(
+        schema.status_history, incident_id=e.incident_id,  # type: ignore[attr-defined]
         from_status=old and old.value, to_status=new.value, at=e.occurred_at, actor=e.actor,
         reason=reason, event_id=event_id,
     )
@@ -234,8 +252,8 @@ def _status(batch: Batch, e: IncidentStatusChanged, event_id: str) -> None:
 
 
 def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
-    _insert(batch, schema.incident_notes, incident_id=e.incident_id, at=e.occurred_at,
-            actor=e.actor, text=e.text, event_id=event_id)
+    batch.append(schema.incident_notes, incident_id=e.incident_id, at=e.occurred_at,
+                 actor=e.actor, text=e.text, event_id=event_id)
 
 
 class ArchiveIncidents(ArchiveProjection):
