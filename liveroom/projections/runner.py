@@ -107,7 +107,8 @@ class Projector:
                 min_idle_time=0, start_id=start, count=self.room.settings.batch_size,
             )
             start, claimed = reply[0], reply[1]
-            gone = [eid for eid, fields in claimed if not fields] + list(reply[2:3] and reply[2])
+            deleted = reply[2] if len(reply) > 2 else []  # Redis 7 lists trimmed ids apart
+            gone = [eid for eid, fields in claimed if not fields] + list(deleted)
             total += self._process([(eid, fields) for eid, fields in claimed if fields])
             if gone:  # trimmed away while pending: nothing left to apply
                 self.room.redis.xack(self.stream_key, group_name(self.projection), *gone)
