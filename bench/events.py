@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from liveroom.access import SYSTEM
 from liveroom.archive import migrate, temporary_schema
 from liveroom.config import Settings
 from liveroom.domain.events import OfficerLocated, ReportReceived, encode
@@ -85,11 +86,11 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         for _ in range(args.reports):
             lat, lon = random_point(room, rng)
             report_incident(room, category=rng.choice(sorted(room.city.categories)), lat=lat,
-                            lon=lon, source="bench", actor="bench", description="bench")
+                            lon=lon, source="bench", by=SYSTEM, description="bench")
         commands = rate(args.reports * 2, time.perf_counter() - started)
 
         for number in range(args.officers):
-            register_officer(room, f"o-{number:04d}", name="Bench", agency="dishub", actor="b")
+            register_officer(room, f"o-{number:04d}", name="Bench", agency="dishub", by=SYSTEM)
         fixes = [
             OfficerLocated(officer_id=f"o-{n % args.officers:04d}",
                            occurred_at=now + timedelta(seconds=10 * (n // args.officers)),
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         ]
         started = time.perf_counter()
         for start in range(0, len(fixes), BATCH):
-            record_locations(room, fixes[start:start + BATCH])
+            record_locations(room, fixes[start:start + BATCH], by=SYSTEM)
         ingest = rate(len(fixes), time.perf_counter() - started)
 
         projected = {}

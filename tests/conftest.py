@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete
 
+from liveroom.access import Principal, Role
 from liveroom.archive import migrate, schema, temporary_schema
 from liveroom.config import Settings
 from liveroom.connections import connect_database, embedded_redis_url
@@ -103,3 +104,10 @@ def tangerang_point(room) -> tuple[float, float]:
     district = next(iter(room.city.districts.values()))
     point = district.geometry.representative_point()
     return point.y, point.x
+
+
+def person(name: str, *roles: str, agencies: tuple[str, ...] = (),
+           officer_id: str | None = None) -> Principal:
+    """A signed-in user with these roles (for tests of who may do what)."""
+    return Principal(kind="user", name=name, roles=frozenset(Role(r) for r in roles),
+                     agencies=frozenset(agencies), officer_id=officer_id)

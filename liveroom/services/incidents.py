@@ -1,10 +1,15 @@
-"""Incident commands: report, triage, assign, change status, add a note."""
+"""Incident commands: report, triage, assign, change status, add a note.
+
+Every command takes the Principal acting (`by`) and checks the permission table
+against the incident's current state (its agency, its officer) before anything
+is appended: authorization lives here, not in the pages or APIs that call in.
+"""
 
 from __future__ import annotations
 
 import secrets
-from functools import partial
 
+from liveroom.access import Action, Forbidden, Principal
 from liveroom.domain import incident as domain
 from liveroom.domain.errors import ConcurrencyConflict
 from liveroom.domain.events import ReportReceived
@@ -17,6 +22,9 @@ from liveroom.services.officers import get_officer
 
 KIND = "incident"
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+#: Steps an officer takes on their own task; the rest is the control room's.
+OFFICER_STEPS = frozenset({Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE,
+                           Status.RESOLVED})
 
 
 def new_incident_id(room: LiveRoom) -> str:
@@ -34,14 +42,15 @@ def incident_version(room: LiveRoom, incident_id: str) -> int:
 
 
 def report_incident(
-    room: LiveRoom, *, category: str, lat: float, lon: float, source: str, actor: str,
+    room: LiveRoom, *, category: str, lat: float, lon: float, source: str, by: Principal,
     description: str = "", address: str | None = None, media_url: str | None = None,
     reporter: dict[str, str] | None = None,
 ) -> Incident:
     """Receive a citizen's report and triage it from the city pack, atomically."""
+    by.check(Action.REPORT)
     for _ in range(aggregates.RETRIES):
         received = ReportReceived(
-            incident_id=new_incident_id(room), occurred_at=room.clock(), actor=actor,
+            incident_id=new_incident_id(room), occurred_at=room.clock(), actor=by.actor,
             category=category, description=description.strip(), lat=lat, lon=lon,
             address=address, source=source, media_url=media_url, reporter=reporter or {},
         )
@@ -64,53 +73,65 @@ def _run(room: LiveRoom, incident_id: str, decide, expected_version: int | None)
 
 
 def triage_incident(
-    room: LiveRoom, incident_id: str, *, category: str, actor: str,
+    room: LiveRoom, incident_id: str, *, category: str, by: Principal,
     priority: int | None = None, expected_version: int | None = None,
 ) -> Incident:
     """Re-route an incident not yet assigned: another category, agency or priority."""
-    decide = partial(_triage, room, category=category, actor=actor, priority=priority)
+    target = room.city.categories.get(category)
+
+    def decide(incident: Incident):
+        by.check(Action.TRIAGE, incident.agency)
+        if target is not None:
+            by.check(Action.TRIAGE, target.agency)
+        return domain.triage_event(room.city, incident, category, room.clock(), by.actor,
+                                   priority)
+
     return _run(room, incident_id, decide, expected_version)
-
-
-def _triage(room: LiveRoom, incident: Incident, *, category, actor, priority):
-    return domain.triage_event(room.city, incident, category, room.clock(), actor, priority)
 
 
 def assign_incident(
-    room: LiveRoom, incident_id: str, officer_id: str, *, actor: str,
+    room: LiveRoom, incident_id: str, officer_id: str, *, by: Principal,
     reason: str | None = None, expected_version: int | None = None,
 ) -> Incident:
-    """Assign, or reassign, an incident to an officer (who brings their agency)."""
+    """Assign (operators) or reassign (supervisors) an incident to an officer."""
     officer: Officer = get_officer(room, officer_id)
-    decide = partial(_assign, room, officer=officer, actor=actor, reason=reason)
+
+    def decide(incident: Incident):
+        action = Action.ASSIGN if incident.officer_id is None else Action.REASSIGN
+        by.check(action, incident.agency)
+        by.check(action, officer.agency)
+        return domain.decide_assign(incident, officer, room.clock(), by.actor, reason)
+
     return _run(room, incident_id, decide, expected_version)
-
-
-def _assign(room: LiveRoom, incident: Incident, *, officer, actor, reason):
-    return domain.decide_assign(incident, officer, room.clock(), actor, reason)
 
 
 def change_status(
-    room: LiveRoom, incident_id: str, status: Status | str, *, actor: str,
+    room: LiveRoom, incident_id: str, status: Status | str, *, by: Principal,
     reason: str | None = None, duplicate_of: str | None = None,
     expected_version: int | None = None,
 ) -> Incident:
-    """Move an incident along its lifecycle; illegal moves are refused."""
+    """Move an incident along its lifecycle; illegal moves are refused.
+
+    Officers move their own tasks (acknowledged .. resolved); the control room
+    moves any incident of its agencies.
+    """
     target = Status(status)
     original = get_incident(room, duplicate_of) if duplicate_of else None
-    decide = partial(_status, room, target=target, actor=actor, reason=reason, original=original)
+
+    def decide(incident: Incident):
+        own_step = target in OFFICER_STEPS and by.can(
+            Action.WORK_OWN_TASKS, incident.agency, incident.officer_id)
+        if not own_step:
+            by.check(Action.CHANGE_STATUS, incident.agency)
+        return domain.decide_status(incident, target, room.clock(), by.actor, reason, original)
+
     return _run(room, incident_id, decide, expected_version)
 
 
-def _status(room: LiveRoom, incident: Incident, *, target, actor, reason, original):
-    return domain.decide_status(incident, target, room.clock(), actor, reason, original)
+def add_note(room: LiveRoom, incident_id: str, text: str, *, by: Principal) -> Incident:
+    def decide(incident: Incident):
+        if not by.can(Action.ADD_NOTE, incident.agency, incident.officer_id):
+            raise Forbidden(f"{by.actor} may not add_note to incident {incident.id}")
+        return domain.decide_note(incident, text, room.clock(), by.actor)
 
-
-def add_note(
-    room: LiveRoom, incident_id: str, text: str, *, actor: str
-) -> Incident:
-    return _run(room, incident_id, partial(_note, room, text=text, actor=actor), None)
-
-
-def _note(room: LiveRoom, incident: Incident, *, text, actor):
-    return domain.decide_note(incident, text, room.clock(), actor)
+    return _run(room, incident_id, decide, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from liveroom.access import Action, Principal
 from liveroom.domain import officer as domain
 from liveroom.domain.errors import ConcurrencyConflict, InvalidCommand, NotFound
 from liveroom.domain.events import OfficerLocated
@@ -19,12 +20,13 @@ def get_officer(room: LiveRoom, officer_id: str) -> Officer:
 
 
 def register_officer(
-    room: LiveRoom, officer_id: str, *, name: str, agency: str, actor: str,
+    room: LiveRoom, officer_id: str, *, name: str, agency: str, by: Principal,
     post_id: str | None = None,
 ) -> Officer:
     """Add a field officer; refused if the id is taken."""
+    by.check(Action.REGISTER_OFFICER, agency)
     event = domain.decide_register(
-        room.city, officer_id, name, agency, post_id, room.clock(), actor
+        room.city, officer_id, name, agency, post_id, room.clock(), by.actor
     )
     state = domain.evolve(None, event)
     try:
@@ -35,29 +37,33 @@ def register_officer(
 
 
 def check_in(
-    room: LiveRoom, officer_id: str, *, post_id: str, lat: float, lon: float, actor: str,
+    room: LiveRoom, officer_id: str, *, post_id: str, lat: float, lon: float, by: Principal,
     method: str = "explicit",
 ) -> Officer:
     def decide(officer: Officer):
+        by.check(Action.ATTEND, officer.agency, officer.id)
         return domain.decide_check_in(
-            room.city, officer, post_id, lat, lon, method, room.clock(), actor
+            room.city, officer, post_id, lat, lon, method, room.clock(), by.actor
         )
 
     return aggregates.execute(room, KIND, Officer, domain.evolve, officer_id, decide)
 
 
 def check_out(
-    room: LiveRoom, officer_id: str, *, actor: str, method: str = "explicit",
+    room: LiveRoom, officer_id: str, *, by: Principal, method: str = "explicit",
     lat: float | None = None, lon: float | None = None,
 ) -> Officer:
     def decide(officer: Officer):
-        return domain.decide_check_out(officer, room.clock(), actor, method, lat, lon)
+        by.check(Action.ATTEND, officer.agency, officer.id)
+        return domain.decide_check_out(officer, room.clock(), by.actor, method, lat, lon)
 
     return aggregates.execute(room, KIND, Officer, domain.evolve, officer_id, decide)
 
 
-def record_locations(room: LiveRoom, fixes: Sequence[OfficerLocated]) -> list[str]:
-    """Append a batch of fixes in one pipeline; refused whole if an officer is unknown."""
+def record_locations(
+    room: LiveRoom, fixes: Sequence[OfficerLocated], *, by: Principal
+) -> list[str]:
+    """Append a batch of fixes in one pipeline; refused whole if any is not the sender's."""
     officer_ids = sorted({fix.officer_id for fix in fixes})
     pipe = room.redis.pipeline(transaction=False)
     for officer_id in officer_ids:
@@ -65,4 +71,6 @@ def record_locations(room: LiveRoom, fixes: Sequence[OfficerLocated]) -> list[st
     unknown = [oid for oid, found in zip(officer_ids, pipe.execute(), strict=True) if not found]
     if unknown:
         raise NotFound(f"unknown officer(s): {', '.join(unknown)}")
+    for officer_id in officer_ids:
+        by.check(Action.ATTEND, officer_id=officer_id)
     return room.store.append_many(fixes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from liveroom.access import SYSTEM
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.lifecycle import Status
 from liveroom.room import LiveRoom
@@ -15,7 +16,7 @@ GIVEN = ["Agus", "Budi", "Dewi", "Eko", "Fitri", "Hendra", "Indah", "Joko", "Kar
          "Made", "Nur", "Putri", "Rizky", "Sari", "Teguh", "Wahyu", "Yanti"]
 FAMILY = ["Santoso", "Wijaya", "Saputra", "Hidayat", "Lestari", "Nugroho", "Pratama", "Rahmawati",
           "Setiawan", "Kurniawan", "Siregar", "Hasibuan"]
-ACTOR = "system:seed"
+
 #: After a report: how far along each demo incident gets.
 PROGRESS = [Status.TRIAGED, Status.ASSIGNED, Status.ACKNOWLEDGED, Status.EN_ROUTE,
             Status.ON_SCENE, Status.RESOLVED, Status.CLOSED]
@@ -43,7 +44,7 @@ def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
             name = f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}"
             try:
                 register_officer(room, officer_id, name=name, agency=post.agency,
-                                 post_id=post.id, actor=ACTOR)
+                                 post_id=post.id, by=SYSTEM)
                 created += 1
             except InvalidCommand:
                 existing += 1
@@ -53,14 +54,14 @@ def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
         lat, lon = random_point(room, rng)
         incident = report_incident(
             room, category=rng.choice(categories), lat=lat, lon=lon, source="seed",
-            actor=ACTOR, description="Laporan contoh (data demo)",
+            by=SYSTEM, description="Laporan contoh (data demo)",
         )
         target = rng.choice(PROGRESS)
         crew = by_agency.get(incident.agency or "", [])
         if target is not Status.TRIAGED and crew:
-            assign_incident(room, incident.id, rng.choice(crew), actor=ACTOR)
+            assign_incident(room, incident.id, rng.choice(crew), by=SYSTEM)
             for step in PROGRESS[2:PROGRESS.index(target) + 1]:
-                change_status(room, incident.id, step, actor=ACTOR)
+                change_status(room, incident.id, step, by=SYSTEM)
         else:
             target = Status.TRIAGED
         statuses[target.value] = statuses.get(target.value, 0) + 1

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from app import create_app
+from liveroom.access import SYSTEM
 from liveroom.room import LiveRoom
 from liveroom.services.incidents import report_incident
 
 
 def test_healthz_reports_every_projection_and_its_lag(room, tangerang_point):
     report_incident(room, category="banjir", lat=tangerang_point[0], lon=tangerang_point[1],
-                    source="t", actor="c")
+                    source="t", by=SYSTEM)
     with TestClient(create_app(room).server) as client:
         response = client.get("/healthz")
     body = response.json()

@@ -10,6 +10,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from liveroom.access import SYSTEM
 from liveroom.room import LiveRoom
 from liveroom.services.incidents import report_incident
 from tests.app_process import AppProcess
@@ -74,7 +75,7 @@ def wait_for_text(browser, element_id: str, expected: str, timeout: float = 20) 
 def report(room: LiveRoom):
     district = room.city.districts["36.71.05"].geometry.representative_point()
     return report_incident(room, category="banjir", lat=district.y, lon=district.x,
-                           source="test", actor="citizen")
+                           source="test", by=SYSTEM)
 
 
 def severe_console_errors(browser) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from liveroom.access import SYSTEM
 from liveroom.archive import schema
 from liveroom.room import LiveRoom
 from liveroom.services.incidents import assign_incident, change_status, report_incident
@@ -42,22 +43,22 @@ def archive_state(room: LiveRoom) -> dict:
 def busy_day(room: LiveRoom, clock, point: tuple[float, float]) -> list[str]:
     """A morning's worth of commands: officers on duty, reports in all states."""
     post = next(p for p in room.city.posts.values() if p.agency == "kebersihan")
-    register_officer(room, "dlh-1", name="Agus", agency="kebersihan", post_id=post.id, actor="a")
-    register_officer(room, "dlh-2", name="Budi", agency="kebersihan", post_id=post.id, actor="a")
-    check_in(room, "dlh-1", post_id=post.id, lat=post.centre[0], lon=post.centre[1], actor="o")
+    register_officer(room, "dlh-1", name="Agus", agency="kebersihan", post_id=post.id, by=SYSTEM)
+    register_officer(room, "dlh-2", name="Budi", agency="kebersihan", post_id=post.id, by=SYSTEM)
+    check_in(room, "dlh-1", post_id=post.id, lat=post.centre[0], lon=post.centre[1], by=SYSTEM)
     ids = []
     for step, target in enumerate(["triaged", "assigned", "on_scene", "closed", "rejected"]):
         clock.advance(minutes=3)
         incident = report_incident(room, category="sampah-menumpuk", lat=point[0] + step * 1e-4,
-                                   lon=point[1], source="test", actor="citizen")
+                                   lon=point[1], source="test", by=SYSTEM)
         ids.append(incident.id)
         if target == "rejected":
-            change_status(room, incident.id, "rejected", actor="op", reason="bukan wilayah")
+            change_status(room, incident.id, "rejected", by=SYSTEM, reason="bukan wilayah")
         elif target != "triaged":
-            assign_incident(room, incident.id, "dlh-1", actor="op")
+            assign_incident(room, incident.id, "dlh-1", by=SYSTEM)
             steps = {"on_scene": ["acknowledged", "en_route", "on_scene"],
                      "closed": ["acknowledged", "en_route", "on_scene", "resolved", "closed"]}
             for status in steps.get(target, []):
                 clock.advance(minutes=1)
-                change_status(room, incident.id, status, actor="officer:dlh-1")
+                change_status(room, incident.id, status, by=SYSTEM)
     return ids

@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from liveroom.access import SYSTEM
 from liveroom.archive import schema
 from liveroom.domain.events import encode
 from liveroom.projections.archive import ArchiveIncidents
@@ -32,7 +33,7 @@ def count(room, table) -> int:
 
 def test_applying_a_batch_twice_changes_nothing(room, clock, tangerang_point):
     ids = busy_day(room, clock, tangerang_point)
-    add_note(room, ids[0], "Sudah dicek", actor="op")
+    add_note(room, ids[0], "Sudah dicek", by=SYSTEM)
     for projection in (LiveIncidents(room), ArchiveIncidents(room)):
         assert projection.apply_new(stream_entries(room)) > 0
         assert projection.apply_new(stream_entries(room)) == 0  # replay: all behind checkpoint
@@ -64,12 +65,12 @@ def test_a_crashed_worker_s_batch_is_reclaimed_by_the_next(room, clock, tangeran
 def test_poison_goes_to_the_dead_letter_stream_and_the_rest_is_applied(room, clock,
                                                                         tangerang_point):
     first = report_incident(room, category="banjir", lat=tangerang_point[0],
-                            lon=tangerang_point[1], source="t", actor="c")
+                            lon=tangerang_point[1], source="t", by=SYSTEM)
     key = room.keys.stream("incidents")
     room.redis.xadd(key, {"type": "report.received", "v": "1", "data": "{garbage"})
     original = room.redis.xrange(key, count=1)[0][1]
     room.redis.xadd(key, original)  # a buggy producer repeats a report: the archive refuses it
-    change_status(room, first.id, "rejected", actor="op", reason="salah kategori")
+    change_status(room, first.id, "rejected", by=SYSTEM, reason="salah kategori")
     drain(room)
     dead = room.redis.xrange(room.keys.dead_letters)
     by_projection = sorted((fields["projection"], fields["error"][:40]) for _, fields in dead)
@@ -90,7 +91,7 @@ def test_rebuild_reproduces_the_same_state_even_after_trimming(room, clock, tang
     assert room.redis.xlen(room.keys.stream("incidents")) == 1  # only the last entry is kept
     assert set(trimmed) == {"incidents", "officers"}
     report_incident(room, category="kemacetan", lat=tangerang_point[0], lon=tangerang_point[1],
-                    source="t", actor="c")
+                    source="t", by=SYSTEM)
     drain(room)
     live, archive = live_state(room), archive_state(room)
     result = rebuild(room)
@@ -108,7 +109,7 @@ def test_after_losing_redis_the_archive_restores_live_state_and_commands(room, c
     rebuild(room)
     assert live_state(room) == before
     assert get_incident(room, ids[2]).status.value == "on_scene"
-    change_status(room, ids[2], "resolved", actor="officer:dlh-1")  # the write side works again
+    change_status(room, ids[2], "resolved", by=SYSTEM)  # the write side works again
 
 
 def test_trimming_waits_for_the_slowest_projection(room, clock, tangerang_point):

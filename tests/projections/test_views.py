@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from liveroom.access import SYSTEM
 from liveroom.archive import schema
 from liveroom.domain.events import OfficerLocated
 from liveroom.services.incidents import assign_incident, report_incident
@@ -31,11 +32,11 @@ def test_the_live_model_shows_queues_tasks_and_counts(room, clock, tangerang_poi
 def test_fire_is_ahead_of_older_trash_in_the_queue(room, clock, tangerang_point):
     lat, lon = tangerang_point
     trash = report_incident(room, category="sampah-menumpuk", lat=lat, lon=lon, source="t",
-                            actor="c")
+                            by=SYSTEM)
     clock.advance(minutes=5)
-    report_incident(room, category="genangan", lat=lat, lon=lon, source="t", actor="c")
+    report_incident(room, category="genangan", lat=lat, lon=lon, source="t", by=SYSTEM)
     clock.advance(minutes=5)
-    fire = report_incident(room, category="kebakaran", lat=lat, lon=lon, source="t", actor="c")
+    fire = report_incident(room, category="kebakaran", lat=lat, lon=lon, source="t", by=SYSTEM)
     drain(room)
     scores = {
         incident.id: room.redis.zscore(room.keys.view("queue", incident.agency), incident.id)
@@ -46,7 +47,7 @@ def test_fire_is_ahead_of_older_trash_in_the_queue(room, clock, tangerang_point)
 
 def test_the_archive_keeps_history_assignments_and_attendance(room, clock, tangerang_point):
     _, assigned, _, closed, _ = busy_day(room, clock, tangerang_point)
-    assign_incident(room, assigned, "dlh-2", actor="supervisor", reason="lebih dekat")
+    assign_incident(room, assigned, "dlh-2", by=SYSTEM, reason="lebih dekat")
     drain(room)
     with room.engine.connect() as conn:
         history = conn.execute(
@@ -84,9 +85,10 @@ def test_late_fixes_do_not_move_an_officer_back_and_history_is_sampled(room, clo
     # one fix every 10 s for 5 minutes, then one that arrives late from the past
     fixes = [fix("dlh-1", start + timedelta(seconds=10 * n), lat + n * 1e-5, lon)
              for n in range(31)]
-    record_locations(room, fixes[:20])
+    record_locations(room, fixes[:20], by=SYSTEM)
     drain(room)
-    record_locations(room, [*fixes[20:], fix("dlh-1", start - timedelta(minutes=1), lat, lon)])
+    record_locations(room, [*fixes[20:], fix("dlh-1", start - timedelta(minutes=1), lat, lon)],
+                     by=SYSTEM)
     drain(room)
     latest = room.redis.hgetall(room.keys.view("officer", "dlh-1"))
     assert float(latest["lat"]) == fixes[-1].lat

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from liveroom.access import SYSTEM, Forbidden
 from liveroom.domain.errors import ConcurrencyConflict, IllegalTransition, InvalidCommand, NotFound
 from liveroom.domain.events import decode
 from liveroom.domain.lifecycle import Status
@@ -20,6 +21,7 @@ from liveroom.services.incidents import (
     triage_incident,
 )
 from liveroom.services.officers import register_officer
+from tests.conftest import person
 
 
 def stream_events(room, name="incidents"):
@@ -28,14 +30,14 @@ def stream_events(room, name="incidents"):
 
 @pytest.fixture
 def crew(room):
-    register_officer(room, "dlh-1", name="Agus", agency="kebersihan", actor="admin")
-    register_officer(room, "dlh-2", name="Budi", agency="kebersihan", actor="admin")
-    register_officer(room, "damkar-1", name="Dewi", agency="damkar", actor="admin")
+    register_officer(room, "dlh-1", name="Agus", agency="kebersihan", by=SYSTEM)
+    register_officer(room, "dlh-2", name="Budi", agency="kebersihan", by=SYSTEM)
+    register_officer(room, "damkar-1", name="Dewi", agency="damkar", by=SYSTEM)
 
 
 def report(room, point, category="sampah-menumpuk", **extra):
     return report_incident(room, category=category, lat=point[0], lon=point[1],
-                           source="test", actor="citizen:test", **extra)
+                           source="test", by=SYSTEM, **extra)
 
 
 def test_a_report_is_received_and_triaged_from_the_city_pack(room, tangerang_point, clock):
@@ -60,9 +62,14 @@ def test_a_point_outside_the_city_is_refused_and_nothing_is_stored(room):
 
 def test_assign_then_reassign_records_both_officers(room, tangerang_point, crew):
     incident = report(room, tangerang_point)
-    assign_incident(room, incident.id, "dlh-1", actor="user:operator")
-    change_status(room, incident.id, "acknowledged", actor="officer:dlh-1")
-    moved = assign_incident(room, incident.id, "dlh-2", actor="user:supervisor", reason="closer")
+    operator = person("operator", "operator")
+    supervisor = person("supervisor", "supervisor", agencies=("kebersihan",))
+    assign_incident(room, incident.id, "dlh-1", by=operator)
+    change_status(room, incident.id, "acknowledged",
+                  by=person("agus", "officer", agencies=("kebersihan",), officer_id="dlh-1"))
+    with pytest.raises(Forbidden, match="user:operator may not reassign"):
+        assign_incident(room, incident.id, "dlh-2", by=operator)
+    moved = assign_incident(room, incident.id, "dlh-2", by=supervisor, reason="closer")
     assert (moved.status, moved.officer_id) == (Status.ASSIGNED, "dlh-2")
     reassigned = stream_events(room)[-1]
     assert reassigned.type == "incident.reassigned"
@@ -73,15 +80,15 @@ def test_an_illegal_transition_is_refused_and_appends_nothing(room, tangerang_po
     incident = report(room, tangerang_point)
     length = room.redis.xlen(room.keys.stream("incidents"))
     with pytest.raises(IllegalTransition, match="cannot become on_scene"):
-        change_status(room, incident.id, "on_scene", actor="officer:dlh-1")
+        change_status(room, incident.id, "on_scene", by=SYSTEM)
     with pytest.raises(InvalidCommand, match="own command"):
-        change_status(room, incident.id, "assigned", actor="user:operator")
+        change_status(room, incident.id, "assigned", by=SYSTEM)
     with pytest.raises(ValueError):
-        change_status(room, incident.id, "teleported", actor="user:operator")
+        change_status(room, incident.id, "teleported", by=SYSTEM)
     with pytest.raises(NotFound):
-        assign_incident(room, incident.id, "nobody", actor="user:operator")
+        assign_incident(room, incident.id, "nobody", by=SYSTEM)
     with pytest.raises(NotFound):
-        change_status(room, "000000-NOPE0", "acknowledged", actor="user:operator")
+        change_status(room, "000000-NOPE0", "acknowledged", by=SYSTEM)
     assert room.redis.xlen(room.keys.stream("incidents")) == length
     assert get_incident(room, incident.id).status is Status.TRIAGED
 
@@ -89,9 +96,9 @@ def test_an_illegal_transition_is_refused_and_appends_nothing(room, tangerang_po
 def test_a_stale_screen_gets_a_conflict_instead_of_overwriting(room, tangerang_point, crew):
     incident = report(room, tangerang_point)
     seen = incident_version(room, incident.id)
-    assign_incident(room, incident.id, "dlh-1", actor="user:a", expected_version=seen)
+    assign_incident(room, incident.id, "dlh-1", by=SYSTEM, expected_version=seen)
     with pytest.raises(ConcurrencyConflict):
-        assign_incident(room, incident.id, "dlh-2", actor="user:b", expected_version=seen)
+        assign_incident(room, incident.id, "dlh-2", by=SYSTEM, expected_version=seen)
     assert get_incident(room, incident.id).officer_id == "dlh-1"
 
 
@@ -104,7 +111,7 @@ def test_racing_operators_cannot_both_win(room, tangerang_point, crew):
     def operator(officer_id: str) -> None:
         barrier.wait()
         try:
-            assign_incident(room, incident.id, officer_id, actor="user:x", expected_version=seen)
+            assign_incident(room, incident.id, officer_id, by=SYSTEM, expected_version=seen)
             outcomes.append("won")
         except ConcurrencyConflict:
             outcomes.append("conflict")
@@ -120,32 +127,32 @@ def test_racing_operators_cannot_both_win(room, tangerang_point, crew):
 
 def test_triage_reroutes_and_fire_jumps_the_queue(room, tangerang_point, crew):
     incident = report(room, tangerang_point)
-    rerouted = triage_incident(room, incident.id, category="kebakaran", actor="user:operator")
+    rerouted = triage_incident(room, incident.id, category="kebakaran", by=SYSTEM)
     assert (rerouted.agency, rerouted.priority) == ("damkar", 1)
-    assign_incident(room, incident.id, "damkar-1", actor="user:operator")
+    assign_incident(room, incident.id, "damkar-1", by=SYSTEM)
     with pytest.raises(IllegalTransition):
-        triage_incident(room, incident.id, category="banjir", actor="user:operator")
+        triage_incident(room, incident.id, category="banjir", by=SYSTEM)
 
 
 def test_duplicates_point_at_the_original_and_need_one(room, tangerang_point):
     first = report(room, tangerang_point)
     second = report(room, tangerang_point)
     third = report(room, tangerang_point)
-    change_status(room, second.id, "duplicate", actor="user:op", duplicate_of=first.id)
-    marked = change_status(room, third.id, "duplicate", actor="user:op", duplicate_of=second.id)
+    change_status(room, second.id, "duplicate", by=SYSTEM, duplicate_of=first.id)
+    marked = change_status(room, third.id, "duplicate", by=SYSTEM, duplicate_of=second.id)
     assert marked.duplicate_of == first.id  # chains collapse to the original
     with pytest.raises(InvalidCommand, match="needs the incident"):
-        change_status(room, first.id, "duplicate", actor="user:op")
+        change_status(room, first.id, "duplicate", by=SYSTEM)
     with pytest.raises(InvalidCommand, match="cannot duplicate itself"):
-        change_status(room, first.id, "duplicate", actor="user:op", duplicate_of=first.id)
+        change_status(room, first.id, "duplicate", by=SYSTEM, duplicate_of=first.id)
 
 
 def test_rejecting_needs_a_reason_and_notes_work_even_when_closed(room, tangerang_point):
     incident = report(room, tangerang_point)
     with pytest.raises(InvalidCommand, match="reason"):
-        change_status(room, incident.id, "rejected", actor="user:op")
-    change_status(room, incident.id, "rejected", actor="user:op", reason="laporan palsu")
-    noted = add_note(room, incident.id, "Pelapor dihubungi", actor="user:op")
+        change_status(room, incident.id, "rejected", by=SYSTEM)
+    change_status(room, incident.id, "rejected", by=SYSTEM, reason="laporan palsu")
+    noted = add_note(room, incident.id, "Pelapor dihubungi", by=SYSTEM)
     assert noted.notes == 1 and noted.status is Status.REJECTED
     with pytest.raises(InvalidCommand, match="needs text"):
-        add_note(room, incident.id, "   ", actor="user:op")
+        add_note(room, incident.id, "   ", by=SYSTEM)

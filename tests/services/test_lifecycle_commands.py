@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from liveroom.access import SYSTEM
 from liveroom.domain.errors import DomainError
 from liveroom.domain.lifecycle import Status
 from liveroom.projections.live import LiveIncidents
@@ -32,18 +33,17 @@ def clear(room) -> None:
 
 def apply(room, incident_id: str, other_id: str, command: tuple) -> None:
     kind, arg = command
-    actor = "user:test"
     if kind == "assign":
-        incidents.assign_incident(room, incident_id, arg, actor=actor)
+        incidents.assign_incident(room, incident_id, arg, by=SYSTEM)
     elif kind == "status":
-        incidents.change_status(room, incident_id, arg, actor=actor, reason="uji")
+        incidents.change_status(room, incident_id, arg, by=SYSTEM, reason="uji")
     elif kind == "triage":
-        incidents.triage_incident(room, incident_id, category=arg, actor=actor)
+        incidents.triage_incident(room, incident_id, category=arg, by=SYSTEM)
     elif kind == "duplicate":
-        incidents.change_status(room, incident_id, "duplicate", actor=actor,
+        incidents.change_status(room, incident_id, "duplicate", by=SYSTEM,
                                 duplicate_of=other_id)
     else:
-        incidents.add_note(room, incident_id, arg, actor=actor)
+        incidents.add_note(room, incident_id, arg, by=SYSTEM)
 
 
 @settings(max_examples=40, deadline=None,
@@ -52,12 +52,12 @@ def apply(room, incident_id: str, other_id: str, command: tuple) -> None:
 def test_refused_commands_leave_no_trace(room, tangerang_point, sequence):
     clear(room)
     for officer_id, agency in CREW.items():
-        register_officer(room, officer_id, name=officer_id, agency=agency, actor="admin")
+        register_officer(room, officer_id, name=officer_id, agency=agency, by=SYSTEM)
     lat, lon = tangerang_point
     incident = incidents.report_incident(room, category="sampah-menumpuk", lat=lat, lon=lon,
-                                         source="t", actor="c")
+                                         source="t", by=SYSTEM)
     other = incidents.report_incident(room, category="sampah-menumpuk", lat=lat, lon=lon,
-                                      source="t", actor="c")
+                                      source="t", by=SYSTEM)
     stream = room.keys.stream("incidents")
     for command in sequence:
         length = room.redis.xlen(stream)

@@ -1,0 +1,5 @@
+"""Access control: roles, the permission table, credentials, sessions, and the audit trail."""
+
+from liveroom.access.roles import PERMISSIONS, SYSTEM, Action, Forbidden, Principal, Role
+
+__all__ = ["PERMISSIONS", "SYSTEM", "Action", "Forbidden", "Principal", "Role"]

@@ -1,0 +1,103 @@
+"""Who may do what: roles, actions, the principal acting, and the one permission table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from liveroom.domain.errors import DomainError
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MAYOR = "mayor"
+    SUPERVISOR = "supervisor"
+    OPERATOR = "operator"
+    OFFICER = "officer"
+    CITIZEN_APP = "citizen_app"  # an Open311 client holding an API key
+    SYSTEM = "system"  # seed, simulator, migrations: never a person
+
+
+class Action(StrEnum):
+    VIEW_LIVE = "view_live"
+    VIEW_KPI = "view_kpi"
+    REPORT = "report"
+    TRIAGE = "triage"
+    ASSIGN = "assign"
+    REASSIGN = "reassign"
+    CHANGE_STATUS = "change_status"
+    ADD_NOTE = "add_note"
+    WORK_OWN_TASKS = "work_own_tasks"
+    REGISTER_OFFICER = "register_officer"
+    ATTEND = "attend"  # check in/out, share location: one's own only
+    MANAGE_ACCOUNTS = "manage_accounts"
+    VIEW_AUDIT = "view_audit"
+
+
+R = Role
+#: The whole policy. Scope (agencies, own tasks) is checked on top, in `Principal.check`.
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.VIEW_LIVE: frozenset({R.ADMIN, R.MAYOR, R.SUPERVISOR, R.OPERATOR}),
+    Action.VIEW_KPI: frozenset({R.ADMIN, R.MAYOR, R.SUPERVISOR}),
+    Action.REPORT: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR, R.CITIZEN_APP}),
+    Action.TRIAGE: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR}),
+    Action.ASSIGN: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR}),
+    Action.REASSIGN: frozenset({R.ADMIN, R.SUPERVISOR}),
+    Action.CHANGE_STATUS: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR}),
+    Action.ADD_NOTE: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR, R.OFFICER}),
+    Action.WORK_OWN_TASKS: frozenset({R.OFFICER}),
+    Action.REGISTER_OFFICER: frozenset({R.ADMIN}),
+    Action.ATTEND: frozenset({R.OFFICER}),
+    Action.MANAGE_ACCOUNTS: frozenset({R.ADMIN}),
+    Action.VIEW_AUDIT: frozenset({R.ADMIN}),
+}
+for _action in Action:  # the system identity may do everything
+    PERMISSIONS[_action] = PERMISSIONS[_action] | {R.SYSTEM}
+
+
+class Forbidden(DomainError):
+    """The principal may not do this; nothing was changed."""
+
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a user, a kiosk screen, an API client, a device, or the system.
+
+    `agencies` limits a supervisor or officer to those agencies (empty: all);
+    `officer_id` is set for field officers and their devices.
+    """
+
+    kind: str
+    name: str
+    roles: frozenset[Role]
+    agencies: frozenset[str] = field(default_factory=frozenset)
+    officer_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail and events name this principal."""
+        return f"{self.kind}:{self.name}"
+
+    def can(self, action: Action, agency: str | None = None,
+            officer_id: str | None = None) -> bool:
+        if not self.roles & PERMISSIONS[action]:
+            return False
+        if Role.SYSTEM in self.roles or Role.ADMIN in self.roles:
+            return True
+        if agency is not None and self.agencies and agency not in self.agencies:
+            return False
+        if action in (Action.WORK_OWN_TASKS, Action.ATTEND) or self.roles == {Role.OFFICER}:
+            return officer_id is not None and officer_id == self.officer_id
+        return True
+
+    def check(self, action: Action, agency: str | None = None,
+              officer_id: str | None = None) -> None:
+        """Raise Forbidden unless `can` (the refusal names who, what and where)."""
+        if not self.can(action, agency, officer_id):
+            where = f" for {agency}" if agency else ""
+            raise Forbidden(f"{self.actor} may not {action.value}{where}")
+
+
+SYSTEM = Principal(kind="system", name="liveroom", roles=frozenset({Role.SYSTEM}))
