@@ -188,6 +188,47 @@ projection_checkpoints = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+users = Table(
+    "users", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("agencies", JSON, nullable=False),
+    Column("officer_id", String(64)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("demo", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+credentials = Table(
+    "credentials", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("username", String(64)),
+    Column("role", String(32)),
+    Column("agency", String(32)),
+    Column("officer_id", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(200), nullable=False, index=True),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("event_id", String(40), unique=True),
+)
+
 #: Tables derived from the event log, emptied by a rebuild. The event log and
 #: the location tables (fixes are sampled, not all kept as events) are not.
 DERIVED = (incidents, assignments, status_history, incident_notes, officers, attendance)

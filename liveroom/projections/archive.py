@@ -1,8 +1,8 @@
 """The SQL archive projections: the durable event log and the tables KPIs read.
 
 Every event except location fixes goes into `events` (the log a rebuild reads
-once streams are trimmed). Fixes are sampled into `officer_locations`, and each
-officer's latest fix is kept in `officer_positions`.
+once streams are trimmed) and into the audit trail. Fixes are sampled into
+`officer_locations`, and each officer's latest fix is kept in `officer_positions`.
 """
 
 from __future__ import annotations
@@ -165,6 +165,9 @@ class ArchiveProjection(Projection):
             batch.append(schema.events, stream=self.stream, id=entry.id, ms=ms, seq=seq,
                          type=event.type, v=event.version, aggregate_id=event.aggregate_id,
                          occurred_at=event.occurred_at, data=entry.fields["data"])
+            batch.append(schema.audit_log, at=event.occurred_at, actor=event.actor,
+                         action=event.type, target=event.aggregate_id,
+                         details=entry.fields["data"], event_id=f"{self.stream}:{entry.id}")
         handler(batch, event, entry.id)
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:

@@ -121,13 +121,13 @@ class Projector:
         The view, not the group, knows what has been applied: after an interrupted
         rebuild or a view restored from a backup, reading resumes where it stands.
         """
-        checkpoint = self.projection.checkpoint()
+        checkpoint = self.projection.checkpoint() or "0-0"
         groups = self.room.redis.xinfo_groups(self.stream_key)
         delivered = next(g["last-delivered-id"] for g in groups
                          if g["name"] == group_name(self.projection))
         if id_tuple(checkpoint) < id_tuple(delivered):
             self.room.redis.xgroup_setid(self.stream_key, group_name(self.projection),
-                                         checkpoint or "0")
+                                         checkpoint)
             log.warning("%s: rewound delivery from %s to the checkpoint %s",
                         self.projection.name, delivered, checkpoint)
 

@@ -1,0 +1,121 @@
+"""Server-side sessions, login throttling and per-key rate limits, all in Redis.
+
+A session is a random token in an HttpOnly cookie; Redis holds who it is, with
+a sliding expiry. Sessions are indexed by user and by credential so that a
+password change, a disabled user or a revoked kiosk link ends them at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import orjson
+
+from liveroom.access.roles import Principal, Role
+from liveroom.access.secrets import digest, new_secret
+from liveroom.room import LiveRoom
+
+USER_SESSION_SECONDS = 12 * 3600
+KIOSK_SESSION_SECONDS = 30 * 24 * 3600
+FREE_ATTEMPTS = 5
+MAX_LOCK_SECONDS = 15 * 60
+
+
+def _key(room: LiveRoom, *parts: str) -> str:
+    return ":".join((room.keys.ns, *parts))
+
+
+def start_session(room: LiveRoom, principal: Principal, *, seconds: int,
+                  username: str | None = None, credential_id: str | None = None) -> str:
+    token = new_secret("session")
+    key = _key(room, "session", digest(token))
+    data = {
+        "kind": principal.kind, "name": principal.name,
+        "roles": sorted(principal.roles), "agencies": sorted(principal.agencies),
+        "officer_id": principal.officer_id, "seconds": seconds,
+    }
+    pipe = room.redis.pipeline(transaction=True)
+    pipe.set(key, orjson.dumps(data), ex=seconds)
+    for owner in _owners(username, credential_id):
+        pipe.sadd(_key(room, "sessions", owner), digest(token))
+        pipe.expire(_key(room, "sessions", owner), KIOSK_SESSION_SECONDS)
+    pipe.execute()
+    return token
+
+
+def session_principal(room: LiveRoom, token: str | None) -> Principal | None:
+    """Who holds this session token (and keep it alive), or None."""
+    if not token:
+        return None
+    key = _key(room, "session", digest(token))
+    raw = room.redis.get(key)
+    if raw is None:
+        return None
+    data = orjson.loads(raw)
+    room.redis.expire(key, data["seconds"])
+    return Principal(kind=data["kind"], name=data["name"],
+                     roles=frozenset(Role(r) for r in data["roles"]),
+                     agencies=frozenset(data["agencies"]), officer_id=data["officer_id"])
+
+
+def end_session(room: LiveRoom, token: str | None) -> None:
+    if token:
+        room.redis.delete(_key(room, "session", digest(token)))
+
+
+def end_sessions_of(room: LiveRoom, *, username: str | None = None,
+                    credential_id: str | None = None) -> int:
+    """End every session of a user or of a credential (kiosk link); returns how many."""
+    ended = 0
+    for owner in _owners(username, credential_id):
+        index = _key(room, "sessions", owner)
+        hashes = room.redis.smembers(index)
+        if hashes:
+            ended += room.redis.delete(*(_key(room, "session", h) for h in hashes))
+        room.redis.delete(index)
+    return ended
+
+
+def _owners(username: str | None, credential_id: str | None) -> Iterable[str]:
+    if username:
+        yield f"user:{username}"
+    if credential_id:
+        yield f"credential:{credential_id}"
+
+
+# --- throttling --------------------------------------------------------------------------
+
+def locked_for(room: LiveRoom, *subjects: str) -> int:
+    """Seconds until any of these subjects (a username, a client address) may try again."""
+    ttls = [room.redis.pttl(_key(room, "throttle", "lock", s)) for s in subjects]
+    return max([math.ceil(ttl / 1000) for ttl in ttls if ttl > 0], default=0)
+
+
+def record_failure(room: LiveRoom, *subjects: str) -> None:
+    """After FREE_ATTEMPTS failures, each further one doubles the wait (up to 15 min)."""
+    for subject in subjects:
+        failures = room.redis.incr(_key(room, "throttle", "count", subject))
+        room.redis.expire(_key(room, "throttle", "count", subject), 24 * 3600)
+        if failures >= FREE_ATTEMPTS:
+            seconds = min(2 ** (failures - FREE_ATTEMPTS), MAX_LOCK_SECONDS)
+            room.redis.set(_key(room, "throttle", "lock", subject), 1, ex=seconds)
+
+
+def record_success(room: LiveRoom, *subjects: str) -> None:
+    for subject in subjects:
+        room.redis.delete(_key(room, "throttle", "count", subject),
+                          _key(room, "throttle", "lock", subject))
+
+
+# --- rate limits -------------------------------------------------------------------------
+
+def rate_limited(room: LiveRoom, subject: str, limit: int, window_seconds: int) -> int:
+    """Count one request; 0 if within `limit` per window, else seconds until the next window."""
+    key = _key(room, "rate", subject)
+    pipe = room.redis.pipeline(transaction=True)
+    pipe.set(key, 0, ex=window_seconds, nx=True)  # the window starts with its first request
+    pipe.incr(key)
+    pipe.ttl(key)
+    _, count, ttl = pipe.execute()
+    return 0 if count <= limit else max(int(ttl), 1)

@@ -1,0 +1,150 @@
+"""Accounts and credentials: what admins issue, what it lets others do, and revocation."""
+
+from __future__ import annotations
+
+import pytest
+
+from liveroom.access import SYSTEM, Forbidden, Role
+from liveroom.access import sessions as session_store
+from liveroom.domain.errors import InvalidCommand, NotFound
+from liveroom.domain.events import OfficerLocated
+from liveroom.services import accounts, audit
+from liveroom.services.officers import record_locations
+from tests.conftest import drain, person
+
+ADMIN = person("ani", "admin")
+PASSWORD = "kata-sandi-rahasia"
+
+
+@pytest.fixture
+def operator(room):
+    return accounts.add_user(room, "opi", PASSWORD, roles=["operator"], by=ADMIN)
+
+
+def test_only_admins_add_users_and_bad_input_is_refused(room):
+    with pytest.raises(Forbidden):
+        accounts.add_user(room, "x1", PASSWORD, roles=["operator"], by=person("o", "operator"))
+    for bad, message in [
+        (dict(username="Bad Name!", password=PASSWORD, roles=["operator"]), "username"),
+        (dict(username="short", password="123", roles=["operator"]), "at least 10"),
+        (dict(username="ghost", password=PASSWORD, roles=["wizard"]), "wizard"),
+        (dict(username="sys", password=PASSWORD, roles=["system"]), "roles must be"),
+        (dict(username="pp", password=PASSWORD, roles=["officer"]), "needs --officer"),
+        (dict(username="sup", password=PASSWORD, roles=["supervisor"], agencies=["nasa"]),
+         "unknown agency"),
+    ]:
+        with pytest.raises(InvalidCommand, match=message):
+            accounts.add_user(room, bad.pop("username"), bad.pop("password"), by=ADMIN, **bad)
+    assert accounts.list_users(room, by=ADMIN) == []
+
+
+def test_login_works_and_is_throttled_after_repeated_failures(room, operator):
+    principal = accounts.authenticate(room, "opi", PASSWORD, client="10.0.0.1")
+    assert principal.roles == {Role.OPERATOR} and principal.actor == "user:opi"
+    for _ in range(session_store.FREE_ATTEMPTS):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(room, "opi", "wrong password", client="10.0.0.1")
+    with pytest.raises(accounts.Throttled) as throttled:
+        accounts.authenticate(room, "opi", PASSWORD, client="10.0.0.2")  # right password, too
+    assert throttled.value.seconds >= 1
+    with pytest.raises(accounts.Throttled):  # the address is throttled for other names too
+        accounts.authenticate(room, "someone", PASSWORD, client="10.0.0.1")
+
+
+def test_the_backoff_doubles_with_each_failure(room):
+    subject = "user:target"
+    waits = []
+    for _ in range(session_store.FREE_ATTEMPTS + 3):
+        session_store.record_failure(room, subject)
+        waits.append(session_store.locked_for(room, subject))
+    assert waits[:session_store.FREE_ATTEMPTS - 1] == [0] * (session_store.FREE_ATTEMPTS - 1)
+    assert waits[-4:] == [1, 2, 4, 8]
+
+
+def test_a_password_change_or_disabling_ends_sessions_at_once(room, operator):
+    principal = accounts.authenticate(room, "opi", PASSWORD, client="c")
+    token = session_store.start_session(room, principal, seconds=600, username="opi")
+    assert session_store.session_principal(room, token) == principal
+    accounts.update_user(room, "opi", password="kata-sandi-baru-1", by=ADMIN)
+    assert session_store.session_principal(room, token) is None
+    accounts.update_user(room, "opi", active=False, by=ADMIN)
+    with pytest.raises(accounts.LoginRefused):
+        accounts.authenticate(room, "opi", "kata-sandi-baru-1", client="c")
+
+
+def test_api_tokens_act_as_their_user_until_revoked(room, operator):
+    issued = accounts.create_api_token(room, "opi", by=ADMIN)
+    principal, credential_id = accounts.credential_principal(room, issued.secret, ("api_token",))
+    assert principal.actor == "user:opi" and credential_id == issued.id
+    assert accounts.credential_principal(room, issued.secret, ("api_key",)) is None
+    accounts.revoke_credential(room, issued.id, by=ADMIN)
+    assert accounts.credential_principal(room, issued.secret, ("api_token",)) is None
+    with pytest.raises(NotFound):
+        accounts.revoke_credential(room, issued.id, by=ADMIN)
+    assert issued.secret not in str(accounts.list_credentials(room, by=ADMIN))
+
+
+def test_revoking_a_kiosk_link_signs_its_screens_out(room):
+    with pytest.raises(InvalidCommand, match="operator or a mayor"):
+        accounts.create_kiosk_link(room, "Layar 1", role="admin", by=ADMIN)
+    issued = accounts.create_kiosk_link(room, "Layar dinding 1", by=ADMIN)
+    principal, credential_id = accounts.credential_principal(room, issued.secret, ("kiosk",))
+    assert principal.roles == {Role.MAYOR} and principal.kind == "kiosk"
+    screens = [session_store.start_session(room, principal, seconds=60,
+                                           credential_id=credential_id) for _ in range(2)]
+    accounts.revoke_credential(room, issued.id, by=ADMIN)
+    assert [session_store.session_principal(room, t) for t in screens] == [None, None]
+
+
+def test_a_device_is_an_officer_who_may_report_only_its_own_position(room):
+    device = accounts.add_device(room, "HP Pak Joko", agency="dishub", by=ADMIN)
+    other = accounts.add_device(room, "HP Bu Sari", agency="dishub", by=ADMIN)
+    principal, _ = accounts.credential_principal(room, device.secret, ("device",))
+    assert principal.officer_id == device.id and principal.agencies == {"dishub"}
+    own = OfficerLocated(officer_id=device.id, occurred_at=room.clock(), actor=principal.actor,
+                         lat=-6.18, lon=106.63)
+    assert len(record_locations(room, [own], by=principal)) == 1
+    with pytest.raises(Forbidden):
+        record_locations(room, [own.model_copy(update={"officer_id": other.id})], by=principal)
+
+
+def test_api_keys_are_citizen_apps_with_a_rate_limit(room):
+    issued = accounts.create_api_key(room, "Aplikasi Warga", by=ADMIN)
+    principal, credential_id = accounts.credential_principal(room, issued.secret, ("api_key",))
+    assert principal.roles == {Role.CITIZEN_APP}
+    waits = [session_store.rate_limited(room, f"key:{credential_id}", limit=3,
+                                        window_seconds=60) for _ in range(5)]
+    assert waits[:3] == [0, 0, 0] and all(w > 0 for w in waits[3:])
+    assert session_store.rate_limited(room, "key:another", limit=3, window_seconds=60) == 0
+
+
+def test_the_audit_trail_records_account_changes_and_commands(room, operator,
+                                                              tangerang_point):
+    from liveroom.services.incidents import report_incident
+
+    issued = accounts.create_api_token(room, "opi", by=ADMIN)
+    accounts.revoke_credential(room, issued.id, by=ADMIN)
+    report_incident(room, category="banjir", lat=tangerang_point[0], lon=tangerang_point[1],
+                    source="t", by=person("opi", "operator"))
+    drain(room)
+    trail = audit.recent(room, by=ADMIN)
+    assert [(e["actor"], e["action"]) for e in reversed(trail)] == [
+        ("user:ani", "user.added"), ("user:ani", "api_token.issued"),
+        ("user:ani", "credential.revoked"), ("user:opi", "report.received"),
+        ("user:opi", "report.triaged"),
+    ]
+    csv_text = audit.export_csv(room, by=ADMIN)
+    assert csv_text.splitlines()[0] == "at,actor,action,target,details"
+    assert "+07:00" in csv_text.splitlines()[1]  # WIB
+    with pytest.raises(Forbidden):
+        audit.recent(room, by=person("walikota", "mayor"))
+
+
+def test_production_refuses_demo_accounts(room, settings):
+    accounts.add_user(room, "demo-admin", PASSWORD, roles=["admin"], by=SYSTEM, demo=True)
+    accounts.ensure_not_demo_in_production(room)  # development: fine
+    room.settings = settings.model_copy(update={"env": "production"})
+    with pytest.raises(Forbidden, match="demo accounts are active"):
+        accounts.ensure_not_demo_in_production(room)
+    accounts.update_user(room, "demo-admin", password="a-real-secret-now", by=SYSTEM)
+    accounts.ensure_not_demo_in_production(room)
