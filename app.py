@@ -14,7 +14,8 @@ from fastapi import FastAPI
 
 from callbacks import home
 from layouts.home import shell
-from liveroom.api import health
+from liveroom.api import health, login, v1
+from liveroom.api.access import AccessMiddleware
 from liveroom.i18n import translate
 from liveroom.projections.runner import ProjectionService
 from liveroom.room import LiveRoom
@@ -37,6 +38,8 @@ def create_app(room: LiveRoom) -> Dash:
     server = FastAPI(lifespan=lifespan, title="LIVE Room")
     server.state.room = room
     server.include_router(health.router)
+    server.include_router(login.router)
+    server.include_router(v1.router)
     app = Dash(
         __name__,
         server=server,
@@ -47,6 +50,7 @@ def create_app(room: LiveRoom) -> Dash:
     )
     app.layout = shell
     home.register(app, room)
+    server.add_middleware(AccessMiddleware, room=room)  # outermost: before Dash's own
     app._setup_server()  # fully set up before the first websocket reconnects after a restart
     return app
 

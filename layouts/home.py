@@ -5,9 +5,10 @@ from __future__ import annotations
 import dash_leaflet as dl
 from dash import dcc, html
 
+from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
-from liveroom.services.overview import OPEN_STATUSES, Overview
+from liveroom.services.overview import OPEN_STATUSES, FeedItem, Overview
 
 
 def shell() -> html.Div:
@@ -42,6 +43,24 @@ def district_map(city: City) -> dl.Map:
     )
 
 
+def feed_items(city: City, items: tuple[FeedItem, ...], lang: str) -> list:
+    """The newest reports; citizens' words are shown as text, never as markup."""
+    if not items:
+        return [html.Li(translate("home.feed_empty", lang), className="feed-empty")]
+    rows = []
+    for item in items:
+        category = city.categories.get(item.category)
+        rows.append(html.Li([
+            html.Span(item.reported_at.strftime("%H:%M"), className="feed-time"),
+            html.Span(category.name.get(lang) if category else item.category,
+                      className="feed-category"),
+            html.Span(item.district, className="feed-district"),
+            html.Span(translate(f"status.{item.status}", lang), className="feed-status"),
+            html.Div(item.description, className="feed-text"),
+        ], className="feed-item"))
+    return rows
+
+
 def counts_panel(overview: Overview, lang: str) -> html.Div:
     return html.Div(
         [tile(translate(f"status.{status.value}", lang), overview.open_by_status[status.value],
@@ -51,7 +70,24 @@ def counts_panel(overview: Overview, lang: str) -> html.Div:
     )
 
 
-def home_layout(city: City, overview: Overview, lang: str) -> html.Div:
+def signed_in(principal: Principal, csrf: str, lang: str) -> html.Div:
+    """Who is signed in, and the sign-out button (a CSRF-protected form)."""
+    return html.Div([
+        html.Span(translate("home.signed_in_as", lang, name=principal.name), className="who"),
+        html.Form([
+            dcc.Input(type="hidden", name="csrf", value=csrf),
+            html.Button(translate("home.logout", lang), type="submit", id="logout"),
+        ], action="/logout", method="post", className="logout"),
+    ], className="session")
+
+
+def forbidden_layout(principal: Principal, lang: str) -> html.Div:
+    return html.Div(translate("access.forbidden", lang, actor=principal.actor),
+                    className="forbidden", id="forbidden")
+
+
+def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
+                csrf: str) -> html.Div:
     """The whole page for one language."""
     other = "en" if lang == "id" else "id"
     return html.Div([
@@ -66,6 +102,7 @@ def home_layout(city: City, overview: Overview, lang: str) -> html.Div:
                 html.Span(" WIB", className="clock"),
                 dcc.Link(translate("lang.switch", lang), href=f"?lang={other}",
                          className="lang-switch"),
+                signed_in(principal, csrf, lang),
             ], className="header-right"),
         ], className="header"),
         html.Main([
@@ -79,7 +116,10 @@ def home_layout(city: City, overview: Overview, lang: str) -> html.Div:
                          "count-districts", "tile-large"),
                 ], className="tiles"),
                 counts_panel(overview, lang),
+                html.H2(translate("home.feed", lang)),
+                html.Ol(feed_items(city, overview.latest, lang), id="feed", className="feed"),
                 html.P(translate("home.placeholder", lang), className="note"),
+                dcc.Store(id="page-lang", data=lang),
             ], className="summary"),
             html.Section([district_map(city)], className="map-panel",
                          **{"aria-label": translate("home.map", lang)}),

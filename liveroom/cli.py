@@ -54,6 +54,7 @@ def run() -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with opened_room() as room:
         settings = room.settings
+        demo_credentials(room)
         typer.echo(f"LIVE Room {room.city.name}: http://{settings.host}:{settings.port}/")
         dash_app = create_app(room)
         try:
@@ -102,6 +103,192 @@ def seed(
     with opened_room() as room:
         result = seed_demo(room, officers_per_post=officers_per_post, reports=reports)
         typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+
+
+# --- accounts and credentials ------------------------------------------------------------
+
+users = typer.Typer(help="Accounts of people: admins, mayor, supervisors, operators, officers.",
+                    no_args_is_help=True)
+tokens = typer.Typer(help="JSON API bearer tokens acting as a user (/api/v1).",
+                     no_args_is_help=True)
+kiosk = typer.Typer(help="Sign-in links for wall screens (/?kiosk=TOKEN).", no_args_is_help=True)
+apikeys = typer.Typer(help="Open311 API keys for citizen apps (rate limited per key).",
+                      no_args_is_help=True)
+devices = typer.Typer(help="Officers' phones and trackers.", no_args_is_help=True)
+for group, name in ((users, "users"), (tokens, "tokens"), (kiosk, "kiosk"),
+                    (apikeys, "apikeys"), (devices, "devices")):
+    cli.add_typer(group, name=name)
+
+
+def operator_principal():
+    """Whoever runs the CLI on the server acts as the system, named in the audit trail."""
+    import getpass
+
+    from liveroom.access import Principal, Role
+
+    return Principal(kind="cli", name=getpass.getuser(), roles=frozenset({Role.SYSTEM}))
+
+
+@contextmanager
+def refusals():
+    """Turn a refused command into a clear message and exit code 1."""
+    from liveroom.domain.errors import DomainError
+
+    try:
+        yield
+    except DomainError as exc:
+        typer.secho(f"refused: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+
+
+def show_issued(issued, extra: str = "") -> None:
+    typer.echo(f"id: {issued.id}")
+    typer.echo(f"secret (shown once, keep it safe): {issued.secret}")
+    if extra:
+        typer.echo(extra)
+
+
+@users.command("add")
+def users_add(
+    username: str,
+    role: list[str] = typer.Option(..., "--role", "-r", help="Repeatable: admin, mayor, "  # noqa: B008
+                                   "supervisor, operator, officer."),
+    agency: list[str] = typer.Option(None, "--agency", "-a", help="Repeatable; limits a "  # noqa: B008
+                                     "supervisor or officer to these agencies."),
+    officer: str = typer.Option(None, "--officer", help="Officer id, for the officer role."),
+    name: str = typer.Option(None, "--name", help="Display name."),
+) -> None:
+    """Add a user; the password is read from standard input (or prompted for)."""
+    import sys
+
+    from liveroom.services.accounts import add_user
+
+    if sys.stdin.isatty():
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    with opened_room() as room, refusals():
+        user = add_user(room, username, password, roles=role, agencies=agency or [],
+                        officer_id=officer, display_name=name, by=operator_principal())
+        typer.echo(f"added {user['username']} ({', '.join(user['roles'])})")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users and their roles."""
+    from liveroom.services.accounts import list_users
+
+    with opened_room() as room, refusals():
+        for user in list_users(room, by=operator_principal()):
+            state = "" if user["active"] else " (disabled)"
+            typer.echo(f"{user['username']}: {', '.join(user['roles'])} "
+                       f"{','.join(user['agencies'])}{state}")
+
+
+@users.command("disable")
+def users_disable(username: str) -> None:
+    """Disable a user: sign-in refused and sessions ended at once."""
+    from liveroom.services.accounts import update_user
+
+    with opened_room() as room, refusals():
+        update_user(room, username, active=False, by=operator_principal())
+        typer.echo(f"disabled {username}")
+
+
+@tokens.command("create")
+def tokens_create(username: str) -> None:
+    """Print a bearer token acting as USERNAME on /api/v1/…"""
+    from liveroom.services.accounts import create_api_token
+
+    with opened_room() as room, refusals():
+        show_issued(create_api_token(room, username, by=operator_principal()),
+                    "use: Authorization: Bearer <secret>")
+
+
+@kiosk.command("create")
+def kiosk_create(name: str, role: str = typer.Option("mayor", help="operator or mayor")) -> None:
+    """Print a URL that signs a wall screen in (revocable)."""
+    from liveroom.services.accounts import create_kiosk_link
+
+    with opened_room() as room, refusals():
+        issued = create_kiosk_link(room, name, role=role, by=operator_principal())
+        settings = room.settings
+        show_issued(issued, f"url: http://{settings.host}:{settings.port}/?kiosk={issued.secret}")
+
+
+@apikeys.command("create")
+def apikeys_create(name: str) -> None:
+    """Print an Open311 API key for a citizen app."""
+    from liveroom.services.accounts import create_api_key
+
+    with opened_room() as room, refusals():
+        show_issued(create_api_key(room, name, by=operator_principal()))
+
+
+@devices.command("add")
+def devices_add(
+    agency: str = typer.Option(..., help="The officer's agency."),
+    name: str = typer.Option(..., help="The officer's name."),
+    post: str = typer.Option(None, help="Home post id (from the city pack)."),
+) -> None:
+    """Register an officer's device; prints its device id and channel token."""
+    from liveroom.services.accounts import add_device
+
+    with opened_room() as room, refusals():
+        show_issued(add_device(room, name, agency=agency, post_id=post, by=operator_principal()),
+                    "the id is the device id trackers send (OsmAnd `id`)")
+
+
+def _revoke_command(group: typer.Typer, what: str) -> None:
+    @group.command("revoke", help=f"Revoke {what} by id: it stops working at once.")
+    def revoke(credential_id: str) -> None:
+        from liveroom.services.accounts import revoke_credential
+
+        with opened_room() as room, refusals():
+            revoke_credential(room, credential_id, by=operator_principal())
+            typer.echo(f"revoked {credential_id}")
+
+    @group.command("list", help="List them, active and revoked (secrets are never shown).")
+    def listing() -> None:
+        from liveroom.services.accounts import list_credentials
+
+        kind = {"an API token": "api_token", "a kiosk link": "kiosk", "an API key": "api_key",
+                "a device": "device"}[what]
+        with opened_room() as room, refusals():
+            for row in list_credentials(room, kind=kind, by=operator_principal()):
+                state = "revoked" if row["revoked_at"] else "active"
+                typer.echo(f"{row['id']}  {state:7}  {row['name']}")
+
+
+for _group, _what in ((tokens, "an API token"), (kiosk, "a kiosk link"),
+                      (apikeys, "an API key"), (devices, "a device")):
+    _revoke_command(_group, _what)
+
+
+def demo_credentials(room) -> None:
+    """Development: make demo accounts on first start and print them at every start.
+    Production: refuse to start while any demo account is active."""
+    from liveroom.access import Forbidden
+    from liveroom.services.accounts import create_demo_accounts, ensure_not_demo_in_production
+
+    try:
+        ensure_not_demo_in_production(room)
+    except Forbidden as exc:
+        typer.secho(f"refusing to start: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    if room.settings.env == "production":
+        return
+    saved = room.settings.data_dir / "demo-credentials.txt"
+    created = create_demo_accounts(room)
+    if created:
+        saved.write_text("".join(f"{user} {password}\n" for user, password in created.items()))
+        saved.chmod(0o600)
+    if saved.exists():
+        typer.secho("demo accounts (development only; kept in "
+                    f"{saved}):", fg="yellow")
+        for line in saved.read_text().splitlines():
+            user, _, password = line.partition(" ")
+            typer.secho(f"  {user:12} {password}", fg="yellow")
 
 
 def main() -> None:

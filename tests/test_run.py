@@ -69,7 +69,7 @@ def test_data_written_before_a_restart_is_there_after_it(tmp_path):
         final = httpx.get(f"{app.url}/healthz").json()
         for name, lag in before["projections"].items():
             assert final["projections"][name]["checkpoint"] == lag["checkpoint"]
-        page = httpx.get(app.url + "/")
+        page = httpx.get(app.url + "/", follow_redirects=True)  # to the login page
         assert page.status_code == 200 and "LIVE Room" in page.text
     finally:
         app.stop()

@@ -1,7 +1,8 @@
 """The live read model in Redis: what wall screens, queues and the map read.
 
 Keys (under the namespace, `live:` prefix):
-- `incident:<id>` hash; `status:<status>` open incidents by report time;
+- `incident:<id>` hash; `status:<status>` open incidents by report time; `feed`
+  the newest reports;
   `recent` terminal incidents by closing time (kept `closed_retention_hours`);
   `queue:<agency>` triaged, unassigned, by priority then age; `agency:<agency>`
   open incidents; `tasks:<officer>` the officer's open tasks; `geo:incidents`.
@@ -51,6 +52,10 @@ redis.call('HSET', KEYS[1], 'fix_ms', ARGV[1], unpack(ARGV, 5))
 redis.call('GEOADD', KEYS[2], ARGV[2], ARGV[3], ARGV[4])
 return 1
 """
+
+
+#: The newest reports kept in `feed`, for screens that list what just came in.
+FEED_LENGTH = 100
 
 
 def ms(moment: datetime) -> int:
@@ -167,6 +172,8 @@ def _on_received(p: LiveProjection, e: ReportReceived, ops: Ops) -> None:
     })
     _enter(p, e, ops, None, Status.RECEIVED)
     ops.geoadd(p.keys.view("geo", "incidents"), (e.lon, e.lat, e.incident_id))
+    ops.zadd(p.keys.view("feed"), {e.incident_id: ms(e.occurred_at)})
+    ops.zremrangebyrank(p.keys.view("feed"), 0, -FEED_LENGTH - 1)
 
 
 def _on_triaged(p: LiveProjection, e: ReportTriaged, ops: Ops) -> None:
@@ -217,7 +224,8 @@ def _on_note(p: LiveProjection, e: NoteAdded, ops: Ops) -> None:
 class LiveIncidents(LiveProjection):
     name = "live-incidents"
     stream = INCIDENTS
-    owned = ("incident:", "status:", "recent", "queue:", "agency:", "tasks:", "geo:incidents")
+    owned = ("incident:", "status:", "recent", "queue:", "agency:", "tasks:", "geo:incidents",
+             "feed")
     handlers = {
         ReportReceived: _on_received,
         ReportTriaged: _on_triaged,

@@ -155,6 +155,25 @@ def authenticate(room: LiveRoom, username: str, password: str, client: str) -> P
     return user_principal(row)
 
 
+DEMO_ROLES = {"admin": ["admin"], "supervisor": ["supervisor"], "operator": ["operator"],
+              "mayor": ["mayor"]}
+
+
+def create_demo_accounts(room: LiveRoom) -> dict[str, str]:
+    """On a deployment with no users at all: one demo account per role, random passwords."""
+    from liveroom.access import SYSTEM
+
+    with room.engine.connect() as conn:
+        if conn.execute(select(schema.users.c.username).limit(1)).first() is not None:
+            return {}
+    created = {}
+    for username, roles in DEMO_ROLES.items():
+        password = secrets.token_urlsafe(9)
+        add_user(room, username, password, roles=roles, by=SYSTEM, demo=True)
+        created[username] = password
+    return created
+
+
 def demo_users(room: LiveRoom) -> list[str]:
     with room.engine.connect() as conn:
         return list(conn.execute(select(schema.users.c.username).where(

@@ -41,6 +41,15 @@ def incident_version(room: LiveRoom, incident_id: str) -> int:
     return aggregates.load(room, KIND, Incident, incident_id)[0]
 
 
+def view_incident(room: LiveRoom, incident_id: str, *, by: Principal) -> dict:
+    """An incident and its version, for those who may see it (officers: their own)."""
+    version, incident = aggregates.load(room, KIND, Incident, incident_id)
+    if not (by.can(Action.VIEW_LIVE, incident.agency)
+            or by.can(Action.WORK_OWN_TASKS, incident.agency, incident.officer_id)):
+        raise Forbidden(f"{by.actor} may not view incident {incident_id}")
+    return {**incident.model_dump(mode="json"), "version": version}
+
+
 def report_incident(
     room: LiveRoom, *, category: str, lat: float, lon: float, source: str, by: Principal,
     description: str = "", address: str | None = None, media_url: str | None = None,

@@ -24,7 +24,7 @@ def test_the_live_model_shows_queues_tasks_and_counts(room, clock, tangerang_poi
     assert set(room.redis.zrange(view("tasks", "dlh-1"), 0, -1)) == {assigned, on_scene}
     assert room.redis.hget(view("incident", on_scene), "status") == "on_scene"
     assert set(room.redis.zrange(view("recent"), 0, -1)) == {closed, rejected}
-    snapshot = overview(room)
+    snapshot = overview(room, by=SYSTEM)
     assert snapshot.open_by_status["triaged"] == 1 and snapshot.open_total == 3
     assert snapshot.officers_on_duty == 1
 

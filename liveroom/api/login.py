@@ -1,0 +1,99 @@
+"""`/login` and `/logout`: a plain HTML form (no script needed), CSRF-protected."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from liveroom.access import sessions as session_store
+from liveroom.api.access import SESSION_COOKIE, csrf_token, session_cookie
+from liveroom.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from liveroom.services.accounts import LoginRefused, Throttled, authenticate
+
+router = APIRouter()
+LOGIN_CSRF_COOKIE = "lr_login_csrf"
+_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                         autoescape=select_autoescape(["html"]))
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no open redirect to somewhere else)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _lang(value: str | None) -> str:
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def login_page(request: Request, *, lang: str, next_path: str, error: str = "",
+               username: str = "", status: int = 200, csrf: str | None = None) -> Response:
+    csrf = csrf or secrets.token_urlsafe(24)
+    html = _templates.get_template("login.html").render(
+        lang=lang, other_lang="en" if lang == "id" else "id", next=next_path, error=error,
+        username=username, csrf=csrf, city=request.app.state.room.city.name,
+        t=lambda key, **values: translate(key, lang, **values),
+    )
+    response = HTMLResponse(html, status)
+    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/login")
+    return response
+
+
+@router.get("/login")
+def show_login(request: Request) -> Response:
+    lang = _lang(request.query_params.get("lang"))
+    error = translate("login.kiosk_invalid", lang) if request.query_params.get("kiosk") else ""
+    return login_page(request, lang=lang, next_path=safe_next(request.query_params.get("next")),
+                      error=error)
+
+
+@router.post("/login")
+async def submit_login(request: Request) -> Response:
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
+    lang, next_path = _lang(form.get("lang")), safe_next(form.get("next"))
+    username = form.get("username", "").strip()
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not secrets.compare_digest(expected, form.get("csrf", "")):
+        return login_page(request, lang=lang, next_path=next_path, username=username,
+                          error=translate("login.expired", lang), status=403)
+    room = request.app.state.room
+    client = request.client.host if request.client else "?"
+    try:
+        principal = await anyio.to_thread.run_sync(
+            authenticate, room, username, form.get("password", ""), client)
+    except Throttled as exc:
+        response = login_page(request, lang=lang, next_path=next_path, username=username,
+                              status=429, error=translate("login.throttled", lang,
+                                                          seconds=exc.seconds))
+        response.headers["Retry-After"] = str(exc.seconds)
+        return response
+    except LoginRefused:
+        return login_page(request, lang=lang, next_path=next_path, username=username,
+                          error=translate("login.refused", lang), status=401)
+    token = session_store.start_session(room, principal, username=principal.name,
+                                        seconds=session_store.USER_SESSION_SECONDS)
+    response = RedirectResponse(next_path, 303)
+    session_cookie(response, token, session_store.USER_SESSION_SECONDS,
+                   request.url.scheme == "https")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
+    token = request.cookies.get(SESSION_COOKIE)
+    if not secrets.compare_digest(form.get("csrf", ""), csrf_token(token)):
+        return Response("CSRF token missing or wrong", 403)
+    session_store.end_session(request.app.state.room, token)
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,115 @@
+"""`/api/v1`: the JSON API, acting as the user whose bearer token is presented.
+
+Authentication is the access middleware's; each route calls one service, which
+checks the permission table. Refusals map to HTTP statuses with a `{code, message}`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from liveroom.access import Action, Principal
+from liveroom.domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    IllegalTransition,
+    InvalidCommand,
+    NotFound,
+)
+from liveroom.room import LiveRoom
+from liveroom.services import incidents
+
+router = APIRouter(prefix="/api/v1")
+
+STATUS = {NotFound: 404, IllegalTransition: 409, ConcurrencyConflict: 409, InvalidCommand: 422}
+
+
+def refusal(exc: DomainError) -> JSONResponse:
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 403)
+    return JSONResponse({"code": exc.code, "message": str(exc)}, status)
+
+
+def principal(request: Request) -> Principal:
+    return request.scope["state"]["principal"]
+
+
+def room_of(request: Request) -> LiveRoom:
+    return request.app.state.room
+
+
+By = Annotated[Principal, Depends(principal)]
+Room = Annotated[LiveRoom, Depends(room_of)]
+
+
+class Assign(BaseModel):
+    officer_id: str = Field(min_length=1, max_length=64)
+    reason: str | None = Field(default=None, max_length=1000)
+    expected_version: int | None = None
+
+
+class StatusChange(BaseModel):
+    status: str
+    reason: str | None = Field(default=None, max_length=1000)
+    duplicate_of: str | None = None
+    expected_version: int | None = None
+
+
+class Note(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class Triage(BaseModel):
+    category: str
+    priority: int | None = Field(default=None, ge=1, le=4)
+
+
+async def run(call, *args, **kwargs):
+    """A service call off the event loop; domain refusals become JSON errors."""
+    try:
+        result = await anyio.to_thread.run_sync(lambda: call(*args, **kwargs))
+    except DomainError as exc:
+        return refusal(exc)
+    return result.model_dump(mode="json") if hasattr(result, "model_dump") else result
+
+
+@router.get("/me")
+def me(by: By) -> dict:
+    return {"actor": by.actor, "roles": sorted(by.roles), "agencies": sorted(by.agencies),
+            "officer_id": by.officer_id,
+            "may": sorted(action.value for action in Action if by.can(action))}
+
+
+@router.get("/incidents/{incident_id}")
+async def read_incident(incident_id: str, room: Room, by: By):
+    return await run(incidents.view_incident, room, incident_id, by=by)
+
+
+@router.post("/incidents/{incident_id}/assign")
+async def assign(incident_id: str, body: Assign, room: Room, by: By):
+    return await run(incidents.assign_incident, room, incident_id, body.officer_id, by=by,
+                     reason=body.reason, expected_version=body.expected_version)
+
+
+@router.post("/incidents/{incident_id}/status")
+async def change_status(incident_id: str, body: StatusChange, room: Room, by: By):
+    if body.status not in {s.value for s in incidents.Status}:
+        return refusal(InvalidCommand(f"unknown status {body.status!r}"))
+    return await run(incidents.change_status, room, incident_id, body.status, by=by,
+                     reason=body.reason, duplicate_of=body.duplicate_of,
+                     expected_version=body.expected_version)
+
+
+@router.post("/incidents/{incident_id}/notes")
+async def add_note(incident_id: str, body: Note, room: Room, by: By):
+    return await run(incidents.add_note, room, incident_id, body.text, by=by)
+
+
+@router.post("/incidents/{incident_id}/triage")
+async def triage(incident_id: str, body: Triage, room: Room, by: By):
+    return await run(incidents.triage_incident, room, incident_id, category=body.category,
+                     priority=body.priority, by=by)
