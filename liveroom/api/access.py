@@ -33,7 +33,7 @@ log = logging.getLogger("liveroom.access")
 
 SESSION_COOKIE = "lr_session"
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/",
-                   "/_favicon.ico", "/open311/")
+                   "/_favicon.ico", "/favicon.ico", "/open311/")
 _current: ContextVar[Principal | None] = ContextVar("principal", default=None)
 _session: ContextVar[str | None] = ContextVar("session", default=None)
 

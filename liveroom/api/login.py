@@ -35,7 +35,9 @@ def _lang(value: str | None) -> str:
 
 def login_page(request: Request, *, lang: str, next_path: str, error: str = "",
                username: str = "", status: int = 200, csrf: str | None = None) -> Response:
-    csrf = csrf or secrets.token_urlsafe(24)
+    # one token per browser until it signs in: a second tab (or the favicon) must not
+    # invalidate the form already on screen
+    csrf = csrf or request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     html = _templates.get_template("login.html").render(
         lang=lang, other_lang="en" if lang == "id" else "id", next=next_path, error=error,
         username=username, csrf=csrf, city=request.app.state.room.city.name,

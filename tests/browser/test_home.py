@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 
 import pytest
 from selenium import webdriver
@@ -12,6 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
 from liveroom.room import LiveRoom
+from liveroom.services import accounts
 from liveroom.services.incidents import report_incident
 from tests.app_process import AppProcess
 
@@ -45,6 +47,26 @@ def writer(app, settings):
     room.close()
 
 
+PASSWORD = "kata-sandi-rahasia"
+
+
+@pytest.fixture
+def operator(writer):
+    username = f"opi-{uuid.uuid4().hex[:8]}"  # the archive is shared by the session's tests
+    accounts.add_user(writer, username, PASSWORD, roles=["operator"], by=SYSTEM)
+    return username
+
+
+def sign_in(browser, app, username: str) -> None:
+    """Through the login form, as a person would."""
+    browser.get(app.url + "/")
+    WebDriverWait(browser, 15).until(lambda d: "/login" in d.current_url)
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login-submit").click()
+    WebDriverWait(browser, 15).until(lambda d: "/login" not in d.current_url)
+
+
 @pytest.fixture
 def browser():
     options = webdriver.ChromeOptions()
@@ -72,10 +94,10 @@ def wait_for_text(browser, element_id: str, expected: str, timeout: float = 20) 
     )
 
 
-def report(room: LiveRoom):
+def report(room: LiveRoom, description: str = ""):
     district = room.city.districts["36.71.05"].geometry.representative_point()
     return report_incident(room, category="banjir", lat=district.y, lon=district.x,
-                           source="test", by=SYSTEM)
+                           source="test", by=SYSTEM, description=description)
 
 
 def severe_console_errors(browser) -> list[str]:
@@ -83,8 +105,9 @@ def severe_console_errors(browser) -> list[str]:
             if entry["level"] == "SEVERE" and "favicon" not in entry["message"]]
 
 
-def test_home_shows_the_city_in_indonesian_and_counts_arrive_live(app, writer, browser):
-    browser.get(app.url + "/")
+def test_home_shows_the_city_in_indonesian_and_counts_arrive_live(app, writer, browser,
+                                                                   operator):
+    sign_in(browser, app, operator)
     assert text_of(browser, "count-open") == "0"
     assert "Pusat komando Kota Tangerang" in browser.find_element(By.TAG_NAME, "body").text
     assert "Laporan aktif" in browser.find_element(By.TAG_NAME, "body").text
@@ -99,11 +122,40 @@ def test_home_shows_the_city_in_indonesian_and_counts_arrive_live(app, writer, b
     assert text_of(browser, "count-open") == "1"
 
 
-def test_the_page_keeps_receiving_pushes_after_a_server_restart(app, writer, browser):
-    browser.get(app.url + "/")
+def test_the_page_keeps_receiving_pushes_after_a_server_restart(app, writer, browser,
+                                                                operator):
+    sign_in(browser, app, operator)
     assert text_of(browser, "count-open") == "0"
     app.stop()
     app.start()
     report(writer)
     wait_for_text(browser, "count-open", "1", timeout=40)  # the websocket came back by itself
     assert [m for m in severe_console_errors(browser) if "WebSocketCallbackError" in m] == []
+
+
+HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned=2"><b>tebal</b>'
+
+
+def test_hostile_report_text_is_shown_as_text(app, writer, browser, operator):
+    sign_in(browser, app, operator)
+    assert text_of(browser, "count-open") == "0"
+    report(writer, description=HOSTILE)
+    WebDriverWait(browser, 20).until(
+        lambda d: HOSTILE in d.find_element(By.ID, "feed").text,
+        message="the report's words never appeared, verbatim, in the feed")
+    feed = browser.find_element(By.ID, "feed")
+    assert feed.find_elements(By.TAG_NAME, "script") == []
+    assert feed.find_elements(By.TAG_NAME, "img") == []
+    assert feed.find_elements(By.TAG_NAME, "b") == []
+    assert browser.execute_script("return window.pwned === undefined")
+
+
+def test_a_kiosk_link_opens_the_wall_screen_without_a_password(app, writer, browser):
+    issued = accounts.create_kiosk_link(writer, "Layar 1", role="mayor", by=SYSTEM)
+    browser.get(f"{app.url}/?kiosk={issued.secret}")
+    assert text_of(browser, "count-open") == "0"
+    assert "kiosk" not in browser.current_url  # the secret does not linger in the address bar
+    assert "Masuk sebagai Layar 1" in browser.find_element(By.TAG_NAME, "body").text
+    accounts.revoke_credential(writer, issued.id, by=SYSTEM)
+    browser.refresh()
+    WebDriverWait(browser, 15).until(lambda d: "/login" in d.current_url)
