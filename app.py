@@ -12,7 +12,7 @@ from pathlib import Path
 from dash import Dash
 from fastapi import FastAPI
 
-from callbacks import home
+from callbacks import home, pages
 from layouts.home import shell
 from liveroom.api import health, login, v1
 from liveroom.api.access import AccessMiddleware
@@ -49,6 +49,7 @@ def create_app(room: LiveRoom) -> Dash:
         update_title=None,
     )
     app.layout = shell
+    pages.register(app, room)
     home.register(app, room)
     server.add_middleware(AccessMiddleware, room=room)  # outermost: before Dash's own
     app._setup_server()  # fully set up before the first websocket reconnects after a restart

@@ -1,18 +1,17 @@
-"""Home page: render it for the URL's language; push live counts over the websocket."""
+"""Home page: render it; push live counts and the newest reports over the websocket."""
 
 from __future__ import annotations
 
 import asyncio
 
 import redis.asyncio as aioredis
-from dash import Dash, Input, Output, ctx, set_props
+from dash import Dash, ctx, set_props
 
-from layouts.home import feed_items, forbidden_layout, home_layout
-from liveroom.access import Forbidden
+from layouts.home import feed_items, home_layout
+from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.cities import City
 from liveroom.connections import redis_url
-from liveroom.i18n import DEFAULT_LANGUAGE, language_from_query
 from liveroom.room import LiveRoom
 from liveroom.services.overview import Overview, changes_channel, overview
 
@@ -29,16 +28,11 @@ def push(snapshot: Overview, city: City, lang: str) -> None:
     set_props("feed", {"children": feed_items(city, snapshot.latest, lang)})
 
 
-def register(app: Dash, room: LiveRoom) -> None:
-    @app.callback(Output("page", "children"), Input("url", "search"))
-    def render_page(search: str | None):
-        lang, by = language_from_query(search), current_principal()
-        try:
-            snapshot = overview(room, by=by)
-        except Forbidden:
-            return forbidden_layout(by, lang)
-        return home_layout(room.city, snapshot, lang, by, csrf_token())
+def render(room: LiveRoom, by: Principal, lang: str):
+    return home_layout(room.city, overview(room, by=by), lang, by, csrf_token())
 
+
+def register(app: Dash, room: LiveRoom) -> None:
     @app.callback(websocket=True, persistent=True)
     async def push_overview() -> None:
         """Subscribe first, then send a fresh snapshot, so nothing falls in between."""
@@ -47,7 +41,9 @@ def register(app: Dash, room: LiveRoom) -> None:
         client = aioredis.from_url(redis_url(room.settings), decode_responses=True)
 
         async def send_snapshot() -> None:
-            lang = await socket.get_prop("page-lang", "data", timeout=5) or DEFAULT_LANGUAGE
+            lang = await socket.get_prop("page-lang", "data", timeout=5)
+            if lang is None:
+                return  # another page is showing
             push(await asyncio.to_thread(lambda: overview(room, by=by)), room.city, lang)
 
         pubsub = client.pubsub()

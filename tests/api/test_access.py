@@ -108,7 +108,9 @@ def sign_in(client, username: str, password: str = PASSWORD, next_path: str = "/
 def dash_update(client) -> int:
     """What the page does first: ask the server to render the page for its address."""
     body = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
-            "inputs": [{"id": "url", "property": "search", "value": ""}], "changedPropIds": []}
+            "inputs": [{"id": "url", "property": "pathname", "value": "/"},
+                       {"id": "url", "property": "search", "value": ""}],
+            "changedPropIds": []}
     return client.post("/_dash-update-component", json=body)
 
 

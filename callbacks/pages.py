@@ -1,0 +1,26 @@
+"""Which page the address shows: one router callback, one `render` per page module."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output
+
+from callbacks import home
+from layouts.home import forbidden_layout
+from liveroom.access import Forbidden
+from liveroom.api.access import current_principal
+from liveroom.i18n import language_from_query
+from liveroom.room import LiveRoom
+
+#: path -> render(room, principal, lang); each page's services check the principal.
+PAGES = {"/": home.render}
+
+
+def register(app: Dash, room: LiveRoom) -> None:
+    @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))
+    def render_page(pathname: str | None, search: str | None):
+        lang, by = language_from_query(search), current_principal()
+        render = PAGES.get(pathname or "/", home.render)
+        try:
+            return render(room, by, lang)
+        except Forbidden:
+            return forbidden_layout(by, lang)
