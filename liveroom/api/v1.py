@@ -6,6 +6,7 @@ checks the permission table. Refusals map to HTTP statuses with a `{code, messag
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import anyio
@@ -25,12 +26,15 @@ from liveroom.room import LiveRoom
 from liveroom.services import incidents
 
 router = APIRouter(prefix="/api/v1")
+log = logging.getLogger("liveroom.access")
 
 STATUS = {NotFound: 404, IllegalTransition: 409, ConcurrencyConflict: 409, InvalidCommand: 422}
 
 
 def refusal(exc: DomainError) -> JSONResponse:
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 403)
+    if status == 403:
+        log.warning("refused: %s", exc)
     return JSONResponse({"code": exc.code, "message": str(exc)}, status)
 
 

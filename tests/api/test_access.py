@@ -83,6 +83,7 @@ def test_every_role_against_every_api_action(room, world, client, role, action, 
         assert response.status_code == 403, response.text
         assert response.json()["code"] == "forbidden"
         assert room.redis.xlen(stream) == before
+        assert f"refused: user:{role} may not" in caplog.text  # and it is logged
 
 
 def test_no_token_or_a_revoked_one_is_401_at_once(room, world, client):
