@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import redis
@@ -81,7 +83,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # write lock up front so two writers never deadlock upgrading a read lock.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    for attempt in range(50):  # WAL is kept in the file; switching needs a moment alone
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            time.sleep(0.02 * (attempt + 1))
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

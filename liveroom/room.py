@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import redis
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from liveroom.cities import City, load_city
 from liveroom.config import Settings
 from liveroom.connections import connect_database, connect_redis
 from liveroom.streams import EventStore, Keys
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -21,15 +26,45 @@ def utc_now() -> datetime:
 
 @dataclass
 class LiveRoom:
-    """What services, projections and the web app share. Open with `LiveRoom.open`."""
+    """What services, projections and the web app share. Open with `LiveRoom.open`.
+
+    `city` is the city pack with the admins' changes laid over it; a change made
+    by any worker is seen by every worker within CONFIG_CHECK_SECONDS.
+    """
 
     settings: Settings
-    city: City
+    pack: City
     redis: redis.Redis
     engine: Engine
     keys: Keys
     store: EventStore
     clock: Callable[[], datetime] = field(default=utc_now)
+    _city: City | None = field(default=None, repr=False)
+    _config_version: str | None = field(default=None, repr=False)
+    _config_checked: float = field(default=0.0, repr=False)
+
+    CONFIG_CHECK_SECONDS = 2.0
+
+    @property
+    def city(self) -> City:
+        now = time.monotonic()
+        if self._city is None or now - self._config_checked > self.CONFIG_CHECK_SECONDS:
+            self._config_checked = now
+            version = self.redis.get(self.keys.config_version)
+            if self._city is None or version != self._config_version:
+                from liveroom.services.configuration import overridden
+
+                try:
+                    self._city, self._config_version = overridden(self.pack, self.engine), version
+                except SQLAlchemyError:  # the archive is down: keep serving what we had
+                    log.warning("city configuration not reloaded: archive unavailable")
+                    self._city = self._city or self.pack
+        return self._city
+
+    def config_changed(self) -> None:
+        """Tell every worker (this one at once) that the city's configuration changed."""
+        self.redis.incr(self.keys.config_version)
+        self._city = None
 
     @classmethod
     def open(cls, settings: Settings) -> LiveRoom:
@@ -38,7 +73,7 @@ class LiveRoom:
         keys = Keys(settings.namespace)
         return cls(
             settings=settings,
-            city=city,
+            pack=city,
             redis=client,
             engine=connect_database(settings),
             keys=keys,

@@ -38,6 +38,10 @@ class Keys:
         return f"{self.ns}:lease:{projection}"
 
     @property
+    def config_version(self) -> str:
+        return f"{self.ns}:config:version"
+
+    @property
     def dead_letters(self) -> str:
         return f"{self.ns}:stream:dead"
 

@@ -59,11 +59,14 @@ def insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[
     connection.execute(dialect(table).on_conflict_do_nothing(), rows)
 
 
-def upsert(connection: Connection, table: Table, rows: list[dict], key: str) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE with every other column."""
+def upsert(connection: Connection, table: Table, rows: list[dict],
+           key: str | tuple[str, ...] | None = None) -> None:
+    """INSERT … ON CONFLICT (key, default: the primary key) DO UPDATE the other columns."""
     if not rows:
         return
+    keys = (key,) if isinstance(key, str) else key or tuple(c.name for c in table.primary_key)
     dialect = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
     statement = dialect(table)
-    updates = {name: statement.excluded[name] for name in rows[0] if name != key}
-    connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates), rows)
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=list(keys), set_=updates), rows)

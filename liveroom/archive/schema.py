@@ -229,6 +229,16 @@ audit_log = Table(
     Column("event_id", String(40), unique=True),
 )
 
+city_overrides = Table(
+    "city_overrides", metadata,
+    Column("city", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
 #: Tables derived from the event log, emptied by a rebuild. The event log and
 #: the location tables (fixes are sampled, not all kept as events) are not.
 DERIVED = (incidents, assignments, status_history, incident_notes, officers, attendance)

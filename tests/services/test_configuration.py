@@ -1,0 +1,74 @@
+"""Admins change agencies, categories and SLAs; every worker follows, reports use them."""
+
+from __future__ import annotations
+
+import pytest
+
+from liveroom.access import Forbidden
+from liveroom.domain.errors import InvalidCommand
+from liveroom.room import LiveRoom
+from liveroom.services import audit
+from liveroom.services.configuration import save_agency, save_category
+from liveroom.services.incidents import report_incident
+from tests.conftest import person
+
+ADMIN = person("ani", "admin")
+
+
+def report(room, point, category):
+    return report_incident(room, category=category, lat=point[0], lon=point[1], source="t",
+                           by=ADMIN)
+
+
+def test_a_new_sla_applies_to_new_reports_in_every_worker(room, settings, clock,
+                                                          tangerang_point):
+    other_worker = LiveRoom.open(settings)
+    try:
+        before = other_worker.city.categories["banjir"]
+        save_category(room, "banjir", sla_acknowledge_minutes=7, sla_resolve_minutes=90,
+                      priority=1, by=ADMIN)
+        incident = report(room, tangerang_point, "banjir")
+        assert incident.priority == 1
+        other_worker._config_checked = 0  # as if CONFIG_CHECK_SECONDS had passed
+        changed = other_worker.city.categories["banjir"]
+        assert (changed.sla_acknowledge_minutes, changed.sla_resolve_minutes) == (7, 90)
+        assert changed.name == before.name  # untouched fields keep the pack's values
+    finally:
+        other_worker.close()
+
+
+def test_an_admin_adds_a_category_that_citizens_can_report(room, tangerang_point, clock):
+    save_category(room, "pohon-tumbang", by=ADMIN, agency="damkar", priority=2,
+                  name={"id": "Pohon tumbang", "en": "Fallen tree"},
+                  description={"id": "Pohon tumbang menghalangi jalan", "en": "A fallen tree"},
+                  sla_acknowledge_minutes=15, sla_resolve_minutes=240)
+    incident = report(room, tangerang_point, "pohon-tumbang")
+    assert incident.agency == "damkar"
+    actions = [entry["action"] for entry in audit.recent(room, by=ADMIN)]
+    assert "category.added" in actions
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    (dict(sla_acknowledge_minutes=60, sla_resolve_minutes=30), "cannot be due before"),
+    (dict(agency="nasa"), "unknown agency"),
+    (dict(priority=9), "priority"),
+    (dict(sla_resolve_minutes=0), "sla_resolve_minutes"),
+])
+def test_bad_changes_are_refused_and_nothing_changes(room, changes, message):
+    before = room.city.categories["sampah-menumpuk"]
+    with pytest.raises(InvalidCommand, match=message):
+        save_category(room, "sampah-menumpuk", by=ADMIN, **changes)
+    with pytest.raises(InvalidCommand, match="name"):
+        save_category(room, "kategori-baru", by=ADMIN, agency="damkar")  # incomplete
+    assert room.city.categories["sampah-menumpuk"] == before
+    assert "kategori-baru" not in room.city.categories
+
+
+def test_agencies_are_renamed_and_recoloured_only_by_admins(room):
+    with pytest.raises(Forbidden):
+        save_agency(room, "dishub", colour="#123456", by=person("op", "operator"))
+    with pytest.raises(InvalidCommand, match="colour"):
+        save_agency(room, "dishub", colour="merah", by=ADMIN)
+    agency = save_agency(room, "dishub", colour="#123456",
+                         name={"id": "Dishub Kota", "en": "City Transport"}, by=ADMIN)
+    assert room.city.agencies["dishub"] == agency and agency.name.id == "Dishub Kota"
