@@ -12,8 +12,9 @@ from pathlib import Path
 from dash import Dash
 from fastapi import FastAPI
 
-from callbacks import home, pages
+from callbacks import admin, home, pages
 from layouts.home import shell
+from liveroom.api import admin as admin_api
 from liveroom.api import health, login, v1
 from liveroom.api.access import AccessMiddleware
 from liveroom.i18n import translate
@@ -40,6 +41,7 @@ def create_app(room: LiveRoom) -> Dash:
     server.include_router(health.router)
     server.include_router(login.router)
     server.include_router(v1.router)
+    server.include_router(admin_api.router)
     app = Dash(
         __name__,
         server=server,
@@ -47,10 +49,14 @@ def create_app(room: LiveRoom) -> Dash:
         assets_folder=str(Path(__file__).parent / "assets"),
         websocket_inactivity_timeout=0,  # a quiet night must not darken a wall screen
         update_title=None,
+        # pages arrive after the first render (router), so callbacks cannot be checked
+        # against the initial shell
+        suppress_callback_exceptions=True,
     )
     app.layout = shell
     pages.register(app, room)
     home.register(app, room)
+    admin.register(app, room)
     server.add_middleware(AccessMiddleware, room=room)  # outermost: before Dash's own
     app._setup_server()  # fully set up before the first websocket reconnects after a restart
     return app

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from dash import Dash, Input, Output
 
-from callbacks import home
+from callbacks import admin, home
 from layouts.home import forbidden_layout
 from liveroom.access import Forbidden
 from liveroom.api.access import current_principal
 from liveroom.i18n import language_from_query
 from liveroom.room import LiveRoom
 
+log = logging.getLogger("liveroom.access")
+
 #: path -> render(room, principal, lang); each page's services check the principal.
-PAGES = {"/": home.render}
+PAGES = {"/": home.render, "/admin": admin.render}
 
 
 def register(app: Dash, room: LiveRoom) -> None:
@@ -22,5 +26,6 @@ def register(app: Dash, room: LiveRoom) -> None:
         render = PAGES.get(pathname or "/", home.render)
         try:
             return render(room, by, lang)
-        except Forbidden:
+        except Forbidden as exc:
+            log.warning("refused page %s: %s", pathname, exc)
             return forbidden_layout(by, lang)

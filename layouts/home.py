@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_leaflet as dl
 from dash import dcc, html
 
-from liveroom.access import Principal
+from liveroom.access import Action, Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.services.overview import OPEN_STATUSES, FeedItem, Overview
@@ -72,7 +72,11 @@ def counts_panel(overview: Overview, lang: str) -> html.Div:
 
 def signed_in(principal: Principal, csrf: str, lang: str) -> html.Div:
     """Who is signed in, and the sign-out button (a CSRF-protected form)."""
+    admin = ([dcc.Link(translate("home.admin", lang), href=f"/admin?lang={lang}",
+                       className="lang-switch", id="admin-link")]
+             if principal.can(Action.MANAGE_ACCOUNTS) else [])
     return html.Div([
+        *admin,
         html.Span(translate("home.signed_in_as", lang, name=principal.name), className="who"),
         html.Form([
             dcc.Input(type="hidden", name="csrf", value=csrf),

@@ -1,0 +1,234 @@
+"""Admin page: render it; each form or row button calls one account service.
+
+The services decide who may do what (admins only) and what input is valid; a
+refusal comes back as the message next to the form and nothing else changes.
+The work runs off the event loop (password hashing is slow on purpose).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import partial
+from urllib.parse import urlsplit
+
+import anyio
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from layouts import admin as layout
+from layouts import admin_city as city_layout
+from liveroom.access import Principal
+from liveroom.api.access import csrf_token, current_principal
+from liveroom.domain.errors import DomainError
+from liveroom.i18n import translate
+from liveroom.room import LiveRoom
+from liveroom.services import accounts, audit, configuration
+
+
+def credentials_by_kind(room: LiveRoom, by: Principal) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for row in accounts.list_credentials(room, by=by):
+        grouped[row["kind"]].append(row)
+    return grouped
+
+
+def render(room: LiveRoom, by: Principal, lang: str):
+    users = accounts.list_users(room, by=by)  # Forbidden for anyone but an admin
+    return layout.admin_layout(room.city, users, credentials_by_kind(room, by),
+                               audit.recent(room, by=by, limit=layout.AUDIT_LIMIT), lang, by,
+                               csrf_token(), extra=[city_layout.city_section(room.city, lang)])
+
+
+async def off_loop(call, *args, **kwargs):
+    return await anyio.to_thread.run_sync(partial(call, *args, **kwargs))
+
+
+def refused(exc: DomainError, lang: str):
+    return layout.message(translate("admin.refused", lang, message=str(exc)), ok=False)
+
+
+def clicked() -> dict | str:
+    """The id of the button that was pressed (not one that merely appeared)."""
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    return ctx.triggered_id
+
+
+def origin_of(href: str | None) -> str:
+    parts = urlsplit(href or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def issue(room: LiveRoom, kind: str, by: Principal, values: list):
+    """Issue one credential of `kind` from its form's values."""
+    if kind == "kiosk":
+        name, role = values
+        return accounts.create_kiosk_link(room, name or "", role=role or "mayor", by=by)
+    if kind == "api_key":
+        (name,) = values
+        return accounts.create_api_key(room, name or "", by=by)
+    if kind == "api_token":
+        (username,) = values
+        return accounts.create_api_token(room, username or "", by=by)
+    name, agency, post = values
+    return accounts.add_device(room, name or "", agency=agency or "", post_id=post or None,
+                               by=by)
+
+
+#: Each credential form's fields (component ids), in the order `issue` takes them.
+FORM_FIELDS = {"kiosk": ("kiosk-name", "kiosk-role"), "api_key": ("api_key-name",),
+               "api_token": ("api_token-username",),
+               "device": ("device-name", "device-agency", "device-post")}
+
+
+def register(app: Dash, room: LiveRoom) -> None:
+    user_fields = ("user-username", "user-display-name", "user-password", "user-roles",
+                   "user-agencies", "user-officer-id")
+
+    @app.callback(
+        Output("users-table", "children"), Output("users-message", "children"),
+        Output("api_token-username", "options"),
+        *(Output(name, "value") for name in user_fields),
+        Input("user-add", "n_clicks"),
+        Input({"type": "user-active", "id": ALL, "to": ALL}, "n_clicks"),
+        *(State(name, "value") for name in user_fields),
+        State("admin-lang", "data"),
+        prevent_initial_call=True,
+    )
+    async def change_users(_add, _toggles, username, display_name, password, roles, agencies,
+                           officer_id, lang):
+        button, by = clicked(), current_principal()
+        try:
+            if button == "user-add":
+                username = (username or "").strip()
+                await off_loop(accounts.add_user, room, username, password or "",
+                               roles=roles or [], agencies=agencies or [],
+                               officer_id=(officer_id or "").strip() or None,
+                               display_name=(display_name or "").strip() or None, by=by)
+                note, cleared = translate("admin.user.added", lang, username=username), [
+                    "", "", "", [], [], ""]
+            else:
+                active = button["to"] == "on"
+                await off_loop(accounts.update_user, room, button["id"], active=active, by=by)
+                note = translate("admin.user.enabled" if active else "admin.user.disabled",
+                                 lang, username=button["id"])
+                cleared = [no_update] * len(user_fields)
+            users = await off_loop(accounts.list_users, room, by=by)
+        except DomainError as exc:
+            return no_update, refused(exc, lang), no_update, *[no_update] * len(user_fields)
+        return (layout.users_table(users, room.city, lang, layout.username_of(by)),
+                layout.message(note, ok=True),
+                layout.token_user_options(layout.active_usernames(users)), *cleared)
+
+    for kind, fields in FORM_FIELDS.items():
+        register_credential_form(app, room, kind, fields)
+    register_city_forms(app, room)
+
+    @app.callback(Output("device-post", "options"), Output("device-post", "value"),
+                  Input("device-agency", "value"), prevent_initial_call=True)
+    def posts_of_agency(agency):
+        return layout.post_options(room.city, agency), None
+
+    @app.callback(
+        Output("audit-table", "children"),
+        Input("users-table", "children"),
+        *(Input(f"{kind}-table", "children") for kind in layout.KINDS),
+        State("admin-lang", "data"),
+        prevent_initial_call=True,
+    )
+    async def refresh_audit(*args):
+        """After any change went through, the trail shows it."""
+        lang, by = args[-1], current_principal()
+        try:
+            entries = await off_loop(audit.recent, room, by=by, limit=layout.AUDIT_LIMIT)
+        except DomainError:
+            return no_update
+        return layout.audit_table(entries, room.city.timezone, lang)
+
+
+def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple[str, ...]):
+    """One callback per kind: its create button and its rows' revoke buttons."""
+    name_field = fields[0]
+
+    @app.callback(
+        Output(f"{kind}-table", "children"), Output(f"{kind}-message", "children"),
+        Output(f"{kind}-issued", "children"), Output(name_field, "value"),
+        Input(f"{kind}-create", "n_clicks"),
+        Input({"type": "revoke", "kind": kind, "id": ALL}, "n_clicks"),
+        *(State(name, "value") for name in fields),
+        State("admin-lang", "data"), State("url", "href"),
+        prevent_initial_call=True,
+    )
+    async def change_credentials(_create, _revokes, *values):
+        *values, lang, href = values
+        button, by = clicked(), current_principal()
+        box, cleared = [], no_update
+        try:
+            if button == f"{kind}-create":
+                issued = await off_loop(issue, room, kind, by, values)
+                note = translate("admin.credential.issued", lang, name=issued.name, id=issued.id)
+                box = layout.issued_box(kind, issued.id, issued.secret, lang, origin_of(href))
+                cleared = None if kind == "api_token" else ""
+            else:
+                await off_loop(accounts.revoke_credential, room, button["id"], by=by)
+                note = translate("admin.credential.revoked", lang, id=button["id"])
+            rows = await off_loop(accounts.list_credentials, room, kind=kind, by=by)
+        except DomainError as exc:
+            return no_update, refused(exc, lang), [], no_update
+        return (layout.credentials_table(kind, rows, room.city, lang),
+                layout.message(note, ok=True), box, cleared)
+
+
+def localized(id_text: str | None, en_text: str | None, current) -> dict | None:
+    """A {id, en} name from two inputs; an empty input keeps the current text."""
+    if not (id_text or "").strip() and not (en_text or "").strip():
+        return None
+    return {"id": (id_text or "").strip() or (current.id if current else ""),
+            "en": (en_text or "").strip() or (current.en if current else "")}
+
+
+def register_city_forms(app: Dash, room: LiveRoom) -> None:
+    @app.callback(
+        Output("categories-table", "children"), Output("category-message", "children"),
+        Input("category-save", "n_clicks"),
+        State("category-code", "value"), State("category-name-id", "value"),
+        State("category-name-en", "value"), State("category-agency", "value"),
+        State("category-priority", "value"), State("category-ack", "value"),
+        State("category-resolve", "value"), State("admin-lang", "data"),
+        prevent_initial_call=True,
+    )
+    async def save_category(_save, code, name_id, name_en, agency, priority, ack, resolve,
+                            lang):
+        clicked()
+        code, by = (code or "").strip(), current_principal()
+        current = room.city.categories.get(code)
+        name = localized(name_id, name_en, current.name if current else None)
+        try:
+            await off_loop(configuration.save_category, room, code, by=by, name=name,
+                           description=None if current or not name else name, agency=agency,
+                           priority=priority, sla_acknowledge_minutes=ack,
+                           sla_resolve_minutes=resolve)
+        except DomainError as exc:
+            return no_update, refused(exc, lang)
+        return (city_layout.categories_table(room.city, lang),
+                city_layout.saved(translate("admin.category.saved", lang, code=code)))
+
+    @app.callback(
+        Output("agencies-table", "children"), Output("agency-message", "children"),
+        Input("agency-save", "n_clicks"),
+        State("agency-key", "value"), State("agency-name-id", "value"),
+        State("agency-name-en", "value"), State("agency-colour", "value"),
+        State("admin-lang", "data"),
+        prevent_initial_call=True,
+    )
+    async def save_agency(_save, key, name_id, name_en, colour, lang):
+        clicked()
+        by, current = current_principal(), room.city.agencies.get(key or "")
+        name = localized(name_id, name_en, current.name if current else None)
+        try:
+            await off_loop(configuration.save_agency, room, key or "", by=by, name=name,
+                           colour=(colour or "").strip() or None)
+        except DomainError as exc:
+            return no_update, refused(exc, lang)
+        return (city_layout.agencies_table(room.city, lang),
+                city_layout.saved(translate("admin.agency.saved", lang, agency=key)))

@@ -1,0 +1,340 @@
+"""The admin page: users, credentials (kiosk links, API keys, API tokens, devices), audit.
+
+Every function here is pure: data in, components out. Names people typed (users,
+screens, apps) are shown as text, never as markup. Secrets appear only in the
+one-time box built by `issued_box`, right after they are issued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, tzinfo
+
+from dash import dcc, html
+
+from layouts.home import signed_in
+from liveroom.access import Principal
+from liveroom.cities import City
+from liveroom.i18n import translate
+
+#: The roles a person may hold, in the order the form offers them.
+USER_ROLES = ("admin", "mayor", "supervisor", "operator", "officer")
+KIOSK_ROLES = ("operator", "mayor")
+#: Credential kinds, in the order the page shows them.
+KINDS = ("kiosk", "api_key", "api_token", "device")
+AUDIT_LIMIT = 200
+
+
+def wib(moment: datetime | None, tz: tzinfo, lang: str) -> str:
+    if moment is None:
+        return translate("admin.empty_cell", lang)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def message(text: str, ok: bool) -> html.Div:
+    """A success or refusal note shown next to a form."""
+    return html.Div(text, className="admin-ok" if ok else "admin-error",
+                    role="status" if ok else "alert")
+
+
+def table(headers: Iterable[str], rows: list, empty: str, lang: str, **attributes) -> html.Div:
+    if not rows:
+        return html.P(empty, className="admin-empty", **attributes)
+    return html.Table([
+        html.Thead(html.Tr([html.Th(header) for header in headers])),
+        html.Tbody(rows),
+    ], className="admin-table", **attributes)
+
+
+# --- users -------------------------------------------------------------------------------
+
+def agency_name(city: City, key: str, lang: str) -> str:
+    agency = city.agencies.get(key)
+    return agency.name.get(lang) if agency else key
+
+
+def users_table(users: list[dict], city: City, lang: str, me: str | None = None) -> html.Div:
+    """All accounts; `me` (the admin looking) gets no button to lock themselves out."""
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    rows = []
+    for user in users:
+        active = bool(user["active"])
+        toggle = "" if user["username"] == me else html.Button(
+            t("admin.user.disable" if active else "admin.user.enable"),
+            id={"type": "user-active", "id": user["username"], "to": "off" if active else "on"},
+            className="admin-button-small" + (" danger" if active else ""),
+        )
+        rows.append(html.Tr([
+            html.Td(user["username"], className="mono"),
+            html.Td(user["display_name"]),
+            html.Td(", ".join(t(f"admin.role.{role}") for role in user["roles"])),
+            html.Td(", ".join(agency_name(city, key, lang) for key in user["agencies"])
+                    or t("admin.all_agencies"), className="muted" if not user["agencies"]
+                    else None),
+            html.Td(user["officer_id"] or t("admin.empty_cell"), className="mono"),
+            html.Td(t("admin.yes" if active else "admin.no"),
+                    className="state-active" if active else "state-revoked"),
+            html.Td(html.Span(t("admin.demo"), className="badge-demo") if user["demo"]
+                    else ""),
+            html.Td(toggle),
+        ], className="" if active else "row-inactive", id=f"user-row-{user['username']}"))
+    headers = [t(f"admin.col.{c}") for c in ("username", "name", "roles", "agencies",
+                                            "officer_id", "active", "demo", "manage")]
+    return table(headers, rows, t("admin.users.empty"), lang)
+
+
+def field(label: str, control, hint: str | None = None) -> html.Div:
+    parts = [html.Label(label, htmlFor=control.id), control]
+    if hint:
+        parts.append(html.Div(hint, className="admin-hint"))
+    return html.Div(parts, className="admin-field")
+
+
+def user_form(city: City, lang: str) -> html.Div:
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    return html.Div([
+        html.H3(t("admin.form.add_user")),
+        html.Div([
+            field(t("admin.form.username"),
+                  dcc.Input(id="user-username", type="text", autoComplete="off", maxLength=64),
+                  t("admin.form.username_hint")),
+            field(t("admin.form.display_name"),
+                  dcc.Input(id="user-display-name", type="text", autoComplete="off",
+                            maxLength=200)),
+            field(t("admin.form.password"),
+                  dcc.Input(id="user-password", type="password", autoComplete="new-password"),
+                  t("admin.form.password_hint")),
+            field(t("admin.form.officer_id"),
+                  dcc.Input(id="user-officer-id", type="text", autoComplete="off", maxLength=64),
+                  t("admin.form.officer_id_hint")),
+            field(t("admin.form.roles"), dcc.Checklist(
+                id="user-roles", value=[], inline=True, className="admin-checks",
+                options=[{"label": t(f"admin.role.{role}"), "value": role}
+                         for role in USER_ROLES])),
+            field(t("admin.form.agencies"), dcc.Checklist(
+                id="user-agencies", value=[], inline=True, className="admin-checks",
+                options=[{"label": agency.name.get(lang), "value": key}
+                         for key, agency in city.agencies.items()]),
+                t("admin.form.agencies_hint")),
+        ], className="admin-user-fields"),
+        html.Div([
+            html.Button(t("admin.form.submit_user"), id="user-add", className="admin-button"),
+            html.Div(id="users-message", className="admin-message"),
+        ], className="admin-actions"),
+    ], className="admin-form admin-user-form")
+
+
+def users_section(users: list[dict], city: City, lang: str, me: str | None) -> html.Section:
+    return html.Section([
+        html.H2(translate("admin.users", lang)),
+        user_form(city, lang),
+        html.Div(users_table(users, city, lang, me), id="users-table",
+                 className="admin-scroll"),
+    ], className="admin-section", id="users")
+
+
+# --- credentials -------------------------------------------------------------------------
+
+def credential_state(row: Mapping, tz: tzinfo, lang: str) -> html.Span:
+    if row["revoked_at"] is None:
+        return html.Span(translate("admin.state.active", lang), className="state-active")
+    return html.Span(translate("admin.state.revoked", lang, time=wib(row["revoked_at"], tz, lang)),
+                     className="state-revoked")
+
+
+def credential_extra(kind: str, row: Mapping, city: City, lang: str) -> str:
+    """What tells credentials of one kind apart besides the name: a screen's role, an agency."""
+    if kind == "kiosk":
+        return translate(f"admin.role.{row['role']}", lang) if row["role"] else ""
+    if kind == "device":
+        return agency_name(city, row["agency"], lang) if row["agency"] else ""
+    if kind == "api_token":
+        return row["username"] or ""
+    return ""
+
+
+EXTRA_COLUMN = {"kiosk": "admin.col.role", "device": "admin.col.agency",
+                "api_token": "admin.col.username"}
+
+
+def credentials_table(kind: str, rows: list[Mapping], city: City, lang: str) -> html.Div:
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    tz = city.timezone
+    body = []
+    for row in rows:
+        active = row["revoked_at"] is None
+        cells = [html.Td(row["id"], className="mono nowrap"), html.Td(row["name"])]
+        if kind in EXTRA_COLUMN:
+            cells.append(html.Td(credential_extra(kind, row, city, lang)))
+        cells += [
+            html.Td(wib(row["created_at"], tz, lang), className="mono nowrap"),
+            html.Td(row["created_by"]),
+            html.Td(credential_state(row, tz, lang)),
+            html.Td(html.Button(t("admin.revoke"), className="admin-button-small danger",
+                                id={"type": "revoke", "kind": kind, "id": row["id"]})
+                    if active else ""),
+        ]
+        body.append(html.Tr(cells, className="" if active else "row-inactive",
+                            id=f"credential-row-{row['id']}"))
+    headers = [t("admin.col.id"), t("admin.col.name")]
+    if kind in EXTRA_COLUMN:
+        headers.append(t(EXTRA_COLUMN[kind]))
+    headers += [t("admin.col.created"), t("admin.col.created_by"), t("admin.col.state"),
+                t("admin.col.manage")]
+    return table(headers, body, t("admin.credentials.empty"), lang)
+
+
+def issued_box(kind: str, credential_id: str, secret: str, lang: str,
+               origin: str = "") -> html.Div:
+    """The new secret, shown this once: for a kiosk link, the whole sign-in address."""
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    shown = f"{origin}/?kiosk={secret}" if kind == "kiosk" else secret
+    secret_id = f"{kind}-secret"
+    return html.Div([
+        html.Div(t("admin.issued.title"), className="issued-title"),
+        html.Div(t(f"admin.issued.{kind}", id=credential_id)),
+        html.Div([
+            html.Code(shown, id=secret_id, className="issued-secret"),
+            dcc.Clipboard(target_id=secret_id, title=t("admin.issued.copy"),
+                          className="issued-copy"),
+        ], className="issued-row"),
+        html.Div(t("admin.issued.warning"), className="admin-hint"),
+    ], className="issued", role="alert")
+
+
+def _choose(lang: str) -> str:
+    return translate("admin.form.choose", lang)
+
+
+def dropdown(component_id: str, options: list[dict], lang: str) -> dcc.Dropdown:
+    """A single-choice dropdown whose own words (search, no match) are translated too."""
+    labels = {name: translate(f"admin.dropdown.{name}", lang)
+              for name in ("search", "clear_search", "clear_selection", "no_options_found")}
+    return dcc.Dropdown(id=component_id, options=options, placeholder=_choose(lang),
+                        labels=labels, className="admin-dropdown")
+
+
+def credential_form(kind: str, city: City, usernames: list[str], lang: str) -> html.Div:
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    if kind == "kiosk":
+        fields = [
+            field(t("admin.form.name"), dcc.Input(id="kiosk-name", type="text", maxLength=200,
+                                                  autoComplete="off")),
+            field(t("admin.form.screen"), dcc.RadioItems(
+                id="kiosk-role", value="mayor", inline=True, className="admin-checks",
+                options=[{"label": t(f"admin.role.{r}"), "value": r} for r in KIOSK_ROLES])),
+        ]
+    elif kind == "api_key":
+        fields = [field(t("admin.form.app_name"), dcc.Input(
+            id="api_key-name", type="text", maxLength=200, autoComplete="off"))]
+    elif kind == "api_token":
+        fields = [field(t("admin.form.token_user"), dropdown(
+            "api_token-username", token_user_options(usernames), lang))]
+    else:
+        fields = [
+            field(t("admin.form.officer_name"), dcc.Input(
+                id="device-name", type="text", maxLength=200, autoComplete="off")),
+            field(t("admin.form.agency"), dropdown(
+                "device-agency", [{"label": a.name.get(lang), "value": k}
+                                  for k, a in city.agencies.items()], lang)),
+            field(t("admin.form.post"), dropdown("device-post", post_options(city, None),
+                                                 lang)),
+        ]
+    return html.Div([
+        *fields,
+        html.Button(t(f"admin.{kind}.create"), id=f"{kind}-create", className="admin-button"),
+        html.Div(id=f"{kind}-message", className="admin-message"),
+        html.Div(id=f"{kind}-issued"),
+    ], className="admin-form")
+
+
+def token_user_options(usernames: list[str]) -> list[dict]:
+    return [{"label": name, "value": name} for name in usernames]
+
+
+def post_options(city: City, agency: str | None) -> list[dict]:
+    """The posts an officer of `agency` may belong to (all of them while none is chosen)."""
+    return [{"label": post.name, "value": key} for key, post in city.posts.items()
+            if agency is None or post.agency == agency]
+
+
+def credential_section(kind: str, rows: list[Mapping], city: City, usernames: list[str],
+                       lang: str) -> html.Section:
+    return html.Section([
+        html.H2(translate(f"admin.{kind}.title", lang)),
+        html.P(translate(f"admin.{kind}.help", lang), className="admin-hint"),
+        credential_form(kind, city, usernames, lang),
+        html.Div(credentials_table(kind, rows, city, lang), id=f"{kind}-table",
+                 className="admin-scroll"),
+    ], className="admin-section", id=f"section-{kind}")
+
+
+# --- audit -------------------------------------------------------------------------------
+
+def audit_table(entries: list[Mapping], tz: tzinfo, lang: str) -> html.Div:
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    rows = [html.Tr([
+        html.Td(wib(entry["at"], tz, lang), className="mono nowrap"),
+        html.Td(entry["actor"]),
+        html.Td(entry["action"], className="mono"),
+        html.Td(entry["target"], className="mono"),
+        html.Td(entry["details"], className="details"),
+    ]) for entry in entries]
+    headers = [t(f"admin.col.{c}") for c in ("time", "actor", "action", "target", "details")]
+    return table(headers, rows, t("admin.audit.empty"), lang)
+
+
+def audit_section(entries: list[Mapping], city: City, lang: str) -> html.Section:
+    return html.Section([
+        html.Div([
+            html.H2(translate("admin.audit.title", lang)),
+            html.A(translate("admin.audit.export", lang), href="/admin/audit.csv",
+                   id="audit-export", className="admin-button-link"),
+        ], className="admin-section-head"),
+        html.P(translate("admin.audit.help", lang, limit=AUDIT_LIMIT), className="admin-hint"),
+        html.Div(audit_table(entries, city.timezone, lang), id="audit-table",
+                 className="admin-scroll audit-scroll"),
+    ], className="admin-section", id="audit")
+
+
+# --- the page ----------------------------------------------------------------------------
+
+def username_of(principal: Principal) -> str | None:
+    return principal.name if principal.kind == "user" else None
+
+
+def active_usernames(users: list[dict]) -> list[str]:
+    return [user["username"] for user in users if user["active"]]
+
+
+def admin_layout(city: City, users: list[dict], credentials: Mapping[str, list[Mapping]],
+                 audit: list[Mapping], lang: str, principal: Principal, csrf: str,
+                 extra: Iterable = ()) -> html.Div:
+    """The whole page for one language; `credentials` maps each kind to its rows;
+    `extra` sections follow the users."""
+    other = "en" if lang == "id" else "id"
+    usernames = active_usernames(users)
+    return html.Div([
+        html.Header([
+            html.Div([
+                html.H1(translate("admin.title", lang)),
+                html.Div(translate("admin.subtitle", lang, city=city.name),
+                         className="admin-subtitle"),
+            ]),
+            html.Nav([
+                dcc.Link(translate("admin.back", lang),
+                         href="/" if lang == "id" else f"/?lang={lang}"),
+                dcc.Link(translate("lang.switch", lang), href=f"?lang={other}",
+                         className="lang-switch"),
+                signed_in(principal, csrf, lang),
+            ], className="admin-nav"),
+        ], className="admin-header"),
+        html.Main([
+            users_section(users, city, lang, username_of(principal)),
+            *extra,
+            html.Div([credential_section(kind, credentials.get(kind, []), city, usernames, lang)
+                      for kind in KINDS], className="admin-grid"),
+            audit_section(audit, city, lang),
+        ], className="admin-main"),
+        dcc.Store(id="admin-lang", data=lang),
+    ], lang=lang, className="admin")

@@ -1,0 +1,149 @@
+"""The admin page in headless Chromium: what an admin does at the desk, and what they see."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from liveroom.access import SYSTEM
+from liveroom.services import accounts
+from tests.browser import test_home as home
+
+pytestmark = pytest.mark.browser
+
+# the home page's fixtures: the real server, a LiveRoom on the same deployment, Chromium
+app, writer, browser = home.app, home.writer, home.browser
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"  # the archive is shared by the session's tests
+
+
+@pytest.fixture
+def admin(writer):
+    username = unique("adm")
+    accounts.add_user(writer, username, home.PASSWORD, roles=["admin"], by=SYSTEM)
+    return username
+
+
+def open_admin(browser, app, username: str) -> None:
+    home.sign_in(browser, app, username)
+    browser.get(app.url + "/admin")
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.ID, "users-table"),
+                                     message="the admin page never appeared")
+
+
+def text(browser, element_id: str) -> str:
+    """The element's text now ("" if absent), read again if it is re-rendered meanwhile."""
+    for _ in range(5):
+        found = browser.find_elements(By.ID, element_id)
+        try:
+            return found[0].text if found else ""
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"#{element_id} kept being replaced")
+
+
+def wait_for(browser, element_id: str, expected: str, timeout: float = 15) -> None:
+    WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: expected in text(d, element_id),
+        message=f"#{element_id} never showed {expected!r}")
+
+
+def type_into(browser, element_id: str, value: str) -> None:
+    field = browser.find_element(By.ID, element_id)
+    field.clear()
+    field.send_keys(value)
+
+
+def tick(browser, checklist_id: str, label: str) -> None:
+    browser.find_element(
+        By.XPATH, f"//*[@id='{checklist_id}']//label[normalize-space()='{label}']").click()
+
+
+def usernames(room) -> set[str]:
+    return {user["username"] for user in accounts.list_users(room, by=SYSTEM)}
+
+
+def test_an_admin_adds_an_operator_and_a_short_password_is_refused(app, writer, browser,
+                                                                   admin):
+    open_admin(browser, app, admin)
+    assert "Administrasi" in browser.find_element(By.TAG_NAME, "h1").text
+    operator = unique("opr")
+    type_into(browser, "user-username", operator)
+    type_into(browser, "user-display-name", "Siti Operator")
+    type_into(browser, "user-password", home.PASSWORD)
+    tick(browser, "user-roles", "Operator")
+    browser.find_element(By.ID, "user-add").click()
+    wait_for(browser, "users-message", f"Pengguna {operator} ditambahkan.")
+    row = browser.find_element(By.ID, f"user-row-{operator}")
+    assert "Siti Operator" in row.text and "Operator" in row.text and "Ya" in row.text
+    added = next(u for u in accounts.list_users(writer, by=SYSTEM) if u["username"] == operator)
+    assert added["roles"] == ["operator"] and added["active"]
+    assert browser.find_element(By.ID, "user-password").get_attribute("value") == ""
+    wait_for(browser, "audit-table", "user.added")  # the trail on the page shows it
+    own_row = browser.find_element(By.ID, f"user-row-{admin}")
+    assert own_row.find_elements(By.TAG_NAME, "button") == []  # no locking oneself out
+
+    disable = browser.find_element(By.ID, f"user-row-{operator}").find_element(
+        By.TAG_NAME, "button")
+    assert disable.text == "Nonaktifkan"
+    disable.click()
+    wait_for(browser, "users-message", f"Pengguna {operator} dinonaktifkan")
+    wait_for(browser, f"user-row-{operator}", "Tidak")
+    assert not next(u for u in accounts.list_users(writer, by=SYSTEM)
+                    if u["username"] == operator)["active"]
+
+    refused = unique("opr")
+    type_into(browser, "user-username", refused)
+    type_into(browser, "user-password", "pendek")
+    tick(browser, "user-roles", "Operator")
+    browser.find_element(By.ID, "user-add").click()
+    wait_for(browser, "users-message", "a password needs at least 10 characters")
+    assert "Tidak ada yang diubah" in text(browser, "users-message")
+    assert refused not in usernames(writer)
+    assert refused not in text(browser, "users-table")
+    assert browser.find_element(By.ID, "user-username").get_attribute("value") == refused
+    errors = home.severe_console_errors(browser)
+    print("\n".join(errors[:12]))
+    assert errors == []
+
+
+def test_an_admin_creates_a_kiosk_link_sees_it_once_and_revokes_it(app, writer, browser,
+                                                                    admin):
+    open_admin(browser, app, admin)
+    name = unique("Layar lobi")
+    type_into(browser, "kiosk-name", name)
+    browser.find_element(By.ID, "kiosk-create").click()
+    wait_for(browser, "kiosk-message", f"“{name}” dibuat")
+    url = text(browser, "kiosk-secret")
+    assert url.startswith(app.url + "/?kiosk=lr_kiosk_")
+    assert "hanya ditampilkan sekali ini" in text(browser, "kiosk-issued").lower()
+    link = next(c for c in accounts.list_credentials(writer, by=SYSTEM, kind="kiosk")
+                if c["name"] == name)
+    row_id = f"credential-row-{link['id']}"
+    assert "aktif" in text(browser, row_id) and "Wali kota" in text(browser, row_id)
+    assert link["created_by"] == f"user:{admin}"
+    with httpx.Client(follow_redirects=False) as screen:  # the link signs a screen in
+        assert "lr_session" in screen.get(url).cookies
+
+    browser.find_element(By.ID, row_id).find_element(By.TAG_NAME, "button").click()
+    wait_for(browser, row_id, "dicabut")
+    assert browser.find_element(By.ID, row_id).find_elements(By.TAG_NAME, "button") == []
+    assert text(browser, "kiosk-issued") == ""  # the secret is gone from the page
+    wait_for(browser, "kiosk-message", f"{link['id']} dicabut")
+    wait_for(browser, "audit-table", "credential.revoked")
+    with httpx.Client(follow_redirects=False) as screen:  # and no longer opens anything
+        assert screen.get(url).headers["location"] == "/login?kiosk=invalid"
+
+    browser.refresh()  # the secret is never shown again
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.ID, row_id))
+    assert url.split("kiosk=")[1] not in browser.page_source
+    errors = home.severe_console_errors(browser)
+    print("\n".join(errors[:12]))
+    assert errors == []
