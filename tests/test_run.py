@@ -89,3 +89,16 @@ def test_a_malformed_city_pack_stops_the_start_naming_file_and_field(tmp_path):
     assert "categories.yaml" in result.stderr and ".priority" in result.stderr
     assert "less than or equal to 4" in result.stderr
     assert not (tmp_path / "var").exists()  # nothing was started
+
+
+def test_demo_credentials_are_printed_and_production_refuses_them(tmp_path):
+    app = AppProcess({"LIVEROOM_DATA_DIR": str(tmp_path / "var")}, tmp_path / "app.log")
+    app.start()
+    app.stop()
+    printed = (tmp_path / "app.log").read_text()
+    assert "demo accounts (development only" in printed
+    saved = (tmp_path / "var" / "demo-credentials.txt").read_text().split()
+    assert saved[0] == "admin" and saved[1] in printed  # the admin's password, shown at start
+    refused = run_cli("run", LIVEROOM_DATA_DIR=str(tmp_path / "var"), LIVEROOM_ENV="production")
+    assert refused.returncode == 2
+    assert "refusing to start: demo accounts are active" in refused.stderr
