@@ -91,7 +91,7 @@ class AccessMiddleware:
         path = scope["path"]
         if scope["type"] == "http":
             send = self._with_headers(send, path)
-        if path.startswith(PUBLIC_PREFIXES) or path == "/login":
+        if path.startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, send)
             return
         if path.startswith("/api/"):
