@@ -26,7 +26,6 @@ from liveroom.services.officers import get_officer, register_officer
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 PERSON_ROLES = frozenset({Role.ADMIN, Role.MAYOR, Role.SUPERVISOR, Role.OPERATOR, Role.OFFICER})
 KIOSK_ROLES = frozenset({Role.OPERATOR, Role.MAYOR})
-KINDS = ("api_token", "kiosk", "api_key", "device")
 
 
 class LoginRefused(Exception):
