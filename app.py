@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from callbacks import admin, home, pages
 from layouts.home import shell
 from liveroom.api import admin as admin_api
-from liveroom.api import health, login, v1
+from liveroom.api import health, login, open311, v1
 from liveroom.api.access import AccessMiddleware
 from liveroom.i18n import translate
 from liveroom.projections.runner import ProjectionService
@@ -41,6 +41,7 @@ def create_app(room: LiveRoom) -> Dash:
     server.include_router(health.router)
     server.include_router(login.router)
     server.include_router(v1.router)
+    server.include_router(open311.router)
     server.include_router(admin_api.router)
     app = Dash(
         __name__,

@@ -1,0 +1,292 @@
+"""Open311 GeoReport v2 at `/open311/v2/`: discovery, services, requests (GET and POST).
+
+Every category of the city pack is a service (its code is the service_code).
+Reads come from the archive; a POST needs an API key (rate limited per key) and
+goes through `report_incident` like every other report. Errors are a list of
+`{code, description}` with the HTTP status, in JSON or XML as asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from urllib.parse import parse_qs
+
+import anyio
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from liveroom.access import sessions as session_store
+from liveroom.archive import schema
+from liveroom.domain.errors import DomainError
+from liveroom.domain.lifecycle import TERMINAL, Status
+from liveroom.i18n import translate
+from liveroom.room import LiveRoom
+from liveroom.services.accounts import credential_principal
+from liveroom.services.incidents import report_incident
+
+router = APIRouter(prefix="/open311/v2")
+log = logging.getLogger("liveroom.open311")
+#: POSTs a key may make per minute.
+POSTS_PER_MINUTE = 60
+CLOSED = {s.value for s in TERMINAL} | {Status.RESOLVED.value}
+MAX_RESULTS = 1000
+CHANGESET = "2026-11-23T00:00:00+07:00"
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+def render(data, fmt: str, root: str, item: str | None = None, status: int = 200) -> Response:
+    """The same data as JSON, or as XML: `root` holding one `item` per entry of a list,
+    or (no `item`) the fields of one object."""
+    if fmt == "json":
+        return Response(orjson.dumps(data), status, media_type="application/json")
+    top = ET.Element(root)
+    if item is None:
+        _fill(top, data)
+    for entry in data if item is not None else []:
+        _fill(ET.SubElement(top, item), entry)
+    body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+    return Response(body, status, media_type="text/xml")
+
+
+def _fill(element: ET.Element, value) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _fill(ET.SubElement(element, key), inner)
+    elif isinstance(value, list):  # <endpoints><endpoint>…, <formats><format>…
+        child = element.tag[:-1] if element.tag.endswith("s") else "item"
+        for inner in value:
+            _fill(ET.SubElement(element, child), inner)
+    elif value is not None:
+        element.text = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def error(fmt: str, status: int, description: str) -> Response:
+    return render([{"code": status, "description": description}], fmt, "errors", "error", status)
+
+
+def split(name: str) -> tuple[str, str]:
+    """`services.json` -> ("services", "json"); a missing or unknown format is a 400."""
+    stem, _, fmt = name.rpartition(".")
+    if fmt not in ("json", "xml"):
+        raise Open311Error(400, "the format must be .json or .xml")
+    return stem, fmt
+
+
+def check_jurisdiction(room: LiveRoom, params) -> None:
+    jurisdiction = params.get("jurisdiction_id")
+    if jurisdiction and jurisdiction != room.city.jurisdiction_id:
+        raise Open311Error(404, f"unknown jurisdiction_id {jurisdiction!r}; this server is "
+                                f"{room.city.jurisdiction_id}")
+
+
+def w3c(moment: datetime | None, room: LiveRoom) -> str | None:
+    return moment.astimezone(room.city.timezone).isoformat(timespec="seconds") if moment else None
+
+
+def service(room: LiveRoom, code: str) -> dict:
+    category = room.city.categories[code]
+    agency = room.city.agencies.get(category.agency)
+    return {"service_code": code, "service_name": category.name.id,
+            "description": category.description.id, "metadata": False, "type": "realtime",
+            "keywords": category.name.en, "group": agency.name.id if agency else category.agency}
+
+
+def request_view(room: LiveRoom, row) -> dict:
+    category = room.city.categories.get(row.category)
+    agency = room.city.agencies.get(row.agency or "")
+    return {
+        "service_request_id": row.id,
+        "status": "closed" if row.status in CLOSED else "open",
+        "status_notes": translate(f"status.{row.status}", "id"),
+        "service_name": category.name.id if category else row.category,
+        "service_code": row.category,
+        "description": row.description,
+        "agency_responsible": agency.name.id if agency else None,
+        "service_notice": None,
+        "requested_datetime": w3c(row.reported_at, room),
+        "updated_datetime": w3c(row.updated_at, room),
+        "expected_datetime": w3c(row.resolve_due, room),
+        "address": row.address,
+        "lat": row.lat, "long": row.lon,
+        "media_url": row.media_url,
+    }
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} is not a W3C date-time: {value!r}") from None
+    if moment.tzinfo is None:
+        raise Open311Error(400, f"{name} needs a time zone offset: {value!r}")
+    return moment
+
+
+def find_requests(room: LiveRoom, params) -> list[dict]:
+    table = schema.incidents
+    query = select(table).order_by(table.c.reported_at.desc()).limit(MAX_RESULTS)
+    ids = [i for i in (params.get("service_request_id") or "").split(",") if i.strip()]
+    if ids:
+        query = query.where(table.c.id.in_([i.strip() for i in ids]))
+    else:
+        if params.get("service_code"):
+            query = query.where(table.c.category.in_(params["service_code"].split(",")))
+        status = params.get("status")
+        if status:
+            if status not in ("open", "closed"):
+                raise Open311Error(400, "status must be open or closed")
+            query = query.where(table.c.status.in_(CLOSED) if status == "closed"
+                                else table.c.status.not_in(CLOSED))
+        start = parse_time(params.get("start_date"), "start_date")
+        end = parse_time(params.get("end_date"), "end_date")
+        if start:
+            query = query.where(table.c.reported_at >= start)
+        if end:
+            query = query.where(table.c.reported_at <= end)
+    with room.engine.connect() as conn:
+        return [request_view(room, row) for row in conn.execute(query)]
+
+
+def params_of(request: Request, body: bytes = b"") -> dict[str, str]:
+    params = dict(request.query_params)
+    if body:
+        params.update({k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()})
+    return params
+
+
+async def answer(request: Request, name: str, build) -> Response:
+    """Run `build(room, params, fmt)` with Open311 errors and domain refusals mapped."""
+    fmt = "xml" if name.endswith(".xml") else "json"
+    try:
+        _, fmt = split(name)
+        body = await request.body() if request.method == "POST" else b""
+        params = params_of(request, body)
+        room = request.app.state.room
+        check_jurisdiction(room, params)
+        return await anyio.to_thread.run_sync(build, room, params, fmt)
+    except Open311Error as exc:
+        return error(fmt, exc.status, exc.description)
+    except DomainError as exc:
+        status = 403 if exc.code == "forbidden" else 400
+        return error(fmt, status, str(exc))
+    except ValidationError as exc:  # e.g. a latitude of 200
+        first = exc.errors()[0]
+        return error(fmt, 400, f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+
+
+@router.get("/discovery.{fmt}")
+async def discovery(request: Request, fmt: str) -> Response:
+    def build(room: LiveRoom, _params, fmt: str) -> Response:
+        base = str(request.base_url).rstrip("/") + "/open311/v2/"
+        return render({
+            "changeset": CHANGESET, "contact": room.city.name,
+            "key_service": "python -m liveroom apikeys create NAME",
+            "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
+                           "url": base, "changeset": CHANGESET, "type": "production",
+                           "formats": ["text/xml", "application/json"]}],
+        }, fmt, "discovery")
+
+    return await answer(request, f"discovery.{fmt}", build)
+
+
+@router.get("/services.{fmt}")
+async def services(request: Request, fmt: str) -> Response:
+    def build(room: LiveRoom, _params, fmt: str) -> Response:
+        return render([service(room, code) for code in room.city.categories], fmt, "services",
+                      "service")
+
+    return await answer(request, f"services.{fmt}", build)
+
+
+@router.get("/services/{name}")
+async def service_definition(request: Request, name: str) -> Response:
+    def build(room: LiveRoom, _params, fmt: str) -> Response:
+        code, _ = split(name)
+        if code not in room.city.categories:
+            raise Open311Error(404, f"unknown service_code {code!r}")
+        return render({"service_code": code, "attributes": []}, fmt, "service_definition")
+
+    return await answer(request, name, build)
+
+
+@router.get("/requests.{fmt}")
+async def list_requests(request: Request, fmt: str) -> Response:
+    def build(room: LiveRoom, params, fmt: str) -> Response:
+        return render(find_requests(room, params), fmt, "service_requests", "request")
+
+    return await answer(request, f"requests.{fmt}", build)
+
+
+@router.get("/requests/{name}")
+async def one_request(request: Request, name: str) -> Response:
+    def build(room: LiveRoom, params, fmt: str) -> Response:
+        request_id, _ = split(name)
+        found = find_requests(room, {"service_request_id": request_id})
+        if not found:
+            raise Open311Error(404, f"no service request {request_id!r}")
+        return render(found, fmt, "service_requests", "request")
+
+    return await answer(request, name, build)
+
+
+@router.get("/tokens/{name}")
+async def token(request: Request, name: str) -> Response:
+    """Requests are created at once, so a token is the request's own id."""
+    def build(room: LiveRoom, params, fmt: str) -> Response:
+        token_id, _ = split(name)
+        if not find_requests(room, {"service_request_id": token_id}):
+            raise Open311Error(404, f"unknown token {token_id!r}")
+        return render([{"service_request_id": token_id, "token": token_id}], fmt,
+                      "service_requests", "request")
+
+    return await answer(request, name, build)
+
+
+@router.post("/requests.{fmt}")
+async def create_request(request: Request, fmt: str) -> Response:
+    def build(room: LiveRoom, params, fmt: str) -> Response:
+        found = credential_principal(room, params.get("api_key"), ("api_key",))
+        if found is None:
+            raise Open311Error(403, "a valid api_key is required")
+        principal, key_id = found
+        wait = session_store.rate_limited(room, f"open311:{key_id}", POSTS_PER_MINUTE, 60)
+        if wait:
+            raise Open311Error(429, f"too many requests for this api_key; retry in {wait} s")
+        code = params.get("service_code")
+        if not code:
+            raise Open311Error(400, "service_code is required")
+        if code not in room.city.categories:
+            raise Open311Error(404, f"unknown service_code {code!r}")
+        if not (params.get("lat") and params.get("long")):
+            raise Open311Error(400, "lat and long are required (addresses cannot be located "
+                                    "offline)")
+        try:
+            lat, lon = float(params["lat"]), float(params["long"])
+        except ValueError:
+            raise Open311Error(400, "lat and long must be numbers") from None
+        reporter = {key: params[key] for key in ("first_name", "last_name", "email", "phone")
+                    if params.get(key)}
+        incident = report_incident(
+            room, category=code, lat=lat, lon=lon, source="open311", by=principal,
+            description=params.get("description", "")[:4000],
+            address=params.get("address_string") or None,
+            media_url=params.get("media_url") or None, reporter=reporter,
+        )
+        log.info("open311 request %s from key %s", incident.id, key_id)
+        return render([{"service_request_id": incident.id, "token": incident.id,
+                        "service_notice": None, "account_id": None}], fmt,
+                      "service_requests", "request", status=201)
+
+    return await answer(request, f"requests.{fmt}", build)

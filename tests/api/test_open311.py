@@ -1,0 +1,136 @@
+"""Open311 GeoReport v2: what a citizen app sees and what it is refused."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app import create_app
+from liveroom.api import open311
+from liveroom.services import accounts
+from tests.conftest import drain, person
+
+ADMIN = person("ani", "admin")
+BASE = "/open311/v2"
+
+
+@pytest.fixture
+def client(room):
+    with TestClient(create_app(room).server) as client:
+        yield client
+
+
+@pytest.fixture
+def key(room):
+    return accounts.create_api_key(room, "Aplikasi Warga", by=ADMIN)
+
+
+def post(client, key_secret, fmt="json", **fields):
+    return client.post(f"{BASE}/requests.{fmt}", data={"api_key": key_secret, **fields})
+
+
+def point(room):
+    centre = room.city.districts["36.71.05"].geometry.representative_point()
+    return {"lat": str(centre.y), "long": str(centre.x)}
+
+
+def stream_length(room) -> int:
+    return room.redis.xlen(room.keys.stream("incidents"))
+
+
+def test_every_category_is_a_service_in_json_and_xml(room, client):
+    services = client.get(f"{BASE}/services.json").json()
+    assert {s["service_code"] for s in services} == set(room.city.categories)
+    fire = next(s for s in services if s["service_code"] == "kebakaran")
+    assert fire["group"] == room.city.agencies["damkar"].name.id and fire["type"] == "realtime"
+    xml = ET.fromstring(client.get(f"{BASE}/services.xml").content)
+    assert {e.findtext("service_code") for e in xml.iter("service")} == set(room.city.categories)
+    assert client.get(f"{BASE}/discovery.json").json()["endpoints"][0]["url"].endswith(
+        "/open311/v2/")
+
+
+def test_a_citizen_app_posts_a_report_and_reads_it_back(room, client, key):
+    response = post(client, key.secret, service_code="banjir", description="Air sebetis",
+                    first_name="Sari", **point(room))
+    assert response.status_code == 201
+    (created,) = response.json()
+    drain(room)
+    (found,) = client.get(f"{BASE}/requests/{created['service_request_id']}.json").json()
+    assert found["status"] == "open" and found["service_code"] == "banjir"
+    assert found["agency_responsible"] == room.city.agencies["drainase"].name.id
+    assert found["requested_datetime"].endswith("+07:00")
+    xml = ET.fromstring(client.get(f"{BASE}/requests/{created['token']}.xml").content)
+    assert xml.find("request").findtext("description") == "Air sebetis"
+    listed = client.get(f"{BASE}/requests.json", params={"status": "open",
+                                                         "service_code": "banjir"}).json()
+    assert [r["service_request_id"] for r in listed] == [created["service_request_id"]]
+    assert client.get(f"{BASE}/requests.json", params={"status": "closed"}).json() == []
+
+
+@pytest.mark.parametrize(("fields", "status", "words"), [
+    (dict(service_code="banjir"), 400, "lat and long are required"),
+    (dict(lat="-6.18", long="106.63"), 400, "service_code is required"),
+    (dict(service_code="ufo", lat="-6.18", long="106.63"), 404, "unknown service_code"),
+    (dict(service_code="banjir", lat="-6.2", long="106.85"), 400, "outside Kota Tangerang"),
+    (dict(service_code="banjir", lat="200", long="106.63"), 400, "lat"),
+    (dict(service_code="banjir", lat="north", long="106.63"), 400, "must be numbers"),
+])
+def test_bad_reports_get_the_spec_s_errors_and_store_nothing(room, client, key, fields,
+                                                             status, words):
+    for fmt in ("json", "xml"):
+        response = post(client, key.secret, fmt=fmt, **fields)
+        assert response.status_code == status
+        if fmt == "json":
+            (problem,) = response.json()
+            assert problem["code"] == status and words in problem["description"]
+        else:
+            problem = ET.fromstring(response.content).find("error")
+            assert problem.findtext("code") == str(status)
+            assert words in problem.findtext("description")
+    assert stream_length(room) == 0
+
+
+def test_keys_are_required_checked_and_rate_limited(room, client, key, monkeypatch):
+    assert post(client, "", service_code="banjir", **point(room)).status_code == 403
+    assert post(client, "lr_apikey_forged", service_code="banjir",
+                **point(room)).status_code == 403
+    monkeypatch.setattr(open311, "POSTS_PER_MINUTE", 2)
+    codes = [post(client, key.secret, service_code="banjir", **point(room)).status_code
+             for _ in range(3)]
+    assert codes == [201, 201, 429]
+    accounts.revoke_credential(room, key.id, by=ADMIN)
+    assert post(client, key.secret, service_code="banjir", **point(room)).status_code == 403
+    assert stream_length(room) == 4  # two reports, two events each
+
+
+def test_filters_and_jurisdiction_are_checked(room, client):
+    assert client.get(f"{BASE}/requests.json", params={"start_date": "kemarin"}).status_code \
+        == 400
+    assert client.get(f"{BASE}/requests.json",
+                      params={"start_date": "2026-11-23T08:00:00"}).status_code == 400
+    assert client.get(f"{BASE}/requests.json",
+                      params={"start_date": "2026-11-23T08:00:00+07:00"}).status_code == 200
+    assert client.get(f"{BASE}/requests.json", params={"status": "maybe"}).status_code == 400
+    wrong = client.get(f"{BASE}/services.json", params={"jurisdiction_id": "jakarta.go.id"})
+    assert wrong.status_code == 404 and "unknown jurisdiction_id" in wrong.text
+    assert client.get(f"{BASE}/services.json",
+                      params={"jurisdiction_id": room.city.jurisdiction_id}).status_code == 200
+    assert client.get(f"{BASE}/services.txt").status_code in (400, 404)
+    assert client.get(f"{BASE}/requests/261123-NOPE0.json").status_code == 404
+
+
+text = st.text(max_size=30)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["service_code", "lat", "long", "description",
+                                        "address_string", "media_url", "email",
+                                        "jurisdiction_id"]), text, max_size=6))
+def test_random_input_never_breaks_the_server(room, client, key, fields):
+    response = post(client, key.secret, **fields)
+    assert response.status_code in (201, 400, 403, 404, 429)
