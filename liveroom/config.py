@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     trim_interval_seconds: float = Field(30.0, gt=0)
     location_sample_seconds: int = Field(60, ge=0)
     closed_retention_hours: int = Field(24, ge=0)
+    duplicate_radius_m: float = Field(75.0, ge=0)
+    duplicate_window_minutes: int = Field(120, ge=0)
 
     @field_validator("redis_url")
     @classmethod

@@ -71,13 +71,21 @@ def triage_event(
     )
 
 
-def decide_report(city: City, received: ReportReceived) -> list[Event]:
-    """A new report is received and triaged on arrival."""
+def decide_report(city: City, received: ReportReceived,
+                  duplicate_of: Incident | None = None) -> list[Event]:
+    """A new report is received and triaged on arrival; a likely duplicate of an open
+    incident is linked to it at once (the citizen still has their own tracking number)."""
     if received.category not in city.categories:
         raise InvalidCommand(f"unknown category {received.category!r}")
-    fresh = evolve(None, received)
-    return [received, triage_event(city, fresh, received.category, received.occurred_at,
-                                   received.actor)]
+    state = evolve(None, received)
+    events: list[Event] = [received]
+    events.append(triage_event(city, state, received.category, received.occurred_at,
+                               received.actor))
+    if duplicate_of is not None:
+        state = evolve(state, events[-1])
+        events.append(decide_status(state, Status.DUPLICATE, received.occurred_at,
+                                    received.actor, "duplicate on arrival", duplicate_of))
+    return events
 
 
 def decide_assign(

@@ -8,13 +8,14 @@ is appended: authorization lives here, not in the pages or APIs that call in.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from liveroom.access import Action, Forbidden, Principal
 from liveroom.domain import incident as domain
-from liveroom.domain.errors import ConcurrencyConflict
+from liveroom.domain.errors import ConcurrencyConflict, NotFound
 from liveroom.domain.events import ReportReceived
 from liveroom.domain.incident import Incident
-from liveroom.domain.lifecycle import Status
+from liveroom.domain.lifecycle import TERMINAL, Status
 from liveroom.domain.officer import Officer
 from liveroom.room import LiveRoom
 from liveroom.services import aggregates
@@ -57,13 +58,14 @@ def report_incident(
 ) -> Incident:
     """Receive a citizen's report and triage it from the city pack, atomically."""
     by.check(Action.REPORT)
+    original = likely_duplicate(room, category, lat, lon)
     for _ in range(aggregates.RETRIES):
         received = ReportReceived(
             incident_id=new_incident_id(room), occurred_at=room.clock(), actor=by.actor,
             category=category, description=description.strip(), lat=lat, lon=lon,
             address=address, source=source, media_url=media_url, reporter=reporter or {},
         )
-        events = domain.decide_report(room.city, received)
+        events = domain.decide_report(room.city, received, original)
         state = None
         for event in events:
             state = domain.evolve(state, event)
@@ -73,6 +75,31 @@ def report_incident(
         except ConcurrencyConflict:
             continue  # the random id was taken; draw another
     raise ConcurrencyConflict("could not allocate an incident id")
+
+
+def likely_duplicate(room: LiveRoom, category: str, lat: float, lon: float) -> Incident | None:
+    """The nearest open incident of the same category, reported recently nearby, if any.
+
+    Reads the live model (open incidents only); thresholds are settings.
+    """
+    radius = room.settings.duplicate_radius_m
+    if not (radius and room.settings.duplicate_window_minutes and room.city.contains(lat, lon)):
+        return None  # (a point outside the city is refused by the domain, with its reason)
+    since = room.clock() - timedelta(minutes=room.settings.duplicate_window_minutes)
+    nearby = room.redis.geosearch(room.keys.view("geo", "incidents"), longitude=lon,
+                                  latitude=lat, radius=radius, unit="m", sort="ASC", count=20)
+    pipe = room.redis.pipeline(transaction=False)
+    for incident_id in nearby:
+        pipe.hmget(room.keys.view("incident", incident_id), ["category", "reported_at"])
+    for incident_id, (found_category, reported) in zip(nearby, pipe.execute(), strict=True):
+        if found_category == category and reported and datetime.fromisoformat(reported) >= since:
+            try:
+                original = get_incident(room, incident_id)
+            except NotFound:
+                continue
+            if original.status not in TERMINAL:
+                return original
+    return None
 
 
 def _run(room: LiveRoom, incident_id: str, decide, expected_version: int | None) -> Incident:
