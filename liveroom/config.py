@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     closed_retention_hours: int = Field(24, ge=0)
     duplicate_radius_m: float = Field(75.0, ge=0)
     duplicate_window_minutes: int = Field(120, ge=0)
+    open311_posts_per_minute: int = Field(60, ge=1)
 
     @field_validator("redis_url")
     @classmethod

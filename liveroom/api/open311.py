@@ -31,8 +31,6 @@ from liveroom.services.incidents import report_incident
 
 router = APIRouter(prefix="/open311/v2")
 log = logging.getLogger("liveroom.open311")
-#: POSTs a key may make per minute.
-POSTS_PER_MINUTE = 60
 CLOSED = {s.value for s in TERMINAL} | {Status.RESOLVED.value}
 MAX_RESULTS = 1000
 CHANGESET = "2026-11-23T00:00:00+07:00"
@@ -261,7 +259,8 @@ async def create_request(request: Request, fmt: str) -> Response:
         if found is None:
             raise Open311Error(403, "a valid api_key is required")
         principal, key_id = found
-        wait = session_store.rate_limited(room, f"open311:{key_id}", POSTS_PER_MINUTE, 60)
+        wait = session_store.rate_limited(room, f"open311:{key_id}",
+                                          room.settings.open311_posts_per_minute, 60)
         if wait:
             raise Open311Error(429, f"too many requests for this api_key; retry in {wait} s")
         code = params.get("service_code")

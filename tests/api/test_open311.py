@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
-from liveroom.api import open311
 from liveroom.services import accounts
 from tests.conftest import drain, person
 
@@ -94,11 +93,11 @@ def test_bad_reports_get_the_spec_s_errors_and_store_nothing(room, client, key, 
     assert stream_length(room) == 0
 
 
-def test_keys_are_required_checked_and_rate_limited(room, client, key, monkeypatch):
+def test_keys_are_required_checked_and_rate_limited(room, client, key):
     assert post(client, "", service_code="banjir", **point(room)).status_code == 403
     assert post(client, "lr_apikey_forged", service_code="banjir",
                 **point(room)).status_code == 403
-    monkeypatch.setattr(open311, "POSTS_PER_MINUTE", 2)
+    room.settings = room.settings.model_copy(update={"open311_posts_per_minute": 2})
     codes = [post(client, key.secret, service_code="banjir", **point(room)).status_code
              for _ in range(3)]
     assert codes == [201, 201, 429]

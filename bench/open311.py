@@ -1,0 +1,113 @@
+"""Citizen reports accepted per second through the Open311 HTTP endpoint, as a ratio to
+raw pipelined XADD into the same Redis in the same run.
+
+    .venv/bin/python bench/open311.py [--reports 2000] [--clients 8]
+
+Starts the real app (`python -m liveroom run`, projections on) on a free port with
+a fresh data dir and namespace; uses LIVEROOM_REDIS_URL / LIVEROOM_DATABASE_URL
+when set. Each report is two events (received, triaged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.events import raw_xadd
+from liveroom.access import SYSTEM
+from liveroom.archive import temporary_schema
+from liveroom.config import Settings
+from liveroom.domain.events import ReportReceived, encode
+from liveroom.room import LiveRoom
+from liveroom.services.accounts import create_api_key
+from liveroom.services.seed import random_point
+from tests.app_process import AppProcess
+
+
+async def post_all(url: str, key: str, points: list[tuple[float, float]], clients: int,
+                   codes: list[str]) -> list[int]:
+    statuses: list[int] = []
+    queue: asyncio.Queue = asyncio.Queue()
+    for item in points:
+        queue.put_nowait(item)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            lat, lon = queue.get_nowait()
+            response = await client.post(url, data={
+                "api_key": key, "service_code": random.choice(codes), "lat": lat, "long": lon,
+                "description": "Laporan uji beban"})
+            statuses.append(response.status_code)
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+    return statuses
+
+
+def run(args: argparse.Namespace, database_url: str | None) -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="liveroom-bench-"))
+    settings = Settings(data_dir=data_dir, database_url=database_url,
+                        redis_namespace="{bench-" + uuid.uuid4().hex[:8] + "}",
+                        open311_posts_per_minute=10**9)
+    room = LiveRoom.open(settings)
+    env = {"LIVEROOM_DATA_DIR": str(data_dir), "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
+           "LIVEROOM_OPEN311_POSTS_PER_MINUTE": str(10**9),
+           "LIVEROOM_REDIS_URL": os.environ.get("LIVEROOM_REDIS_URL") or
+           f"unix://{room.redis.connection_pool.connection_kwargs['path']}",
+           "LIVEROOM_DATABASE_URL": database_url or settings.sqlalchemy_url}
+    app = AppProcess(env, data_dir / "app.log").start()
+    try:
+        key = create_api_key(room, "bench", by=SYSTEM).secret
+        rng = random.Random(3)
+        points = [random_point(room, rng) for _ in range(args.reports)]
+        sample = encode(ReportReceived(incident_id="000000-AAAAA", occurred_at=datetime.now(UTC),
+                                       actor="b", category="banjir", lat=points[0][0],
+                                       lon=points[0][1], source="bench",
+                                       description="Laporan uji beban"))
+        baseline = raw_xadd(room, sample, args.reports * 2)
+        started = time.perf_counter()
+        statuses = asyncio.run(post_all(f"{app.url}/open311/v2/requests.json", key, points,
+                                        args.clients, sorted(room.city.categories)))
+        elapsed = time.perf_counter() - started
+    finally:
+        app.stop()
+        keys = list(room.redis.scan_iter(match=room.keys.pattern("*"), count=1000))
+        for start in range(0, len(keys), 1000):
+            room.redis.delete(*keys[start:start + 1000])
+        room.close()
+    accepted = statuses.count(201)
+    reports_per_s = accepted / elapsed
+    print(f"# {args.reports} Open311 POSTs from {args.clients} concurrent clients, one app "
+          f"process; archive on {'postgresql' if database_url else 'sqlite'}")
+    print(f"accepted {accepted}/{len(statuses)} (others: {sorted(set(statuses) - {201})})")
+    print(f"{'raw pipelined XADD (events/s)':44} {baseline:>10,.0f} {1:>11.2f}x")
+    print(f"{'Open311 POST (reports/s)':44} {reports_per_s:>10,.0f}")
+    print(f"{'Open311 POST (events/s, 2 per report)':44} {2 * reports_per_s:>10,.0f} "
+          f"{2 * reports_per_s / baseline:>11.4f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reports", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    external = os.environ.get("LIVEROOM_DATABASE_URL")
+    with temporary_schema(external) if external else nullcontext(None) as database_url:
+        run(args, database_url)
+
+
+if __name__ == "__main__":
+    main()
