@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 from sqlalchemy import delete
 
 from liveroom.access import Principal, Role
@@ -51,12 +52,20 @@ def archive_engine(url: str):
 
 
 @pytest.fixture
-def settings(tmp_path, redis_url, database_url) -> Settings:
-    return Settings(
+def settings(tmp_path, redis_url, database_url) -> Iterator[Settings]:
+    """A deployment of its own: a fresh Redis namespace, removed afterwards."""
+    settings = Settings(
         data_dir=tmp_path, redis_url=redis_url, database_url=database_url,
         redis_namespace="{lrtest-" + uuid.uuid4().hex[:10] + "}", projections=False,
         lease_seconds=5, env="test",
     )
+    yield settings
+    client = redis.Redis.from_url(redis_url)
+    pattern = settings.namespace.replace("{", "\\{").replace("}", "\\}") + "*"
+    keys = list(client.scan_iter(match=pattern, count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start:start + 500])
+    client.close()
 
 
 class Clock:
