@@ -30,6 +30,7 @@ from liveroom.room import LiveRoom
 from liveroom.services.incidents import report_incident
 from liveroom.services.officers import record_locations, register_officer
 from liveroom.services.seed import random_point
+from liveroom.streams import delete_matching
 
 BATCH = 500
 
@@ -126,9 +127,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         for name, value, base in rows:
             print(f"{name:44} {value:>10,.0f} {value / base:>11.2f}x")
     finally:
-        keys = list(room.redis.scan_iter(match=room.keys.pattern("*"), count=1000))
-        for start in range(0, len(keys), 1000):
-            room.redis.delete(*keys[start:start + 1000])
+        delete_matching(room.redis, room.keys.pattern("*"))
         room.close()
 
 

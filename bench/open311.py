@@ -34,6 +34,7 @@ from liveroom.domain.events import ReportReceived, encode
 from liveroom.room import LiveRoom
 from liveroom.services.accounts import create_api_key
 from liveroom.services.seed import random_point
+from liveroom.streams import delete_matching
 from tests.app_process import AppProcess
 
 
@@ -84,9 +85,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         elapsed = time.perf_counter() - started
     finally:
         app.stop()
-        keys = list(room.redis.scan_iter(match=room.keys.pattern("*"), count=1000))
-        for start in range(0, len(keys), 1000):
-            room.redis.delete(*keys[start:start + 1000])
+        delete_matching(room.redis, room.keys.pattern("*"))
         room.close()
     accepted = statuses.count(201)
     reports_per_s = accepted / elapsed

@@ -126,6 +126,14 @@ class EventStore:
         return list(pipe.execute()) if count else []
 
 
+def delete_matching(client: redis.Redis, pattern: str) -> int:
+    """Delete every key matching a SCAN pattern, in chunks; returns how many."""
+    keys = list(client.scan_iter(match=pattern, count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start:start + 500])
+    return len(keys)
+
+
 def id_tuple(entry_id: str | None) -> tuple[int, int]:
     """A stream id as a comparable tuple; None sorts first."""
     if not entry_id:
@@ -134,4 +142,5 @@ def id_tuple(entry_id: str | None) -> tuple[int, int]:
     return (int(ms), int(seq or 0))
 
 
-__all__ = ["INCIDENTS", "OFFICERS", "STREAMS", "EventStore", "Keys", "Loaded", "id_tuple"]
+__all__ = ["INCIDENTS", "OFFICERS", "STREAMS", "EventStore", "Keys", "Loaded",
+           "delete_matching", "id_tuple"]

@@ -22,6 +22,7 @@ from liveroom.config import Settings
 from liveroom.connections import connect_database, embedded_redis_url
 from liveroom.projections.runner import Projector, all_projections
 from liveroom.room import LiveRoom
+from liveroom.streams import Keys, delete_matching
 
 
 @pytest.fixture(scope="session")
@@ -61,10 +62,7 @@ def settings(tmp_path, redis_url, database_url) -> Iterator[Settings]:
     )
     yield settings
     client = redis.Redis.from_url(redis_url)
-    pattern = settings.namespace.replace("{", "\\{").replace("}", "\\}") + "*"
-    keys = list(client.scan_iter(match=pattern, count=1000))
-    for start in range(0, len(keys), 500):
-        client.delete(*keys[start:start + 500])
+    delete_matching(client, Keys(settings.namespace).pattern("*"))
     client.close()
 
 
@@ -95,10 +93,7 @@ def room(settings, clock) -> Iterator[LiveRoom]:
         for table in reversed(schema.metadata.sorted_tables):
             conn.execute(delete(table))
     yield room
-    keys = list(room.redis.scan_iter(match=room.keys.pattern("*"), count=1000))
-    if keys:
-        room.redis.delete(*keys)
-    room.close()
+    room.close()  # the `settings` fixture removes the namespace
 
 
 def drain(room: LiveRoom) -> None:

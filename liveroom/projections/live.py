@@ -43,7 +43,7 @@ from liveroom.projections.base import (
     Entry,
     Projection,
 )
-from liveroom.streams import Keys
+from liveroom.streams import Keys, delete_matching
 
 _LOCATE = """
 local last = tonumber(redis.call('HGET', KEYS[1], 'fix_ms') or '-1')
@@ -127,13 +127,9 @@ class LiveProjection(Projection):
         return dead
 
     def reset(self) -> None:
-        client = self.room.redis
-        patterns = [self.keys.pattern("live", part) + "*" for part in self.owned]
-        for pattern in patterns:
-            batch = list(client.scan_iter(match=pattern, count=1000))
-            for start in range(0, len(batch), 500):
-                client.delete(*batch[start:start + 500])
-        client.delete(self.keys.checkpoint(self.name))
+        for part in self.owned:
+            delete_matching(self.room.redis, self.keys.pattern("live", part) + "*")
+        self.room.redis.delete(self.keys.checkpoint(self.name))
 
     owned: tuple[str, ...] = ()
 

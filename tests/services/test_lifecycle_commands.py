@@ -13,6 +13,7 @@ from liveroom.projections.live import LiveIncidents
 from liveroom.projections.runner import Projector
 from liveroom.services import incidents
 from liveroom.services.officers import register_officer
+from liveroom.streams import delete_matching
 
 CREW = {"dlh-1": "kebersihan", "dlh-2": "kebersihan", "damkar-1": "damkar"}
 
@@ -26,9 +27,7 @@ commands = st.lists(st.one_of(
 
 
 def clear(room) -> None:
-    keys = list(room.redis.scan_iter(match=room.keys.pattern("*"), count=1000))
-    if keys:
-        room.redis.delete(*keys)
+    delete_matching(room.redis, room.keys.pattern("*"))
 
 
 def apply(room, incident_id: str, other_id: str, command: tuple) -> None:
