@@ -29,7 +29,6 @@ class FeedItem:
 class Overview:
     at: datetime
     open_by_status: dict[str, int]
-    closed_recently: int
     officers_on_duty: int
     latest: tuple[FeedItem, ...] = ()
 
@@ -48,7 +47,6 @@ def overview(room: LiveRoom, *, by: Principal) -> Overview:
     pipe = room.redis.pipeline(transaction=False)
     for status in OPEN_STATUSES:
         pipe.zcard(room.keys.view("status", status.value))
-    pipe.zcard(room.keys.view("recent"))
     for agency in room.city.agencies:
         pipe.scard(room.keys.view("on_duty", agency))
     pipe.zrevrange(room.keys.view("feed"), 0, LATEST - 1)
@@ -57,8 +55,7 @@ def overview(room: LiveRoom, *, by: Principal) -> Overview:
     return Overview(
         at=room.clock().astimezone(room.city.timezone),
         open_by_status={s.value: n for s, n in zip(OPEN_STATUSES, open_counts, strict=True)},
-        closed_recently=counts[len(OPEN_STATUSES)],
-        officers_on_duty=sum(counts[len(OPEN_STATUSES) + 1:]),
+        officers_on_duty=sum(counts[len(OPEN_STATUSES):]),
         latest=latest_reports(room, newest),
     )
 
