@@ -29,7 +29,7 @@ from liveroom.projections.runner import Projector, all_projections
 from liveroom.room import LiveRoom
 from liveroom.services.incidents import report_incident
 from liveroom.services.officers import record_locations, register_officer
-from liveroom.services.seed import random_point
+from liveroom.services.seed import random_point, sample_answers
 from liveroom.streams import delete_matching
 
 BATCH = 500
@@ -86,8 +86,10 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         started = time.perf_counter()
         for _ in range(args.reports):
             lat, lon = random_point(room, rng)
-            report_incident(room, category=rng.choice(sorted(room.city.categories)), lat=lat,
-                            lon=lon, source="bench", by=SYSTEM, description="bench")
+            category = rng.choice(list(room.city.categories.values()))
+            report_incident(room, category=category.code, lat=lat, lon=lon, source="bench",
+                            by=SYSTEM, description="bench",
+                            attributes=sample_answers(category, rng))
         commands = rate(args.reports * 2, time.perf_counter() - started)
 
         for number in range(args.officers):

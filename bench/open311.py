@@ -33,13 +33,13 @@ from liveroom.config import Settings
 from liveroom.domain.events import ReportReceived, encode
 from liveroom.room import LiveRoom
 from liveroom.services.accounts import create_api_key
-from liveroom.services.seed import random_point
+from liveroom.services.seed import random_point, sample_answers
 from liveroom.streams import delete_matching
 from tests.app_process import AppProcess
 
 
 async def post_all(url: str, key: str, points: list[tuple[float, float]], clients: int,
-                   codes: list[str]) -> list[int]:
+                   services: list[dict[str, str]]) -> list[int]:
     statuses: list[int] = []
     queue: asyncio.Queue = asyncio.Queue()
     for item in points:
@@ -49,7 +49,7 @@ async def post_all(url: str, key: str, points: list[tuple[float, float]], client
         while not queue.empty():
             lat, lon = queue.get_nowait()
             response = await client.post(url, data={
-                "api_key": key, "service_code": random.choice(codes), "lat": lat, "long": lon,
+                "api_key": key, **random.choice(services), "lat": lat, "long": lon,
                 "description": "Laporan uji beban"})
             statuses.append(response.status_code)
 
@@ -80,8 +80,11 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
                                        description="Laporan uji beban"))
         baseline = raw_xadd(room, sample, args.reports * 2)
         started = time.perf_counter()
+        services = [{"service_code": c.code, **{f"attribute[{k}]": v for k, v in
+                                                sample_answers(c, rng).items()}}
+                    for c in room.city.categories.values()]
         statuses = asyncio.run(post_all(f"{app.url}/open311/v2/requests.json", key, points,
-                                        args.clients, sorted(room.city.categories)))
+                                        args.clients, services))
         elapsed = time.perf_counter() - started
     finally:
         app.stop()

@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 at `/open311/v2/`: discovery, services, requests (GET and POST).
 
 Every category of the city pack is a service (its code is the service_code).
-Reads come from the archive; a POST needs an API key (rate limited per key) and
+Categories with extra questions publish them as service attributes. Reads go
+through `services.reports`; a POST needs an API key (rate limited per key) and
 goes through `report_incident` like every other report. Errors are a list of
 `{code, description}` with the HTTP status, in JSON or XML as asked.
 """
@@ -9,9 +10,10 @@ goes through `report_incident` like every other report. Errors are a list of
 from __future__ import annotations
 
 import logging
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 import anyio
 import orjson
@@ -22,17 +24,23 @@ from sqlalchemy import select
 
 from liveroom.access import sessions as session_store
 from liveroom.archive import schema
+from liveroom.cities.pack import Attribute
 from liveroom.domain.errors import DomainError
-from liveroom.domain.lifecycle import TERMINAL, Status
 from liveroom.i18n import translate
 from liveroom.room import LiveRoom
 from liveroom.services.accounts import credential_principal
 from liveroom.services.incidents import report_incident
+from liveroom.services.reports import (
+    CLOSED,
+    MAX_RESULTS,
+    PublicReport,
+    find_reports,
+    reports_by_id,
+)
 
 router = APIRouter(prefix="/open311/v2")
 log = logging.getLogger("liveroom.open311")
-CLOSED = {s.value for s in TERMINAL} | {Status.RESOLVED.value}
-MAX_RESULTS = 1000
+ATTRIBUTE = re.compile(r"attribute\[([^\[\]]+)\](\[\])?")
 CHANGESET = "2026-11-23T00:00:00+07:00"
 
 
@@ -95,28 +103,38 @@ def service(room: LiveRoom, code: str) -> dict:
     category = room.city.categories[code]
     agency = room.city.agencies.get(category.agency)
     return {"service_code": code, "service_name": category.name.id,
-            "description": category.description.id, "metadata": False, "type": "realtime",
-            "keywords": category.name.en, "group": agency.name.id if agency else category.agency}
+            "description": category.description.id, "metadata": bool(category.attributes),
+            "type": "realtime", "keywords": category.name.en,
+            "group": agency.name.id if agency else category.agency}
 
 
-def request_view(room: LiveRoom, row) -> dict:
-    category = room.city.categories.get(row.category)
-    agency = room.city.agencies.get(row.agency or "")
+def attribute_view(attribute: Attribute, order: int) -> dict:
     return {
-        "service_request_id": row.id,
-        "status": "closed" if row.status in CLOSED else "open",
-        "status_notes": translate(f"status.{row.status}", "id"),
-        "service_name": category.name.id if category else row.category,
-        "service_code": row.category,
-        "description": row.description,
+        "variable": True, "code": attribute.code, "datatype": attribute.datatype,
+        "required": attribute.required, "datatype_description": None, "order": order,
+        "description": attribute.description.id,
+        "values": [{"key": key, "name": name.id} for key, name in attribute.values.items()],
+    }
+
+
+def request_view(room: LiveRoom, report: PublicReport) -> dict:
+    category = room.city.categories.get(report.category)
+    agency = room.city.agencies.get(report.agency or "")
+    return {
+        "service_request_id": report.id,
+        "status": "closed" if report.closed else "open",
+        "status_notes": translate(f"status.{report.status}", "id"),
+        "service_name": category.name.id if category else report.category,
+        "service_code": report.category,
+        "description": report.description,
         "agency_responsible": agency.name.id if agency else None,
         "service_notice": None,
-        "requested_datetime": w3c(row.reported_at, room),
-        "updated_datetime": w3c(row.updated_at, room),
-        "expected_datetime": w3c(row.resolve_due, room),
-        "address": row.address,
-        "lat": row.lat, "long": row.lon,
-        "media_url": row.media_url,
+        "requested_datetime": w3c(report.reported_at, room),
+        "updated_datetime": w3c(report.updated_at, room),
+        "expected_datetime": w3c(report.resolve_due, room),
+        "address": report.address,
+        "lat": report.lat, "long": report.lon,
+        "media_url": report.media_url,
     }
 
 
@@ -133,35 +151,56 @@ def parse_time(value: str | None, name: str) -> datetime | None:
 
 
 def find_requests(room: LiveRoom, params) -> list[dict]:
-    table = schema.incidents
-    query = select(table).order_by(table.c.reported_at.desc()).limit(MAX_RESULTS)
-    ids = [i for i in (params.get("service_request_id") or "").split(",") if i.strip()]
+    ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
     if ids:
-        query = query.where(table.c.id.in_([i.strip() for i in ids]))
-    else:
-        if params.get("service_code"):
-            query = query.where(table.c.category.in_(params["service_code"].split(",")))
-        status = params.get("status")
-        if status:
-            if status not in ("open", "closed"):
-                raise Open311Error(400, "status must be open or closed")
-            query = query.where(table.c.status.in_(CLOSED) if status == "closed"
-                                else table.c.status.not_in(CLOSED))
-        start = parse_time(params.get("start_date"), "start_date")
-        end = parse_time(params.get("end_date"), "end_date")
-        if start:
-            query = query.where(table.c.reported_at >= start)
-        if end:
-            query = query.where(table.c.reported_at <= end)
-    with room.engine.connect() as conn:
-        return [request_view(room, row) for row in conn.execute(query)]
+        return [request_view(room, r) for r in reports_by_id(room, ids[:MAX_RESULTS])]
+    table = schema.incidents
+    query = select(table)
+    if params.get("service_code"):
+        query = query.where(table.c.category.in_(params["service_code"].split(",")))
+    status = params.get("status")
+    if status:
+        if status not in ("open", "closed"):
+            raise Open311Error(400, "status must be open or closed")
+        query = query.where(table.c.status.in_(CLOSED) if status == "closed"
+                            else table.c.status.not_in(CLOSED))
+    start = parse_time(params.get("start_date"), "start_date")
+    end = parse_time(params.get("end_date"), "end_date")
+    if start:
+        query = query.where(table.c.reported_at >= start)
+    if end:
+        query = query.where(table.c.reported_at <= end)
+    return [request_view(room, r) for r in find_reports(room, query)]
 
 
-def params_of(request: Request, body: bytes = b"") -> dict[str, str]:
-    params = dict(request.query_params)
-    if body:
-        params.update({k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()})
-    return params
+def attributes_of(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """`attribute[CODE]=v` (one value) and `attribute[CODE][]=v` (each of several)."""
+    answers: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        found = ATTRIBUTE.fullmatch(name)
+        if found is None:
+            continue
+        code, many = found.group(1), found.group(2)
+        if many:
+            listed = answers.setdefault(code, [])
+            if isinstance(listed, list):
+                listed.append(value)
+        else:
+            answers[code] = value
+    return answers
+
+
+class Params(dict):
+    """The first value of each field (the body's before the query's), and every pair."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(reversed(pairs))
+        self.pairs = pairs
+
+
+def params_of(request: Request, body: bytes = b"") -> Params:
+    pairs = parse_qsl(body.decode(errors="replace"), keep_blank_values=True) if body else []
+    return Params(pairs + list(request.query_params.multi_items()))
 
 
 async def answer(request: Request, name: str, build) -> Response:
@@ -212,9 +251,12 @@ async def services(request: Request, fmt: str) -> Response:
 async def service_definition(request: Request, name: str) -> Response:
     def build(room: LiveRoom, _params, fmt: str) -> Response:
         code, _ = split(name)
-        if code not in room.city.categories:
+        category = room.city.categories.get(code)
+        if category is None:
             raise Open311Error(404, f"unknown service_code {code!r}")
-        return render({"service_code": code, "attributes": []}, fmt, "service_definition")
+        attributes = [attribute_view(a, i) for i, a in enumerate(category.attributes, 1)]
+        return render({"service_code": code, "attributes": attributes}, fmt,
+                      "service_definition")
 
     return await answer(request, name, build)
 
@@ -282,6 +324,7 @@ async def create_request(request: Request, fmt: str) -> Response:
             description=params.get("description", "")[:4000],
             address=params.get("address_string") or None,
             media_url=params.get("media_url") or None, reporter=reporter,
+            attributes=attributes_of(params.pairs),
         )
         log.info("open311 request %s from key %s", incident.id, key_id)
         return render([{"service_request_id": incident.id, "token": incident.id,

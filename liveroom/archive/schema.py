@@ -85,6 +85,7 @@ incidents = Table(
     Column("source", String(40), nullable=False),
     Column("media_url", Text),
     Column("reporter", JSON),
+    Column("attributes", JSON),
     Column("officer_id", String(64), index=True),
     Column("duplicate_of", String(64)),
     Column("reported_at", UTCDateTime, nullable=False, index=True),

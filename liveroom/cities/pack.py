@@ -11,6 +11,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import shapely
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -91,6 +93,76 @@ class Agency(_Model):
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
 
 
+Answer = str | list[str]
+LISTS = ("singlevaluelist", "multivaluelist")
+
+
+class Attribute(_Model):
+    """An extra question a category asks of the reporter (an Open311 service attribute)."""
+
+    code: Slug
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist",
+                      "multivaluelist"]
+    description: LocalizedText
+    required: bool = False
+    values: dict[Slug, LocalizedText] = Field(default_factory=dict, validate_default=True)
+
+    @field_validator("values")
+    @classmethod
+    def _values_for_lists(cls, value: dict, info: ValidationInfo) -> dict:
+        is_list = info.data.get("datatype") in LISTS
+        if is_list and not value:
+            raise ValueError("a list attribute needs values")
+        if value and not is_list:
+            raise ValueError("only singlevaluelist and multivaluelist take values")
+        return value
+
+    def check(self, answer: Answer | None) -> Answer | None:
+        """The answer cleaned, or ValueError saying what is wrong with it."""
+        if isinstance(answer, str):
+            answer = answer.strip()
+        if not answer:
+            if self.required:
+                raise ValueError(f"attribute {self.code} is required")
+            return None
+        if self.datatype == "multivaluelist":
+            answers = [answer] if isinstance(answer, str) else answer
+        elif isinstance(answer, list):
+            raise ValueError(f"attribute {self.code} takes one value")
+        else:
+            answers = [answer]
+        if self.datatype in LISTS:
+            unknown = [a for a in answers if a not in self.values]
+            if unknown:
+                raise ValueError(f"attribute {self.code}: {unknown[0]!r} is not one of "
+                                 f"{', '.join(self.values)}")
+            return answers if self.datatype == "multivaluelist" else answers[0]
+        text = answers[0]
+        if self.datatype == "number":
+            try:
+                float(text)
+            except ValueError:
+                raise ValueError(f"attribute {self.code} must be a number") from None
+        if self.datatype == "datetime":
+            try:
+                datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(f"attribute {self.code} must be an ISO 8601 date-time") from None
+        if len(text) > (4000 if self.datatype == "text" else 500):
+            raise ValueError(f"attribute {self.code} is too long")
+        return text
+
+
+def _unique_codes(value: tuple[Attribute, ...]) -> tuple[Attribute, ...]:
+    codes = [a.code for a in value]
+    if len(set(codes)) != len(codes):
+        raise ValueError("attribute codes must be unique")
+    return value
+
+
+Attributes = Annotated[tuple[Attribute, ...], AfterValidator(_unique_codes)]
+
+
 class Category(_Model):
     """A report category; `code` is the Open311 service_code. Priority 1 is highest."""
 
@@ -101,6 +173,17 @@ class Category(_Model):
     priority: int = Field(ge=1, le=4)
     sla_acknowledge_minutes: int = Field(gt=0)
     sla_resolve_minutes: int = Field(gt=0)
+    attributes: Attributes = ()
+
+    def check_answers(self, answers: dict[str, Answer]) -> dict[str, Answer]:
+        """The answers to this category's attributes, cleaned; ValueError on the first
+        unknown, missing or malformed one."""
+        known = {a.code for a in self.attributes}
+        unknown = sorted(set(answers) - known)
+        if unknown:
+            raise ValueError(f"category {self.code} has no attribute {unknown[0]!r}")
+        cleaned = {a.code: a.check(answers.get(a.code)) for a in self.attributes}
+        return {code: value for code, value in cleaned.items() if value is not None}
 
 
 class District(_Model):
@@ -265,6 +348,7 @@ class _CategoryEntry(_Model):
     agency: Slug
     priority: int = Field(ge=1, le=4)
     sla: _Sla
+    attributes: Attributes = ()
 
 
 class _CategoriesFile(_Model):

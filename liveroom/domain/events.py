@@ -69,6 +69,8 @@ class ReportReceived(IncidentEvent):
     source: str = Field(min_length=1, max_length=40)
     media_url: str | None = Field(default=None, max_length=1000)
     reporter: dict[str, str] = Field(default_factory=dict)
+    #: answers to the category's extra questions (Open311 `attribute[CODE]`)
+    attributes: dict[str, str | list[str]] = Field(default_factory=dict)
 
 
 class ReportTriaged(IncidentEvent):

@@ -75,8 +75,14 @@ def decide_report(city: City, received: ReportReceived,
                   duplicate_of: Incident | None = None) -> list[Event]:
     """A new report is received and triaged on arrival; a likely duplicate of an open
     incident is linked to it at once (the citizen still has their own tracking number)."""
-    if received.category not in city.categories:
+    category = city.categories.get(received.category)
+    if category is None:
         raise InvalidCommand(f"unknown category {received.category!r}")
+    try:
+        answers = category.check_answers(received.attributes)
+    except ValueError as exc:
+        raise InvalidCommand(str(exc)) from None
+    received = received.model_copy(update={"attributes": answers})
     state = evolve(None, received)
     events: list[Event] = [received]
     events.append(triage_event(city, state, received.category, received.occurred_at,

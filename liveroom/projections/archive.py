@@ -219,7 +219,7 @@ def _received(batch: Batch, e: ReportReceived, event_id: str) -> None:
         batch, schema.incidents, id=e.incident_id, category=e.category,
         status=Status.RECEIVED.value, lat=e.lat, lon=e.lon, description=e.description,
         address=e.address, source=e.source, media_url=e.media_url, reporter=e.reporter or None,
-        reported_at=e.occurred_at, updated_at=e.occurred_at,
+        attributes=e.attributes or None, reported_at=e.occurred_at, updated_at=e.occurred_at,
     )
     _history(batch, e, event_id, None, Status.RECEIVED)
 

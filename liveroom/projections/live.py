@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import orjson
 import redis
 
 from liveroom.domain.events import (
@@ -165,6 +166,7 @@ def _on_received(p: LiveProjection, e: ReportReceived, ops: Ops) -> None:
         "id": e.incident_id, "category": e.category, "lat": e.lat, "lon": e.lon,
         "description": e.description, "address": e.address or "", "source": e.source,
         "media_url": e.media_url or "", "reported_at": e.occurred_at.isoformat(), "notes": 0,
+        "attributes": orjson.dumps(e.attributes).decode(),
     })
     _enter(p, e, ops, None, Status.RECEIVED)
     ops.geoadd(p.keys.view("geo", "incidents"), (e.lon, e.lat, e.incident_id))

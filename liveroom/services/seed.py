@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from liveroom.access import SYSTEM
+from liveroom.cities import Category
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.lifecycle import Status
 from liveroom.room import LiveRoom
@@ -31,6 +32,19 @@ def random_point(room: LiveRoom, rng: random.Random) -> tuple[float, float]:
             return lat, lon
 
 
+def sample_answers(category: Category, rng: random.Random) -> dict[str, str | list[str]]:
+    """Valid answers to a category's questions (demo data, simulator, benchmarks): a
+    random choice for each list, something for the other required ones."""
+    answers: dict[str, str | list[str]] = {}
+    for attribute in category.attributes:
+        if attribute.values:
+            answers[attribute.code] = rng.choice(list(attribute.values))
+        elif attribute.required:
+            answers[attribute.code] = {"number": "1", "datetime": "2026-01-01T00:00:00+07:00"
+                                       }.get(attribute.datatype, "-")
+    return answers
+
+
 def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
               seed: int = 7) -> dict[str, Any]:
     """Register officers at every post and file reports in various states."""
@@ -48,13 +62,14 @@ def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
                 created += 1
             except InvalidCommand:
                 existing += 1
-    categories = sorted(room.city.categories)
+    categories = list(room.city.categories.values())
     statuses: dict[str, int] = {}
     for _ in range(reports):
         lat, lon = random_point(room, rng)
+        category = rng.choice(categories)
         incident = report_incident(
-            room, category=rng.choice(categories), lat=lat, lon=lon, source="seed",
-            by=SYSTEM, description="Laporan contoh (data demo)",
+            room, category=category.code, lat=lat, lon=lon, source="seed", by=SYSTEM,
+            description="Laporan contoh (data demo)", attributes=sample_answers(category, rng),
         )
         target = rng.choice(PROGRESS)
         crew = by_agency.get(incident.agency or "", [])

@@ -49,7 +49,7 @@ def fix(room, officer_id, lat, lon):
 
 COMMANDS = {
     "report": lambda room, w, by: report_incident(
-        room, category="banjir", lat=w["point"][0], lon=w["point"][1], source="t", by=by),
+        room, category="genangan", lat=w["point"][0], lon=w["point"][1], source="t", by=by),
     "triage": lambda room, w, by: triage_incident(
         room, w["triaged"], category="pembuangan-liar", by=by),
     "assign": lambda room, w, by: assign_incident(room, w["triaged"], "dlh-2", by=by),

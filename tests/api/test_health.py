@@ -11,7 +11,7 @@ from liveroom.services.incidents import report_incident
 
 
 def test_healthz_reports_every_projection_and_its_lag(room, tangerang_point):
-    report_incident(room, category="banjir", lat=tangerang_point[0], lon=tangerang_point[1],
+    report_incident(room, category="genangan", lat=tangerang_point[0], lon=tangerang_point[1],
                     source="t", by=SYSTEM)
     with TestClient(create_app(room).server) as client:
         response = client.get("/healthz")

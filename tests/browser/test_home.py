@@ -96,7 +96,7 @@ def wait_for_text(browser, element_id: str, expected: str, timeout: float = 20) 
 
 def report(room: LiveRoom, description: str = ""):
     district = room.city.districts["36.71.05"].geometry.representative_point()
-    return report_incident(room, category="banjir", lat=district.y, lon=district.x,
+    return report_incident(room, category="genangan", lat=district.y, lon=district.x,
                            source="test", by=SYSTEM, description=description)
 
 

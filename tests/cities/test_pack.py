@@ -239,6 +239,11 @@ def set_district_geometry(i: int, coordinates: Any) -> Callable[[Path], None]:
     return lambda pack: edit_json(pack / "districts.geojson", change)
 
 
+def attribute(**fields: Any) -> dict[str, Any]:
+    return {"code": "kedalaman", "datatype": "number",
+            "description": {"id": "Berapa cm?", "en": "How many cm?"}, **fields}
+
+
 BOWTIE = [[[106.60, -6.20], [106.62, -6.22], [106.62, -6.20], [106.60, -6.22], [106.60, -6.20]]]
 SWAPPED = [[[-6.20, 106.60], [-6.20, 106.62], [-6.22, 106.62], [-6.20, 106.60]]]
 
@@ -318,6 +323,26 @@ BREAKAGES = {
         set_district_geometry(0, SWAPPED),
         "districts.geojson",
         "features[0].geometry: Value error, coordinates out of range",
+    ),
+    "list-attribute-without-values": (
+        set_category(9, "attributes", [attribute(datatype="singlevaluelist")]),
+        "categories.yaml",
+        "categories[9].attributes[0].values: Value error, a list attribute needs values",
+    ),
+    "values-on-a-number": (
+        set_category(9, "attributes", [attribute(values={"a": {"id": "A", "en": "A"}})]),
+        "categories.yaml",
+        "categories[9].attributes[0].values: Value error, only singlevaluelist",
+    ),
+    "unknown-datatype": (
+        set_category(9, "attributes", [attribute(datatype="colour")]),
+        "categories.yaml",
+        "categories[9].attributes[0].datatype",
+    ),
+    "duplicate-attribute-code": (
+        set_category(9, "attributes", [attribute(), attribute()]),
+        "categories.yaml",
+        "attribute codes must be unique",
     ),
     "missing-file": (
         lambda pack: (pack / "categories.yaml").unlink(),

@@ -17,7 +17,7 @@ NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 def test_an_event_round_trips_through_stream_fields():
     event = ReportReceived(incident_id="i1", occurred_at=NOW, actor="citizen",
-                           category="banjir", lat=-6.18, lon=106.63, source="open311",
+                           category="genangan", lat=-6.18, lon=106.63, source="open311",
                            description="Air setinggi lutut <b>", reporter={"name": "Sari"})
     fields = encode(event)
     assert fields["type"] == "report.received" and fields["agg"] == "i1"

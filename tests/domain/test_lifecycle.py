@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from liveroom.domain.errors import DomainError, IllegalTransition
 from liveroom.domain.events import ReportReceived
 from liveroom.domain.lifecycle import TERMINAL, TRANSITIONS, WITH_OFFICER, Status
 from liveroom.domain.officer import Officer
+from liveroom.services.seed import sample_answers
 
 CITY = load_city("tangerang")
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -30,6 +32,7 @@ def reported(category: str = "sampah-menumpuk") -> domain.Incident:
     received = ReportReceived(
         incident_id="261123-AAAAA", occurred_at=START, actor="citizen", category=category,
         lat=district.y, lon=district.x, source="test",
+        attributes=sample_answers(CITY.categories[category], random.Random(1)),
     )
     state = None
     for event in domain.decide_report(CITY, received):

@@ -64,7 +64,7 @@ def test_a_crashed_worker_s_batch_is_reclaimed_by_the_next(room, clock, tangeran
 
 def test_poison_goes_to_the_dead_letter_stream_and_the_rest_is_applied(room, clock,
                                                                         tangerang_point):
-    first = report_incident(room, category="banjir", lat=tangerang_point[0],
+    first = report_incident(room, category="genangan", lat=tangerang_point[0],
                             lon=tangerang_point[1], source="t", by=SYSTEM)
     key = room.keys.stream("incidents")
     room.redis.xadd(key, {"type": "report.received", "v": "1", "data": "{garbage"})

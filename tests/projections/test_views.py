@@ -36,7 +36,8 @@ def test_fire_is_ahead_of_older_trash_in_the_queue(room, clock, tangerang_point)
     clock.advance(minutes=5)
     report_incident(room, category="genangan", lat=lat, lon=lon, source="t", by=SYSTEM)
     clock.advance(minutes=5)
-    fire = report_incident(room, category="kebakaran", lat=lat, lon=lon, source="t", by=SYSTEM)
+    fire = report_incident(room, category="kebakaran", lat=lat, lon=lon, source="t", by=SYSTEM,
+                           attributes={"orang-terjebak": "tidak-tahu"})
     drain(room)
     scores = {
         incident.id: room.redis.zscore(room.keys.view("queue", incident.agency), incident.id)

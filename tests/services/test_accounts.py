@@ -124,7 +124,7 @@ def test_the_audit_trail_records_account_changes_and_commands(room, operator,
 
     issued = accounts.create_api_token(room, "opi", by=ADMIN)
     accounts.revoke_credential(room, issued.id, by=ADMIN)
-    report_incident(room, category="banjir", lat=tangerang_point[0], lon=tangerang_point[1],
+    report_incident(room, category="genangan", lat=tangerang_point[0], lon=tangerang_point[1],
                     source="t", by=person("opi", "operator"))
     drain(room)
     trail = audit.recent(room, by=ADMIN)

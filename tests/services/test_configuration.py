@@ -24,13 +24,13 @@ def test_a_new_sla_applies_to_new_reports_in_every_worker(room, settings, clock,
                                                           tangerang_point):
     other_worker = LiveRoom.open(settings)
     try:
-        before = other_worker.city.categories["banjir"]
-        save_category(room, "banjir", sla_acknowledge_minutes=7, sla_resolve_minutes=90,
+        before = other_worker.city.categories["genangan"]
+        save_category(room, "genangan", sla_acknowledge_minutes=7, sla_resolve_minutes=90,
                       priority=1, by=ADMIN)
-        incident = report(room, tangerang_point, "banjir")
+        incident = report(room, tangerang_point, "genangan")
         assert incident.priority == 1
         other_worker._config_checked = 0  # as if CONFIG_CHECK_SECONDS had passed
-        changed = other_worker.city.categories["banjir"]
+        changed = other_worker.city.categories["genangan"]
         assert (changed.sla_acknowledge_minutes, changed.sla_resolve_minutes) == (7, 90)
         assert changed.name == before.name  # untouched fields keep the pack's values
     finally:

@@ -30,7 +30,7 @@ def test_other_categories_far_points_old_or_closed_incidents_are_not_duplicates(
         room, tangerang_point, clock):
     first = report(room, tangerang_point)
     drain(room)
-    assert report(room, tangerang_point, category="banjir").status is Status.TRIAGED
+    assert report(room, tangerang_point, category="genangan").status is Status.TRIAGED
     assert report(room, tangerang_point, north_m=500).status is Status.TRIAGED
     clock.advance(minutes=room.settings.duplicate_window_minutes + 1)
     assert report(room, tangerang_point, north_m=10).status is Status.TRIAGED

@@ -131,7 +131,7 @@ def test_triage_reroutes_and_fire_jumps_the_queue(room, tangerang_point, crew):
     assert (rerouted.agency, rerouted.priority) == ("damkar", 1)
     assign_incident(room, incident.id, "damkar-1", by=SYSTEM)
     with pytest.raises(IllegalTransition):
-        triage_incident(room, incident.id, category="banjir", by=SYSTEM)
+        triage_incident(room, incident.id, category="genangan", by=SYSTEM)
 
 
 def test_duplicates_point_at_the_original_and_need_one(room, tangerang_point):
