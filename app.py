@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from callbacks import admin, home, pages
 from layouts.home import shell
 from liveroom.api import admin as admin_api
-from liveroom.api import health, login, open311, v1
+from liveroom.api import citizen, health, login, open311, v1
 from liveroom.api.access import AccessMiddleware
 from liveroom.i18n import translate
 from liveroom.projections.runner import ProjectionService
@@ -42,12 +42,14 @@ def create_app(room: LiveRoom) -> Dash:
     server.include_router(login.router)
     server.include_router(v1.router)
     server.include_router(open311.router)
+    server.include_router(citizen.router)
     server.include_router(admin_api.router)
     app = Dash(
         __name__,
         server=server,
         title=translate("app.title"),
         assets_folder=str(Path(__file__).parent / "assets"),
+        assets_path_ignore=["^citizen$", "^vendor$"],  # the citizen's pages load their own
         websocket_inactivity_timeout=0,  # a quiet night must not darken a wall screen
         update_title=None,
         # pages arrive after the first render (router), so callbacks cannot be checked

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     duplicate_radius_m: float = Field(75.0, ge=0)
     duplicate_window_minutes: int = Field(120, ge=0)
     open311_posts_per_minute: int = Field(60, ge=1)
+    web_reports_per_hour: int = Field(20, ge=1)  # per client address, on the citizen page
+    media_dir: Path | None = None  # citizens' photos; shared storage when several hosts serve
+    photo_max_bytes: int = Field(10_000_000, ge=10_000)
 
     @field_validator("redis_url")
     @classmethod
@@ -74,6 +77,10 @@ class Settings(BaseSettings):
     def namespace(self) -> str:
         """Redis key prefix; the braces keep every key in one Redis Cluster slot."""
         return self.redis_namespace or "{lr:" + self.city + "}"
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
 
     @property
     def sqlalchemy_url(self) -> str:

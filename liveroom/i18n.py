@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +23,13 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
     text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
     return text.format(**values) if values else text
+
+
+def format_datetime(moment: datetime, zone: tzinfo, lang: str = DEFAULT_LANGUAGE) -> str:
+    """`23 Nov 2026 14:05 WIB`: local time in the city's zone, month named in `lang`."""
+    local = moment.astimezone(zone)
+    month = translate("date.months", lang).split(",")[local.month - 1]
+    return f"{local.day} {month} {local.year} {local:%H:%M} {local.tzname()}"
 
 
 def language_from_query(search: str | None) -> str:

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import RedirectResponse, Response
 
 from liveroom.access import sessions as session_store
 from liveroom.api.access import SESSION_COOKIE, csrf_token, session_cookie
-from liveroom.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from liveroom.api.templates import page_language, render_page
+from liveroom.i18n import translate
 from liveroom.services.accounts import LoginRefused, Throttled, authenticate
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "lr_login_csrf"
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=select_autoescape(["html"]))
 
 
 def safe_next(target: str | None) -> str:
@@ -29,21 +26,13 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _lang(value: str | None) -> str:
-    return value if value in LANGUAGES else DEFAULT_LANGUAGE
-
-
 def login_page(request: Request, *, lang: str, next_path: str, error: str = "",
                username: str = "", status: int = 200, csrf: str | None = None) -> Response:
     # one token per browser until it signs in: a second tab (or the favicon) must not
     # invalidate the form already on screen
     csrf = csrf or request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    html = _templates.get_template("login.html").render(
-        lang=lang, other_lang="en" if lang == "id" else "id", next=next_path, error=error,
-        username=username, csrf=csrf, city=request.app.state.room.city.name,
-        t=lambda key, **values: translate(key, lang, **values),
-    )
-    response = HTMLResponse(html, status)
+    response = render_page("login.html", lang, status, next=next_path, error=error,
+                           username=username, csrf=csrf, city=request.app.state.room.city.name)
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/login")
     return response
@@ -51,7 +40,7 @@ def login_page(request: Request, *, lang: str, next_path: str, error: str = "",
 
 @router.get("/login")
 def show_login(request: Request) -> Response:
-    lang = _lang(request.query_params.get("lang"))
+    lang = page_language(request.query_params.get("lang"))
     error = translate("login.kiosk_invalid", lang) if request.query_params.get("kiosk") else ""
     return login_page(request, lang=lang, next_path=safe_next(request.query_params.get("next")),
                       error=error)
@@ -60,7 +49,7 @@ def show_login(request: Request) -> Response:
 @router.post("/login")
 async def submit_login(request: Request) -> Response:
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
-    lang, next_path = _lang(form.get("lang")), safe_next(form.get("next"))
+    lang, next_path = page_language(form.get("lang")), safe_next(form.get("next"))
     username = form.get("username", "").strip()
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or not secrets.compare_digest(expected, form.get("csrf", "")):

@@ -27,7 +27,8 @@ from liveroom.domain.officer import Officer
 
 
 class Incident(BaseModel):
-    """What commands need to know about one incident."""
+    """What commands need to know about one incident, and what its reporter may read at
+    once (description, photo, answers, due time) before the archive has caught up."""
 
     id: str
     status: Status
@@ -41,6 +42,12 @@ class Incident(BaseModel):
     officer_id: str | None = None
     duplicate_of: str | None = None
     notes: int = 0
+    description: str = ""
+    address: str | None = None
+    media_url: str | None = None
+    attributes: dict[str, str | list[str]] = {}
+    resolve_due: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
 
 
 def _refuse_unless(incident: Incident, target: Status) -> None:
@@ -154,19 +161,25 @@ def evolve(incident: Incident | None, event: Event) -> Incident:
             return Incident(
                 id=event.incident_id, status=Status.RECEIVED, category=event.category,
                 lat=event.lat, lon=event.lon, reported_at=event.occurred_at,
+                description=event.description, address=event.address,
+                media_url=event.media_url, attributes=event.attributes,
+                updated_at=event.occurred_at,
             )
         case ReportTriaged():
             return _require(incident).model_copy(update=dict(
                 status=Status.TRIAGED, category=event.category, agency=event.agency,
-                priority=event.priority, district=event.district,
+                priority=event.priority, district=event.district, resolve_due=event.resolve_due,
+                updated_at=event.occurred_at,
             ))
         case IncidentAssigned() | IncidentReassigned():
             return _require(incident).model_copy(update=dict(
                 status=Status.ASSIGNED, officer_id=event.officer_id, agency=event.agency,
+                updated_at=event.occurred_at,
             ))
         case IncidentStatusChanged():
             return _require(incident).model_copy(update=dict(
                 status=event.to_status, duplicate_of=event.duplicate_of,
+                updated_at=event.occurred_at,
             ))
         case NoteAdded():
             current = _require(incident)

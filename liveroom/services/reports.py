@@ -1,8 +1,8 @@
 """What the public may read about reports: for Open311 clients and the citizen status page.
 
 Reads the archive; a report accepted a moment ago that the archive has not
-caught up with yet is read from its aggregate instead (fewer fields), so a
-citizen following the link they were just given never sees "not found".
+caught up with yet is read from its aggregate instead (all but the full
+history), so a citizen following the link they were just given sees it at once.
 No reporter contact details and no officer names leave through here.
 """
 
@@ -68,12 +68,15 @@ def _from_row(row, history: tuple[Step, ...] = ()) -> PublicReport:
 
 
 def _from_aggregate(incident: Incident) -> PublicReport:
+    updated = incident.updated_at or incident.reported_at
     return PublicReport(
         id=incident.id, category=incident.category, status=incident.status.value,
         lat=incident.lat, lon=incident.lon, reported_at=incident.reported_at,
-        updated_at=incident.reported_at, agency=incident.agency, district=incident.district,
-        duplicate_of=incident.duplicate_of,
-        history=(Step(incident.status.value, incident.reported_at),),
+        updated_at=updated, agency=incident.agency, district=incident.district,
+        description=incident.description, address=incident.address,
+        media_url=incident.media_url, attributes=incident.attributes,
+        resolve_due=incident.resolve_due, duplicate_of=incident.duplicate_of,
+        history=(Step(incident.status.value, updated),),
     )
 
 

@@ -61,7 +61,8 @@ def test_a_citizen_app_posts_a_report_and_reads_it_back(room, client, key):
     (created,) = response.json()
     # at once, before the archive has caught up: the citizen's link never says "not found"
     (early,) = client.get(f"{BASE}/requests/{created['service_request_id']}.json").json()
-    assert (early["status"], early["service_code"]) == ("open", "genangan")
+    assert (early["status"], early["service_code"], early["description"]) == (
+        "open", "genangan", "Air sebetis")
     drain(room)
     (found,) = client.get(f"{BASE}/requests/{created['service_request_id']}.json").json()
     assert found["status"] == "open" and found["service_code"] == "genangan"

@@ -12,12 +12,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
 from liveroom.services import accounts
-from tests.browser import test_home as home
+from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
 
 # the home page's fixtures: the real server, a LiveRoom on the same deployment, Chromium
-app, writer, browser = home.app, home.writer, home.browser
 
 
 def unique(prefix: str) -> str:
@@ -27,12 +26,12 @@ def unique(prefix: str) -> str:
 @pytest.fixture
 def admin(writer):
     username = unique("adm")
-    accounts.add_user(writer, username, home.PASSWORD, roles=["admin"], by=SYSTEM)
+    accounts.add_user(writer, username, helpers.PASSWORD, roles=["admin"], by=SYSTEM)
     return username
 
 
 def open_admin(browser, app, username: str) -> None:
-    home.sign_in(browser, app, username)
+    helpers.sign_in(browser, app, username)
     browser.get(app.url + "/admin")
     WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.ID, "users-table"),
                                      message="the admin page never appeared")
@@ -77,7 +76,7 @@ def test_an_admin_adds_an_operator_and_a_short_password_is_refused(app, writer, 
     operator = unique("opr")
     type_into(browser, "user-username", operator)
     type_into(browser, "user-display-name", "Siti Operator")
-    type_into(browser, "user-password", home.PASSWORD)
+    type_into(browser, "user-password", helpers.PASSWORD)
     tick(browser, "user-roles", "Operator")
     browser.find_element(By.ID, "user-add").click()
     wait_for(browser, "users-message", f"Pengguna {operator} ditambahkan.")
@@ -109,7 +108,7 @@ def test_an_admin_adds_an_operator_and_a_short_password_is_refused(app, writer, 
     assert refused not in usernames(writer)
     assert refused not in text(browser, "users-table")
     assert browser.find_element(By.ID, "user-username").get_attribute("value") == refused
-    errors = home.severe_console_errors(browser)
+    errors = helpers.severe_console_errors(browser)
     print("\n".join(errors[:12]))
     assert errors == []
 
@@ -144,6 +143,6 @@ def test_an_admin_creates_a_kiosk_link_sees_it_once_and_revokes_it(app, writer, 
     browser.refresh()  # the secret is never shown again
     WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.ID, row_id))
     assert url.split("kiosk=")[1] not in browser.page_source
-    errors = home.severe_console_errors(browser)
+    errors = helpers.severe_console_errors(browser)
     print("\n".join(errors[:12]))
     assert errors == []

@@ -1,0 +1,46 @@
+"""Helpers for the browser tests: sign in as a person would, read and wait for text."""
+
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from liveroom.access import SYSTEM
+from liveroom.room import LiveRoom
+from liveroom.services.incidents import report_incident
+
+PASSWORD = "kata-sandi-rahasia"
+
+
+def sign_in(browser, app, username: str) -> None:
+    """Through the login form, as a person would."""
+    browser.get(app.url + "/")
+    WebDriverWait(browser, 15).until(lambda d: "/login" in d.current_url)
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login-submit").click()
+    WebDriverWait(browser, 15).until(lambda d: "/login" not in d.current_url)
+
+
+def text_of(browser, element_id: str, timeout: float = 15) -> str:
+    return WebDriverWait(browser, timeout).until(
+        lambda d: d.find_element(By.ID, element_id).text or False
+    )
+
+
+def wait_for_text(browser, element_id: str, expected: str, timeout: float = 20) -> None:
+    WebDriverWait(browser, timeout).until(
+        lambda d: d.find_element(By.ID, element_id).text == expected,
+        message=f"#{element_id} never showed {expected!r}",
+    )
+
+
+def report(room: LiveRoom, description: str = ""):
+    district = room.city.districts["36.71.05"].geometry.representative_point()
+    return report_incident(room, category="genangan", lat=district.y, lon=district.x,
+                           source="test", by=SYSTEM, description=description)
+
+
+def severe_console_errors(browser) -> list[str]:
+    return [entry["message"] for entry in browser.get_log("browser")
+            if entry["level"] == "SEVERE" and "favicon" not in entry["message"]]
