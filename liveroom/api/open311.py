@@ -190,6 +190,25 @@ def attributes_of(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
     return answers
 
 
+def locate(room: LiveRoom, params) -> tuple[float, float, bool]:
+    """(lat, lon, approximate): the point given, or, for an `address_string` alone, the
+    middle of the one kecamatan it names (there is no geocoder offline)."""
+    if params.get("lat") and params.get("long"):
+        try:
+            return float(params["lat"]), float(params["long"]), False
+        except ValueError:
+            raise Open311Error(400, "lat and long must be numbers") from None
+    address = params.get("address_string") or ""
+    if not address.strip():
+        raise Open311Error(400, "lat and long, or address_string, are required")
+    district = room.city.district_named_in(address)
+    if district is None:
+        raise Open311Error(400, "address_string must name one kecamatan of "
+                                f"{room.city.name} when lat and long are not given")
+    point = district.geometry.representative_point()
+    return point.y, point.x, True
+
+
 class Params(dict):
     """The first value of each field (the body's before the query's), and every pair."""
 
@@ -310,13 +329,7 @@ async def create_request(request: Request, fmt: str) -> Response:
             raise Open311Error(400, "service_code is required")
         if code not in room.city.categories:
             raise Open311Error(404, f"unknown service_code {code!r}")
-        if not (params.get("lat") and params.get("long")):
-            raise Open311Error(400, "lat and long are required (addresses cannot be located "
-                                    "offline)")
-        try:
-            lat, lon = float(params["lat"]), float(params["long"])
-        except ValueError:
-            raise Open311Error(400, "lat and long must be numbers") from None
+        lat, lon, approximate = locate(room, params)
         reporter = {key: params[key] for key in ("first_name", "last_name", "email", "phone")
                     if params.get(key)}
         incident = report_incident(
@@ -324,7 +337,7 @@ async def create_request(request: Request, fmt: str) -> Response:
             description=params.get("description", "")[:4000],
             address=params.get("address_string") or None,
             media_url=params.get("media_url") or None, reporter=reporter,
-            attributes=attributes_of(params.pairs),
+            attributes=attributes_of(params.pairs), location_approximate=approximate,
         )
         log.info("open311 request %s from key %s", incident.id, key_id)
         return render([{"service_request_id": incident.id, "token": incident.id,

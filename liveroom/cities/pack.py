@@ -267,6 +267,19 @@ class City(_Model):
                 return district
         return None
 
+    def district_named_in(self, text: str) -> District | None:
+        """The one kecamatan an address names ("Jl. Merdeka, Kec. Cipondoh"), or None when it
+        names none or several. The city's own name is not read as a kecamatan."""
+        words = f" {re.sub(r'[^a-z0-9]+', ' ', text.lower())} "
+        words = words.replace(f" {re.sub(r'[^a-z0-9]+', ' ', self.name.lower()).strip()} ", " ")
+        found: list[District] = []
+        for district in sorted(self._order, key=lambda d: -len(d.name)):
+            name = f" {re.sub(r'[^a-z0-9]+', ' ', district.name.lower()).strip()} "
+            if name in words:
+                found.append(district)
+                words = words.replace(name, " ")
+        return found[0] if len(found) == 1 else None
+
     def contains(self, lat: float, lon: float) -> bool:
         """Whether (lat, lon) is inside the city."""
         return self.district_at(lat, lon) is not None

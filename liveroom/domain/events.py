@@ -71,6 +71,8 @@ class ReportReceived(IncidentEvent):
     reporter: dict[str, str] = Field(default_factory=dict)
     #: answers to the category's extra questions (Open311 `attribute[CODE]`)
     attributes: dict[str, str | list[str]] = Field(default_factory=dict)
+    #: placed at the middle of the kecamatan its address names, not at a given point
+    location_approximate: bool = False
 
 
 class ReportTriaged(IncidentEvent):

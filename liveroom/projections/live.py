@@ -167,6 +167,7 @@ def _on_received(p: LiveProjection, e: ReportReceived, ops: Ops) -> None:
         "description": e.description, "address": e.address or "", "source": e.source,
         "media_url": e.media_url or "", "reported_at": e.occurred_at.isoformat(), "notes": 0,
         "attributes": orjson.dumps(e.attributes).decode(),
+        "location_approximate": int(e.location_approximate),
     })
     _enter(p, e, ops, None, Status.RECEIVED)
     ops.geoadd(p.keys.view("geo", "incidents"), (e.lon, e.lat, e.incident_id))

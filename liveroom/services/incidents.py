@@ -55,6 +55,7 @@ def report_incident(
     room: LiveRoom, *, category: str, lat: float, lon: float, source: str, by: Principal,
     description: str = "", address: str | None = None, media_url: str | None = None,
     reporter: dict[str, str] | None = None, attributes: dict[str, str | list[str]] | None = None,
+    location_approximate: bool = False,
 ) -> Incident:
     """Receive a citizen's report and triage it from the city pack, atomically."""
     by.check(Action.REPORT)
@@ -64,7 +65,7 @@ def report_incident(
             incident_id=new_incident_id(room), occurred_at=room.clock(), actor=by.actor,
             category=category, description=description.strip(), lat=lat, lon=lon,
             address=address, source=source, media_url=media_url, reporter=reporter or {},
-            attributes=attributes or {},
+            attributes=attributes or {}, location_approximate=location_approximate,
         )
         events = domain.decide_report(room.city, received, original)
         state = None

@@ -76,6 +76,21 @@ def test_a_citizen_app_posts_a_report_and_reads_it_back(room, client, key):
     assert client.get(f"{BASE}/requests.json", params={"status": "closed"}).json() == []
 
 
+def test_an_address_alone_is_placed_in_the_kecamatan_it_names(room, client, key):
+    response = post(client, key.secret, service_code="genangan",
+                    address_string="Jl. KH Hasyim Ashari, Kec. Cipondoh, Kota Tangerang")
+    assert response.status_code == 201
+    drain(room)
+    (found,) = client.get(f"{BASE}/requests/{response.json()[0]['service_request_id']}.json"
+                          ).json()
+    assert found["address"] == "Jl. KH Hasyim Ashari, Kec. Cipondoh, Kota Tangerang"
+    cipondoh = next(d for d in room.city.districts.values() if d.name == "Cipondoh")
+    assert room.city.district_at(found["lat"], found["long"]) == cipondoh
+    live = room.redis.hget(room.keys.view("incident", found["service_request_id"]),
+                           "location_approximate")
+    assert live == "1"  # operators are told the point is only the kecamatan
+
+
 def test_categories_with_questions_publish_them_and_take_the_answers(room, client, key):
     services = {s["service_code"]: s for s in client.get(f"{BASE}/services.json").json()}
     assert services["kebakaran"]["metadata"] is True
@@ -106,7 +121,9 @@ def test_categories_with_questions_publish_them_and_take_the_answers(room, clien
 
 
 @pytest.mark.parametrize(("fields", "status", "words"), [
-    (dict(service_code="genangan"), 400, "lat and long are required"),
+    (dict(service_code="genangan"), 400, "lat and long, or address_string, are required"),
+    (dict(service_code="genangan", address_string="Jl. Gatot Subroto"), 400,
+     "must name one kecamatan"),
     (dict(lat="-6.18", long="106.63"), 400, "service_code is required"),
     (dict(service_code="ufo", lat="-6.18", long="106.63"), 404, "unknown service_code"),
     (dict(service_code="genangan", lat="-6.2", long="106.85"), 400, "outside Kota Tangerang"),
