@@ -17,6 +17,7 @@ from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import citizen, health, login, open311, v1
 from liveroom.api.access import AccessMiddleware
+from liveroom.api.osmand import LocationIngest
 from liveroom.i18n import translate
 from liveroom.projections.runner import ProjectionService
 from liveroom.room import LiveRoom
@@ -38,6 +39,9 @@ def create_app(room: LiveRoom) -> Dash:
 
     server = FastAPI(lifespan=lifespan, title="LIVE Room")
     server.state.room = room
+    server.state.ingest = LocationIngest(room)  # shared with the OsmAnd port's listener
+    server.add_api_route("/osmand", server.state.ingest.receive, methods=["GET", "POST"],
+                         include_in_schema=False)
     server.include_router(health.router)
     server.include_router(login.router)
     server.include_router(v1.router)

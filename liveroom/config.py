@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     web_reports_per_hour: int = Field(20, ge=1)  # per client address, on the citizen page
     media_dir: Path | None = None  # citizens' photos; shared storage when several hosts serve
     photo_max_bytes: int = Field(10_000_000, ge=10_000)
+    osmand_port: int = Field(5055, ge=0, le=65535)  # 0: no separate OsmAnd listener
+    checkin_max_accuracy_m: float = Field(50.0, gt=0)
+    presence_stale_minutes: float = Field(10.0, gt=0)  # no fix for this long: stale
+    presence_offline_minutes: float = Field(60.0, gt=0)  # ... and for this long: offline
+    max_speed_kmh: float = Field(200.0, gt=0)  # faster between two fixes: flagged
 
     @field_validator("redis_url")
     @classmethod

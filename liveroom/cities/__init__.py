@@ -8,6 +8,7 @@ from liveroom.cities.pack import (
     District,
     LocalizedText,
     Post,
+    Shift,
     available_cities,
     load_city,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "District",
     "LocalizedText",
     "Post",
+    "Shift",
     "available_cities",
     "load_city",
 ]

@@ -11,7 +11,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -195,6 +195,34 @@ class District(_Model):
     geometry: Polygonal
 
 
+class Shift(_Model):
+    """A working shift in local time; one that ends at or before its start ends the next
+    day (a night shift). Arriving later than `grace_minutes` after the start is late."""
+
+    code: Slug
+    name: LocalizedText
+    start: time
+    end: time
+    grace_minutes: int = Field(15, ge=0, le=240)
+
+    def window(self, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """The shift's start and end on `day` (the local date it starts), as aware times."""
+        start = datetime.combine(day, self.start, zone)
+        end_day = day if self.end > self.start else day + timedelta(days=1)
+        return start, datetime.combine(end_day, self.end, zone)
+
+    def instance_at(self, moment: datetime, zone: ZoneInfo,
+                    early_minutes: int = 60) -> tuple[date, datetime, datetime] | None:
+        """(day, start, end) of the shift whose window — from `early_minutes` before its
+        start to its end — holds `moment`, or None."""
+        local_day = moment.astimezone(zone).date()
+        for day in (local_day, local_day - timedelta(days=1), local_day + timedelta(days=1)):
+            start, end = self.window(day, zone)
+            if start - timedelta(minutes=early_minutes) <= moment < end:
+                return day, start, end
+        return None
+
+
 class Post(_Model):
     """An office or field post of an agency, with its geofence polygon."""
 
@@ -237,6 +265,8 @@ class City(_Model):
     categories: dict[str, Category]
     districts: dict[str, District]
     posts: dict[str, Post]
+    shifts: dict[str, Shift]
+    default_shift: str
     _order: list[District] = PrivateAttr()
     _tree: shapely.STRtree = PrivateAttr()
     _outline: BaseGeometry = PrivateAttr()
@@ -301,6 +331,13 @@ class City(_Model):
 # --- file schemas -------------------------------------------------------------------------
 
 
+class _ShiftEntry(_Model):
+    name: LocalizedText
+    start: time
+    end: time
+    grace_minutes: int = Field(15, ge=0, le=240)
+
+
 class _LatLon(_Model):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -315,6 +352,15 @@ class _CityFile(_Model):
     centre: _LatLon
     default_zoom: int = Field(ge=1, le=20)
     tile_url: str | None = None
+    shifts: dict[Slug, _ShiftEntry] = Field(min_length=1)
+    default_shift: Slug
+
+    @field_validator("default_shift")
+    @classmethod
+    def _known_shift(cls, value: str, info: ValidationInfo) -> str:
+        if value not in info.data.get("shifts", {}):
+            raise ValueError(f"unknown shift {value!r}")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -572,4 +618,6 @@ def _load(slug: str, root: Path) -> City:
         categories=categories,
         districts=districts,
         posts=posts,
+        shifts={k: Shift(code=k, **v.model_dump()) for k, v in meta.shifts.items()},
+        default_shift=meta.default_shift,
     )

@@ -7,6 +7,7 @@ it is appended to. In a Redis stream an event is four fields: `type`, `v`,
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -125,9 +126,12 @@ class OfficerRegistered(OfficerEvent):
     name: str = Field(min_length=1, max_length=200)
     agency: str
     post_id: str | None = None
+    shift: str | None = None  # None: the city's default shift
 
 
 class OfficerLocated(OfficerEvent):
+    """A position fix; `occurred_at` is the device's fix time."""
+
     type: ClassVar[str] = "officer.located"
     lat: Latitude
     lon: Longitude
@@ -136,6 +140,22 @@ class OfficerLocated(OfficerEvent):
     altitude: float | None = None
     accuracy: float | None = Field(default=None, ge=0)
     battery: float | None = Field(default=None, ge=0, le=100)
+    moving: bool | None = None
+    mock: bool = False  # the phone says the location comes from a mock provider
+    attributes: dict[str, str] = Field(default_factory=dict)  # other keys the tracker sent
+
+
+class FixFlagged(OfficerEvent):
+    """A fix that looks spoofed; `fix_id` is its stream entry, `evidence` why."""
+
+    type: ClassVar[str] = "officer.fix_flagged"
+    fix_id: str = Field(max_length=40)
+    rule: Literal["mock_location", "bad_accuracy", "impossible_speed", "repeated_fix",
+                  "frozen_position"]
+    lat: Latitude
+    lon: Longitude
+    fix_at: AwareDatetime
+    evidence: dict[str, Any] = Field(default_factory=dict)
 
 
 class OfficerCheckedIn(OfficerEvent):
@@ -145,6 +165,12 @@ class OfficerCheckedIn(OfficerEvent):
     lat: Latitude
     lon: Longitude
     method: Literal["fix", "explicit"]
+    accuracy: float | None = None
+    #: the shift this check-in opens: its code, the local date it starts, its times
+    shift: str | None = None
+    shift_day: date | None = None
+    shift_start: AwareDatetime | None = None
+    shift_end: AwareDatetime | None = None
 
 
 class OfficerCheckedOut(OfficerEvent):
@@ -167,6 +193,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NoteAdded,
         OfficerRegistered,
         OfficerLocated,
+        FixFlagged,
         OfficerCheckedIn,
         OfficerCheckedOut,
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel
 
-from liveroom.cities import City
+from liveroom.cities import City, Shift
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import Event, OfficerCheckedIn, OfficerCheckedOut, OfficerRegistered
 
@@ -19,29 +19,40 @@ class Officer(BaseModel):
     agency: str
     post_id: str | None = None
     active: bool = True
+    shift: str | None = None
     on_duty_post: str | None = None
     checked_in_at: AwareDatetime | None = None
+    shift_end: AwareDatetime | None = None  # of the shift checked in to
 
 
 def decide_register(
     city: City, officer_id: str, name: str, agency: str, post_id: str | None,
-    now: datetime, actor: str,
+    now: datetime, actor: str, shift: str | None = None,
 ) -> OfficerRegistered:
     if agency not in city.agencies:
         raise InvalidCommand(f"unknown agency {agency!r}")
     if post_id is not None and post_id not in city.posts:
         raise InvalidCommand(f"unknown post {post_id!r}")
+    if shift is not None and shift not in city.shifts:
+        raise InvalidCommand(f"unknown shift {shift!r}; known: {', '.join(city.shifts)}")
     return OfficerRegistered(
         officer_id=officer_id, occurred_at=now, actor=actor, name=name, agency=agency,
-        post_id=post_id,
+        post_id=post_id, shift=shift,
     )
+
+
+def shift_of(city: City, officer: Officer) -> Shift:
+    return city.shifts.get(officer.shift or "") or city.shifts[city.default_shift]
 
 
 def decide_check_in(
     city: City, officer: Officer, post_id: str, lat: float, lon: float, method: str,
-    now: datetime, actor: str,
+    at: datetime, actor: str, accuracy: float | None = None,
+    max_accuracy_m: float | None = None,
 ) -> OfficerCheckedIn:
-    """Check-in is accepted only inside the post's geofence."""
+    """Check in at `at` (the fix's time): only inside the geofence of a post of the
+    officer's agency (their own post, if they have one), in their shift's window, and —
+    when `max_accuracy_m` is given — with a fix at least that accurate."""
     post = city.posts.get(post_id)
     if post is None:
         raise InvalidCommand(f"unknown post {post_id!r}")
@@ -49,11 +60,24 @@ def decide_check_in(
         raise InvalidCommand(
             f"officer {officer.id} is already checked in at {officer.on_duty_post}"
         )
+    if post.agency != officer.agency or officer.post_id not in (None, post_id):
+        raise InvalidCommand(f"{post.name} is not officer {officer.id}'s post")
+    if max_accuracy_m is not None and (accuracy is None or not 0 < accuracy <= max_accuracy_m):
+        raise InvalidCommand(f"location accuracy {accuracy} m is not good enough to check in "
+                             f"(at most {max_accuracy_m:g} m)")
     if not post.contains(lat, lon):
         raise InvalidCommand(f"({lat}, {lon}) is outside the geofence of {post.name}")
+    shift = shift_of(city, officer)
+    instance = shift.instance_at(at, city.timezone)
+    if instance is None:
+        raise InvalidCommand(f"{at.astimezone(city.timezone):%H:%M} is outside the "
+                             f"{shift.name.en.lower()} shift ({shift.start:%H:%M}–"
+                             f"{shift.end:%H:%M})")
+    day, start, end = instance
     return OfficerCheckedIn(
-        officer_id=officer.id, occurred_at=now, actor=actor, agency=officer.agency,
-        post_id=post_id, lat=lat, lon=lon,
+        officer_id=officer.id, occurred_at=at, actor=actor, agency=officer.agency,
+        post_id=post_id, lat=lat, lon=lon, accuracy=accuracy, shift=shift.code,
+        shift_day=day, shift_start=start, shift_end=end,
         method=method,  # type: ignore[arg-type]
     )
 
@@ -64,6 +88,8 @@ def decide_check_out(
 ) -> OfficerCheckedOut:
     if officer.on_duty_post is None:
         raise InvalidCommand(f"officer {officer.id} is not checked in")
+    if officer.checked_in_at is not None and now < officer.checked_in_at:
+        raise InvalidCommand(f"officer {officer.id} checked in later than {now.isoformat()}")
     return OfficerCheckedOut(
         officer_id=officer.id, occurred_at=now, actor=actor, agency=officer.agency,
         post_id=officer.on_duty_post,
@@ -76,14 +102,17 @@ def evolve(officer: Officer | None, event: Event) -> Officer:
     match event:
         case OfficerRegistered():
             return Officer(
-                id=event.officer_id, name=event.name, agency=event.agency, post_id=event.post_id
+                id=event.officer_id, name=event.name, agency=event.agency,
+                post_id=event.post_id, shift=event.shift,
             )
         case OfficerCheckedIn() if officer is not None:
-            return officer.model_copy(
-                update=dict(on_duty_post=event.post_id, checked_in_at=event.occurred_at)
-            )
+            return officer.model_copy(update=dict(
+                on_duty_post=event.post_id, checked_in_at=event.occurred_at,
+                shift_end=event.shift_end,
+            ))
         case OfficerCheckedOut() if officer is not None:
-            return officer.model_copy(update=dict(on_duty_post=None, checked_in_at=None))
+            return officer.model_copy(update=dict(on_duty_post=None, checked_in_at=None,
+                                                  shift_end=None))
     if officer is None:
         raise InvalidCommand(f"{event.type} for an officer who was never registered")
     return officer

@@ -296,6 +296,17 @@ def credential_principal(room: LiveRoom, secret: str | None,
                      agencies=frozenset({row["agency"]}), officer_id=row["officer_id"]), row["id"]
 
 
+def device_principals(room: LiveRoom) -> dict[str, Principal]:
+    """Every live device credential, by device id (what OsmAnd trackers send as `id`)."""
+    table = schema.credentials
+    with room.engine.connect() as conn:
+        rows = conn.execute(select(table.c.id, table.c.agency, table.c.officer_id).where(
+            table.c.kind == "device", table.c.revoked_at.is_(None))).all()
+    return {row.id: Principal(kind="device", name=row.id, roles=frozenset({Role.OFFICER}),
+                              agencies=frozenset({row.agency}), officer_id=row.officer_id)
+            for row in rows}
+
+
 def ensure_not_demo_in_production(room: LiveRoom) -> None:
     """Refuse to run a production deployment that still has demo credentials."""
     if room.settings.env == "production" and (names := demo_users(room)):

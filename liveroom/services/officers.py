@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain import officer as domain
@@ -21,12 +22,12 @@ def get_officer(room: LiveRoom, officer_id: str) -> Officer:
 
 def register_officer(
     room: LiveRoom, officer_id: str, *, name: str, agency: str, by: Principal,
-    post_id: str | None = None,
+    post_id: str | None = None, shift: str | None = None,
 ) -> Officer:
     """Add a field officer; refused if the id is taken."""
     by.check(Action.REGISTER_OFFICER, agency)
     event = domain.decide_register(
-        room.city, officer_id, name, agency, post_id, room.clock(), by.actor
+        room.city, officer_id, name, agency, post_id, room.clock(), by.actor, shift
     )
     state = domain.evolve(None, event)
     try:
@@ -38,12 +39,18 @@ def register_officer(
 
 def check_in(
     room: LiveRoom, officer_id: str, *, post_id: str, lat: float, lon: float, by: Principal,
-    method: str = "explicit",
+    accuracy: float | None = None, method: str = "explicit", at: datetime | None = None,
 ) -> Officer:
+    """Check in at a post. Explicit check-ins (the phone's button) need a fix at least
+    `checkin_max_accuracy_m` accurate; check-ins from fixes (method "fix") happen at the
+    fix's time and have been screened for spoofing already."""
+    limit = room.settings.checkin_max_accuracy_m if method == "explicit" else None
+
     def decide(officer: Officer):
         by.check(Action.ATTEND, officer.agency, officer.id)
         return domain.decide_check_in(
-            room.city, officer, post_id, lat, lon, method, room.clock(), by.actor
+            room.city, officer, post_id, lat, lon, method, at or room.clock(), by.actor,
+            accuracy, limit,
         )
 
     return aggregates.execute(room, KIND, Officer, domain.evolve, officer_id, decide)
@@ -51,11 +58,11 @@ def check_in(
 
 def check_out(
     room: LiveRoom, officer_id: str, *, by: Principal, method: str = "explicit",
-    lat: float | None = None, lon: float | None = None,
+    lat: float | None = None, lon: float | None = None, at: datetime | None = None,
 ) -> Officer:
     def decide(officer: Officer):
         by.check(Action.ATTEND, officer.agency, officer.id)
-        return domain.decide_check_out(officer, room.clock(), by.actor, method, lat, lon)
+        return domain.decide_check_out(officer, at or room.clock(), by.actor, method, lat, lon)
 
     return aggregates.execute(room, KIND, Officer, domain.evolve, officer_id, decide)
 

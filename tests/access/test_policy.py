@@ -62,7 +62,7 @@ COMMANDS = {
         room, "dlh-9", name="Baru", agency="kebersihan", by=by),
     "check_in": lambda room, w, by: check_in(
         room, "dlh-1", post_id=w["post"].id, lat=w["post"].centre[0],
-        lon=w["post"].centre[1], by=by),
+        lon=w["post"].centre[1], by=by, accuracy=8),
     "share_location": lambda room, w, by: record_locations(
         room, [fix(room, "dlh-1", *w["point"])], by=by),
 }

@@ -45,7 +45,8 @@ def busy_day(room: LiveRoom, clock, point: tuple[float, float]) -> list[str]:
     post = next(p for p in room.city.posts.values() if p.agency == "kebersihan")
     register_officer(room, "dlh-1", name="Agus", agency="kebersihan", post_id=post.id, by=SYSTEM)
     register_officer(room, "dlh-2", name="Budi", agency="kebersihan", post_id=post.id, by=SYSTEM)
-    check_in(room, "dlh-1", post_id=post.id, lat=post.centre[0], lon=post.centre[1], by=SYSTEM)
+    check_in(room, "dlh-1", post_id=post.id, lat=post.centre[0], lon=post.centre[1], by=SYSTEM,
+             accuracy=8)
     ids = []
     for step, target in enumerate(["triaged", "assigned", "on_scene", "closed", "rejected"]):
         clock.advance(minutes=3)

@@ -1,0 +1,90 @@
+"""Location ingest: known devices, and fixes appended in group commits.
+
+Trackers speak OsmAnd or the Traccar Client's JSON (see `api.osmand`); whatever the
+protocol, a fix becomes an `OfficerLocated` event of the device's officer. Many
+requests arrive at once; `FixWriter` appends the fixes of all waiting requests in one
+Redis pipeline and answers each once its fixes are stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+
+import anyio
+
+from liveroom.access import Action, Principal
+from liveroom.domain.events import OfficerLocated
+from liveroom.room import LiveRoom
+from liveroom.services.accounts import device_principals
+
+log = logging.getLogger("liveroom.locations")
+UNKNOWN_DEVICES = "unknown-devices"  # a counter in the metrics hash
+
+
+class DeviceDirectory:
+    """Device id -> its principal, re-read from the archive every `ttl` seconds (and on a
+    miss, at most once a second): a revoked device stops within `ttl`."""
+
+    def __init__(self, room: LiveRoom, ttl: float = 10.0) -> None:
+        self.room, self.ttl = room, ttl
+        self._devices: dict[str, Principal] = {}
+        self._loaded = self._missed = float("-inf")
+
+    def lookup(self, device_id: str) -> Principal | None:
+        now = time.monotonic()
+        if now - self._loaded > self.ttl or (
+                device_id not in self._devices and now - self._missed > 1.0):
+            self._devices, self._loaded = device_principals(self.room), now
+            if device_id not in self._devices:
+                self._missed = now
+        return self._devices.get(device_id)
+
+    def count_unknown(self, device_id: str) -> None:
+        self.room.redis.hincrby(self.room.keys.view("metrics"), UNKNOWN_DEVICES, 1)
+        log.warning("fix from unknown device %r refused", device_id[:64])
+
+
+def unknown_devices(room: LiveRoom) -> int:
+    """How many fixes came from unknown devices (shown on /healthz)."""
+    return int(room.redis.hget(room.keys.view("metrics"), UNKNOWN_DEVICES) or 0)
+
+
+class FixWriter:
+    """Group commit: fixes of concurrent requests go to Redis in one pipeline."""
+
+    def __init__(self, room: LiveRoom) -> None:
+        self.room = room
+        self._waiting: list[tuple[Sequence[OfficerLocated], asyncio.Future]] = []
+        self._flushing = False
+
+    async def write(self, fixes: Sequence[OfficerLocated], by: Principal) -> None:
+        """Store fixes of the sender's own officer; returns once they are in the stream."""
+        for fix in fixes:
+            by.check(Action.ATTEND, officer_id=fix.officer_id)
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((fixes, done))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                events = [fix for fixes, _ in batch for fix in fixes]
+                try:
+                    await anyio.to_thread.run_sync(self.room.store.append_many, events)
+                except Exception as exc:  # every waiting request hears of it
+                    for _, done in batch:
+                        if not done.done():  # (its request may have gone away)
+                            done.set_exception(exc)
+                else:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._flushing = False
