@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from callbacks import admin, home, pages
 from layouts.home import shell
 from liveroom.api import admin as admin_api
-from liveroom.api import citizen, health, login, open311, v1
+from liveroom.api import attendance, citizen, health, login, open311, v1
 from liveroom.api.access import AccessMiddleware
 from liveroom.api.osmand import LocationIngest
 from liveroom.i18n import translate
@@ -47,6 +47,7 @@ def create_app(room: LiveRoom) -> Dash:
     server.include_router(v1.router)
     server.include_router(open311.router)
     server.include_router(citizen.router)
+    server.include_router(attendance.router)
     server.include_router(admin_api.router)
     app = Dash(
         __name__,

@@ -20,7 +20,7 @@ from liveroom.access import Principal, Role
 from liveroom.archive import migrate, schema, temporary_schema
 from liveroom.config import Settings
 from liveroom.connections import connect_database, embedded_redis_url
-from liveroom.projections.runner import Projector, all_projections
+from liveroom.projections.runner import Projector, all_policies, all_projections
 from liveroom.room import LiveRoom
 from liveroom.streams import Keys, delete_matching
 
@@ -97,9 +97,11 @@ def room(settings, clock) -> Iterator[LiveRoom]:
 
 
 def drain(room: LiveRoom) -> None:
-    """Run every projection until it has applied all there is."""
-    for projection in all_projections(room):
-        Projector(room, projection, consumer="test").drain()
+    """Run every policy and projection until none has anything left to apply (policies
+    append events the projections then read)."""
+    readers = [*all_policies(room), *all_projections(room)]
+    while sum(Projector(room, reader, consumer="test").drain() for reader in readers):
+        pass
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from liveroom.projections.runner import all_projections
+from liveroom.projections.runner import all_policies, all_projections
 from liveroom.services.health import health
 
 router = APIRouter()
@@ -12,5 +12,5 @@ router = APIRouter()
 @router.get("/healthz")
 def healthz(request: Request) -> JSONResponse:
     room = request.app.state.room
-    report = health(room, all_projections(room))
+    report = health(room, [*all_projections(room), *all_policies(room)])
     return JSONResponse(report, status_code=503 if report["status"] == "down" else 200)

@@ -140,6 +140,7 @@ officers = Table(
     Column("name", String(200), nullable=False),
     Column("agency", String(32), nullable=False, index=True),
     Column("post_id", String(64)),
+    Column("shift", String(32)),
     Column("active", Boolean, nullable=False, default=True),
     Column("registered_at", UTCDateTime, nullable=False),
 )
@@ -179,7 +180,23 @@ attendance = Table(
     Column("lon", Float, nullable=False),
     Column("checked_out_at", UTCDateTime),
     Column("check_out_method", String(16)),
+    Column("shift", String(32)),
+    Column("shift_start", UTCDateTime),
+    Column("shift_end", UTCDateTime),
     _event_id(),
+)
+
+location_flags = Table(
+    "location_flags", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_id", String(64), nullable=False, index=True),
+    Column("fix_id", String(40), nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    UniqueConstraint("fix_id", "rule"),
 )
 
 projection_checkpoints = Table(

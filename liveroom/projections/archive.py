@@ -19,6 +19,7 @@ from liveroom.domain.events import (
     INCIDENTS,
     OFFICERS,
     Event,
+    FixFlagged,
     IncidentAssigned,
     IncidentReassigned,
     IncidentStatusChanged,
@@ -278,7 +279,7 @@ class ArchiveIncidents(ArchiveProjection):
 
 def _registered(batch: Batch, e: OfficerRegistered, _event_id: str) -> None:
     _insert(batch, schema.officers, id=e.officer_id, name=e.name, agency=e.agency,
-            post_id=e.post_id, active=True, registered_at=e.occurred_at)
+            post_id=e.post_id, shift=e.shift, active=True, registered_at=e.occurred_at)
 
 
 def _located(batch: Batch, e: OfficerLocated, event_id: str) -> None:
@@ -304,9 +305,9 @@ def _located(batch: Batch, e: OfficerLocated, event_id: str) -> None:
 def _checked_in(batch: Batch, e: OfficerCheckedIn, event_id: str) -> None:
     _insert(
         batch, schema.attendance, officer_id=e.officer_id, post_id=e.post_id,
-        day=e.occurred_at.astimezone(batch.room.city.timezone).date(),
+        day=e.shift_day or e.occurred_at.astimezone(batch.room.city.timezone).date(),
         checked_in_at=e.occurred_at, check_in_method=e.method, lat=e.lat, lon=e.lon,
-        event_id=event_id,
+        shift=e.shift, shift_start=e.shift_start, shift_end=e.shift_end, event_id=event_id,
     )
 
 
@@ -322,12 +323,19 @@ def _checked_out(batch: Batch, e: OfficerCheckedOut, _event_id: str) -> None:
                                     "check_out_method": e.method})
 
 
+def _flagged(batch: Batch, e: FixFlagged, _event_id: str) -> None:
+    insert_ignoring_duplicates(batch.conn, schema.location_flags, [{
+        "officer_id": e.officer_id, "fix_id": e.fix_id, "rule": e.rule, "at": e.fix_at,
+        "lat": e.lat, "lon": e.lon, "evidence": e.evidence}])
+
+
 class ArchiveOfficers(ArchiveProjection):
     name = "archive-officers"
     stream = OFFICERS
-    derived = (schema.officers, schema.attendance)
+    derived = (schema.officers, schema.attendance, schema.location_flags)
     handlers = {
         OfficerRegistered: _registered,
+        FixFlagged: _flagged,
         OfficerLocated: _located,
         OfficerCheckedIn: _checked_in,
         OfficerCheckedOut: _checked_out,

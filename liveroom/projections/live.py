@@ -25,6 +25,7 @@ from liveroom.domain.events import (
     INCIDENTS,
     OFFICERS,
     Event,
+    FixFlagged,
     IncidentAssigned,
     IncidentReassigned,
     IncidentStatusChanged,
@@ -271,12 +272,26 @@ def _on_checked_out(p: LiveProjection, e: OfficerCheckedOut, ops: Ops) -> None:
     ops.srem(p.keys.view("on_duty", e.agency), e.officer_id)
 
 
+FLAGS_KEPT = 500
+
+
+def _on_flagged(p: LiveProjection, e: FixFlagged, ops: Ops) -> None:
+    """Recent spoofing flags with their evidence, for supervisors (newest kept)."""
+    flag = orjson.dumps({"officer_id": e.officer_id, "fix_id": e.fix_id, "rule": e.rule,
+                         "at": e.fix_at.isoformat(), "lat": e.lat, "lon": e.lon,
+                         "evidence": e.evidence}).decode()
+    recent = p.keys.view("flags", "recent")
+    ops.zadd(recent, {flag: ms(e.fix_at)})
+    ops.zremrangebyrank(recent, 0, -FLAGS_KEPT - 1)
+
+
 class LiveOfficers(LiveProjection):
     name = "live-officers"
     stream = OFFICERS
-    owned = ("officer:", "officers:", "on_duty:", "geo:officers")
+    owned = ("officer:", "officers:", "on_duty:", "geo:officers", "flags:")
     handlers = {
         OfficerRegistered: _on_registered,
+        FixFlagged: _on_flagged,
         OfficerLocated: _on_located,
         OfficerCheckedIn: _on_checked_in,
         OfficerCheckedOut: _on_checked_out,

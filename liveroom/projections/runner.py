@@ -17,6 +17,7 @@ import threading
 import redis
 
 from liveroom.projections.archive import ArchiveIncidents, ArchiveOfficers
+from liveroom.projections.attendance import AttendancePolicy
 from liveroom.projections.base import Entry, Projection
 from liveroom.projections.live import LiveIncidents, LiveOfficers
 from liveroom.room import LiveRoom
@@ -42,6 +43,12 @@ return 0
 
 def all_projections(room: LiveRoom) -> list[Projection]:
     return [LiveIncidents(room), LiveOfficers(room), ArchiveIncidents(room), ArchiveOfficers(room)]
+
+
+def all_policies(room: LiveRoom) -> list[AttendancePolicy]:
+    """Readers that act on events (append new ones) instead of keeping a view; never
+    replayed by a rebuild."""
+    return [AttendancePolicy(room)]
 
 
 def group_name(projection: Projection) -> str:
@@ -215,7 +222,8 @@ class ProjectionService:
 
     def __init__(self, room: LiveRoom) -> None:
         self.room = room
-        self.projectors = [Projector(room, p) for p in all_projections(room)]
+        self.policies = all_policies(room)
+        self.projectors = [Projector(room, p) for p in [*all_projections(room), *self.policies]]
         self.threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
 
@@ -235,8 +243,10 @@ class ProjectionService:
         while not self.stop_event.wait(self.room.settings.trim_interval_seconds):
             try:
                 trim_streams(self.room, projections)
+                for policy in self.policies:
+                    policy.sweep()
             except Exception:
-                log.exception("trimming failed")
+                log.exception("trimming or sweeping failed")
 
     def stop(self, timeout: float = 5.0) -> None:
         self.stop_event.set()

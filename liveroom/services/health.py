@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from liveroom.projections.base import Projection
 from liveroom.room import LiveRoom
+from liveroom.services.locations import unknown_devices
 from liveroom.streams import id_tuple
 
 BEHIND_CAP = 1_000
@@ -57,6 +58,7 @@ def health(room: LiveRoom, projections: list[Projection]) -> dict[str, Any]:
             except Exception as exc:
                 report["projections"][projection.name] = {"error": str(exc)[:300]}
         report["dead_letters"] = room.redis.xlen(room.keys.dead_letters)
+        report["unknown_device_fixes"] = unknown_devices(room)
     if not (report["redis"]["ok"] and report["database"]["ok"]):
         report["status"] = "down"
     elif any("error" in p or p["lag_ms"] > 60_000 for p in report["projections"].values()):

@@ -344,6 +344,11 @@ BREAKAGES = {
         "categories.yaml",
         "attribute codes must be unique",
     ),
+    "unknown-default-shift": (
+        lambda pack: edit_yaml(pack / "city.yaml", lambda d: d.update(default_shift="subuh")),
+        "city.yaml",
+        "default_shift: Value error, unknown shift 'subuh'",
+    ),
     "missing-file": (
         lambda pack: (pack / "categories.yaml").unlink(),
         "categories.yaml",

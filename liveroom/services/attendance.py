@@ -1,0 +1,184 @@
+"""The daily attendance recap, per officer, post (unit) and agency, from the archive, in
+the city's time (WIB).
+
+For each officer and day from their registration on: present (checked in by the end
+of the grace period), late, or absent; whether they left early (checked out themselves
+before the shift's end less its grace); minutes on post (check-in to check-out, within
+the shift); and the spoofing flags their fixes earned that day. Every officer is
+expected on every day of their shift (rosters with days off are not modelled yet).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, select
+
+from liveroom.access import Action, Principal
+from liveroom.archive import schema
+from liveroom.cities import City
+from liveroom.i18n import translate
+from liveroom.room import LiveRoom
+
+MAX_DAYS = 93
+
+
+@dataclass(frozen=True)
+class RecapRow:
+    day: date
+    officer_id: str
+    name: str
+    agency: str
+    post_id: str | None
+    shift: str
+    status: str  # present, late or absent
+    first_in: datetime | None
+    last_out: datetime | None
+    left_early: bool
+    minutes_on_post: int
+    late_minutes: int
+    flags: int
+
+
+def daily_recap(room: LiveRoom, first: date, last: date, *, by: Principal,
+                agency: str | None = None) -> list[RecapRow]:
+    """One row per officer per day, days ascending, officers by agency and id."""
+    by.check(Action.VIEW_KPI, agency)
+    if last < first or (last - first).days >= MAX_DAYS:
+        raise ValueError(f"a recap covers 1 to {MAX_DAYS} days, first day first")
+    city, zone = room.city, room.city.timezone
+    officers_t, attendance_t, flags_t = schema.officers, schema.attendance, schema.location_flags
+    officer_query = select(officers_t).where(officers_t.c.active.is_(True))
+    if agency:
+        officer_query = officer_query.where(officers_t.c.agency == agency)
+    elif by.agencies:
+        officer_query = officer_query.where(officers_t.c.agency.in_(sorted(by.agencies)))
+    start = datetime.combine(first, datetime.min.time(), zone)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
+    with room.engine.connect() as conn:
+        officers = conn.execute(officer_query.order_by(officers_t.c.agency,
+                                                       officers_t.c.id)).all()
+        sessions = conn.execute(select(attendance_t).where(and_(
+            attendance_t.c.day >= first, attendance_t.c.day <= last))).all()
+        flag_rows = conn.execute(
+            select(flags_t.c.officer_id, flags_t.c.at).where(and_(
+                flags_t.c.at >= start, flags_t.c.at < end))).all()
+        now = room.clock()
+    by_officer_day: dict[tuple[str, date], list] = defaultdict(list)
+    for session in sessions:
+        by_officer_day[(session.officer_id, session.day)].append(session)
+    flag_count: dict[tuple[str, date], int] = defaultdict(int)
+    for row in flag_rows:
+        flag_count[(row.officer_id, row.at.astimezone(zone).date())] += 1
+    rows = []
+    for day in (first + timedelta(days=n) for n in range((last - first).days + 1)):
+        for officer in officers:
+            if officer.registered_at.astimezone(zone).date() > day:
+                continue
+            rows.append(_row(city, officer, day, by_officer_day.get((officer.id, day), []),
+                             flag_count.get((officer.id, day), 0), now))
+    return rows
+
+
+def _row(city: City, officer, day: date, sessions: list, flags: int,
+         now: datetime) -> RecapRow:
+    shift = city.shifts.get(officer.shift or "") or city.shifts[city.default_shift]
+    start, end = shift.window(day, city.timezone)
+    grace = timedelta(minutes=shift.grace_minutes)
+    common = dict(day=day, officer_id=officer.id, name=officer.name, agency=officer.agency,
+                  post_id=officer.post_id, shift=shift.code, flags=flags)
+    if not sessions:
+        return RecapRow(**common, status="absent", first_in=None, last_out=None,
+                        left_early=False, minutes_on_post=0, late_minutes=0)
+    first_in = min(s.checked_in_at for s in sessions)
+    outs = [s.checked_out_at for s in sessions if s.checked_out_at is not None]
+    still_in = any(s.checked_out_at is None for s in sessions)
+    last_out = None if still_in or not outs else max(outs)
+    minutes = 0.0
+    for s in sessions:
+        until = s.checked_out_at or min(now, end)
+        overlap = (min(until, end) - max(s.checked_in_at, start)).total_seconds() / 60
+        minutes += max(0.0, overlap)
+    last_session = max(sessions, key=lambda s: s.checked_in_at)
+    left_early = (last_out is not None and last_session.check_out_method != "shift_end"
+                  and last_out < end - grace)
+    late = first_in > start + grace
+    return RecapRow(**common, status="late" if late else "present", first_in=first_in,
+                    last_out=last_out, left_early=left_early, minutes_on_post=int(minutes),
+                    late_minutes=int((first_in - start).total_seconds() // 60) if late else 0)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals of a group of recap rows (an agency, a post, or everyone)."""
+
+    key: str
+    officer_days: int
+    present: int
+    late: int
+    absent: int
+    left_early: int
+    minutes_on_post: int
+
+    @property
+    def attendance_rate(self) -> float:
+        return (self.present + self.late) / self.officer_days if self.officer_days else 0.0
+
+
+def summarize(rows: list[RecapRow], key: str = "agency") -> list[Summary]:
+    """Totals per `agency` or per `post_id` (the unit), sorted by key."""
+    groups: dict[str, list[RecapRow]] = defaultdict(list)
+    for row in rows:
+        groups[str(getattr(row, key) or "-")].append(row)
+    return [Summary(name, len(g), sum(r.status == "present" for r in g),
+                    sum(r.status == "late" for r in g), sum(r.status == "absent" for r in g),
+                    sum(r.left_early for r in g), sum(r.minutes_on_post for r in g))
+            for name, g in sorted(groups.items())]
+
+
+def _cells(row: RecapRow, city: City, lang: str) -> list:
+    zone = city.timezone
+    values = asdict(row)
+    values["status"] = translate(f"attendance.{row.status}", lang)
+    for name in ("first_in", "last_out"):
+        moment = values[name]
+        values[name] = moment.astimezone(zone).strftime("%H:%M") if moment else ""
+    values["day"] = row.day.isoformat()
+    return [values[f.name] for f in fields(RecapRow)]
+
+
+def headers(lang: str) -> list[str]:
+    return [translate(f"attendance.column.{f.name}", lang) for f in fields(RecapRow)]
+
+
+def recap_csv(rows: list[RecapRow], city: City, lang: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers(lang))
+    writer.writerows(_cells(row, city, lang) for row in rows)
+    return ("\ufeff" + out.getvalue()).encode()  # the BOM makes spreadsheet apps read UTF-8
+
+
+def recap_xlsx(rows: list[RecapRow], city: City, lang: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(translate("attendance.title", lang)[:31])
+    sheet.append(headers(lang))
+    for row in rows:
+        sheet.append(_cells(row, city, lang))
+    totals = book.create_sheet(translate("attendance.by_agency", lang)[:31])
+    totals.append([translate(f"attendance.summary.{name}", lang) for name in (
+        "agency", "officer_days", "present", "late", "absent", "left_early",
+        "minutes_on_post", "attendance_rate")])
+    for summary in summarize(rows):
+        totals.append([summary.key, summary.officer_days, summary.present, summary.late,
+                       summary.absent, summary.left_early, summary.minutes_on_post,
+                       round(summary.attendance_rate, 3)])
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
