@@ -7,6 +7,7 @@ checks the permission table. Refusals map to HTTP statuses with a `{code, messag
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Annotated
 
 import anyio
@@ -23,7 +24,7 @@ from liveroom.domain.errors import (
     NotFound,
 )
 from liveroom.room import LiveRoom
-from liveroom.services import incidents
+from liveroom.services import dispatch, incidents
 
 router = APIRouter(prefix="/api/v1")
 log = logging.getLogger("liveroom.access")
@@ -117,3 +118,23 @@ async def add_note(incident_id: str, body: Note, room: Room, by: By):
 async def triage(incident_id: str, body: Triage, room: Room, by: By):
     return await run(incidents.triage_incident, room, incident_id, category=body.category,
                      priority=body.priority, by=by)
+
+
+@router.get("/queue/{agency}")
+async def queue(agency: str, room: Room, by: By):
+    """The agency's unassigned incidents, priority first."""
+    return await run(dispatch.unassigned, room, agency, by=by)
+
+
+@router.get("/officers/{officer_id}/tasks")
+async def tasks(officer_id: str, room: Room, by: By):
+    return await run(dispatch.officer_tasks, room, officer_id, by=by)
+
+
+@router.get("/officers/near")
+async def near(lat: float, lon: float, agency: str, room: Room, by: By, limit: int = 5):
+    """Available officers of the agency nearest the point, with distance and ETA."""
+    found = await run(dispatch.officers_near, room, lat, lon, agency, by=by, limit=limit)
+    if isinstance(found, JSONResponse):
+        return found
+    return [{**asdict(o), "eta_minutes": o.eta_minutes} for o in found]

@@ -1,0 +1,98 @@
+"""What dispatching reads from the live model: the unassigned queue, an officer's tasks,
+officers' presence, and the available officers nearest an incident."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from liveroom.access import Action, Principal
+from liveroom.domain.presence import moving, presence
+from liveroom.room import LiveRoom
+
+#: assumed average speed through city traffic, for an estimated time of arrival
+ETA_KMH = 25.0
+
+
+def _incidents(room: LiveRoom, ids: list[str]) -> list[dict]:
+    pipe = room.redis.pipeline(transaction=False)
+    for incident_id in ids:
+        pipe.hgetall(room.keys.view("incident", incident_id))
+    return [data for data in pipe.execute() if data]
+
+
+def unassigned(room: LiveRoom, agency: str, *, by: Principal, limit: int = 50) -> list[dict]:
+    """An agency's triaged, unassigned incidents: highest priority first, then oldest."""
+    by.check(Action.VIEW_LIVE, agency)
+    return _incidents(room, room.redis.zrange(room.keys.view("queue", agency), 0, limit - 1))
+
+
+def officer_tasks(room: LiveRoom, officer_id: str, *, by: Principal) -> list[dict]:
+    """The officer's open tasks, oldest assignment first (for them, or the control room)."""
+    data = room.redis.hgetall(room.keys.view("officer", officer_id))
+    agency = data.get("agency")
+    if not (by.can(Action.VIEW_LIVE, agency) or by.can(Action.WORK_OWN_TASKS, agency,
+                                                         officer_id)):
+        by.check(Action.VIEW_LIVE, agency)
+    return _incidents(room, room.redis.zrange(room.keys.view("tasks", officer_id), 0, -1))
+
+
+@dataclass(frozen=True)
+class OfficerStatus:
+    id: str
+    name: str
+    agency: str
+    on_duty: bool
+    presence: str
+    moving: bool
+    lat: float | None
+    lon: float | None
+    last_fix: datetime | None
+    tasks: int
+    distance_m: float | None = None
+
+    @property
+    def eta_minutes(self) -> float | None:
+        return None if self.distance_m is None else round(self.distance_m / 1000 / ETA_KMH
+                                                          * 60, 1)
+
+
+def officer_statuses(room: LiveRoom, officer_ids: list[str],
+                     distances: dict[str, float] | None = None) -> list[OfficerStatus]:
+    """Each officer's duty, presence (from their last fix) and open task count."""
+    settings, now = room.settings, room.clock()
+    stale = timedelta(minutes=settings.presence_stale_minutes)
+    offline = timedelta(minutes=settings.presence_offline_minutes)
+    pipe = room.redis.pipeline(transaction=False)
+    for officer_id in officer_ids:
+        pipe.hgetall(room.keys.view("officer", officer_id))
+        pipe.zcard(room.keys.view("tasks", officer_id))
+    replies = pipe.execute()
+    statuses = []
+    for officer_id, data, tasks in zip(officer_ids, replies[::2], replies[1::2], strict=True):
+        if not data:
+            continue
+        fix_at = datetime.fromisoformat(data["fix_at"]) if data.get("fix_at") else None
+        speed = float(data["speed"]) if data.get("speed") else None
+        statuses.append(OfficerStatus(
+            id=officer_id, name=data.get("name", officer_id), agency=data.get("agency", ""),
+            on_duty=bool(data.get("on_duty_post")),
+            presence=presence(fix_at, now, stale, offline), moving=moving(speed),
+            lat=float(data["lat"]) if data.get("lat") else None,
+            lon=float(data["lon"]) if data.get("lon") else None, last_fix=fix_at,
+            tasks=tasks, distance_m=(distances or {}).get(officer_id)))
+    return statuses
+
+
+def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Principal,
+                  limit: int = 5, radius_m: float = 15_000) -> list[OfficerStatus]:
+    """Available officers of `agency` nearest (lat, lon): on duty, online, no open task;
+    with their distance and an estimated time of arrival."""
+    by.check(Action.VIEW_LIVE, agency)
+    members = room.redis.smembers(room.keys.view("on_duty", agency))
+    found = room.redis.geosearch(room.keys.view("geo", "officers"), longitude=lon,
+                                 latitude=lat, radius=radius_m, unit="m", sort="ASC",
+                                 withdist=True)
+    nearest = {officer_id: dist for officer_id, dist in found if officer_id in members}
+    statuses = officer_statuses(room, list(nearest), nearest)
+    return [s for s in statuses if s.presence == "online" and s.tasks == 0][:limit]

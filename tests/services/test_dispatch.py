@@ -1,0 +1,68 @@
+"""What the control room reads to dispatch: the queue, officers' tasks and the nearest
+available officers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from liveroom.access import SYSTEM
+from liveroom.domain.events import OfficerLocated
+from liveroom.services.dispatch import officer_tasks, officers_near, unassigned
+from liveroom.services.incidents import assign_incident, report_incident
+from liveroom.services.officers import check_in, record_locations, register_officer
+from tests.conftest import drain, person
+
+OPERATOR = person("opi", "operator")
+
+
+@pytest.fixture
+def posts(room):
+    return [p for p in room.city.posts.values() if p.agency == "damkar"]
+
+
+def on_duty(room, clock, officer_id, post, lat, lon, minutes_ago=0):
+    register_officer(room, officer_id, name=officer_id, agency="damkar", post_id=post.id,
+                     by=SYSTEM)
+    check_in(room, officer_id, post_id=post.id, lat=post.centre[0], lon=post.centre[1],
+             accuracy=5, by=SYSTEM)
+    record_locations(room, [OfficerLocated(
+        officer_id=officer_id, occurred_at=clock.now - timedelta(minutes=minutes_ago),
+        actor="device", lat=lat, lon=lon, accuracy=5)], by=SYSTEM)
+
+
+def test_the_nearest_available_officers_come_first_with_distance_and_eta(room, clock, posts):
+    post = posts[0]
+    lat, lon = post.centre
+    on_duty(room, clock, "far", post, lat + 0.02, lon)
+    on_duty(room, clock, "near", post, lat + 0.005, lon)
+    on_duty(room, clock, "silent", post, lat + 0.001, lon, minutes_ago=30)  # stale
+    on_duty(room, clock, "busy", post, lat + 0.002, lon)
+    register_officer(room, "home", name="home", agency="damkar", by=SYSTEM)  # not on duty
+    record_locations(room, [OfficerLocated(officer_id="home", occurred_at=clock.now,
+                                           actor="d", lat=lat, lon=lon)], by=SYSTEM)
+    fire = report_incident(room, category="kebakaran", lat=lat, lon=lon, source="t", by=SYSTEM,
+                           attributes={"orang-terjebak": "ya"})
+    other = report_incident(room, category="penyelamatan", lat=lat + 0.03, lon=lon, source="t",
+                            by=SYSTEM, attributes={"yang-diselamatkan": "hewan"})
+    drain(room)
+    assert [i["id"] for i in unassigned(room, "damkar", by=OPERATOR)] == [fire.id, other.id]
+    assign_incident(room, other.id, "busy", by=OPERATOR)
+    drain(room)
+    assert [t["id"] for t in officer_tasks(room, "busy", by=OPERATOR)] == [other.id]
+    found = officers_near(room, lat, lon, "damkar", by=OPERATOR)
+    assert [o.id for o in found] == ["near", "far"]
+    assert 500 < found[0].distance_m < 600 and found[0].eta_minutes == pytest.approx(
+        found[0].distance_m / 1000 / 25 * 60, abs=0.1)
+    assert found[0].presence == "online" and found[0].on_duty
+
+
+def test_an_officer_sees_only_their_own_tasks(room, clock, posts):
+    on_duty(room, clock, "d1", posts[0], *posts[0].centre)
+    drain(room)
+    assert officer_tasks(room, "d1", by=person("d1", "officer", agencies=("damkar",),
+                                               officer_id="d1")) == []
+    with pytest.raises(Exception, match="may not view_live"):
+        officer_tasks(room, "d1", by=person("d2", "officer", agencies=("damkar",),
+                                            officer_id="d2"))
