@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     rng = random.Random(1)
     now = datetime.now(UTC)
     try:
-        lat, lon = random_point(room, rng)
+        lat, lon = random_point(room.city, rng)
         sample = encode(ReportReceived(incident_id="000000-AAAAA", occurred_at=now, actor="b",
                                        category="banjir", lat=lat, lon=lon, source="bench",
                                        description="Genangan air setinggi 30 cm di jalan"))
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
 
         started = time.perf_counter()
         for _ in range(args.reports):
-            lat, lon = random_point(room, rng)
+            lat, lon = random_point(room.city, rng)
             category = rng.choice(list(room.city.categories.values()))
             report_incident(room, category=category.code, lat=lat, lon=lon, source="bench",
                             by=SYSTEM, description="bench",

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     try:
         key = create_api_key(room, "bench", by=SYSTEM).secret
         rng = random.Random(3)
-        points = [random_point(room, rng) for _ in range(args.reports)]
+        points = [random_point(room.city, rng) for _ in range(args.reports)]
         sample = encode(ReportReceived(incident_id="000000-AAAAA", occurred_at=datetime.now(UTC),
                                        actor="b", category="banjir", lat=points[0][0],
                                        lon=points[0][1], source="bench",

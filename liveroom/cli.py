@@ -44,11 +44,14 @@ def opened_room():
 
 @cli.command()
 def run() -> None:
-    """Start the app (and its projections) at LIVEROOM_HOST:LIVEROOM_PORT."""
-    import uvicorn
+    """Start the app (and its projections) at LIVEROOM_HOST:LIVEROOM_PORT, the OsmAnd
+    listener at LIVEROOM_OSMAND_PORT and, unless LIVEROOM_SIMULATOR=off, the simulator."""
+    import asyncio
 
     from app import create_app
+    from liveroom.api.osmand import osmand_app
     from liveroom.connections import stop_embedded_redis
+    from liveroom.servers import serve
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -56,13 +59,53 @@ def run() -> None:
         settings = room.settings
         demo_credentials(room)
         typer.echo(f"LIVE Room {room.city.name}: http://{settings.host}:{settings.port}/")
-        dash_app = create_app(room)
+        if settings.osmand_port:
+            typer.echo(f"trackers (OsmAnd): http://{settings.host}:{settings.osmand_port}/")
+        server = create_app(room).server
         try:
-            uvicorn.run(dash_app.server, host=settings.host, port=settings.port,
-                        log_level="info")
+            asyncio.run(serve(settings, server, osmand_app(server.state.ingest)))
+        except KeyboardInterrupt:
+            pass
         finally:
             room.close()
             stop_embedded_redis()
+
+
+@cli.command()
+def simulate(
+    url: str = typer.Option(None, help="The app's address (default: HOST:PORT)."),
+    osmand_url: str = typer.Option(None, help="Where trackers send (default: OSMAND_PORT)."),
+    reports_per_minute: float = typer.Option(2.0, help="Average citizen reports a minute."),
+    officers: int = typer.Option(60, help="Field officers, spread over posts and shifts."),
+    fix_seconds: float = typer.Option(5.0, help="Seconds between an officer's fixes."),
+    dispatch: bool = typer.Option(True, help="Also play the operator who assigns tasks."),
+    duration: float = typer.Option(None, help="Stop after this many seconds."),
+    seed: int = typer.Option(None, help="Random seed, for a repeatable city."),
+) -> None:
+    """Bring the demo city to life through Open311 and OsmAnd (also a load generator)."""
+    import asyncio
+    import random
+
+    from liveroom.simulator import Simulator, provision
+
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with opened_room() as room:  # provisioning its own credentials only
+        settings, city = room.settings, room.city
+        credentials = provision(room, officers, reports_per_minute, random.Random(seed))
+    url = url or f"http://{settings.host}:{settings.port}"
+    osmand_url = osmand_url or (f"http://{settings.host}:{settings.osmand_port}"
+                                if settings.osmand_port else f"{url}/osmand")
+    simulator = Simulator(city, credentials, url=url, osmand_url=osmand_url,
+                          reports_per_minute=reports_per_minute, fix_seconds=fix_seconds,
+                          dispatch=dispatch, seed=seed)
+    typer.echo(f"simulating {len(simulator.officers)} officers and {reports_per_minute} "
+               f"reports a minute against {url}")
+    try:
+        counts = asyncio.run(simulator.run(duration))
+    except KeyboardInterrupt:
+        counts = simulator.counts
+    typer.echo(orjson.dumps(counts).decode())
 
 
 @cli.command()

@@ -25,16 +25,21 @@ class AppProcess:
     """Start, stop and restart the app with the given `LIVEROOM_*` environment."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
+        self.port, self.osmand_port = free_port(), free_port()
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith("LIVEROOM_")}
-        self.env.update(env, LIVEROOM_PORT=str(self.port), LIVEROOM_HOST="127.0.0.1")
+        self.env.update({"LIVEROOM_SIMULATOR": "off"}, **env, LIVEROOM_PORT=str(self.port),
+                        LIVEROOM_OSMAND_PORT=str(self.osmand_port), LIVEROOM_HOST="127.0.0.1")
         self.log = log
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def osmand_url(self) -> str:
+        return f"http://127.0.0.1:{self.osmand_port}"
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "liveroom", *args], cwd=ROOT, env=self.env,

@@ -230,7 +230,7 @@ def create_api_key(room: LiveRoom, name: str, *, by: Principal) -> Issued:
 
 
 def add_device(room: LiveRoom, name: str, *, agency: str, by: Principal,
-               post_id: str | None = None) -> Issued:
+               post_id: str | None = None, shift: str | None = None) -> Issued:
     """Register an officer's phone or tracker: a new officer with a device credential.
 
     The credential's id is the device id trackers send (OsmAnd `id`); the secret
@@ -238,7 +238,8 @@ def add_device(room: LiveRoom, name: str, *, agency: str, by: Principal,
     """
     by.check(Action.MANAGE_ACCOUNTS)
     device_id = f"{agency}-{secrets.token_hex(3)}"
-    register_officer(room, device_id, name=name, agency=agency, post_id=post_id, by=by)
+    register_officer(room, device_id, name=name, agency=agency, post_id=post_id, shift=shift,
+                     by=by)
     return _issue(room, "device", name, by, credential_id=device_id, agency=agency,
                   officer_id=device_id)
 

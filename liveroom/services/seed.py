@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from liveroom.access import SYSTEM
-from liveroom.cities import Category
+from liveroom.cities import Category, City
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.lifecycle import Status
 from liveroom.room import LiveRoom
@@ -23,12 +23,12 @@ PROGRESS = [Status.TRIAGED, Status.ASSIGNED, Status.ACKNOWLEDGED, Status.EN_ROUT
             Status.ON_SCENE, Status.RESOLVED, Status.CLOSED]
 
 
-def random_point(room: LiveRoom, rng: random.Random) -> tuple[float, float]:
+def random_point(city: City, rng: random.Random) -> tuple[float, float]:
     """A uniformly random point inside the city."""
-    (south, west), (north, east) = room.city.bounds
+    (south, west), (north, east) = city.bounds
     while True:
         lat, lon = rng.uniform(south, north), rng.uniform(west, east)
-        if room.city.contains(lat, lon):
+        if city.contains(lat, lon):
             return lat, lon
 
 
@@ -65,7 +65,7 @@ def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
     categories = list(room.city.categories.values())
     statuses: dict[str, int] = {}
     for _ in range(reports):
-        lat, lon = random_point(room, rng)
+        lat, lon = random_point(room.city, rng)
         category = rng.choice(categories)
         incident = report_incident(
             room, category=category.code, lat=lat, lon=lon, source="seed", by=SYSTEM,

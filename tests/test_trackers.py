@@ -1,0 +1,79 @@
+"""The running app takes trackers' fixes on its OsmAnd port, and the simulator brings the
+city to life through the same public interfaces."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import httpx
+import orjson
+import pytest
+
+from liveroom.access import SYSTEM
+from liveroom.domain.events import decode
+from liveroom.room import LiveRoom
+from liveroom.services import accounts
+from tests.app_process import AppProcess
+
+
+@pytest.fixture
+def app(settings, tmp_path):
+    env = {"LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
+           "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
+           "LIVEROOM_DATABASE_URL": settings.database_url or f"sqlite:///{tmp_path}/a.db"}
+    process = AppProcess(env, tmp_path / "app.log").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def room(app, settings):
+    room = LiveRoom.open(settings.model_copy(update={
+        "database_url": app.env["LIVEROOM_DATABASE_URL"]}))
+    yield room
+    room.close()
+
+
+def position(room, officer_id: str, timeout: float = 10) -> tuple[float, float] | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = room.redis.geopos(room.keys.view("geo", "officers"), officer_id)[0]
+        if found:
+            return round(found[1], 5), round(found[0], 5)
+        time.sleep(0.1)
+    return None
+
+
+def test_an_osmand_sender_moves_its_officer_and_strangers_get_400(app, room):
+    device = accounts.add_device(room, "Rina", agency="satpolpp", by=SYSTEM)
+    sent = httpx.get(app.osmand_url + "/", params={
+        "id": device.id, "lat": "-6.17812", "lon": "106.63101", "speed": "0"})
+    assert sent.status_code == 200
+    assert position(room, device.id) == (-6.17812, 106.63101)
+    stranger = httpx.get(app.osmand_url + "/", params={"id": "tak-dikenal", "lat": "-6.1",
+                                                       "lon": "106.6"})
+    assert stranger.status_code == 400
+    assert httpx.get(f"{app.url}/healthz").json()["unknown_device_fixes"] == 1
+
+
+def test_the_simulator_reports_and_moves_officers_through_the_public_doors(app, room):
+    result = app.cli("simulate", "--duration", "8", "--reports-per-minute", "900",
+                     "--officers", "30", "--fix-seconds", "1", "--seed", "7", "--url", app.url,
+                     "--osmand-url", app.osmand_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    counts = orjson.loads(result.stdout.strip().splitlines()[-1])
+    assert counts["reports"] > 10 and counts["fixes"] > 0 and counts["errors"] == 0
+    events = [decode(fields) for stream in ("incidents", "officers")
+              for _, fields in room.redis.xrange(room.keys.stream(stream))]
+    reports = [e for e in events if e.type == "report.received"]
+    fixes = [e for e in events if e.type == "officer.located"]
+    assert len(reports) == counts["reports"] and len(fixes) == counts["fixes"]
+    assert all(e.actor.startswith("apikey:Simulator") and e.source == "open311"
+               for e in reports)
+    assert all(e.actor == f"device:{e.officer_id}" for e in fixes)
+    fleet = orjson.loads((room.settings.data_dir / "simulator.json").read_bytes())["officers"]
+    now = datetime.now(room.city.timezone)
+    on_shift = [o["id"] for o in fleet
+                if room.city.shifts[o["shift"]].instance_at(now, room.city.timezone, 10)]
+    assert {f.officer_id for f in fixes} == set(on_shift)  # the others are off duty: silent
