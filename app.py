@@ -12,10 +12,11 @@ from pathlib import Path
 from dash import Dash
 from fastapi import FastAPI
 
-from callbacks import admin, home, pages
+from callbacks import admin, attendance, home, pages
 from layouts.home import shell
 from liveroom.api import admin as admin_api
-from liveroom.api import attendance, citizen, health, login, open311, v1
+from liveroom.api import attendance as attendance_api
+from liveroom.api import citizen, health, login, open311, v1
 from liveroom.api.access import AccessMiddleware
 from liveroom.api.osmand import LocationIngest
 from liveroom.i18n import translate
@@ -47,7 +48,7 @@ def create_app(room: LiveRoom) -> Dash:
     server.include_router(v1.router)
     server.include_router(open311.router)
     server.include_router(citizen.router)
-    server.include_router(attendance.router)
+    server.include_router(attendance_api.router)
     server.include_router(admin_api.router)
     app = Dash(
         __name__,
@@ -65,6 +66,7 @@ def create_app(room: LiveRoom) -> Dash:
     pages.register(app, room)
     home.register(app, room)
     admin.register(app, room)
+    attendance.register(app, room)
     server.add_middleware(AccessMiddleware, room=room)  # outermost: before Dash's own
     app._setup_server()  # fully set up before the first websocket reconnects after a restart
     return app

@@ -16,11 +16,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 
+import orjson
 from sqlalchemy import and_, select
 
 from liveroom.access import Action, Principal
 from liveroom.archive import schema
-from liveroom.cities import City
+from liveroom.cities import City, Shift
 from liveroom.i18n import translate
 from liveroom.room import LiveRoom
 
@@ -35,7 +36,7 @@ class RecapRow:
     agency: str
     post_id: str | None
     shift: str
-    status: str  # present, late or absent
+    status: str  # present, late, absent, or scheduled (the shift has not begun yet)
     first_in: datetime | None
     last_out: datetime | None
     left_early: bool
@@ -77,22 +78,27 @@ def daily_recap(room: LiveRoom, first: date, last: date, *, by: Principal,
     rows = []
     for day in (first + timedelta(days=n) for n in range((last - first).days + 1)):
         for officer in officers:
-            if officer.registered_at.astimezone(zone).date() > day:
-                continue
+            if officer.registered_at >= _shift(city, officer).window(day, zone)[1]:
+                continue  # registered after that day's shift was over
             rows.append(_row(city, officer, day, by_officer_day.get((officer.id, day), []),
                              flag_count.get((officer.id, day), 0), now))
     return rows
 
 
+def _shift(city: City, officer) -> Shift:
+    return city.shifts.get(officer.shift or "") or city.shifts[city.default_shift]
+
+
 def _row(city: City, officer, day: date, sessions: list, flags: int,
          now: datetime) -> RecapRow:
-    shift = city.shifts.get(officer.shift or "") or city.shifts[city.default_shift]
+    shift = _shift(city, officer)
     start, end = shift.window(day, city.timezone)
     grace = timedelta(minutes=shift.grace_minutes)
     common = dict(day=day, officer_id=officer.id, name=officer.name, agency=officer.agency,
                   post_id=officer.post_id, shift=shift.code, flags=flags)
     if not sessions:
-        return RecapRow(**common, status="absent", first_in=None, last_out=None,
+        status = "scheduled" if now < start + grace else "absent"
+        return RecapRow(**common, status=status, first_in=None, last_out=None,
                         left_early=False, minutes_on_post=0, late_minutes=0)
     first_in = min(s.checked_in_at for s in sessions)
     outs = [s.checked_out_at for s in sessions if s.checked_out_at is not None]
@@ -121,12 +127,15 @@ class Summary:
     present: int
     late: int
     absent: int
+    scheduled: int
     left_early: int
     minutes_on_post: int
 
     @property
     def attendance_rate(self) -> float:
-        return (self.present + self.late) / self.officer_days if self.officer_days else 0.0
+        """Of the shifts that have begun, the share attended."""
+        due = self.officer_days - self.scheduled
+        return (self.present + self.late) / due if due else 0.0
 
 
 def summarize(rows: list[RecapRow], key: str = "agency") -> list[Summary]:
@@ -136,7 +145,8 @@ def summarize(rows: list[RecapRow], key: str = "agency") -> list[Summary]:
         groups[str(getattr(row, key) or "-")].append(row)
     return [Summary(name, len(g), sum(r.status == "present" for r in g),
                     sum(r.status == "late" for r in g), sum(r.status == "absent" for r in g),
-                    sum(r.left_early for r in g), sum(r.minutes_on_post for r in g))
+                    sum(r.status == "scheduled" for r in g), sum(r.left_early for r in g),
+                    sum(r.minutes_on_post for r in g))
             for name, g in sorted(groups.items())]
 
 
@@ -173,12 +183,25 @@ def recap_xlsx(rows: list[RecapRow], city: City, lang: str) -> bytes:
         sheet.append(_cells(row, city, lang))
     totals = book.create_sheet(translate("attendance.by_agency", lang)[:31])
     totals.append([translate(f"attendance.summary.{name}", lang) for name in (
-        "agency", "officer_days", "present", "late", "absent", "left_early",
+        "agency", "officer_days", "present", "late", "absent", "scheduled", "left_early",
         "minutes_on_post", "attendance_rate")])
     for summary in summarize(rows):
         totals.append([summary.key, summary.officer_days, summary.present, summary.late,
-                       summary.absent, summary.left_early, summary.minutes_on_post,
-                       round(summary.attendance_rate, 3)])
+                       summary.absent, summary.scheduled, summary.left_early,
+                       summary.minutes_on_post, round(summary.attendance_rate, 3)])
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
+
+
+def recent_flags(room: LiveRoom, *, by: Principal, limit: int = 30) -> list[dict]:
+    """The latest spoofing flags, newest first, with their evidence (from the live model)."""
+    by.check(Action.VIEW_KPI)
+    flags = [orjson.loads(raw) for raw in room.redis.zrevrange(
+        room.keys.view("flags", "recent"), 0, limit * 4)]
+    officers = room.redis.pipeline(transaction=False)
+    for flag in flags:
+        officers.hget(room.keys.view("officer", flag["officer_id"]), "agency")
+    agencies = officers.execute() if flags else []
+    return [f for f, agency in zip(flags, agencies, strict=True)
+            if not by.agencies or agency in by.agencies][:limit]

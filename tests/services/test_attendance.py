@@ -169,14 +169,16 @@ def test_the_recap_exports_as_csv_and_xlsx_in_wib(room, clock, post, officer):
     send(room, clock, wib(6, 58), *post.centre)
     rows = daily_recap(room, DAY, DAY + timedelta(days=1), by=MAYOR)
     assert [(r.day, r.status) for r in rows] == [(DAY, "present"), (DAY + timedelta(1),
-                                                                    "absent")]
+                                                                    "scheduled")]
+    assert daily_recap(room, DAY - timedelta(days=1), DAY - timedelta(days=1),
+                       by=MAYOR) == []  # not registered yet that day
     table = list(csv.reader(io.StringIO(recap_csv(rows, room.city, "id").decode("utf-8-sig"))))
     assert table[0][:3] == ["Tanggal", "ID petugas", "Nama"]
     assert table[1][0] == "2026-11-23" and "06:58" in table[1] and "Hadir" in table[1]
     book = load_workbook(io.BytesIO(recap_xlsx(rows, room.city, "en")))
     sheet = book.worksheets[0]
     assert [c.value for c in sheet[1]][:3] == ["Date", "Officer ID", "Name"]
-    assert sheet.cell(2, 7).value == "Present" and sheet.cell(3, 7).value == "Absent"
+    assert sheet.cell(2, 7).value == "Present" and sheet.cell(3, 7).value == "Not started"
     assert book.worksheets[1].cell(2, 1).value == "dishub"
 
 

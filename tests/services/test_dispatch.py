@@ -44,6 +44,7 @@ def test_the_nearest_available_officers_come_first_with_distance_and_eta(room, c
                                            actor="d", lat=lat, lon=lon)], by=SYSTEM)
     fire = report_incident(room, category="kebakaran", lat=lat, lon=lon, source="t", by=SYSTEM,
                            attributes={"orang-terjebak": "ya"})
+    clock.advance(minutes=1)  # same priority: the older one first
     other = report_incident(room, category="penyelamatan", lat=lat + 0.03, lon=lon, source="t",
                             by=SYSTEM, attributes={"yang-diselamatkan": "hewan"})
     drain(room)

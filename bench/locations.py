@@ -1,0 +1,189 @@
+"""Location fixes ingested per second over HTTP (OsmAnd protocol, concurrent trackers), as a
+ratio to raw pipelined XADD into the same Redis in the same run; and the attendance
+recap's query time for 1,000 officers x 30 days.
+
+    .venv/bin/python bench/locations.py [--fixes 40000] [--senders 64] [--officers 1000]
+
+Starts the real app (`python -m liveroom run`, projections on) with a fresh data dir
+and namespace; uses LIVEROOM_REDIS_URL / LIVEROOM_DATABASE_URL when set. The senders are
+a minimal HTTP/1.1 keep-alive client on asyncio (one request at a time per connection,
+as a tracker sends), so that the client spends as little as possible of the machine's
+two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import nullcontext
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import uvloop
+from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.events import raw_xadd
+from liveroom.access import SYSTEM
+from liveroom.archive import migrate, schema, temporary_schema
+from liveroom.config import Settings
+from liveroom.domain.events import OfficerLocated, encode
+from liveroom.room import LiveRoom
+from liveroom.services import accounts
+from liveroom.services.attendance import daily_recap
+from liveroom.streams import delete_matching
+from tests.app_process import AppProcess
+
+
+async def send_all(port: int, requests: list[bytes], senders: int) -> list[int]:
+    """Send each request on one of `senders` keep-alive connections; the status codes."""
+    statuses: list[int] = []
+    queue = iter(requests)
+
+    async def sender() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for request in queue:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            statuses.append(int(head[9:12]))
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            if length:
+                await reader.readexactly(length)
+        writer.close()
+
+    await asyncio.gather(*(sender() for _ in range(senders)))
+    return statuses
+
+
+def osmand_requests(devices: list[str], count: int, room: LiveRoom) -> list[bytes]:
+    rng = random.Random(5)
+    start = int(time.time()) - count
+    (south, west), (north, east) = room.city.bounds
+    out = []
+    for n in range(count):
+        query = urlencode({"id": devices[n % len(devices)], "timestamp": start + n,
+                           "lat": f"{rng.uniform(south, north):.6f}",
+                           "lon": f"{rng.uniform(west, east):.6f}", "speed": "12.5",
+                           "bearing": "90", "accuracy": "8", "batt": "77"})
+        out.append(f"GET /?{query} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+    return out
+
+
+def wait_for_projection(room: LiveRoom, name: str, timeout: float = 120) -> float:
+    started = time.perf_counter()
+    stream = room.keys.stream("officers")
+    last = room.redis.xrevrange(stream, count=1)[0][0]
+    while time.perf_counter() - started < timeout:
+        checkpoint = room.redis.get(room.keys.checkpoint(name))
+        if checkpoint == last:
+            break
+        time.sleep(0.05)
+    return time.perf_counter() - started
+
+
+def fill_attendance(room: LiveRoom, officers: int, days: int) -> date:
+    """1,000 officers x 30 days of check-ins straight into the archive (the query's input)."""
+    zone, rng = room.city.timezone, random.Random(9)
+    last = datetime.now(zone).date() - timedelta(days=1)
+    first = last - timedelta(days=days - 1)
+    posts = list(room.city.posts.values())
+    officer_rows, sessions = [], []
+    for n in range(officers):
+        post = posts[n % len(posts)]
+        officer_rows.append({"id": f"b-{n:04d}", "name": f"Petugas {n}", "agency": post.agency,
+                             "post_id": post.id, "shift": "pagi", "active": True,
+                             "registered_at": datetime(2026, 1, 1, tzinfo=UTC)})
+        for d in range(days):
+            day = first + timedelta(days=d)
+            if rng.random() < 0.08:
+                continue  # absent
+            start = datetime.combine(day, datetime.min.time(), zone) + timedelta(hours=7)
+            came = start + timedelta(minutes=rng.gauss(5, 12))
+            sessions.append({
+                "officer_id": f"b-{n:04d}", "post_id": post.id, "day": day,
+                "checked_in_at": came, "check_in_method": "fix", "lat": post.centre[0],
+                "lon": post.centre[1], "checked_out_at": start + timedelta(
+                    hours=8, minutes=rng.gauss(0, 20)), "check_out_method": "fix",
+                "shift": "pagi", "shift_start": start, "shift_end": start + timedelta(hours=8),
+                "event_id": f"bench-{n}-{d}"})
+    with room.engine.begin() as conn:
+        conn.execute(insert(schema.officers), officer_rows)
+        for chunk in range(0, len(sessions), 5000):
+            conn.execute(insert(schema.attendance), sessions[chunk:chunk + 5000])
+    return first
+
+
+def run(args: argparse.Namespace, database_url: str | None) -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="liveroom-bench-"))
+    settings = Settings(data_dir=data_dir, database_url=database_url, projections=False,
+                        redis_namespace="{bench-" + uuid.uuid4().hex[:8] + "}")
+    room = LiveRoom.open(settings)
+    migrate(room.engine)
+    env = {"LIVEROOM_DATA_DIR": str(data_dir), "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
+           "LIVEROOM_REDIS_URL": os.environ.get("LIVEROOM_REDIS_URL") or
+           f"unix://{room.redis.connection_pool.connection_kwargs['path']}",
+           "LIVEROOM_DATABASE_URL": database_url or settings.sqlalchemy_url}
+    app = AppProcess(env, data_dir / "app.log").start()
+    try:
+        devices = [accounts.add_device(room, f"Bench {n}", agency="dishub", by=SYSTEM).id
+                   for n in range(args.officers)]
+        sample = encode(OfficerLocated(officer_id=devices[0], occurred_at=datetime.now(UTC),
+                                       actor="b", lat=-6.17, lon=106.63, speed=6.4,
+                                       bearing=90, accuracy=8, battery=77))
+        baseline = raw_xadd(room, sample, args.fixes)
+        requests = osmand_requests(devices, args.fixes, room)
+        asyncio.run(send_all(app.osmand_port, requests[:2000], args.senders))  # warm up
+        started = time.perf_counter()
+        statuses = asyncio.run(send_all(app.osmand_port, requests[2000:], args.senders))
+        elapsed = time.perf_counter() - started
+        catch_up = wait_for_projection(room, "live-officers")
+        first = fill_attendance(room, 1000, 30)
+        timings = []
+        for _ in range(3):
+            t = time.perf_counter()
+            rows = daily_recap(room, first, first + timedelta(days=29), by=SYSTEM)
+            timings.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        one_day = daily_recap(room, first, first, by=SYSTEM)
+        one_day_s = time.perf_counter() - t
+    finally:
+        app.stop()
+        delete_matching(room.redis, room.keys.pattern("*"))
+        room.close()
+    sent = len(statuses)
+    rate = sent / elapsed
+    backend = (database_url or "sqlite").split(":")[0]
+    print(f"# {sent} OsmAnd GETs over {args.senders} keep-alive connections from "
+          f"{args.officers} devices, one app process; archive on {backend}")
+    print(f"accepted {statuses.count(200)}/{sent}")
+    print(f"{'raw pipelined XADD (fixes/s)':40} {baseline:>12,.0f}   1.00x")
+    print(f"{'OsmAnd over HTTP (fixes/s)':40} {rate:>12,.0f}   {rate / baseline:.3f}x")
+    print(f"live-officers caught up {catch_up:.2f} s after the last fix was accepted")
+    print(f"recap 1,000 officers x 30 days ({len(rows):,} rows): best of 3 "
+          f"{min(timings) * 1000:,.0f} ms; one day ({len(one_day):,} rows) "
+          f"{one_day_s * 1000:,.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fixes", type=int, default=40_000)
+    parser.add_argument("--senders", type=int, default=64)
+    parser.add_argument("--officers", type=int, default=1000)
+    args = parser.parse_args()
+    uvloop.install()
+    external = os.environ.get("LIVEROOM_DATABASE_URL")
+    with temporary_schema(external) if external else nullcontext(None) as url:
+        run(args, url)
+
+
+if __name__ == "__main__":
+    main()

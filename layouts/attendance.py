@@ -1,0 +1,143 @@
+"""The attendance page: the daily recap per agency, per post and per officer, the latest
+spoofing flags with their evidence, and the CSV/XLSX downloads. Pure: data in,
+components out; times in the city's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from dash import dcc, html
+
+from layouts.home import signed_in
+from liveroom.access import Principal
+from liveroom.cities import City
+from liveroom.i18n import translate
+from liveroom.services.attendance import RecapRow, Summary
+
+DETAIL_ROWS = 500
+
+
+def _t(lang: str):
+    return lambda key, **values: translate(key, lang, **values)
+
+
+def download_links(first: date, last: date, agency: str | None, lang: str) -> list:
+    query = urlencode({"from": first.isoformat(), "to": last.isoformat(), "lang": lang,
+                       **({"agency": agency} if agency else {})})
+    t = _t(lang)
+    return [html.A(t("attendance.download_csv"), href=f"/attendance.csv?{query}",
+                   id="download-csv", className="admin-button-link"),
+            html.A(t("attendance.download_xlsx"), href=f"/attendance.xlsx?{query}",
+                   id="download-xlsx", className="admin-button-link")]
+
+
+def summary_table(summaries: list[Summary], names: dict[str, str], lang: str,
+                  table_id: str, key_label: str) -> html.Table:
+    t = _t(lang)
+    head = [key_label] + [t(f"attendance.summary.{c}") for c in (
+        "officer_days", "present", "late", "absent", "scheduled", "left_early",
+        "minutes_on_post", "attendance_rate")]
+    return html.Table([
+        html.Thead(html.Tr([html.Th(h) for h in head])),
+        html.Tbody([html.Tr([
+            html.Td(names.get(s.key, s.key)), html.Td(s.officer_days), html.Td(s.present),
+            html.Td(s.late), html.Td(s.absent), html.Td(s.scheduled), html.Td(s.left_early),
+            html.Td(f"{s.minutes_on_post:,}"), html.Td(f"{s.attendance_rate:.0%}"),
+        ]) for s in summaries]),
+    ], className="admin-table", id=table_id)
+
+
+def detail_table(rows: list[RecapRow], city: City, lang: str) -> html.Table:
+    t, zone = _t(lang), city.timezone
+
+    def clock(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%H:%M") if moment else "–"
+
+    head = [t(f"attendance.column.{c}") for c in (
+        "day", "name", "agency", "post_id", "shift", "status", "first_in", "last_out",
+        "minutes_on_post", "flags")]
+    body = [html.Tr([
+        html.Td(r.day.isoformat()), html.Td(r.name), html.Td(r.agency),
+        html.Td(r.post_id or "–"), html.Td(r.shift),
+        html.Td(t(f"attendance.{r.status}") + (f" (+{r.late_minutes}′)" if r.late_minutes
+                                               else ""), className=f"att-{r.status}"),
+        html.Td(clock(r.first_in)), html.Td(clock(r.last_out) + (" ⚑" if r.left_early else "")),
+        html.Td(r.minutes_on_post), html.Td(r.flags or ""),
+    ]) for r in rows[:DETAIL_ROWS]]
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+                      className="admin-table", id="attendance-detail")
+
+
+def flags_list(flags: list[dict], city: City, lang: str) -> html.Div:
+    t = _t(lang)
+    if not flags:
+        return html.P(t("attendance.no_flags"), className="admin-empty", id="flags")
+    items = []
+    for flag in flags:
+        at = datetime.fromisoformat(flag["at"]).astimezone(city.timezone)
+        evidence = ", ".join(f"{k}={v}" for k, v in flag["evidence"].items())
+        items.append(html.Li([
+            html.Span(at.strftime("%d-%m %H:%M"), className="feed-time"),
+            html.Span(flag["officer_id"], className="feed-category"),
+            html.Span(t(f"flag.{flag['rule']}"), className="feed-status"),
+            html.Span(f"{evidence} @ {flag['lat']:.5f}, {flag['lon']:.5f}",
+                      className="feed-text"),
+        ], className="feed-item"))
+    return html.Ul(items, className="feed", id="flags")
+
+
+def body(city: City, rows: list[RecapRow], by_agency: list[Summary], by_post: list[Summary],
+         flags: list[dict], lang: str) -> list:
+    t = _t(lang)
+    agencies = {k: a.name.get(lang) for k, a in city.agencies.items()}
+    posts = {k: p.name for k, p in city.posts.items()}
+    return [
+        html.H2(t("attendance.by_agency")),
+        summary_table(by_agency, agencies, lang, "attendance-agencies",
+                      t("attendance.column.agency")),
+        html.H2(t("attendance.by_post")),
+        summary_table(by_post, posts, lang, "attendance-posts", t("attendance.column.post_id")),
+        html.H2(t("attendance.title")), detail_table(rows, city, lang),
+        html.H2(t("attendance.flags")), flags_list(flags, city, lang),
+    ]
+
+
+def attendance_layout(city: City, first: date, last: date, content: list, lang: str,
+                      principal: Principal, csrf: str) -> html.Div:
+    t = _t(lang)
+    other = "en" if lang == "id" else "id"
+    agency_options = [{"label": t("attendance.all_agencies"), "value": ""}] + [
+        {"label": a.name.get(lang), "value": k} for k, a in city.agencies.items()]
+    zone = datetime.now(city.timezone).tzname()
+    return html.Div([
+        html.Header([
+            html.Div([html.H1(t("attendance.title")),
+                      html.Div(f"{city.name} · {t('attendance.times_wib', zone=zone)}",
+                               className="admin-subtitle")]),
+            html.Nav([
+                dcc.Link(t("nav.home"), href="/" if lang == "id" else f"/?lang={lang}"),
+                dcc.Link(t("lang.switch"), href=f"?lang={other}", className="lang-switch"),
+                signed_in(principal, csrf, lang),
+            ], className="admin-nav"),
+        ], className="admin-header"),
+        html.Main([
+            html.Section([
+                html.Div([
+                    html.Label([t("attendance.from"), dcc.Input(
+                        id="attendance-from", type="date", value=first.isoformat())],
+                        className="admin-field"),
+                    html.Label([t("attendance.to"), dcc.Input(
+                        id="attendance-to", type="date", value=last.isoformat())],
+                        className="admin-field"),
+                    html.Label([t("attendance.column.agency"), dcc.Dropdown(
+                        id="attendance-agency", options=agency_options, value="",
+                        clearable=False)], className="admin-field"),
+                    html.Div(download_links(first, last, None, lang),
+                             id="attendance-downloads", className="admin-actions"),
+                ], className="admin-user-fields"),
+            ], className="admin-section"),
+            html.Section(content, id="attendance-body", className="admin-section"),
+        ], className="admin-main"),
+        dcc.Store(id="attendance-lang", data=lang),
+    ], lang=lang, className="admin")
