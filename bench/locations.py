@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+import orjson
 import uvloop
 from sqlalchemy import insert
 
@@ -39,7 +41,7 @@ from liveroom.domain.events import OfficerLocated, encode
 from liveroom.room import LiveRoom
 from liveroom.services import accounts
 from liveroom.services.attendance import daily_recap
-from liveroom.streams import delete_matching
+from liveroom.streams import delete_matching, id_tuple
 from tests.app_process import AppProcess
 
 
@@ -64,17 +66,40 @@ async def send_all(port: int, requests: list[bytes], senders: int) -> list[int]:
     return statuses
 
 
-def osmand_requests(devices: list[str], count: int, room: LiveRoom) -> list[bytes]:
+def osmand_requests(devices: list[str], count: int, room: LiveRoom,
+                    batch: int = 1) -> list[bytes]:
+    """`count` fixes as OsmAnd GETs (batch 1) or Traccar Client JSON POSTs of `batch`."""
     rng = random.Random(5)
     start = int(time.time()) - count
     (south, west), (north, east) = room.city.bounds
+    where = {d: [rng.uniform(south, north), rng.uniform(west, east)] for d in devices}
+
+    def step(device: str) -> tuple[float, float]:  # ~10 m a fix: a vehicle in traffic
+        point = where[device]
+        point[0] += rng.uniform(-9e-5, 9e-5)
+        point[1] += rng.uniform(-9e-5, 9e-5)
+        return point[0], point[1]
+
     out = []
-    for n in range(count):
-        query = urlencode({"id": devices[n % len(devices)], "timestamp": start + n,
-                           "lat": f"{rng.uniform(south, north):.6f}",
-                           "lon": f"{rng.uniform(west, east):.6f}", "speed": "12.5",
-                           "bearing": "90", "accuracy": "8", "batt": "77"})
-        out.append(f"GET /?{query} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+    for n in range(0, count, batch):
+        device = devices[(n // batch) % len(devices)]
+        if batch == 1:
+            lat, lon = step(device)
+            query = urlencode({"id": device, "timestamp": start + n, "lat": f"{lat:.6f}",
+                               "lon": f"{lon:.6f}", "speed": "12.5", "bearing": "90",
+                               "accuracy": "8", "batt": "77"})
+            out.append(f"GET /?{query} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+            continue
+        locations = []
+        for i in range(batch):
+            lat, lon = step(device)
+            locations.append({
+                "timestamp": datetime.fromtimestamp(start + n + i, UTC).isoformat(),
+                "coords": {"latitude": lat, "longitude": lon, "speed": 6.4, "heading": 90,
+                           "accuracy": 8}, "battery": {"level": 0.77}})
+        body = orjson.dumps({"device_id": device, "location": locations})
+        out.append(b"POST / HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                   + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
     return out
 
 
@@ -84,7 +109,7 @@ def wait_for_projection(room: LiveRoom, name: str, timeout: float = 120) -> floa
     last = room.redis.xrevrange(stream, count=1)[0][0]
     while time.perf_counter() - started < timeout:
         checkpoint = room.redis.get(room.keys.checkpoint(name))
-        if checkpoint == last:
+        if id_tuple(checkpoint) >= id_tuple(last):
             break
         time.sleep(0.05)
     return time.perf_counter() - started
@@ -131,8 +156,12 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     env = {"LIVEROOM_DATA_DIR": str(data_dir), "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
            "LIVEROOM_REDIS_URL": os.environ.get("LIVEROOM_REDIS_URL") or
            f"unix://{room.redis.connection_pool.connection_kwargs['path']}",
-           "LIVEROOM_DATABASE_URL": database_url or settings.sqlalchemy_url}
+           "LIVEROOM_DATABASE_URL": database_url or settings.sqlalchemy_url,
+           "LIVEROOM_PROJECTIONS": "on" if args.projections == "in-process" else "off"}
     app = AppProcess(env, data_dir / "app.log").start()
+    worker = subprocess.Popen([sys.executable, "-m", "liveroom", "work"], env={
+        **app.env, "LIVEROOM_PROJECTIONS": "on"}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL) if args.projections == "worker" else None
     try:
         devices = [accounts.add_device(room, f"Bench {n}", agency="dishub", by=SYSTEM).id
                    for n in range(args.officers)]
@@ -140,12 +169,14 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
                                        actor="b", lat=-6.17, lon=106.63, speed=6.4,
                                        bearing=90, accuracy=8, battery=77))
         baseline = raw_xadd(room, sample, args.fixes)
-        requests = osmand_requests(devices, args.fixes, room)
-        asyncio.run(send_all(app.osmand_port, requests[:2000], args.senders))  # warm up
+        requests = osmand_requests(devices, args.fixes, room, args.batch)
+        warm = max(1, 2000 // args.batch)
+        asyncio.run(send_all(app.osmand_port, requests[:warm], args.senders))  # warm up
         started = time.perf_counter()
-        statuses = asyncio.run(send_all(app.osmand_port, requests[2000:], args.senders))
+        statuses = asyncio.run(send_all(app.osmand_port, requests[warm:], args.senders))
         elapsed = time.perf_counter() - started
-        catch_up = wait_for_projection(room, "live-officers")
+        catch_up = (wait_for_projection(room, "live-officers") if args.projections != "off"
+                    else None)
         first = fill_attendance(room, 1000, 30)
         timings = []
         for _ in range(3):
@@ -156,18 +187,24 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         one_day = daily_recap(room, first, first, by=SYSTEM)
         one_day_s = time.perf_counter() - t
     finally:
+        if worker:
+            worker.terminate()
+            worker.wait(20)
         app.stop()
         delete_matching(room.redis, room.keys.pattern("*"))
         room.close()
-    sent = len(statuses)
+    sent = len(statuses) * args.batch
     rate = sent / elapsed
     backend = (database_url or "sqlite").split(":")[0]
-    print(f"# {sent} OsmAnd GETs over {args.senders} keep-alive connections from "
-          f"{args.officers} devices, one app process; archive on {backend}")
-    print(f"accepted {statuses.count(200)}/{sent}")
+    kind = "OsmAnd GETs" if args.batch == 1 else f"JSON POSTs of {args.batch} locations"
+    print(f"# {len(statuses)} {kind} over {args.senders} keep-alive connections from "
+          f"{args.officers} devices; one app process, projections {args.projections}; "
+          f"archive on {backend}")
+    print(f"accepted {statuses.count(200)}/{len(statuses)} requests")
     print(f"{'raw pipelined XADD (fixes/s)':40} {baseline:>12,.0f}   1.00x")
-    print(f"{'OsmAnd over HTTP (fixes/s)':40} {rate:>12,.0f}   {rate / baseline:.3f}x")
-    print(f"live-officers caught up {catch_up:.2f} s after the last fix was accepted")
+    print(f"{'fixes over HTTP (fixes/s)':40} {rate:>12,.0f}   {rate / baseline:.3f}x")
+    if catch_up is not None:
+        print(f"live-officers caught up {catch_up:.2f} s after the last fix was accepted")
     print(f"recap 1,000 officers x 30 days ({len(rows):,} rows): best of 3 "
           f"{min(timings) * 1000:,.0f} ms; one day ({len(one_day):,} rows) "
           f"{one_day_s * 1000:,.0f} ms")
@@ -178,6 +215,13 @@ def main() -> None:
     parser.add_argument("--fixes", type=int, default=40_000)
     parser.add_argument("--senders", type=int, default=64)
     parser.add_argument("--officers", type=int, default=1000)
+    parser.add_argument("--projections", default="worker",
+                        choices=["worker", "in-process", "off"],
+                        help="projections in a `liveroom work` process beside the app (as "
+                             "deployed), in the app process's threads, or not at all")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="locations per request: 1 = OsmAnd GET; more = the Traccar "
+                             "Client's JSON batch")
     args = parser.parse_args()
     uvloop.install()
     external = os.environ.get("LIVEROOM_DATABASE_URL")

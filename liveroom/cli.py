@@ -72,6 +72,28 @@ def run() -> None:
 
 
 @cli.command()
+def work() -> None:
+    """Run projections and policies only (no web server): a second process, or host, to
+    spread the load; app processes then run with LIVEROOM_PROJECTIONS=off."""
+    import signal
+    import threading
+
+    from liveroom.projections.runner import ProjectionService
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with opened_room() as room:
+        service = ProjectionService(room)
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        service.start()
+        typer.echo(f"projecting {room.city.name}; Ctrl-C stops")
+        stop.wait()
+        service.stop()
+
+
+@cli.command()
 def simulate(
     url: str = typer.Option(None, help="The app's address (default: HOST:PORT)."),
     osmand_url: str = typer.Option(None, help="Where trackers send (default: OSMAND_PORT)."),

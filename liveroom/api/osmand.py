@@ -24,10 +24,8 @@ from urllib.parse import parse_qsl
 
 import orjson
 from pydantic import ValidationError
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
@@ -35,6 +33,7 @@ from liveroom.services.locations import DeviceDirectory, FixWriter
 
 KNOTS = 0.514444  # metres per second
 MAX_BATCH = 500
+MAX_BODY = 1_000_000
 _KNOWN = {"id", "deviceid", "lat", "lon", "location", "timestamp", "speed", "bearing",
           "heading", "altitude", "accuracy", "batt", "mock", "motion", "is_moving"}
 _TRUE = {"1", "true", "yes", "on"}
@@ -53,35 +52,74 @@ class LocationIngest:
         self.writer = FixWriter(room)
 
     async def receive(self, request: Request) -> Response:
+        """The route on the main server (`/osmand`)."""
+        body = await request.body() if request.method == "POST" else b""
+        status, text = await self.ingest(request.url.query.encode(), body)
+        return PlainTextResponse(text, status) if text else Response(status_code=status)
+
+    async def ingest(self, query: bytes, body: bytes) -> tuple[int, str]:
+        """(HTTP status, reason) for one request's query string and body."""
         try:
-            body = await request.body() if request.method == "POST" else b""
             if body[:1] in (b"{", b"["):
                 device_id, fields = from_json(orjson.loads(body))
             else:
-                params = dict(request.query_params)
+                params = dict(parse_qsl(query.decode(errors="replace")))
                 if body:
                     params.update(parse_qsl(body.decode(errors="replace")))
                 device_id, fields = from_query(params)
         except (BadFix, orjson.JSONDecodeError, UnicodeDecodeError) as exc:
-            return PlainTextResponse(f"bad request: {exc}", 400)
+            return 400, f"bad request: {exc}"
         principal = self.devices.lookup(device_id)
         if principal is None or principal.officer_id is None:
             self.devices.count_unknown(device_id)
-            return PlainTextResponse(f"unknown device {device_id[:64]!r}", 400)
+            return 400, f"unknown device {device_id[:64]!r}"
         try:
             fixes = [OfficerLocated(officer_id=principal.officer_id,
                                     actor=f"device:{device_id}", **f) for f in fields]
         except ValidationError as exc:
             first = exc.errors()[0]
-            return PlainTextResponse(
-                f"bad request: {'.'.join(map(str, first['loc']))}: {first['msg']}", 400)
+            return 400, f"bad request: {'.'.join(map(str, first['loc']))}: {first['msg']}"
         await self.writer.write(fixes, principal)
-        return Response(status_code=200)
+        return 200, ""
 
 
-def osmand_app(ingest: LocationIngest) -> Starlette:
+class OsmandListener:
+    """The OsmAnd port's whole app, in plain ASGI (the protocol at `/`, GET or POST):
+    trackers are many and their requests tiny, so no framework layers in between."""
+
+    def __init__(self, ingest: LocationIngest) -> None:
+        self.ingest = ingest
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":  # nothing to start or stop
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        if scope["path"] != "/" or scope["method"] not in ("GET", "POST"):
+            status, text = 404, "not found: trackers send to /"
+        else:
+            body, more = b"", True
+            while more:
+                message = await receive()
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > MAX_BODY:
+                    break
+            status, text = (413, "body too large") if len(body) > MAX_BODY else (
+                await self.ingest.ingest(scope["query_string"], body))
+        payload = text.encode()
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(payload)).encode())]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def osmand_app(ingest: LocationIngest) -> OsmandListener:
     """The listener on the OsmAnd port: the protocol at `/`, as trackers expect."""
-    return Starlette(routes=[Route("/", ingest.receive, methods=["GET", "POST"])])
+    return OsmandListener(ingest)
 
 
 # --- protocols ----------------------------------------------------------------------------
