@@ -31,6 +31,8 @@ rebuild: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/events.py
+	$(PY) bench/open311.py
+	$(PY) bench/locations.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -18,7 +18,7 @@ from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
 from liveroom.api import citizen, health, login, open311, v1
 from liveroom.api.access import AccessMiddleware
-from liveroom.api.osmand import LocationIngest
+from liveroom.api.osmand import LocationIngest, device_channel
 from liveroom.i18n import translate
 from liveroom.projections.runner import ProjectionService
 from liveroom.room import LiveRoom
@@ -43,6 +43,7 @@ def create_app(room: LiveRoom) -> Dash:
     server.state.ingest = LocationIngest(room)  # shared with the OsmAnd port's listener
     server.add_api_route("/osmand", server.state.ingest.receive, methods=["GET", "POST"],
                          include_in_schema=False)
+    server.add_api_websocket_route("/ws/device", device_channel)
     server.include_router(health.router)
     server.include_router(login.router)
     server.include_router(v1.router)

@@ -7,7 +7,8 @@ websockets, JSON APIs). It authenticates; the services authorize.
 - `?kiosk=<link secret>` on a page signs a wall screen in and drops the secret
   from the address.
 - Static files, `/login`, `/healthz`, `/open311` (its own API keys), `/osmand` (trackers
-  are known by their device id) and the citizen's pages (`/lapor`, `/media/`) are public.
+  are known by their device id), `/ws/device` (its first message is the device token) and
+  the citizen's pages (`/lapor`, `/media/`) are public.
 
 Every response carries security headers; every refusal is logged.
 """
@@ -35,7 +36,7 @@ log = logging.getLogger("liveroom.access")
 SESSION_COOKIE = "lr_session"
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/",
                    "/_favicon.ico", "/favicon.ico", "/open311/", "/lapor", "/media/",
-                   "/osmand")
+                   "/osmand", "/ws/device")
 _current: ContextVar[Principal | None] = ContextVar("principal", default=None)
 _session: ContextVar[str | None] = ContextVar("session", default=None)
 

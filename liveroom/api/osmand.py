@@ -10,8 +10,9 @@
   `location` is a batch.
 
 Served at the root of its own port (`LIVEROOM_OSMAND_PORT`, 5055) and at `/osmand` on the
-main server. An unknown device gets 400 and is counted; a malformed value gets 400 with
-the reason; nothing is stored for a refused request.
+main server; the officer's phone page sends the same fixes over `/ws/device`. An unknown
+device gets 400 and is counted; a malformed value gets 400 with the reason; nothing is
+stored for a refused request.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio
 import orjson
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
+from liveroom.services.accounts import credential_principal
 from liveroom.services.locations import DeviceDirectory, FixWriter
 
 KNOTS = 0.514444  # metres per second
@@ -235,3 +239,37 @@ def _json_fix(body: dict, location: Any) -> dict[str, Any]:
         "mock": bool(location.get("mock", body.get("mock", False))),
         "attributes": {k: str(v)[:200] for k, v in extras.items() if v is not None},
     }
+
+
+async def device_channel(websocket: WebSocket) -> None:
+    """`/ws/device`: the officer's phone page sends fixes over a websocket. The first
+    message is `{"token": "<device secret>"}`; then each message is a Traccar Client
+    location (or `{"location": [...]}`), answered `{"ok": n}` or `{"error": reason}`."""
+    ingest: LocationIngest = websocket.app.state.ingest
+    await websocket.accept()
+    try:
+        hello = await websocket.receive_json()
+        found = await anyio.to_thread.run_sync(
+            credential_principal, ingest.room,
+            hello.get("token") if isinstance(hello, dict) else None, ("device",))
+        if found is None:
+            await websocket.close(4401, "a valid device token is required")
+            return
+        principal, device_id = found
+        await websocket.send_json({"ok": 0, "device_id": device_id})
+        while True:
+            message = await websocket.receive_text()
+            try:
+                body = orjson.loads(message)
+                body = body if isinstance(body, dict) and "location" in body else {
+                    "location": body}
+                _, fields = from_json({**body, "device_id": device_id})
+                fixes = [OfficerLocated(officer_id=principal.officer_id or device_id,
+                                        actor=f"device:{device_id}", **f) for f in fields]
+            except (BadFix, orjson.JSONDecodeError, ValidationError) as exc:
+                await websocket.send_json({"error": str(exc).splitlines()[0][:300]})
+                continue
+            await ingest.writer.write(fixes, principal)
+            await websocket.send_json({"ok": len(fixes)})
+    except WebSocketDisconnect:
+        return

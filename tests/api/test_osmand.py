@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.websockets import WebSocketDisconnect
 
 from app import create_app
 from liveroom.access import SYSTEM
@@ -139,3 +141,21 @@ def test_late_and_repeated_fixes_do_not_move_the_officer_back(room, client, devi
 def test_random_tracker_input_never_breaks_the_server(room, client, device, params):
     for sent in (params, {**params, "id": device.id}):
         assert client.get("/osmand", params=sent).status_code in (200, 400)
+
+
+def test_the_phone_channel_takes_fixes_after_the_device_token(room, client, device):
+    with client.websocket_connect("/ws/device") as socket:
+        socket.send_json({"token": "lr_device_forged"})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_json()
+        assert closed.value.code == 4401
+    with client.websocket_connect("/ws/device") as socket:
+        socket.send_json({"token": device.secret})
+        assert socket.receive_json() == {"ok": 0, "device_id": device.id}
+        socket.send_text(orjson.dumps({"timestamp": "2026-11-23T01:00:00Z", "coords": {
+            "latitude": -6.18, "longitude": 106.63, "accuracy": 6, "speed": 1.2}}).decode())
+        assert socket.receive_json() == {"ok": 1}
+        socket.send_text('{"coords": {"latitude": "utara"}}')
+        assert "latitude must be a number" in socket.receive_json()["error"]
+    (fix,) = fixes(room)
+    assert (fix.officer_id, fix.lat, fix.speed, fix.accuracy) == (device.id, -6.18, 1.2, 6)
