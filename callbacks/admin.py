@@ -70,15 +70,15 @@ def issue(room: LiveRoom, kind: str, by: Principal, values: list):
     if kind == "api_token":
         (username,) = values
         return accounts.create_api_token(room, username or "", by=by)
-    name, agency, post = values
+    name, agency, post, shift = values
     return accounts.add_device(room, name or "", agency=agency or "", post_id=post or None,
-                               by=by)
+                               shift=shift or None, by=by)
 
 
 #: Each credential form's fields (component ids), in the order `issue` takes them.
 FORM_FIELDS = {"kiosk": ("kiosk-name", "kiosk-role"), "api_key": ("api_key-name",),
                "api_token": ("api_token-username",),
-               "device": ("device-name", "device-agency", "device-post")}
+               "device": ("device-name", "device-agency", "device-post", "device-shift")}
 
 
 def register(app: Dash, room: LiveRoom) -> None:

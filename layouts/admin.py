@@ -239,6 +239,9 @@ def credential_form(kind: str, city: City, usernames: list[str], lang: str) -> h
                                   for k, a in city.agencies.items()], lang)),
             field(t("admin.form.post"), dropdown("device-post", post_options(city, None),
                                                  lang)),
+            field(t("admin.form.shift"), dropdown(
+                "device-shift", [{"label": f"{s.name.get(lang)} ({s.start:%H:%M}–{s.end:%H:%M})",
+                                  "value": k} for k, s in city.shifts.items()], lang)),
         ]
     return html.Div([
         *fields,

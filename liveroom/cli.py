@@ -295,12 +295,14 @@ def devices_add(
     agency: str = typer.Option(..., help="The officer's agency."),
     name: str = typer.Option(..., help="The officer's name."),
     post: str = typer.Option(None, help="Home post id (from the city pack)."),
+    shift: str = typer.Option(None, help="Shift code from city.yaml (default: its default)."),
 ) -> None:
     """Register an officer's device; prints its device id and channel token."""
     from liveroom.services.accounts import add_device
 
     with opened_room() as room, refusals():
-        show_issued(add_device(room, name, agency=agency, post_id=post, by=operator_principal()),
+        show_issued(add_device(room, name, agency=agency, post_id=post, shift=shift,
+                               by=operator_principal()),
                     "the id is the device id trackers send (OsmAnd `id`)")
 
 

@@ -16,6 +16,7 @@ from liveroom.archive import schema
 from liveroom.domain.events import OfficerLocated
 from liveroom.projections.attendance import AttendancePolicy
 from liveroom.projections.runner import Projector
+from liveroom.services import accounts
 from liveroom.services.attendance import daily_recap, recap_csv, recap_xlsx, summarize
 from liveroom.services.officers import check_out, get_officer, record_locations, register_officer
 from tests.conftest import drain, person
@@ -187,3 +188,10 @@ def test_only_those_who_may_see_kpis_get_the_recap(room, officer):
         daily_recap(room, DAY, DAY, by=person("opi", "operator"))
     with pytest.raises(ValueError, match="1 to 93 days"):
         daily_recap(room, DAY, DAY - timedelta(days=1), by=MAYOR)
+
+
+def test_a_device_registers_its_officer_on_a_shift_of_the_city(room):
+    night = accounts.add_device(room, "Malam", agency="damkar", shift="malam", by=SYSTEM)
+    assert get_officer(room, night.id).shift == "malam"
+    with pytest.raises(Exception, match="unknown shift 'subuh'; known: pagi, siang, malam"):
+        accounts.add_device(room, "Subuh", agency="damkar", shift="subuh", by=SYSTEM)
