@@ -43,7 +43,8 @@ def summary_table(summaries: list[Summary], names: dict[str, str], lang: str,
         html.Tbody([html.Tr([
             html.Td(names.get(s.key, s.key)), html.Td(s.officer_days), html.Td(s.present),
             html.Td(s.late), html.Td(s.absent), html.Td(s.scheduled), html.Td(s.left_early),
-            html.Td(f"{s.minutes_on_post:,}"), html.Td(f"{s.attendance_rate:.0%}"),
+            html.Td(f"{s.minutes_on_post:,}"),
+            html.Td("–" if s.attendance_rate is None else f"{s.attendance_rate:.0%}"),
         ]) for s in summaries]),
     ], className="admin-table", id=table_id)
 
@@ -57,9 +58,18 @@ def detail_table(rows: list[RecapRow], city: City, lang: str) -> html.Table:
     head = [t(f"attendance.column.{c}") for c in (
         "day", "name", "agency", "post_id", "shift", "status", "first_in", "last_out",
         "minutes_on_post", "flags")]
+    def agency(key: str) -> str:
+        return city.agencies[key].name.get(lang) if key in city.agencies else key
+
+    def post(key: str | None) -> str:
+        return city.posts[key].name if key in city.posts else (key or "–")
+
+    def shift(key: str) -> str:
+        return city.shifts[key].name.get(lang) if key in city.shifts else key
+
     body = [html.Tr([
-        html.Td(r.day.isoformat()), html.Td(r.name), html.Td(r.agency),
-        html.Td(r.post_id or "–"), html.Td(r.shift),
+        html.Td(r.day.isoformat()), html.Td(r.name), html.Td(agency(r.agency)),
+        html.Td(post(r.post_id)), html.Td(shift(r.shift)),
         html.Td(t(f"attendance.{r.status}") + (f" (+{r.late_minutes}′)" if r.late_minutes
                                                else ""), className=f"att-{r.status}"),
         html.Td(clock(r.first_in)), html.Td(clock(r.last_out) + (" ⚑" if r.left_early else "")),

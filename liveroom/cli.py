@@ -103,6 +103,7 @@ def simulate(
     dispatch: bool = typer.Option(True, help="Also play the operator who assigns tasks."),
     duration: float = typer.Option(None, help="Stop after this many seconds."),
     seed: int = typer.Option(None, help="Random seed, for a repeatable city."),
+    parent_pid: int = typer.Option(None, hidden=True),
 ) -> None:
     """Bring the demo city to life through Open311 and OsmAnd (also a load generator)."""
     import asyncio
@@ -120,7 +121,7 @@ def simulate(
                                 if settings.osmand_port else f"{url}/osmand")
     simulator = Simulator(city, credentials, url=url, osmand_url=osmand_url,
                           reports_per_minute=reports_per_minute, fix_seconds=fix_seconds,
-                          dispatch=dispatch, seed=seed)
+                          dispatch=dispatch, seed=seed, parent_pid=parent_pid)
     typer.echo(f"simulating {len(simulator.officers)} officers and {reports_per_minute} "
                f"reports a minute against {url}")
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -59,4 +60,4 @@ def start_simulator(settings: Settings) -> subprocess.Popen:
         url + "/osmand")
     log.info("simulator on (LIVEROOM_SIMULATOR=off turns it off)")
     return subprocess.Popen([sys.executable, "-m", "liveroom", "simulate", "--url", url,
-                             "--osmand-url", osmand])
+                             "--osmand-url", osmand, "--parent-pid", str(os.getpid())])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -139,11 +140,12 @@ def step_towards(lat: float, lon: float, target: tuple[float, float],
 class Simulator:
     def __init__(self, city: City, credentials: Credentials, *, url: str, osmand_url: str,
                  reports_per_minute: float, fix_seconds: float, dispatch: bool,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, parent_pid: int | None = None) -> None:
         self.city, self.credentials = city, credentials
         self.url, self.osmand_url = url.rstrip("/"), osmand_url.rstrip("/")
         self.reports_per_minute, self.fix_seconds = reports_per_minute, fix_seconds
         self.dispatch = dispatch
+        self.parent_pid = parent_pid  # stop when this process (the app) is gone
         self.rng = random.Random(seed)
         self.officers = [SimOfficer(o["id"], o["agency"], city.posts[o["post"]], o["shift"])
                          for o in credentials.officers if o["post"] in city.posts]
@@ -196,6 +198,8 @@ class Simulator:
 
     async def _officers(self) -> None:
         while True:
+            if self.parent_pid and os.getppid() != self.parent_pid:
+                raise SystemExit("the app that started the simulator is gone")
             started = asyncio.get_running_loop().time()
             now = self.now()
             sends = []

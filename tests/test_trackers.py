@@ -8,6 +8,7 @@ from datetime import datetime
 
 import httpx
 import orjson
+import psutil
 import pytest
 
 from liveroom.access import SYSTEM
@@ -77,3 +78,21 @@ def test_the_simulator_reports_and_moves_officers_through_the_public_doors(app, 
     on_shift = [o["id"] for o in fleet
                 if room.city.shifts[o["shift"]].instance_at(now, room.city.timezone, 10)]
     assert {f.officer_id for f in fixes} == set(on_shift)  # the others are off duty: silent
+
+
+def test_run_starts_the_simulator_and_it_never_outlives_the_app(settings, tmp_path):
+    env = {"LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
+           "LIVEROOM_REDIS_NAMESPACE": settings.namespace, "LIVEROOM_SIMULATOR": "on",
+           "LIVEROOM_DATABASE_URL": settings.database_url or f"sqlite:///{tmp_path}/a.db"}
+    app = AppProcess(env, tmp_path / "app.log").start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (children := [p for p in psutil.Process(app.process.pid).children()
+                                if "simulate" in p.cmdline()]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (simulator,) = children
+        app.process.kill()  # not a clean stop: the simulator must notice by itself
+        app.process.wait()
+        simulator.wait(timeout=20)
+    finally:
+        app.stop()

@@ -132,10 +132,10 @@ class Summary:
     minutes_on_post: int
 
     @property
-    def attendance_rate(self) -> float:
-        """Of the shifts that have begun, the share attended."""
+    def attendance_rate(self) -> float | None:
+        """Of the shifts that have begun, the share attended (None before any began)."""
         due = self.officer_days - self.scheduled
-        return (self.present + self.late) / due if due else 0.0
+        return (self.present + self.late) / due if due else None
 
 
 def summarize(rows: list[RecapRow], key: str = "agency") -> list[Summary]:
@@ -188,7 +188,8 @@ def recap_xlsx(rows: list[RecapRow], city: City, lang: str) -> bytes:
     for summary in summarize(rows):
         totals.append([summary.key, summary.officer_days, summary.present, summary.late,
                        summary.absent, summary.scheduled, summary.left_early,
-                       summary.minutes_on_post, round(summary.attendance_rate, 3)])
+                       summary.minutes_on_post, None if summary.attendance_rate is None
+                       else round(summary.attendance_rate, 3)])
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
