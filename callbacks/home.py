@@ -13,23 +13,32 @@ from liveroom.api.access import csrf_token, current_principal
 from liveroom.cities import City
 from liveroom.connections import redis_url
 from liveroom.room import LiveRoom
+from liveroom.services.live_map import incident_features, officer_features
 from liveroom.services.overview import Overview, changes_channel, overview
 
 #: At most this many pushes a second, however fast events arrive.
 PUSH_INTERVAL = 0.25
 
 
-def push(snapshot: Overview, city: City, lang: str) -> None:
+def push(snapshot: Overview, city: City, lang: str, incidents: dict, officers: dict) -> None:
     for status, count in snapshot.open_by_status.items():
         set_props(f"count-{status}", {"children": str(count)})
     set_props("count-open", {"children": str(snapshot.open_total)})
     set_props("count-on-duty", {"children": str(snapshot.officers_on_duty)})
     set_props("updated-at", {"children": snapshot.at.strftime("%H:%M:%S")})
     set_props("feed", {"children": feed_items(city, snapshot.latest, lang)})
+    set_props("incidents-layer", {"data": incidents})
+    set_props("officers-layer", {"data": officers})
+
+
+def snapshot(room: LiveRoom, by: Principal) -> tuple[Overview, dict, dict]:
+    return (overview(room, by=by), incident_features(room, by=by),
+            officer_features(room, by=by))
 
 
 def render(room: LiveRoom, by: Principal, lang: str):
-    return home_layout(room.city, overview(room, by=by), lang, by, csrf_token())
+    counts, incidents, officers = snapshot(room, by)
+    return home_layout(room.city, counts, lang, by, csrf_token(), incidents, officers)
 
 
 def register(app: Dash, room: LiveRoom) -> None:
@@ -44,7 +53,8 @@ def register(app: Dash, room: LiveRoom) -> None:
             lang = await socket.get_prop("page-lang", "data", timeout=5)
             if lang is None:
                 return  # another page is showing
-            push(await asyncio.to_thread(lambda: overview(room, by=by)), room.city, lang)
+            counts, incidents, officers = await asyncio.to_thread(snapshot, room, by)
+            push(counts, room.city, lang, incidents, officers)
 
         pubsub = client.pubsub()
         try:

@@ -24,7 +24,13 @@ def tile(label: str, value: int | str, value_id: str, modifier: str = "") -> htm
     )
 
 
-def district_map(city: City) -> dl.Map:
+#: dash-leaflet draws points with these functions from `assets/map.js`
+INCIDENT_POINT = {"variable": "liveroom.map.incident"}
+OFFICER_POINT = {"variable": "liveroom.map.officer"}
+
+
+def district_map(city: City, incidents: dict, officers: dict) -> dl.Map:
+    """The city's districts (the offline basemap), its officers and its open incidents."""
     basemap = city.districts_geojson()
     for feature in basemap["features"]:
         feature["properties"]["tooltip"] = feature["properties"]["name"]
@@ -35,6 +41,8 @@ def district_map(city: City) -> dl.Map:
         data=basemap, id="districts",
         style={"color": "#5fb3ff", "weight": 2, "fillColor": "#1d4f7a", "fillOpacity": 0.25},
     ))
+    layers.append(dl.GeoJSON(data=officers, id="officers-layer", pointToLayer=OFFICER_POINT))
+    layers.append(dl.GeoJSON(data=incidents, id="incidents-layer", pointToLayer=INCIDENT_POINT))
     (south, west), (north, east) = city.bounds
     return dl.Map(
         layers, id="map", center=list(city.centre), zoom=city.default_zoom, maxZoom=18, minZoom=8,
@@ -95,7 +103,7 @@ def forbidden_layout(principal: Principal, lang: str) -> html.Div:
 
 
 def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
-                csrf: str) -> html.Div:
+                csrf: str, incidents: dict, officers: dict) -> html.Div:
     """The whole page for one language."""
     other = "en" if lang == "id" else "id"
     return html.Div([
@@ -129,7 +137,7 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 html.P(translate("home.placeholder", lang), className="note"),
                 dcc.Store(id="page-lang", data=lang),
             ], className="summary"),
-            html.Section([district_map(city)], className="map-panel",
+            html.Section([district_map(city, incidents, officers)], className="map-panel",
                          **{"aria-label": translate("home.map", lang)}),
         ], className="content"),
     ], lang=lang, className="home")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -66,3 +67,21 @@ def test_a_kiosk_link_opens_the_wall_screen_without_a_password(app, writer, brow
     accounts.revoke_credential(writer, issued.id, by=SYSTEM)
     browser.refresh()
     WebDriverWait(browser, 15).until(lambda d: "/login" in d.current_url)
+
+
+def test_a_report_posted_through_open311_appears_on_the_map_without_reload(
+        app, writer, browser, operator):
+    sign_in(browser, app, operator)
+    assert text_of(browser, "count-open") == "0"
+    key = accounts.create_api_key(writer, "Aplikasi warga", by=SYSTEM)
+    point = writer.city.districts["36.71.04"].geometry.representative_point()
+    posted = httpx.post(f"{app.url}/open311/v2/requests.json", data={
+        "api_key": key.secret, "service_code": "kebakaran", "lat": point.y, "long": point.x,
+        "attribute[orang-terjebak]": "tidak", "description": "Asap dari gudang plastik"})
+    incident_id = posted.json()[0]["service_request_id"]
+    marker = WebDriverWait(browser, 20).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, f"path.incident-{incident_id}"),
+        message="the new incident never appeared on the map")[0]
+    assert "status-triaged" in marker.get_attribute("class")
+    assert "Asap dari gudang plastik" in browser.find_element(By.ID, "feed").text
+    assert severe_console_errors(browser) == []
