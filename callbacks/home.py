@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import redis.asyncio as aioredis
-from dash import Dash, ctx, set_props
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update, set_props
 
+from layouts.dispatch import incident_panel, queue_items
 from layouts.home import feed_items, home_layout
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.cities import City
 from liveroom.connections import redis_url
+from liveroom.domain.errors import DomainError
+from liveroom.i18n import translate
 from liveroom.room import LiveRoom
+from liveroom.services import dispatch
+from liveroom.services.incidents import assign_incident
 from liveroom.services.live_map import incident_features, officer_features
 from liveroom.services.overview import Overview, changes_channel, overview
 
@@ -20,7 +26,8 @@ from liveroom.services.overview import Overview, changes_channel, overview
 PUSH_INTERVAL = 0.25
 
 
-def push(snapshot: Overview, city: City, lang: str, incidents: dict, officers: dict) -> None:
+def push(snapshot: Overview, city: City, lang: str, incidents: dict, officers: dict,
+         waiting: list[dict]) -> None:
     for status, count in snapshot.open_by_status.items():
         set_props(f"count-{status}", {"children": str(count)})
     set_props("count-open", {"children": str(snapshot.open_total)})
@@ -29,19 +36,76 @@ def push(snapshot: Overview, city: City, lang: str, incidents: dict, officers: d
     set_props("feed", {"children": feed_items(city, snapshot.latest, lang)})
     set_props("incidents-layer", {"data": incidents})
     set_props("officers-layer", {"data": officers})
+    set_props("queue", {"children": queue_items(city, waiting, lang)})
 
 
-def snapshot(room: LiveRoom, by: Principal) -> tuple[Overview, dict, dict]:
+def snapshot(room: LiveRoom, by: Principal) -> tuple[Overview, dict, dict, list[dict]]:
     return (overview(room, by=by), incident_features(room, by=by),
-            officer_features(room, by=by))
+            officer_features(room, by=by), dispatch.queue(room, by=by))
 
 
 def render(room: LiveRoom, by: Principal, lang: str):
-    counts, incidents, officers = snapshot(room, by)
-    return home_layout(room.city, counts, lang, by, csrf_token(), incidents, officers)
+    counts, incidents, officers, waiting = snapshot(room, by)
+    return home_layout(room.city, counts, lang, by, csrf_token(), incidents, officers, waiting)
+
+
+def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
+    """The incident panel: the incident and the nearest available officers of its agency."""
+    incident = dispatch.live_incident(room, incident_id, by=by)
+    officers = dispatch.officers_near(room, float(incident["lat"]), float(incident["lon"]),
+                                      incident.get("agency", ""), by=by) if incident.get(
+        "agency") else []
+    return incident_panel(room.city, incident, officers, lang)
+
+
+def clicked_value() -> object:
+    """What the triggering input holds now (n_clicks, clickData), or None."""
+    return ctx.triggered[0]["value"] if ctx.triggered else None
 
 
 def register(app: Dash, room: LiveRoom) -> None:
+    @app.callback(Output("incident-detail", "children"),
+                  Input({"type": "queue-item", "id": ALL}, "n_clicks"),
+                  Input("incidents-layer", "clickData"),
+                  State("page-lang", "data"), prevent_initial_call=True)
+    async def select_incident(_queue_clicks, map_click, lang):
+        """A click on a queued incident or a map marker opens it (panel or nothing)."""
+        if not clicked_value():
+            return no_update
+        trigger = ctx.triggered_id
+        incident_id = (trigger["id"] if isinstance(trigger, dict) else
+                       (map_click or {}).get("properties", {}).get("id"))
+        if not incident_id:
+            return no_update
+        by = current_principal()
+        try:
+            return await asyncio.to_thread(detail, room, incident_id, by, lang)
+        except DomainError as exc:
+            return html.Div(str(exc), className="admin-error", role="alert")
+
+    @app.callback(Output("incident-detail", "children", allow_duplicate=True),
+                  Input("detail-close", "n_clicks"), prevent_initial_call=True)
+    def close_incident(clicks):
+        return [] if clicks else no_update
+
+    @app.callback(Output("assign-message", "children"),
+                  Output("detail-status", "children"),
+                  Input({"type": "assign", "officer": ALL, "incident": ALL}, "n_clicks"),
+                  State("page-lang", "data"), prevent_initial_call=True)
+    async def assign(_clicks, lang):
+        """One click assigns the incident to that officer (the services decide who may)."""
+        if not clicked_value():
+            return no_update, no_update
+        target, by = ctx.triggered_id, current_principal()
+        try:
+            incident = await asyncio.to_thread(
+                partial(assign_incident, room, target["incident"], target["officer"], by=by))
+        except DomainError as exc:
+            return html.Div(str(exc), className="admin-error", role="alert"), no_update
+        return (html.Div(translate("dispatch.assigned", lang, officer=target["officer"]),
+                         className="admin-ok", role="status"),
+                translate(f"status.{incident.status.value}", lang))
+
     @app.callback(websocket=True, persistent=True)
     async def push_overview() -> None:
         """Subscribe first, then send a fresh snapshot, so nothing falls in between."""
@@ -53,8 +117,8 @@ def register(app: Dash, room: LiveRoom) -> None:
             lang = await socket.get_prop("page-lang", "data", timeout=5)
             if lang is None:
                 return  # another page is showing
-            counts, incidents, officers = await asyncio.to_thread(snapshot, room, by)
-            push(counts, room.city, lang, incidents, officers)
+            counts, incidents, officers, waiting = await asyncio.to_thread(snapshot, room, by)
+            push(counts, room.city, lang, incidents, officers, waiting)
 
         pubsub = client.pubsub()
         try:

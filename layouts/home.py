@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_leaflet as dl
 from dash import dcc, html
 
+from layouts.dispatch import queue_items
 from liveroom.access import Action, Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
@@ -103,7 +104,7 @@ def forbidden_layout(principal: Principal, lang: str) -> html.Div:
 
 
 def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
-                csrf: str, incidents: dict, officers: dict) -> html.Div:
+                csrf: str, incidents: dict, officers: dict, queue: list[dict]) -> html.Div:
     """The whole page for one language."""
     other = "en" if lang == "id" else "id"
     return html.Div([
@@ -131,13 +132,17 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                     tile(translate("home.districts", lang), len(city.districts),
                          "count-districts", "tile-large"),
                 ], className="tiles"),
+                html.H2(translate("queue.title", lang)),
+                html.Ol(queue_items(city, queue, lang), id="queue", className="feed queue"),
                 counts_panel(overview, lang),
                 html.H2(translate("home.feed", lang)),
                 html.Ol(feed_items(city, overview.latest, lang), id="feed", className="feed"),
                 html.P(translate("home.placeholder", lang), className="note"),
                 dcc.Store(id="page-lang", data=lang),
             ], className="summary"),
-            html.Section([district_map(city, incidents, officers)], className="map-panel",
+            html.Section([district_map(city, incidents, officers),
+                          html.Div(id="incident-detail", className="incident-detail")],
+                         className="map-panel",
                          **{"aria-label": translate("home.map", lang)}),
         ], className="content"),
     ], lang=lang, className="home")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from liveroom.access import Action, Principal
+from liveroom.domain.errors import NotFound
 from liveroom.domain.presence import moving, presence
 from liveroom.room import LiveRoom
 
@@ -96,3 +97,26 @@ def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Pr
     nearest = {officer_id: dist for officer_id, dist in found if officer_id in members}
     statuses = officer_statuses(room, list(nearest), nearest)
     return [s for s in statuses if s.presence == "online" and s.tasks == 0][:limit]
+
+
+def queue(room: LiveRoom, *, by: Principal, limit: int = 12) -> list[dict]:
+    """The unassigned incidents of every agency the principal sees: highest priority first,
+    then the soonest acknowledge deadline."""
+    by.check(Action.VIEW_LIVE)
+    agencies = [a for a in room.city.agencies if not by.agencies or a in by.agencies]
+    pipe = room.redis.pipeline(transaction=False)
+    for agency in agencies:
+        pipe.zrange(room.keys.view("queue", agency), 0, limit - 1)
+    ids = [i for group in pipe.execute() for i in group]
+    items = _incidents(room, ids)
+    items.sort(key=lambda i: (int(i.get("priority") or 4), i.get("acknowledge_due", "")))
+    return items[:limit]
+
+
+def live_incident(room: LiveRoom, incident_id: str, *, by: Principal) -> dict:
+    """One incident as the live model has it; NotFound once it has left it."""
+    data = room.redis.hgetall(room.keys.view("incident", incident_id))
+    if not data:
+        raise NotFound(f"no live incident {incident_id!r}")
+    by.check(Action.VIEW_LIVE, data.get("agency"))
+    return data

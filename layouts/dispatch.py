@@ -1,0 +1,78 @@
+"""The wall screen's dispatch parts: the unassigned queue with SLA countdowns, and the
+selected incident with its recommended officers. Pure: data in, components out.
+
+Countdowns are drawn by `assets/sla.js` from each row's `data-due`/`data-start`, once a
+second in the browser: no server round trip to make a clock tick.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dash import html
+
+from liveroom.cities import City
+from liveroom.i18n import translate
+from liveroom.services.dispatch import OfficerStatus
+
+
+def _local(value: str | None, city: City) -> str:
+    return datetime.fromisoformat(value).astimezone(city.timezone).strftime("%H:%M") if (
+        value) else ""
+
+
+def queue_items(city: City, items: list[dict], lang: str) -> list:
+    """One row per unassigned incident; clicking it opens the incident."""
+    if not items:
+        return [html.Li(translate("queue.empty", lang), className="feed-empty")]
+    rows = []
+    for item in items:
+        category = city.categories.get(item.get("category", ""))
+        district = city.districts.get(item.get("district", ""))
+        agency = city.agencies.get(item.get("agency", ""))
+        rows.append(html.Li(html.Button([
+            html.Span(f"P{item.get('priority', '?')}",
+                      className=f"chip priority-{item.get('priority', 4)}"),
+            html.Span(category.name.get(lang) if category else item.get("category"),
+                      className="feed-category"),
+            html.Span(district.name if district else "", className="feed-district"),
+            html.Span(agency.name.get(lang) if agency else "", className="queue-agency"),
+            html.Span("", className="sla", **{"data-due": item.get("acknowledge_due", ""),
+                                              "data-start": item.get("reported_at", "")}),
+        ], id={"type": "queue-item", "id": item["id"]}, className="queue-item", n_clicks=0)))
+    return rows
+
+
+def incident_panel(city: City, incident: dict, officers: list[OfficerStatus],
+                   lang: str) -> html.Div:
+    """The selected incident, and the nearest available officers of its agency to assign."""
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    category = city.categories.get(incident.get("category", ""))
+    district = city.districts.get(incident.get("district", ""))
+    status = incident.get("status", "")
+    assignable = status in ("triaged", "received")
+    rows = [html.Li([
+        html.Span(o.name, className="officer-name"),
+        html.Span(f"{o.distance_m / 1000:.1f} km · ± {o.eta_minutes:.0f} {t('dispatch.minutes')}",
+                  className="officer-distance"),
+        html.Button(t("dispatch.assign"), id={"type": "assign", "officer": o.id,
+                                              "incident": incident["id"]},
+                    className="admin-button", n_clicks=0, disabled=not assignable),
+    ], className="officer-row") for o in officers if o.distance_m is not None]
+    return html.Div([
+        html.Div([
+            html.Span(incident["id"], className="incident-id"),
+            html.Span(t(f"status.{status}"), className="feed-status", id="detail-status"),
+            html.Button("×", id="detail-close", className="detail-close", n_clicks=0,
+                        title=t("dispatch.close")),
+        ], className="detail-head"),
+        html.H3(category.name.get(lang) if category else incident.get("category")),
+        html.Div(" · ".join(filter(None, [
+            district.name if district else "", _local(incident.get("reported_at"), city)])),
+            className="detail-meta"),
+        html.P(incident.get("description") or "", className="feed-text"),
+        html.H4(t("dispatch.recommended")),
+        html.Ul(rows, className="officers", id="recommended") if rows else html.P(
+            t("dispatch.nobody"), className="feed-empty", id="recommended"),
+        html.Div(id="assign-message", className="admin-message"),
+    ], className="detail-card", id="detail-card")
