@@ -36,7 +36,7 @@ async def serve(settings: Settings, app, osmand_app) -> None:
                                               access_log=False, lifespan="off"))
     tasks = [asyncio.create_task(main.serve())]
     if companion:
-        tasks.append(asyncio.create_task(companion.serve()))
+        tasks.append(asyncio.create_task(_serve_companion(companion, settings.osmand_port)))
     simulator = None
     try:
         while not main.started and not tasks[0].done():
@@ -52,6 +52,16 @@ async def serve(settings: Settings, app, osmand_app) -> None:
             simulator.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 simulator.wait(10)
+
+
+async def _serve_companion(server: uvicorn.Server, port: int) -> None:
+    """The OsmAnd listener; if it cannot start (its port is taken), the control room stays
+    up and says so: trackers can still send to `/osmand` on the main port."""
+    try:
+        await server.serve()
+    except (SystemExit, OSError) as exc:
+        log.error("the OsmAnd listener did not start on port %s (%s); trackers can use "
+                  "/osmand on the main port", port, exc)
 
 
 def start_simulator(settings: Settings) -> subprocess.Popen:

@@ -3,6 +3,7 @@ city to life through the same public interfaces."""
 
 from __future__ import annotations
 
+import socket
 import time
 from datetime import datetime
 
@@ -96,3 +97,21 @@ def test_run_starts_the_simulator_and_it_never_outlives_the_app(settings, tmp_pa
         simulator.wait(timeout=20)
     finally:
         app.stop()
+
+
+def test_a_taken_osmand_port_does_not_take_the_control_room_down(settings, tmp_path):
+    env = {"LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
+           "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
+           "LIVEROOM_DATABASE_URL": settings.database_url or f"sqlite:///{tmp_path}/a.db"}
+    app = AppProcess(env, tmp_path / "app.log")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", app.osmand_port))
+        taken.listen()
+        app.start()
+        try:
+            assert httpx.get(f"{app.url}/healthz").status_code == 200
+            time.sleep(1)
+            assert app.process.poll() is None
+            assert "OsmAnd listener did not start" in (tmp_path / "app.log").read_text()
+        finally:
+            app.stop()
