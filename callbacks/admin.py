@@ -32,7 +32,7 @@ def credentials_by_kind(room: LiveRoom, by: Principal) -> dict[str, list[dict]]:
     return grouped
 
 
-def render(room: LiveRoom, by: Principal, lang: str):
+def render(room: LiveRoom, by: Principal, lang: str, _search: str = ""):
     users = accounts.list_users(room, by=by)  # Forbidden for anyone but an admin
     return layout.admin_layout(room.city, users, credentials_by_kind(room, by),
                                audit.recent(room, by=by, limit=layout.AUDIT_LIMIT), lang, by,

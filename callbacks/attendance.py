@@ -24,7 +24,7 @@ def content(room: LiveRoom, by: Principal, first: date, last: date, agency: str 
                        recent_flags(room, by=by), lang)
 
 
-def render(room: LiveRoom, by: Principal, lang: str):
+def render(room: LiveRoom, by: Principal, lang: str, _search: str = ""):
     today = room.clock().astimezone(room.city.timezone).date()
     return layout.attendance_layout(room.city, today, today,
                                     content(room, by, today, today, None, lang), lang, by,

@@ -17,10 +17,11 @@ from liveroom.connections import redis_url
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import translate
 from liveroom.room import LiveRoom
-from liveroom.services import dispatch
+from liveroom.services import dispatch, incidents
 from liveroom.services.incidents import assign_incident
 from liveroom.services.live_map import incident_features, officer_features
 from liveroom.services.overview import Overview, changes_channel, overview
+from liveroom.services.screen_filter import ScreenFilter
 
 #: At most this many pushes a second, however fast events arrive.
 PUSH_INTERVAL = 0.25
@@ -39,14 +40,19 @@ def push(snapshot: Overview, city: City, lang: str, incidents: dict, officers: d
     set_props("queue", {"children": queue_items(city, waiting, lang)})
 
 
-def snapshot(room: LiveRoom, by: Principal) -> tuple[Overview, dict, dict, list[dict]]:
-    return (overview(room, by=by), incident_features(room, by=by),
-            officer_features(room, by=by), dispatch.queue(room, by=by))
+def snapshot(room: LiveRoom, by: Principal,
+             screen: ScreenFilter) -> tuple[Overview, dict, dict, list[dict]]:
+    """Everything the wall screen shows, for this principal and this screen's filter."""
+    return (overview(room, by=by, screen=screen),
+            incident_features(room, by=by, screen=screen),
+            officer_features(room, by=by, screen=screen),
+            dispatch.queue(room, by=by, screen=screen))
 
 
-def render(room: LiveRoom, by: Principal, lang: str):
-    counts, incidents, officers, waiting = snapshot(room, by)
-    return home_layout(room.city, counts, lang, by, csrf_token(), incidents, officers, waiting)
+def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
+    counts, incidents, officers, waiting = snapshot(room, by, ScreenFilter.from_query(search))
+    return home_layout(room.city, counts, lang, by, csrf_token(), incidents, officers, waiting,
+                       search)
 
 
 def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
@@ -56,6 +62,25 @@ def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
                                       incident.get("agency", ""), by=by) if incident.get(
         "agency") else []
     return incident_panel(room.city, incident, officers, lang)
+
+
+def _escalate(room: LiveRoom, incident_id: str, by: Principal):
+    current = incidents.get_incident(room, incident_id)
+    return incidents.triage_incident(room, incident_id, category=current.category,
+                                     priority=max(1, (current.priority or 4) - 1), by=by)
+
+
+#: the incident panel's buttons -> (room, incident, text, category, original, principal)
+ACTIONS = {
+    "action-note": lambda room, i, text, _c, _o, by: incidents.add_note(room, i, text, by=by),
+    "action-escalate": lambda room, i, _t, _c, _o, by: _escalate(room, i, by),
+    "action-reject": lambda room, i, text, _c, _o, by: incidents.change_status(
+        room, i, "rejected", reason=text, by=by),
+    "action-reroute": lambda room, i, _t, category, _o, by: incidents.triage_incident(
+        room, i, category=category or "", by=by),
+    "action-duplicate": lambda room, i, _t, _c, original, by: incidents.change_status(
+        room, i, "duplicate", duplicate_of=original, by=by),
+}
 
 
 def clicked_value() -> object:
@@ -88,6 +113,28 @@ def register(app: Dash, room: LiveRoom) -> None:
     def close_incident(clicks):
         return [] if clicks else no_update
 
+    @app.callback(Output("assign-message", "children", allow_duplicate=True),
+                  Output("detail-status", "children", allow_duplicate=True),
+                  Input("action-note", "n_clicks"), Input("action-escalate", "n_clicks"),
+                  Input("action-reject", "n_clicks"), Input("action-reroute", "n_clicks"),
+                  Input("action-duplicate", "n_clicks"),
+                  State("action-incident", "data"), State("action-text", "value"),
+                  State("action-category", "value"), State("action-duplicate-of", "value"),
+                  State("page-lang", "data"), prevent_initial_call=True)
+    async def act(*values):
+        """The panel's other actions, each one service command."""
+        incident_id, text, category, original, lang = values[-5:]
+        if not clicked_value():
+            return no_update, no_update
+        command = partial(ACTIONS[ctx.triggered_id], room, incident_id, text or "", category,
+                          (original or "").strip().upper(), current_principal())
+        try:
+            incident = await asyncio.to_thread(command)
+        except DomainError as exc:
+            return html.Div(str(exc), className="admin-error", role="alert"), no_update
+        return (html.Div(translate("dispatch.done", lang), className="admin-ok",
+                         role="status"), translate(f"status.{incident.status.value}", lang))
+
     @app.callback(Output("assign-message", "children"),
                   Output("detail-status", "children"),
                   Input({"type": "assign", "officer": ALL, "incident": ALL}, "n_clicks"),
@@ -117,7 +164,10 @@ def register(app: Dash, room: LiveRoom) -> None:
             lang = await socket.get_prop("page-lang", "data", timeout=5)
             if lang is None:
                 return  # another page is showing
-            counts, incidents, officers, waiting = await asyncio.to_thread(snapshot, room, by)
+            search = await socket.get_prop("page-filter", "data", timeout=5)
+            screen = ScreenFilter.from_query(search)
+            counts, incidents, officers, waiting = await asyncio.to_thread(
+                snapshot, room, by, screen)
             push(counts, room.city, lang, incidents, officers, waiting)
 
         pubsub = client.pubsub()

@@ -15,7 +15,7 @@ from liveroom.room import LiveRoom
 
 log = logging.getLogger("liveroom.access")
 
-#: path -> render(room, principal, lang); each page's services check the principal.
+#: path -> render(room, principal, lang, search); each page's services check the principal.
 PAGES = {"/": home.render, "/admin": admin.render, "/attendance": attendance.render}
 
 
@@ -25,7 +25,7 @@ def register(app: Dash, room: LiveRoom) -> None:
         lang, by = language_from_query(search), current_principal()
         render = PAGES.get(pathname or "/", home.render)
         try:
-            return render(room, by, lang)
+            return render(room, by, lang, search or "")
         except Forbidden as exc:
             log.warning("refused page %s: %s", pathname, exc)
             return forbidden_layout(by, lang)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dash import html
+from dash import dcc, html
 
 from liveroom.cities import City
 from liveroom.i18n import translate
@@ -74,5 +74,39 @@ def incident_panel(city: City, incident: dict, officers: list[OfficerStatus],
         html.H4(t("dispatch.recommended")),
         html.Ul(rows, className="officers", id="recommended") if rows else html.P(
             t("dispatch.nobody"), className="feed-empty", id="recommended"),
+        actions(city, incident, lang),
         html.Div(id="assign-message", className="admin-message"),
     ], className="detail-card", id="detail-card")
+
+
+def actions(city: City, incident: dict, lang: str) -> html.Div:
+    """Note, reject with a reason, escalate, re-route to another category (and so agency),
+    or mark as a duplicate of another incident; the services decide what is allowed."""
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    options = [{"label": c.name.get(lang), "value": code}
+               for code, c in city.categories.items() if code != incident.get("category")]
+    return html.Div([
+        dcc.Textarea(id="action-text", placeholder=t("dispatch.text_hint"), maxLength=1000,
+                     className="action-text"),
+        html.Div([
+            html.Button(t("dispatch.note"), id="action-note", n_clicks=0,
+                        className="admin-button-small"),
+            html.Button(t("dispatch.escalate"), id="action-escalate", n_clicks=0,
+                        className="admin-button-small"),
+            html.Button(t("dispatch.reject"), id="action-reject", n_clicks=0,
+                        className="admin-button-small danger"),
+        ], className="admin-actions"),
+        html.Div([
+            dcc.Dropdown(id="action-category", options=options, clearable=False,
+                         placeholder=t("dispatch.reroute_hint"), className="admin-dropdown"),
+            html.Button(t("dispatch.reroute"), id="action-reroute", n_clicks=0,
+                        className="admin-button-small"),
+        ], className="admin-actions"),
+        html.Div([
+            dcc.Input(id="action-duplicate-of", placeholder=t("dispatch.duplicate_hint"),
+                      maxLength=64, className="action-input"),
+            html.Button(t("dispatch.duplicate"), id="action-duplicate", n_clicks=0,
+                        className="admin-button-small"),
+        ], className="admin-actions"),
+        dcc.Store(id="action-incident", data=incident["id"]),
+    ], className="detail-actions")

@@ -8,7 +8,7 @@ from dash import dcc, html
 from layouts.dispatch import queue_items
 from liveroom.access import Action, Principal
 from liveroom.cities import City
-from liveroom.i18n import translate
+from liveroom.i18n import translate, with_language
 from liveroom.services.overview import OPEN_STATUSES, FeedItem, Overview
 
 
@@ -104,7 +104,8 @@ def forbidden_layout(principal: Principal, lang: str) -> html.Div:
 
 
 def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
-                csrf: str, incidents: dict, officers: dict, queue: list[dict]) -> html.Div:
+                csrf: str, incidents: dict, officers: dict, queue: list[dict],
+                search: str = "") -> html.Div:
     """The whole page for one language."""
     other = "en" if lang == "id" else "id"
     return html.Div([
@@ -117,7 +118,7 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 html.Span(translate("home.live", lang), className="live-badge"),
                 html.Span(overview.at.strftime("%H:%M:%S"), id="updated-at", className="clock"),
                 html.Span(" WIB", className="clock"),
-                dcc.Link(translate("lang.switch", lang), href=f"?lang={other}",
+                dcc.Link(translate("lang.switch", lang), href=with_language(search, other),
                          className="lang-switch"),
                 signed_in(principal, csrf, lang),
             ], className="header-right"),
@@ -139,6 +140,7 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 html.Ol(feed_items(city, overview.latest, lang), id="feed", className="feed"),
                 html.P(translate("home.placeholder", lang), className="note"),
                 dcc.Store(id="page-lang", data=lang),
+                dcc.Store(id="page-filter", data=search),  # ?agency=…&district=…
             ], className="summary"),
             html.Section([district_map(city, incidents, officers),
                           html.Div(id="incident-detail", className="incident-detail")],

@@ -32,6 +32,14 @@ def format_datetime(moment: datetime, zone: tzinfo, lang: str = DEFAULT_LANGUAGE
     return f"{local.day} {month} {local.year} {local:%H:%M} {local.tzname()}"
 
 
+def with_language(search: str | None, lang: str) -> str:
+    """The same query string (a screen's filters) in another language."""
+    from urllib.parse import parse_qsl, urlencode
+
+    pairs = [(k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k != "lang"]
+    return "?" + urlencode([*pairs, ("lang", lang)])
+
+
 def language_from_query(search: str | None) -> str:
     """`?lang=en` -> "en"; anything else -> the default language."""
     from urllib.parse import parse_qs

@@ -10,6 +10,8 @@ from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
 from liveroom.domain.presence import moving, presence
 from liveroom.room import LiveRoom
+from liveroom.services.overview import visible
+from liveroom.services.screen_filter import EVERYTHING, ScreenFilter
 
 #: assumed average speed through city traffic, for an estimated time of arrival
 ETA_KMH = 25.0
@@ -99,16 +101,18 @@ def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Pr
     return [s for s in statuses if s.presence == "online" and s.tasks == 0][:limit]
 
 
-def queue(room: LiveRoom, *, by: Principal, limit: int = 12) -> list[dict]:
-    """The unassigned incidents of every agency the principal sees: highest priority first,
-    then the soonest acknowledge deadline."""
+def queue(room: LiveRoom, *, by: Principal, limit: int = 12,
+          screen: ScreenFilter = EVERYTHING) -> list[dict]:
+    """The unassigned incidents on the screen, of every agency the principal sees: highest
+    priority first, then the soonest acknowledge deadline."""
     by.check(Action.VIEW_LIVE)
-    agencies = [a for a in room.city.agencies if not by.agencies or a in by.agencies]
+    screen = visible(screen, by)
+    agencies = [a for a in room.city.agencies if screen.admits_agency(a)]
     pipe = room.redis.pipeline(transaction=False)
     for agency in agencies:
-        pipe.zrange(room.keys.view("queue", agency), 0, limit - 1)
+        pipe.zrange(room.keys.view("queue", agency), 0, -1 if screen.active else limit - 1)
     ids = [i for group in pipe.execute() for i in group]
-    items = _incidents(room, ids)
+    items = [i for i in _incidents(room, ids) if screen.admits(i)]
     items.sort(key=lambda i: (int(i.get("priority") or 4), i.get("acknowledge_due", "")))
     return items[:limit]
 

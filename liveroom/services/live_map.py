@@ -9,6 +9,8 @@ from liveroom.access import Action, Principal
 from liveroom.domain.lifecycle import TERMINAL, Status
 from liveroom.domain.presence import presence
 from liveroom.room import LiveRoom
+from liveroom.services.overview import visible
+from liveroom.services.screen_filter import EVERYTHING, ScreenFilter
 
 OPEN = [s for s in Status if s not in TERMINAL and s is not Status.RESOLVED]
 MAX_INCIDENTS = 5000
@@ -19,9 +21,12 @@ def _point(lat: float, lon: float, properties: dict) -> dict:
             "properties": properties}
 
 
-def incident_features(room: LiveRoom, *, by: Principal) -> dict:
-    """Open incidents: id, category, status, priority, agency (newest first, capped)."""
+def incident_features(room: LiveRoom, *, by: Principal,
+                      screen: ScreenFilter = EVERYTHING) -> dict:
+    """Open incidents on the screen: id, category, status, priority, agency (newest first,
+    capped)."""
     by.check(Action.VIEW_LIVE)
+    screen = visible(screen, by)
     pipe = room.redis.pipeline(transaction=False)
     for status in OPEN:
         pipe.zrevrange(room.keys.view("status", status.value), 0, MAX_INCIDENTS - 1)
@@ -29,11 +34,12 @@ def incident_features(room: LiveRoom, *, by: Principal) -> dict:
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in ids:
         pipe.hmget(room.keys.view("incident", incident_id),
-                   ["lat", "lon", "category", "status", "priority", "agency"])
+                   ["lat", "lon", "category", "status", "priority", "agency", "district"])
     features = []
-    for incident_id, (lat, lon, category, status, priority, agency) in zip(
+    for incident_id, (lat, lon, category, status, priority, agency, district) in zip(
             ids, pipe.execute(), strict=True):
-        if lat is None or (by.agencies and agency not in by.agencies):
+        if lat is None or not screen.admits({"category": category, "status": status,
+                                             "agency": agency, "district": district}):
             continue
         features.append(_point(float(lat), float(lon), {
             "id": incident_id, "category": category, "status": status,
@@ -41,14 +47,16 @@ def incident_features(room: LiveRoom, *, by: Principal) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def officer_features(room: LiveRoom, *, by: Principal) -> dict:
+def officer_features(room: LiveRoom, *, by: Principal,
+                     screen: ScreenFilter = EVERYTHING) -> dict:
     """Officers with a position who are on duty or not yet offline: agency, colour,
     presence (online, stale) and whether they are on duty."""
     by.check(Action.VIEW_LIVE)
+    screen = visible(screen, by)
     settings, now = room.settings, room.clock()
     stale = timedelta(minutes=settings.presence_stale_minutes)
     offline = timedelta(minutes=settings.presence_offline_minutes)
-    agencies = [a for a in room.city.agencies if not by.agencies or a in by.agencies]
+    agencies = [a for a in room.city.agencies if screen.admits_agency(a)]
     pipe = room.redis.pipeline(transaction=False)
     for agency in agencies:
         pipe.smembers(room.keys.view("officers", agency))

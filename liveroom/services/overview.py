@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.lifecycle import TERMINAL, Status
 from liveroom.room import LiveRoom
+from liveroom.services.screen_filter import EVERYTHING, ScreenFilter
 
 LATEST = 6
+FILTERED_FIELDS = ["status", "agency", "district", "category"]
+NO_AGENCY = frozenset({"-"})  # what a screen shows none of its principal's agencies with
 OPEN_STATUSES = tuple(status for status in Status if status not in TERMINAL)
 
 
@@ -42,8 +45,20 @@ def changes_channel(room: LiveRoom) -> str:
     return room.keys.view("changed")
 
 
-def overview(room: LiveRoom, *, by: Principal) -> Overview:
+def visible(screen: ScreenFilter, by: Principal) -> ScreenFilter:
+    """The screen's filter narrowed to the agencies the principal may see."""
+    if not by.agencies:
+        return screen
+    allowed = screen.agency & by.agencies if screen.agency else frozenset(by.agencies)
+    return replace(screen, agency=allowed or NO_AGENCY)
+
+
+def overview(room: LiveRoom, *, by: Principal,
+             screen: ScreenFilter = EVERYTHING) -> Overview:
     by.check(Action.VIEW_LIVE)
+    screen = visible(screen, by)
+    if screen.active:
+        return _filtered_overview(room, screen)
     pipe = room.redis.pipeline(transaction=False)
     for status in OPEN_STATUSES:
         pipe.zcard(room.keys.view("status", status.value))
@@ -60,14 +75,40 @@ def overview(room: LiveRoom, *, by: Principal) -> Overview:
     )
 
 
-def latest_reports(room: LiveRoom, incident_ids: list[str]) -> tuple[FeedItem, ...]:
+def _filtered_overview(room: LiveRoom, screen: ScreenFilter) -> Overview:
+    """The same figures, counting only what the screen shows (reads each open incident)."""
+    pipe = room.redis.pipeline(transaction=False)
+    for status in OPEN_STATUSES:
+        pipe.zrange(room.keys.view("status", status.value), 0, -1)
+    ids = [i for group in pipe.execute() for i in group]
+    pipe = room.redis.pipeline(transaction=False)
+    for incident_id in ids:
+        pipe.hmget(room.keys.view("incident", incident_id), FILTERED_FIELDS)
+    counts = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
+    for values in pipe.execute():
+        fields = dict(zip(FILTERED_FIELDS, values, strict=True))
+        if fields["status"] in counts and screen.admits(fields):
+            counts[fields["status"]] += 1
+    agencies = [a for a in room.city.agencies if screen.admits_agency(a)]
+    pipe = room.redis.pipeline(transaction=False)
+    for agency in agencies:
+        pipe.scard(room.keys.view("on_duty", agency))
+    pipe.zrevrange(room.keys.view("feed"), 0, -1)
+    *on_duty, newest = pipe.execute()
+    return Overview(at=room.clock().astimezone(room.city.timezone), open_by_status=counts,
+                    officers_on_duty=sum(on_duty),
+                    latest=latest_reports(room, newest, screen)[:LATEST])
+
+
+def latest_reports(room: LiveRoom, incident_ids: list[str],
+                   screen: ScreenFilter = EVERYTHING) -> tuple[FeedItem, ...]:
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in incident_ids:
         pipe.hgetall(room.keys.view("incident", incident_id))
     items = []
     for data in pipe.execute():
-        if not data:
-            continue  # closed and expired from the live model
+        if not data or not screen.admits(data):
+            continue  # closed and expired from the live model, or not on this screen
         district = room.city.districts.get(data.get("district", ""))
         items.append(FeedItem(
             id=data["id"], category=data["category"], status=data["status"],

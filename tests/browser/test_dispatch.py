@@ -11,10 +11,12 @@ import httpx
 import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
 from liveroom.services import accounts
+from liveroom.services.incidents import get_incident, report_incident
 from tests.browser.helpers import severe_console_errors, sign_in, text_of
 
 pytestmark = pytest.mark.browser
@@ -65,3 +67,50 @@ def test_an_operator_assigns_a_queued_report_to_the_recommended_officer(
     tasks = writer.redis.zrange(writer.keys.view("tasks", device.id), 0, -1)
     assert tasks == [incident_id]
     assert severe_console_errors(browser) == []
+
+
+def test_the_incident_panel_notes_escalates_reroutes_and_rejects(app, writer, browser,
+                                                                 operator):
+    sign_in(browser, app, operator)
+    assert text_of(browser, "count-open") == "0"
+    point = writer.city.districts["36.71.03"].geometry.representative_point()
+    incident = report_incident(writer, category="parkir-liar", lat=point.y, lon=point.x,
+                               source="test", by=SYSTEM, description="Truk parkir di trotoar")
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
+                                                          StaleElementReferenceException))
+    row = f'[id*=\'"id":"{incident.id}"\']'
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
+    text = wait.until(lambda d: d.find_element(By.ID, "action-text"))
+    text.send_keys("Sudah dicek lewat CCTV")
+    browser.find_element(By.ID, "action-note").click()
+    wait.until(lambda d: d.find_element(By.ID, "assign-message").text == "Tersimpan.")
+    browser.find_element(By.ID, "action-escalate").click()
+    wait.until(lambda d: get_incident(writer, incident.id).priority == 3)  # was 4
+    text.send_keys(Keys.CONTROL, "a")
+    text.send_keys(Keys.DELETE)
+    browser.find_element(By.ID, "action-reject").click()  # no reason: refused, nothing kept
+    wait.until(lambda d: "needs a reason" in d.find_element(By.ID, "assign-message").text)
+    assert get_incident(writer, incident.id).status.value == "triaged"
+    text.send_keys("Kendaraan dinas, bukan parkir liar")
+    browser.find_element(By.ID, "action-reject").click()
+    wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "Ditolak")
+    assert get_incident(writer, incident.id).status.value == "rejected"
+    assert get_incident(writer, incident.id).notes == 1
+
+
+def test_a_screen_configured_by_its_link_shows_only_its_agency(app, writer, browser,
+                                                               operator):
+    point = writer.city.districts["36.71.03"].geometry.representative_point()
+    fire = report_incident(writer, category="kebakaran", lat=point.y, lon=point.x,
+                           source="test", by=SYSTEM, attributes={"orang-terjebak": "ya"})
+    parking = report_incident(writer, category="parkir-liar", lat=point.y + 0.003,
+                              lon=point.x, source="test", by=SYSTEM)
+    sign_in(browser, app, operator)
+    browser.get(app.url + "/?agency=damkar")
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
+                                                          StaleElementReferenceException))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"path.incident-{fire.id}"))
+    assert text_of(browser, "count-open") == "1"
+    assert not browser.find_elements(By.CSS_SELECTOR, f"path.incident-{parking.id}")
+    english = browser.find_element(By.LINK_TEXT, "English").get_attribute("href")
+    assert "agency=damkar" in english and "lang=en" in english
