@@ -1,4 +1,5 @@
-"""Home page: render it; push live counts and the newest reports over the websocket."""
+"""The wall screen: render it; push counts, queue, map and feed over the websocket; open an
+incident, assign it and act on it (each action one service command)."""
 
 from __future__ import annotations
 
@@ -27,16 +28,16 @@ from liveroom.services.screen_filter import ScreenFilter
 PUSH_INTERVAL = 0.25
 
 
-def push(snapshot: Overview, city: City, lang: str, incidents: dict, officers: dict,
-         waiting: list[dict]) -> None:
+def push(snapshot: Overview, city: City, lang: str, incident_points: dict,
+         officer_points: dict, waiting: list[dict]) -> None:
     for status, count in snapshot.open_by_status.items():
         set_props(f"count-{status}", {"children": str(count)})
     set_props("count-open", {"children": str(snapshot.open_total)})
     set_props("count-on-duty", {"children": str(snapshot.officers_on_duty)})
     set_props("updated-at", {"children": snapshot.at.strftime("%H:%M:%S")})
     set_props("feed", {"children": feed_items(city, snapshot.latest, lang)})
-    set_props("incidents-layer", {"data": incidents})
-    set_props("officers-layer", {"data": officers})
+    set_props("incidents-layer", {"data": incident_points})
+    set_props("officers-layer", {"data": officer_points})
     set_props("queue", {"children": queue_items(city, waiting, lang)})
 
 
@@ -50,9 +51,10 @@ def snapshot(room: LiveRoom, by: Principal,
 
 
 def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
-    counts, incidents, officers, waiting = snapshot(room, by, ScreenFilter.from_query(search))
-    return home_layout(room.city, counts, lang, by, csrf_token(), incidents, officers, waiting,
-                       search)
+    counts, incident_points, officer_points, waiting = snapshot(
+        room, by, ScreenFilter.from_query(search))
+    return home_layout(room.city, counts, lang, by, csrf_token(), incident_points,
+                       officer_points, waiting, search)
 
 
 def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
@@ -64,16 +66,11 @@ def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
     return incident_panel(room.city, incident, officers, lang)
 
 
-def _escalate(room: LiveRoom, incident_id: str, by: Principal):
-    current = incidents.get_incident(room, incident_id)
-    return incidents.triage_incident(room, incident_id, category=current.category,
-                                     priority=max(1, (current.priority or 4) - 1), by=by)
-
-
 #: the incident panel's buttons -> (room, incident, text, category, original, principal)
 ACTIONS = {
     "action-note": lambda room, i, text, _c, _o, by: incidents.add_note(room, i, text, by=by),
-    "action-escalate": lambda room, i, _t, _c, _o, by: _escalate(room, i, by),
+    "action-escalate": lambda room, i, _t, _c, _o, by: incidents.escalate_incident(
+        room, i, by=by),
     "action-reject": lambda room, i, text, _c, _o, by: incidents.change_status(
         room, i, "rejected", reason=text, by=by),
     "action-reroute": lambda room, i, _t, category, _o, by: incidents.triage_incident(
@@ -166,9 +163,9 @@ def register(app: Dash, room: LiveRoom) -> None:
                 return  # another page is showing
             search = await socket.get_prop("page-filter", "data", timeout=5)
             screen = ScreenFilter.from_query(search)
-            counts, incidents, officers, waiting = await asyncio.to_thread(
+            counts, incident_points, officer_points, waiting = await asyncio.to_thread(
                 snapshot, room, by, screen)
-            push(counts, room.city, lang, incidents, officers, waiting)
+            push(counts, room.city, lang, incident_points, officer_points, waiting)
 
         pubsub = client.pubsub()
         try:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from liveroom.access import Action, Forbidden, Principal
 from liveroom.domain import incident as domain
-from liveroom.domain.errors import ConcurrencyConflict, NotFound
+from liveroom.domain.errors import ConcurrencyConflict, InvalidCommand, NotFound
 from liveroom.domain.events import ReportReceived
 from liveroom.domain.incident import Incident
 from liveroom.domain.lifecycle import TERMINAL, Status
@@ -125,6 +125,15 @@ def triage_incident(
                                    priority)
 
     return _run(room, incident_id, decide, expected_version)
+
+
+def escalate_incident(room: LiveRoom, incident_id: str, *, by: Principal) -> Incident:
+    """One step up in priority (1 is the top), before anyone is assigned."""
+    current = get_incident(room, incident_id)
+    if current.priority == 1:
+        raise InvalidCommand(f"incident {incident_id} is already top priority")
+    return triage_incident(room, incident_id, category=current.category,
+                           priority=(current.priority or 4) - 1, by=by)
 
 
 def assign_incident(

@@ -15,6 +15,7 @@ from liveroom.services.incidents import (
     add_note,
     assign_incident,
     change_status,
+    escalate_incident,
     get_incident,
     incident_version,
     report_incident,
@@ -156,3 +157,15 @@ def test_rejecting_needs_a_reason_and_notes_work_even_when_closed(room, tangeran
     assert noted.notes == 1 and noted.status is Status.REJECTED
     with pytest.raises(InvalidCommand, match="needs text"):
         add_note(room, incident.id, "   ", by=SYSTEM)
+
+
+def test_escalating_raises_priority_step_by_step_until_the_top(room, tangerang_point):
+    lat, lon = tangerang_point
+    parking = report_incident(room, category="parkir-liar", lat=lat, lon=lon, source="t",
+                              by=SYSTEM)
+    operator = person("opi", "operator")
+    assert escalate_incident(room, parking.id, by=operator).priority == 3
+    assert escalate_incident(room, parking.id, by=operator).priority == 2
+    escalate_incident(room, parking.id, by=operator)
+    with pytest.raises(InvalidCommand, match="already top priority"):
+        escalate_incident(room, parking.id, by=operator)
