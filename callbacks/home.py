@@ -18,7 +18,7 @@ from liveroom.connections import redis_url
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import translate
 from liveroom.room import LiveRoom
-from liveroom.services import dispatch, incidents
+from liveroom.services import dispatch, incidents, reports
 from liveroom.services.incidents import assign_incident
 from liveroom.services.live_map import incident_features, officer_features
 from liveroom.services.overview import Overview, changes_channel, overview
@@ -63,7 +63,11 @@ def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
     officers = dispatch.officers_near(room, float(incident["lat"]), float(incident["lon"]),
                                       incident.get("agency", ""), by=by) if incident.get(
         "agency") else []
-    return incident_panel(room.city, incident, officers, lang)
+    try:
+        report = reports.public_report(room, incident_id)
+    except DomainError:
+        report = None
+    return incident_panel(room.city, incident, report, officers, lang)
 
 
 #: the incident panel's buttons -> (room, incident, text, category, original, principal)

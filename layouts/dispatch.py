@@ -14,6 +14,7 @@ from dash import dcc, html
 from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.services.dispatch import OfficerStatus
+from liveroom.services.reports import PublicReport
 
 
 def _local(value: str | None, city: City) -> str:
@@ -43,9 +44,10 @@ def queue_items(city: City, items: list[dict], lang: str) -> list:
     return rows
 
 
-def incident_panel(city: City, incident: dict, officers: list[OfficerStatus],
-                   lang: str) -> html.Div:
-    """The selected incident, and the nearest available officers of its agency to assign."""
+def incident_panel(city: City, incident: dict, report: PublicReport | None,
+                   officers: list[OfficerStatus], lang: str) -> html.Div:
+    """The selected incident (what was reported, how, its photo and history) and the
+    nearest available officers of its agency to assign."""
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
     category = city.categories.get(incident.get("category", ""))
     district = city.districts.get(incident.get("district", ""))
@@ -71,12 +73,37 @@ def incident_panel(city: City, incident: dict, officers: list[OfficerStatus],
             district.name if district else "", _local(incident.get("reported_at"), city)])),
             className="detail-meta"),
         html.P(incident.get("description") or "", className="feed-text"),
+        *report_details(city, category, incident, report, lang),
         html.H4(t("dispatch.recommended")),
         html.Ul(rows, className="officers", id="recommended") if rows else html.P(
             t("dispatch.nobody"), className="feed-empty", id="recommended"),
         actions(city, incident, lang),
         html.Div(id="assign-message", className="admin-message"),
     ], className="detail-card", id="detail-card")
+
+
+def report_details(city: City, category, incident: dict, report: PublicReport | None,
+                   lang: str) -> list:
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    source = incident.get("source", "")
+    channel = t(f"source.{source}")
+    facts = [(t("dispatch.channel"), source if channel == f"source.{source}" else channel)]
+    if report and category:
+        facts += category.describe_answers(report.attributes, lang)
+    parts: list = [html.Dl([item for question, answer in facts for item in (
+        html.Dt(question), html.Dd(answer))], className="detail-facts")]
+    if report and report.media_url:
+        parts.append(html.Img(src=report.media_url, className="detail-photo",
+                              alt=t("dispatch.photo")))
+    if report and report.history:
+        parts.append(html.Ul([html.Li([
+            html.Span(step.at.astimezone(city.timezone).strftime("%H:%M"),
+                      className="feed-time"),
+            t(f"status.{step.status}"),
+            *([f" — {step.reason}"] if step.reason else []),
+        ]) for step in reversed(report.history)], className="detail-history",
+            id="detail-history"))
+    return parts
 
 
 def actions(city: City, incident: dict, lang: str) -> html.Div:

@@ -192,7 +192,7 @@ def show_status(request: Request, incident_id: str) -> Response:
         "citizen_status.html", lang, report=report, city=city, number=incident_id,
         new=request.query_params.get("baru") == "1",
         category=category.name.get(lang) if category else report.category,
-        answers=_answers(category, report.attributes, lang) if category else [],
+        answers=category.describe_answers(report.attributes, lang) if category else [],
         district=district.name if district else None,
         agency=agency.name.get(lang) if agency else None,
         steps=[(s.value, s.value in reached or _beyond(s, report.status)) for s in PROGRESS],
@@ -212,18 +212,6 @@ def _beyond(step: Status, current: str) -> bool:
     """A step counts as done once a later one is reached (e.g. assigned after resolved)."""
     order = [s.value for s in PROGRESS]
     return current in order and order.index(current) >= order.index(step.value)
-
-
-def _answers(category, answers: dict, lang: str) -> list[tuple[str, str]]:
-    shown = []
-    for attribute in category.attributes:
-        value = answers.get(attribute.code)
-        if value is None:
-            continue
-        values = value if isinstance(value, list) else [value]
-        names = [attribute.values[v].get(lang) if v in attribute.values else v for v in values]
-        shown.append((attribute.description.get(lang), ", ".join(names)))
-    return shown
 
 
 @router.get("/media/{name}")

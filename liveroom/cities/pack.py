@@ -185,6 +185,19 @@ class Category(_Model):
         cleaned = {a.code: a.check(answers.get(a.code)) for a in self.attributes}
         return {code: value for code, value in cleaned.items() if value is not None}
 
+    def describe_answers(self, answers: dict[str, Answer], lang: str) -> list[tuple[str, str]]:
+        """(question, answer) in `lang`, in the pack's order, for the answers given."""
+        shown = []
+        for attribute in self.attributes:
+            value = answers.get(attribute.code)
+            if value is None:
+                continue
+            values = value if isinstance(value, list) else [value]
+            names = [attribute.values[v].get(lang) if v in attribute.values else v
+                     for v in values]
+            shown.append((attribute.description.get(lang), ", ".join(names)))
+        return shown
+
 
 class District(_Model):
     """A kecamatan with its Kemendagri code (e.g. 36.71.01) and boundary."""

@@ -53,6 +53,20 @@ def operator(writer):
 
 @pytest.fixture
 def browser():
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def second_browser():
+    """Another screen (its own profile, so its own session)."""
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+def chromium() -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -60,6 +74,4 @@ def browser():
                  "--disable-component-update", "--disable-sync", "--window-size=1920,1080"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

@@ -41,9 +41,10 @@ def on_duty_officer(app, writer, agency: str):
 
 
 def test_an_operator_assigns_a_queued_report_to_the_recommended_officer(
-        app, writer, browser, operator):
+        app, writer, browser, second_browser, operator):
     device, post = on_duty_officer(app, writer, "damkar")
     sign_in(browser, app, operator)
+    sign_in(second_browser, app, operator)  # another wall screen in the room
     assert text_of(browser, "count-open") == "0"
     key = accounts.create_api_key(writer, "Aplikasi warga", by=SYSTEM)
     posted = httpx.post(f"{app.url}/open311/v2/requests.json", data={
@@ -56,6 +57,9 @@ def test_an_operator_assigns_a_queued_report_to_the_recommended_officer(
     row = f'[id*=\'"id":"{incident_id}"\']'
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
     wait.until(lambda d: "Pak Damkar" in d.find_element(By.ID, "recommended").text)
+    panel = browser.find_element(By.ID, "detail-card").text
+    assert "Aplikasi warga (Open311)" in panel and "Ada orang yang terjebak?" in panel
+    assert "Api di dapur warung" in panel
     countdown = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f"{row} .sla").text)
     assert countdown.count(":") == 1 and not countdown.startswith("+")  # 5 minutes for fire
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#recommended button")).click()
@@ -64,6 +68,9 @@ def test_an_operator_assigns_a_queued_report_to_the_recommended_officer(
         By.CSS_SELECTOR, f"path.incident-{incident_id}").get_attribute("class"))
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, row),
                message="the assigned report stayed in the queue")
+    WebDriverWait(second_browser, 20).until(  # the other screen saw it too, by push
+        lambda d: "status-assigned" in d.find_element(
+            By.CSS_SELECTOR, f"path.incident-{incident_id}").get_attribute("class"))
     tasks = writer.redis.zrange(writer.keys.view("tasks", device.id), 0, -1)
     assert tasks == [incident_id]
     assert severe_console_errors(browser) == []
@@ -94,6 +101,7 @@ def test_the_incident_panel_notes_escalates_reroutes_and_rejects(app, writer, br
     text.send_keys("Kendaraan dinas, bukan parkir liar")
     browser.find_element(By.ID, "action-reject").click()
     wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "Ditolak")
+    assert "Menunggu petugas" in browser.find_element(By.ID, "detail-history").text
     assert get_incident(writer, incident.id).status.value == "rejected"
     assert get_incident(writer, incident.id).notes == 1
 
