@@ -33,6 +33,15 @@ class AppProcess:
         self.log = log
         self.process: subprocess.Popen | None = None
 
+    @classmethod
+    def beside(cls, settings, tmp_path: Path, **env: str) -> AppProcess:
+        """An app (not started) on the test's own deployment: its Redis and namespace, its
+        database (or SQLite in tmp_path), its data dir."""
+        return cls({"LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
+                    "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
+                    "LIVEROOM_DATABASE_URL": settings.database_url or
+                    f"sqlite:///{tmp_path}/archive.db", **env}, tmp_path / "app.log")
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"

@@ -21,10 +21,7 @@ from tests.app_process import AppProcess
 
 @pytest.fixture
 def app(settings, tmp_path):
-    env = {"LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
-           "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
-           "LIVEROOM_DATABASE_URL": settings.database_url or f"sqlite:///{tmp_path}/a.db"}
-    process = AppProcess(env, tmp_path / "app.log").start()
+    process = AppProcess.beside(settings, tmp_path).start()
     yield process
     process.stop()
 
@@ -82,10 +79,7 @@ def test_the_simulator_reports_and_moves_officers_through_the_public_doors(app, 
 
 
 def test_run_starts_the_simulator_and_it_never_outlives_the_app(settings, tmp_path):
-    env = {"LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
-           "LIVEROOM_REDIS_NAMESPACE": settings.namespace, "LIVEROOM_SIMULATOR": "on",
-           "LIVEROOM_DATABASE_URL": settings.database_url or f"sqlite:///{tmp_path}/a.db"}
-    app = AppProcess(env, tmp_path / "app.log").start()
+    app = AppProcess.beside(settings, tmp_path, LIVEROOM_SIMULATOR="on").start()
     try:
         deadline = time.monotonic() + 20
         while not (children := [p for p in psutil.Process(app.process.pid).children()
@@ -100,10 +94,7 @@ def test_run_starts_the_simulator_and_it_never_outlives_the_app(settings, tmp_pa
 
 
 def test_a_taken_osmand_port_does_not_take_the_control_room_down(settings, tmp_path):
-    env = {"LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
-           "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
-           "LIVEROOM_DATABASE_URL": settings.database_url or f"sqlite:///{tmp_path}/a.db"}
-    app = AppProcess(env, tmp_path / "app.log")
+    app = AppProcess.beside(settings, tmp_path)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", app.osmand_port))
         taken.listen()

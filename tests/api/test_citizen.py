@@ -7,13 +7,11 @@ import io
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import select
 
-from app import create_app
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
 from liveroom.services.incidents import assign_incident, change_status
@@ -21,12 +19,6 @@ from liveroom.services.officers import register_officer
 from tests.conftest import drain, person
 
 SUPERVISOR = person("sari", "supervisor")
-
-
-@pytest.fixture
-def client(room):
-    with TestClient(create_app(room).server) as client:
-        yield client
 
 
 def photo(width: int = 3000, height: int = 2000, fmt: str = "JPEG", exif: bool = False) -> bytes:

@@ -5,24 +5,16 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app import create_app
 from liveroom.archive import schema
 from liveroom.services import accounts
 from tests.conftest import drain, person
 
 ADMIN = person("ani", "admin")
 BASE = "/open311/v2"
-
-
-@pytest.fixture
-def client(room):
-    with TestClient(create_app(room).server) as client:
-        yield client
 
 
 @pytest.fixture

@@ -15,10 +15,7 @@ from tests.app_process import AppProcess
 
 @pytest.fixture
 def server(settings, tmp_path):
-    env = {"LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
-           "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
-           "LIVEROOM_DATABASE_URL": settings.database_url or f"sqlite:///{tmp_path}/a.db"}
-    process = AppProcess(env, tmp_path / "app.log").start()
+    process = AppProcess.beside(settings, tmp_path).start()
     yield process
     process.stop()
 

@@ -11,19 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.websockets import WebSocketDisconnect
 
-from app import create_app
 from liveroom.access import SYSTEM
 from liveroom.api.osmand import osmand_app
 from liveroom.domain.events import decode
 from liveroom.services import accounts
 from liveroom.services.locations import unknown_devices
 from tests.conftest import drain
-
-
-@pytest.fixture
-def client(room):
-    with TestClient(create_app(room).server) as client:
-        yield client
 
 
 @pytest.fixture

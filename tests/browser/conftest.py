@@ -25,12 +25,7 @@ if not (CHROMIUM and CHROMEDRIVER):
 
 @pytest.fixture
 def app(settings, tmp_path):
-    env = {
-        "LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
-        "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
-        "LIVEROOM_DATABASE_URL": settings.database_url or f"sqlite:///{tmp_path}/archive.db",
-    }
-    process = AppProcess(env, tmp_path / "app.log").start()
+    process = AppProcess.beside(settings, tmp_path).start()
     yield process
     process.stop()
 
