@@ -16,6 +16,7 @@ import re
 import secrets
 
 import anyio
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
@@ -77,8 +78,6 @@ def show_form(request: Request) -> Response:
 @router.get("/lapor/peta.geojson")
 def basemap(request: Request) -> Response:
     """The city's districts, for the offline map (no tile server needed)."""
-    import orjson
-
     return Response(orjson.dumps(request.app.state.room.city.districts_geojson()),
                     media_type="application/geo+json",
                     headers={"cache-control": "public, max-age=3600"})
