@@ -175,14 +175,18 @@ def register(app: Dash, room: LiveRoom) -> None:
         try:
             await pubsub.subscribe(changes_channel(room))
             await send_snapshot()
+            loop, last_push = asyncio.get_running_loop(), 0.0
             while socket is not None and not socket.is_shutdown:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 if message is None:
                     continue
-                await asyncio.sleep(PUSH_INTERVAL)
+                # a change after a quiet spell goes out at once; a burst waits for the
+                # interval since the last push and then goes out as one
+                await asyncio.sleep(max(0.0, PUSH_INTERVAL - (loop.time() - last_push)))
                 while await pubsub.get_message(ignore_subscribe_messages=True, timeout=0):
-                    pass  # coalesce a burst into one push
+                    pass
                 await send_snapshot()
+                last_push = loop.time()
         finally:
             await pubsub.aclose()
             await client.aclose()
