@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(PY) bench/events.py
 	$(PY) bench/open311.py
 	$(PY) bench/locations.py
+	$(PY) bench/screen.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
