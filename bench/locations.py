@@ -19,9 +19,7 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,16 +31,15 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.app import bench_app
 from bench.events import raw_xadd
 from liveroom.access import SYSTEM
-from liveroom.archive import migrate, schema, temporary_schema
-from liveroom.config import Settings
+from liveroom.archive import schema, temporary_schema
 from liveroom.domain.events import OfficerLocated, encode
 from liveroom.room import LiveRoom
 from liveroom.services import accounts
 from liveroom.services.attendance import daily_recap
-from liveroom.streams import delete_matching, id_tuple
-from tests.app_process import AppProcess
+from liveroom.streams import id_tuple
 
 
 async def send_all(port: int, requests: list[bytes], senders: int) -> list[int]:
@@ -148,51 +145,39 @@ def fill_attendance(room: LiveRoom, officers: int, days: int) -> date:
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="liveroom-bench-"))
-    settings = Settings(data_dir=data_dir, database_url=database_url, projections=False,
-                        redis_namespace="{bench-" + uuid.uuid4().hex[:8] + "}")
-    room = LiveRoom.open(settings)
-    migrate(room.engine)
-    env = {"LIVEROOM_DATA_DIR": str(data_dir), "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
-           "LIVEROOM_REDIS_URL": os.environ.get("LIVEROOM_REDIS_URL") or
-           f"unix://{room.redis.connection_pool.connection_kwargs['path']}",
-           "LIVEROOM_DATABASE_URL": database_url or settings.sqlalchemy_url,
-           "LIVEROOM_PROJECTIONS": "on" if args.projections == "in-process" else "off"}
-    app = AppProcess(env, data_dir / "app.log").start()
-    worker = subprocess.Popen([sys.executable, "-m", "liveroom", "work"], env={
-        **app.env, "LIVEROOM_PROJECTIONS": "on"}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL) if args.projections == "worker" else None
-    try:
-        devices = [accounts.add_device(room, f"Bench {n}", agency="dishub", by=SYSTEM).id
-                   for n in range(args.officers)]
-        sample = encode(OfficerLocated(officer_id=devices[0], occurred_at=datetime.now(UTC),
-                                       actor="b", lat=-6.17, lon=106.63, speed=6.4,
-                                       bearing=90, accuracy=8, battery=77))
-        baseline = raw_xadd(room, sample, args.fixes)
-        requests = osmand_requests(devices, args.fixes, room, args.batch)
-        warm = max(1, 2000 // args.batch)
-        asyncio.run(send_all(app.osmand_port, requests[:warm], args.senders))  # warm up
-        started = time.perf_counter()
-        statuses = asyncio.run(send_all(app.osmand_port, requests[warm:], args.senders))
-        elapsed = time.perf_counter() - started
-        catch_up = (wait_for_projection(room, "live-officers") if args.projections != "off"
-                    else None)
-        first = fill_attendance(room, 1000, 30)
-        timings = []
-        for _ in range(3):
+    projections = "on" if args.projections == "in-process" else "off"
+    with bench_app(database_url, LIVEROOM_PROJECTIONS=projections) as (room, app):
+        worker = subprocess.Popen([sys.executable, "-m", "liveroom", "work"], env={
+            **app.env, "LIVEROOM_PROJECTIONS": "on"}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL) if args.projections == "worker" else None
+        try:
+            devices = [accounts.add_device(room, f"Bench {n}", agency="dishub", by=SYSTEM).id
+                       for n in range(args.officers)]
+            sample = encode(OfficerLocated(officer_id=devices[0], occurred_at=datetime.now(UTC),
+                                           actor="b", lat=-6.17, lon=106.63, speed=6.4,
+                                           bearing=90, accuracy=8, battery=77))
+            baseline = raw_xadd(room, sample, args.fixes)
+            requests = osmand_requests(devices, args.fixes, room, args.batch)
+            warm = max(1, 2000 // args.batch)
+            asyncio.run(send_all(app.osmand_port, requests[:warm], args.senders))  # warm up
+            started = time.perf_counter()
+            statuses = asyncio.run(send_all(app.osmand_port, requests[warm:], args.senders))
+            elapsed = time.perf_counter() - started
+            catch_up = (wait_for_projection(room, "live-officers") if args.projections != "off"
+                        else None)
+            first = fill_attendance(room, 1000, 30)
+            timings = []
+            for _ in range(3):
+                t = time.perf_counter()
+                rows = daily_recap(room, first, first + timedelta(days=29), by=SYSTEM)
+                timings.append(time.perf_counter() - t)
             t = time.perf_counter()
-            rows = daily_recap(room, first, first + timedelta(days=29), by=SYSTEM)
-            timings.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        one_day = daily_recap(room, first, first, by=SYSTEM)
-        one_day_s = time.perf_counter() - t
-    finally:
-        if worker:
-            worker.terminate()
-            worker.wait(20)
-        app.stop()
-        delete_matching(room.redis, room.keys.pattern("*"))
-        room.close()
+            one_day = daily_recap(room, first, first, by=SYSTEM)
+            one_day_s = time.perf_counter() - t
+        finally:
+            if worker:
+                worker.terminate()
+                worker.wait(20)
     sent = len(statuses) * args.batch
     rate = sent / elapsed
     backend = (database_url or "sqlite").split(":")[0]

@@ -15,9 +15,7 @@ import asyncio
 import os
 import random
 import sys
-import tempfile
 import time
-import uuid
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,16 +24,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.app import bench_app
 from bench.events import raw_xadd
 from liveroom.access import SYSTEM
 from liveroom.archive import temporary_schema
-from liveroom.config import Settings
 from liveroom.domain.events import ReportReceived, encode
-from liveroom.room import LiveRoom
 from liveroom.services.accounts import create_api_key
 from liveroom.services.seed import random_point, sample_answers
-from liveroom.streams import delete_matching
-from tests.app_process import AppProcess
 
 
 async def post_all(url: str, key: str, points: list[tuple[float, float]], clients: int,
@@ -59,18 +54,7 @@ async def post_all(url: str, key: str, points: list[tuple[float, float]], client
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="liveroom-bench-"))
-    settings = Settings(data_dir=data_dir, database_url=database_url,
-                        redis_namespace="{bench-" + uuid.uuid4().hex[:8] + "}",
-                        open311_posts_per_minute=10**9)
-    room = LiveRoom.open(settings)
-    env = {"LIVEROOM_DATA_DIR": str(data_dir), "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
-           "LIVEROOM_OPEN311_POSTS_PER_MINUTE": str(10**9),
-           "LIVEROOM_REDIS_URL": os.environ.get("LIVEROOM_REDIS_URL") or
-           f"unix://{room.redis.connection_pool.connection_kwargs['path']}",
-           "LIVEROOM_DATABASE_URL": database_url or settings.sqlalchemy_url}
-    app = AppProcess(env, data_dir / "app.log").start()
-    try:
+    with bench_app(database_url, LIVEROOM_OPEN311_POSTS_PER_MINUTE=str(10**9)) as (room, app):
         key = create_api_key(room, "bench", by=SYSTEM).secret
         rng = random.Random(3)
         points = [random_point(room.city, rng) for _ in range(args.reports)]
@@ -86,10 +70,6 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         statuses = asyncio.run(post_all(f"{app.url}/open311/v2/requests.json", key, points,
                                         args.clients, services))
         elapsed = time.perf_counter() - started
-    finally:
-        app.stop()
-        delete_matching(room.redis, room.keys.pattern("*"))
-        room.close()
     accepted = statuses.count(201)
     reports_per_s = accepted / elapsed
     print(f"# {args.reports} Open311 POSTs from {args.clients} concurrent clients, one app "

@@ -17,9 +17,7 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -27,14 +25,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.app import bench_app
 from liveroom.access import SYSTEM
-from liveroom.archive import migrate, temporary_schema
-from liveroom.config import Settings
-from liveroom.room import LiveRoom
+from liveroom.archive import temporary_schema
 from liveroom.services import accounts
 from liveroom.services.seed import random_point
-from liveroom.streams import delete_matching
-from tests.app_process import AppProcess
 from tests.browser.conftest import chromium
 from tests.browser.helpers import PASSWORD, sign_in, text_of
 
@@ -56,45 +51,31 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="liveroom-bench-"))
-    settings = Settings(data_dir=data_dir, database_url=database_url, projections=False,
-                        redis_namespace="{bench-" + uuid.uuid4().hex[:8] + "}",
-                        open311_posts_per_minute=10**9)
-    room = LiveRoom.open(settings)
-    migrate(room.engine)
-    env = {"LIVEROOM_DATA_DIR": str(data_dir), "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
-           "LIVEROOM_OPEN311_POSTS_PER_MINUTE": str(10**9),
-           "LIVEROOM_REDIS_URL": os.environ.get("LIVEROOM_REDIS_URL") or
-           f"unix://{room.redis.connection_pool.connection_kwargs['path']}",
-           "LIVEROOM_DATABASE_URL": database_url or settings.sqlalchemy_url}
-    app = AppProcess(env, data_dir / "app.log").start()
-    browser = chromium()
-    try:
-        accounts.add_user(room, "bench-operator", PASSWORD, roles=["operator"], by=SYSTEM)
-        key = accounts.create_api_key(room, "bench", by=SYSTEM).secret
-        sign_in(browser, app, "bench-operator")
-        text_of(browser, "count-open")
-        browser.execute_script(WATCH)
-        rng, sent = random.Random(4), {}
-        with httpx.Client(timeout=10) as client:
-            for _ in range(args.reports):
-                lat, lon = random_point(room.city, rng)
-                started = time.time() * 1000
-                response = client.post(f"{app.url}/open311/v2/requests.json", data={
-                    "api_key": key, "service_code": "sampah-menumpuk", "lat": lat,
-                    "long": lon, "description": "uji layar"})
-                sent[response.json()[0]["service_request_id"]] = started
-                time.sleep(args.gap)
-        deadline = time.monotonic() + 30
-        seen: dict[str, float] = {}
-        while time.monotonic() < deadline and len(seen) < len(sent):
-            seen = browser.execute_script("return window.seen")
-            time.sleep(0.2)
-    finally:
-        browser.quit()
-        app.stop()
-        delete_matching(room.redis, room.keys.pattern("*"))
-        room.close()
+    with bench_app(database_url, LIVEROOM_OPEN311_POSTS_PER_MINUTE=str(10**9)) as (room, app):
+        browser = chromium()
+        try:
+            accounts.add_user(room, "bench-operator", PASSWORD, roles=["operator"], by=SYSTEM)
+            key = accounts.create_api_key(room, "bench", by=SYSTEM).secret
+            sign_in(browser, app, "bench-operator")
+            text_of(browser, "count-open")
+            browser.execute_script(WATCH)
+            rng, sent = random.Random(4), {}
+            with httpx.Client(timeout=10) as client:
+                for _ in range(args.reports):
+                    lat, lon = random_point(room.city, rng)
+                    started = time.time() * 1000
+                    response = client.post(f"{app.url}/open311/v2/requests.json", data={
+                        "api_key": key, "service_code": "sampah-menumpuk", "lat": lat,
+                        "long": lon, "description": "uji layar"})
+                    sent[response.json()[0]["service_request_id"]] = started
+                    time.sleep(args.gap)
+            deadline = time.monotonic() + 30
+            seen: dict[str, float] = {}
+            while time.monotonic() < deadline and len(seen) < len(sent):
+                seen = browser.execute_script("return window.seen")
+                time.sleep(0.2)
+        finally:
+            browser.quit()
     latencies = [seen[i] - t for i, t in sent.items() if i in seen]
     backend = (database_url or "sqlite").split(":")[0]
     print(f"# {len(sent)} Open311 reports {args.gap} s apart, one wall screen in headless "

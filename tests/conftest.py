@@ -23,6 +23,7 @@ from liveroom.connections import connect_database, embedded_redis_url
 from liveroom.projections.runner import Projector, all_policies, all_projections
 from liveroom.room import LiveRoom
 from liveroom.streams import Keys, delete_matching
+from tests.app_process import AppProcess
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +95,14 @@ def room(settings, clock) -> Iterator[LiveRoom]:
             conn.execute(delete(table))
     yield room
     room.close()  # the `settings` fixture removes the namespace
+
+
+@pytest.fixture
+def app(settings, tmp_path) -> Iterator[AppProcess]:
+    """The real app (`python -m liveroom run`) in its own process, on the test's deployment."""
+    process = AppProcess.beside(settings, tmp_path).start()
+    yield process
+    process.stop()
 
 
 def drain(room: LiveRoom) -> None:

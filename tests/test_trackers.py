@@ -20,13 +20,6 @@ from tests.app_process import AppProcess
 
 
 @pytest.fixture
-def app(settings, tmp_path):
-    process = AppProcess.beside(settings, tmp_path).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
 def room(app, settings):
     room = LiveRoom.open(settings.model_copy(update={
         "database_url": app.env["LIVEROOM_DATABASE_URL"]}))

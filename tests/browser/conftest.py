@@ -13,7 +13,6 @@ from selenium.webdriver.chrome.service import Service
 from liveroom.access import SYSTEM
 from liveroom.room import LiveRoom
 from liveroom.services import accounts
-from tests.app_process import AppProcess
 from tests.browser.helpers import PASSWORD
 
 CHROMIUM = shutil.which("chromium")
@@ -21,13 +20,6 @@ CHROMEDRIVER = shutil.which("chromedriver")
 if not (CHROMIUM and CHROMEDRIVER):
     pytest.fail("browser tests need chromium and chromedriver (.ci/run installs them)",
                 pytrace=False)
-
-
-@pytest.fixture
-def app(settings, tmp_path):
-    process = AppProcess.beside(settings, tmp_path).start()
-    yield process
-    process.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,40 @@
+"""The real app for a benchmark: its own process, a fresh data dir and Redis namespace (the
+external Redis and database when LIVEROOM_REDIS_URL / LIVEROOM_DATABASE_URL are set), and a
+room on the same deployment for the benchmark's own setup; all removed afterwards."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from liveroom.archive import migrate
+from liveroom.config import Settings
+from liveroom.room import LiveRoom
+from liveroom.streams import delete_matching
+from tests.app_process import AppProcess
+
+
+@contextmanager
+def bench_app(database_url: str | None, **env: str) -> Iterator[tuple[LiveRoom, AppProcess]]:
+    """(room, started app); `env` adds LIVEROOM_* settings for the app."""
+    data_dir = Path(tempfile.mkdtemp(prefix="liveroom-bench-"))
+    settings = Settings(data_dir=data_dir, database_url=database_url, projections=False,
+                        redis_namespace="{bench-" + uuid.uuid4().hex[:8] + "}")
+    room = LiveRoom.open(settings)
+    migrate(room.engine)
+    app = AppProcess({
+        "LIVEROOM_DATA_DIR": str(data_dir), "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
+        "LIVEROOM_REDIS_URL": os.environ.get("LIVEROOM_REDIS_URL") or
+        f"unix://{room.redis.connection_pool.connection_kwargs['path']}",
+        "LIVEROOM_DATABASE_URL": database_url or settings.sqlalchemy_url, **env,
+    }, data_dir / "app.log").start()
+    try:
+        yield room, app
+    finally:
+        app.stop()
+        delete_matching(room.redis, room.keys.pattern("*"))
+        room.close()
