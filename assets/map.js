@@ -1,26 +1,45 @@
 /* How the wall screen's map draws its points (dash-leaflet `pointToLayer`). Incidents are
- * SVG circles coloured by priority, with the incident's id and status in their class;
- * officers are canvas circles in their agency's colour, hollow when their fix is stale. */
+ * discs coloured by priority with their category's icon, solid while nobody holds them,
+ * with the incident's id and status in their class;
+ * officers are canvas circles in their agency's colour, hollow when their fix is stale and
+ * ringed in white while they hold a task. */
 window.liveroom = Object.assign({}, window.liveroom, {
   map: {
-    priorityColour: {1: "#ff4d4f", 2: "#ff9f1a", 3: "#ffd666", 4: "#7fd1ff"},
     incident: function (feature, latlng) {
       var p = feature.properties;
-      var lr = window.liveroom.map;
-      lr.svg = lr.svg || L.svg({padding: 0.5});
-      return L.circleMarker(latlng, {
-        renderer: lr.svg, radius: p.priority === 1 ? 11 : 8, weight: 2, color: "#0b1220",
-        fillColor: lr.priorityColour[p.priority] || "#7fd1ff",
-        fillOpacity: p.status === "received" || p.status === "triaged" ? 0.95 : 0.5,
-        className: "incident-marker incident-" + p.id + " status-" + p.status,
+      var waiting = p.status === "received" || p.status === "triaged";
+      var size = p.priority === 1 ? 34 : 28;
+      var icon = p.icon ? '<span class="incident-icon" style="-webkit-mask-image: url(' +
+        "'/assets/vendor/tabler-icons/" + p.icon + ".svg'); mask-image: url('" +
+        "/assets/vendor/tabler-icons/" + p.icon + ".svg')\"></span>" : "";
+      return L.marker(latlng, {
+        icon: L.divIcon({
+          html: icon, iconSize: L.point(size, size),
+          className: "incident-marker incident-" + p.id + " status-" + p.status +
+            " priority-" + p.priority + (waiting ? " waiting" : ""),
+        }),
+        riseOnHover: true, zIndexOffset: (5 - p.priority) * 100,
       }).bindTooltip(p.id + " · " + p.category);
     },
     officer: function (feature, latlng) {
       var p = feature.properties;
       return L.circleMarker(latlng, {
-        radius: 6, weight: 2, color: p.colour,
+        radius: p.tasks ? 8 : 6, weight: p.tasks ? 3 : 2, color: p.tasks ? "#ffffff" : p.colour,
         fillColor: p.colour, fillOpacity: p.presence === "online" ? 0.9 : 0.15,
-      }).bindTooltip(p.name || p.id);
+      }).bindTooltip((p.name || p.id) + (p.tasks ? " · " + p.tasks : ""));
     },
   },
 });
+/* A cluster of points when zoomed out: a disc with how many it holds. */
+window.liveroom.map.cluster = function (feature, latlng) {
+  var count = feature.properties.point_count_abbreviated;
+  var size = 36 + Math.min(24, 4 * String(count).length);
+  return L.marker(latlng, {icon: L.divIcon({
+    html: "<span>" + count + "</span>", className: "map-cluster",
+    iconSize: L.point(size, size)})});
+};
+/* Each district's name on the basemap, always shown: there may be no tiles to read. */
+window.liveroom.map.district = function (feature, layer) {
+  layer.bindTooltip(feature.properties.name, {
+    permanent: true, direction: "center", className: "district-label"});
+};

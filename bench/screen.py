@@ -37,7 +37,7 @@ WATCH = """
 window.seen = {};
 new MutationObserver(function (changes) {
   var now = performance.timeOrigin + performance.now();
-  document.querySelectorAll("path.incident-marker").forEach(function (path) {
+  document.querySelectorAll(".incident-marker").forEach(function (path) {
     var id = (path.getAttribute("class").match(/incident-(\\d{6}-[0-9A-Z]{5})/) || [])[1];
     if (id && !(id in window.seen)) { window.seen[id] = now; }
   });

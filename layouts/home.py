@@ -1,4 +1,5 @@
-"""The home page: the city at a glance, updated live (a placeholder for the wall screen)."""
+"""The wall screen: headline figures, the unassigned queue, the latest reports and the live
+map, rendered from a snapshot; the push loop keeps them current."""
 
 from __future__ import annotations
 
@@ -28,27 +29,35 @@ def tile(label: str, value: int | str, value_id: str, modifier: str = "") -> htm
 #: dash-leaflet draws points with these functions from `assets/map.js`
 INCIDENT_POINT = {"variable": "liveroom.map.incident"}
 OFFICER_POINT = {"variable": "liveroom.map.officer"}
+CLUSTER = {"variable": "liveroom.map.cluster"}
+MAX_ZOOM = 18
 
 
 def district_map(city: City, incidents: dict, officers: dict) -> dl.Map:
-    """The city's districts (the offline basemap), its officers and its open incidents."""
+    """The city's districts (the offline basemap, fitted to the screen), its officers and
+    its open incidents, clustered when zoomed out past the city; tiles only if configured."""
     basemap = city.districts_geojson()
-    for feature in basemap["features"]:
-        feature["properties"]["tooltip"] = feature["properties"]["name"]
     layers: list = []
     if city.tile_url:
-        layers.append(dl.TileLayer(url=city.tile_url))
+        layers.append(dl.TileLayer(url=city.tile_url, attribution=city.tile_attribution,
+                                   maxZoom=MAX_ZOOM))
     layers.append(dl.GeoJSON(
-        data=basemap, id="districts",
+        data=basemap, id="districts", zoomToBounds=True, interactive=False,
+        onEachFeature={"variable": "liveroom.map.district"},
         style={"color": "#5fb3ff", "weight": 2, "fillColor": "#1d4f7a", "fillOpacity": 0.25},
     ))
-    layers.append(dl.GeoJSON(data=officers, id="officers-layer", pointToLayer=OFFICER_POINT))
-    layers.append(dl.GeoJSON(data=incidents, id="incidents-layer", pointToLayer=INCIDENT_POINT))
+    cluster = {"cluster": True, "superClusterOptions": {"radius": 48,
+                                                        "maxZoom": city.default_zoom - 2}}
+    layers.append(dl.GeoJSON(data=officers, id="officers-layer", pointToLayer=OFFICER_POINT,
+                             **cluster))
+    layers.append(dl.GeoJSON(data=incidents, id="incidents-layer", pointToLayer=INCIDENT_POINT,
+                             clusterToLayer=CLUSTER, zoomToBoundsOnClick=True, **cluster))
     (south, west), (north, east) = city.bounds
     return dl.Map(
-        layers, id="map", center=list(city.centre), zoom=city.default_zoom, maxZoom=18, minZoom=8,
+        layers, id="map", center=list(city.centre), zoom=city.default_zoom, maxZoom=MAX_ZOOM,
+        minZoom=8, zoomSnap=0.25, preferCanvas=True, className="map",
         maxBounds=[[south - 0.2, west - 0.2], [north + 0.2, east + 0.2]],
-        preferCanvas=True, attributionControl=False, className="map",
+        attributionControl=bool(city.tile_url),
     )
 
 
@@ -71,12 +80,46 @@ def feed_items(city: City, items: tuple[FeedItem, ...], lang: str) -> list:
 
 
 def counts_panel(overview: Overview, lang: str) -> html.Div:
+    """Open incidents by status, one small figure each."""
     return html.Div(
-        [tile(translate(f"status.{status.value}", lang), overview.open_by_status[status.value],
-              f"count-{status.value}", "tile-small")
+        [html.Div([html.Span(str(overview.open_by_status[status.value]),
+                             id=f"count-{status.value}", className="status-value"),
+                   html.Span(translate(f"status.{status.value}", lang),
+                             className="status-label")], className="status-figure")
          for status in OPEN_STATUSES],
-        className="status-grid",
+        className="status-strip", **{"aria-label": translate("home.by_status", lang)},
     )
+
+
+def headline(overview: Overview, lang: str) -> list:
+    """The four figures a wall is read for, then one line per agency."""
+    unassigned = sum(a.unassigned for a in overview.agencies)
+    return [
+        tile(translate("home.incidents", lang), overview.open_total, "count-open", "tile-large"),
+        tile(translate("home.unassigned", lang), unassigned, "count-unassigned", "tile-large"),
+        tile(translate("home.breaching", lang), overview.breaching, "count-breaching",
+             "tile-large tile-alert" if overview.breaching else "tile-large"),
+        tile(translate("home.officers_on_duty", lang), overview.officers_on_duty,
+             "count-on-duty", "tile-large"),
+    ]
+
+
+def agency_strip(city: City, overview: Overview, lang: str) -> list:
+    """Per agency: open · queued · past SLA · on duty, in the agency's colour."""
+    labels = [translate(f"home.agency_{name}", lang)
+              for name in ("open", "unassigned", "breaching", "on_duty")]
+    rows = []
+    for figures in overview.agencies:
+        agency = city.agencies[figures.agency]
+        values = (figures.open, figures.unassigned, figures.breaching, figures.on_duty)
+        rows.append(html.Div([
+            html.Span(agency.label(lang), className="agency-name",
+                      style={"borderColor": agency.colour}),
+            *[html.Span([html.B(str(value)), " ", label],
+                        className="agency-figure" + (" late" if n == 2 and value else ""))
+              for n, (value, label) in enumerate(zip(values, labels, strict=True))],
+        ], className="agency-row", id=f"agency-{figures.agency}"))
+    return rows
 
 
 def signed_in(principal: Principal, csrf: str, lang: str) -> html.Div:
@@ -103,10 +146,18 @@ def forbidden_layout(principal: Principal, lang: str) -> html.Div:
                     className="forbidden", id="forbidden")
 
 
+def connection_badge(lang: str) -> html.Span:
+    """LIVE while pushes arrive; `assets/live.js` turns it to reconnecting when they stop."""
+    return html.Span(translate("home.live", lang), id="live-state", className="live-badge",
+                     **{"data-live": translate("home.live", lang),
+                        "data-reconnecting": translate("home.reconnecting", lang),
+                        "role": "status"})
+
+
 def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 csrf: str, incidents: dict, officers: dict, queue: list[dict],
-                search: str = "") -> html.Div:
-    """The whole page for one language."""
+                search: str = "", version: str = "") -> html.Div:
+    """The whole wall screen for one language; `version` is the last change it shows."""
     other = "en" if lang == "id" else "id"
     return html.Div([
         html.Header([
@@ -115,9 +166,10 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 html.Div(translate("home.subtitle", lang, city=city.name), className="subtitle"),
             ]),
             html.Div([
-                html.Span(translate("home.live", lang), className="live-badge"),
-                html.Span(overview.at.strftime("%H:%M:%S"), id="updated-at", className="clock"),
-                html.Span(" WIB", className="clock"),
+                connection_badge(lang),
+                html.Span(overview.at.strftime("%H:%M:%S"), id="clock", className="clock",
+                          **{"data-zone": city.timezone.key}),
+                html.Span("WIB", className="clock zone"),
                 dcc.Link(translate("lang.switch", lang), href=with_language(search, other),
                          className="lang-switch"),
                 signed_in(principal, csrf, lang),
@@ -125,22 +177,21 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
         ], className="header"),
         html.Main([
             html.Section([
-                html.Div([
-                    tile(translate("home.incidents", lang), overview.open_total, "count-open",
-                         "tile-large"),
-                    tile(translate("home.officers_on_duty", lang), overview.officers_on_duty,
-                         "count-on-duty", "tile-large"),
-                    tile(translate("home.districts", lang), len(city.districts),
-                         "count-districts", "tile-large"),
-                ], className="tiles"),
+                html.Div(headline(overview, lang), id="headline", className="tiles"),
+                html.Div(agency_strip(city, overview, lang), id="agency-strip",
+                         className="agency-strip",
+                         **{"aria-label": translate("home.by_agency", lang)}),
+                counts_panel(overview, lang),
                 html.H2(translate("queue.title", lang)),
                 html.Ol(queue_items(city, queue, lang), id="queue", className="feed queue"),
-                counts_panel(overview, lang),
                 html.H2(translate("home.feed", lang)),
-                html.Ol(feed_items(city, overview.latest, lang), id="feed", className="feed"),
-                html.P(translate("home.placeholder", lang), className="note"),
+                html.Ol(feed_items(city, overview.latest, lang), id="feed",
+                        className="feed latest"),
                 dcc.Store(id="page-lang", data=lang),
                 dcc.Store(id="page-filter", data=search),  # ?agency=…&district=…
+                dcc.Store(id="live-version", data=version),  # the last change applied
+                dcc.Store(id="map-changes"),  # pushed: changed points, merged in the browser
+                dcc.Store(id="live-beat"),  # pushed while nothing changes
             ], className="summary"),
             html.Section([district_map(city, incidents, officers),
                           html.Div(id="incident-detail", className="incident-detail")],

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from liveroom.cities import available_cities
+from liveroom.cities.pack import check_tile_url
 
 
 class SettingsError(ValueError):
@@ -31,6 +32,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     cities_dir: Path | None = None
     city: str = "tangerang"
+    tile_url: str | None = None  # a tile server for the maps instead of the pack's (or none)
+    tile_attribution: str = ""  # the credit that tile server requires
     simulator: bool = True
     projections: bool = True
     batch_size: int = Field(500, ge=1, le=10_000)
@@ -69,6 +72,11 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in ("postgresql", "sqlite"):
             raise ValueError("must be a postgresql:// or sqlite:// URL")
         return value
+
+    @field_validator("tile_url")
+    @classmethod
+    def _tiles(cls, value: str | None) -> str | None:
+        return check_tile_url(value)
 
     @field_validator("city")
     @classmethod

@@ -69,6 +69,9 @@ class LiveRoom:
     @classmethod
     def open(cls, settings: Settings) -> LiveRoom:
         city = load_city(settings.city, settings.cities_dir)  # fails before anything starts
+        if settings.tile_url:
+            city = city.model_copy(update={"tile_url": settings.tile_url,
+                                           "tile_attribution": settings.tile_attribution})
         client = connect_redis(settings)
         keys = Keys(settings.namespace)
         return cls(

@@ -90,7 +90,12 @@ class Agency(_Model):
 
     key: Slug
     name: LocalizedText
+    short: LocalizedText | None = None  # for a wall screen's strip: "Dishub", "Damkar"
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+
+    def label(self, lang: str) -> str:
+        """The short name where there is one."""
+        return (self.short or self.name).get(lang)
 
 
 Answer = str | list[str]
@@ -174,6 +179,7 @@ class Category(_Model):
     sla_acknowledge_minutes: int = Field(gt=0)
     sla_resolve_minutes: int = Field(gt=0)
     attributes: Attributes = ()
+    icon: Slug = "alert-triangle"  # a Tabler icon's name (assets/vendor/tabler-icons)
 
     def check_answers(self, answers: dict[str, Answer]) -> dict[str, Answer]:
         """The answers to this category's attributes, cleaned; ValueError on the first
@@ -274,6 +280,7 @@ class City(_Model):
     centre: tuple[float, float]
     default_zoom: int
     tile_url: str | None = None
+    tile_attribution: str = ""  # the tile server's required credit, shown under the map
     agencies: dict[str, Agency]
     categories: dict[str, Category]
     districts: dict[str, District]
@@ -356,6 +363,13 @@ class _LatLon(_Model):
     lon: float = Field(ge=-180, le=180)
 
 
+def check_tile_url(value: str | None) -> str | None:
+    """A tile URL template must place the tile: {z}, {x} and {y}."""
+    if value and not all(p in value for p in ("{z}", "{x}", "{y}")):
+        raise ValueError("must contain {z}, {x} and {y}")
+    return value or None
+
+
 class _CityFile(_Model):
     slug: Slug
     name: Text
@@ -365,6 +379,7 @@ class _CityFile(_Model):
     centre: _LatLon
     default_zoom: int = Field(ge=1, le=20)
     tile_url: str | None = None
+    tile_attribution: str = ""
     shifts: dict[Slug, _ShiftEntry] = Field(min_length=1)
     default_shift: Slug
 
@@ -387,13 +402,12 @@ class _CityFile(_Model):
     @field_validator("tile_url")
     @classmethod
     def _template(cls, value: str | None) -> str | None:
-        if value is not None and not all(p in value for p in ("{z}", "{x}", "{y}")):
-            raise ValueError("must contain {z}, {x} and {y}")
-        return value
+        return check_tile_url(value)
 
 
 class _AgencyEntry(_Model):
     name: LocalizedText
+    short: LocalizedText | None = None
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
 
 
@@ -421,6 +435,7 @@ class _CategoryEntry(_Model):
     priority: int = Field(ge=1, le=4)
     sla: _Sla
     attributes: Attributes = ()
+    icon: Slug = "alert-triangle"
 
 
 class _CategoriesFile(_Model):
@@ -584,7 +599,7 @@ def _load(slug: str, root: Path) -> City:
 
     path = pack / "agencies.yaml"
     entries = _validate(path, _AgenciesFile, _read(path)).agencies
-    agencies = {k: Agency(key=k, name=e.name, colour=e.colour) for k, e in entries.items()}
+    agencies = {k: Agency(key=k, **e.model_dump()) for k, e in entries.items()}
     colours: dict[str, str] = {}
     for key, agency in agencies.items():
         if (other := colours.setdefault(agency.colour.lower(), key)) != key:
@@ -627,6 +642,7 @@ def _load(slug: str, root: Path) -> City:
         centre=(meta.centre.lat, meta.centre.lon),
         default_zoom=meta.default_zoom,
         tile_url=meta.tile_url,
+        tile_attribution=meta.tile_attribution,
         agencies=agencies,
         categories=categories,
         districts=districts,

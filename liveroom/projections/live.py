@@ -6,8 +6,11 @@ Keys (under the namespace, `live:` prefix):
   `recent` terminal incidents by closing time (kept `closed_retention_hours`);
   `queue:<agency>` triaged, unassigned, by priority then age; `agency:<agency>`
   open incidents; `tasks:<officer>` the officer's open tasks; `geo:incidents`.
+- `due:acknowledge` / `due:resolve` open incidents by the deadline they still have to meet.
 - `officer:<id>` hash (registration, duty, last fix); `officers:<agency>`;
   `on_duty:<agency>`; `geo:officers`.
+- `changes` a capped stream: per applied batch, the incidents and officers it touched, so
+  screens can follow the model and resume from the last change they saw.
 
 Handlers turn an event into Redis commands without reading Redis, so a
 batch is built first (poison found) and then applied in one MULTI/EXEC.
@@ -58,6 +61,11 @@ return 1
 
 #: The newest reports kept in `feed`, for screens that list what just came in.
 FEED_LENGTH = 100
+#: Batches of changes kept for screens that reconnect (older: they reload everything).
+CHANGES_KEPT = 10_000
+#: Which fields of an event name the incidents and officers it touches.
+TOUCHES = {"incident_id": "incidents", "officer_id": "officers",
+           "previous_officer_id": "officers"}
 
 
 def ms(moment: datetime) -> int:
@@ -122,7 +130,8 @@ class LiveProjection(Projection):
                     pipe.xadd(self.dead_letter_key, letter.fields(self.name, self.stream),
                               maxlen=DEAD_LETTERS_KEPT, approximate=True)
                 pipe.set(checkpoint_key, entries[-1].id)
-                pipe.publish(self.keys.view("changed"), f"{self.name} {entries[-1].id}")
+                pipe.xadd(self.keys.view("changes"), touched(entries),
+                          maxlen=CHANGES_KEPT, approximate=True)
                 pipe.execute()
             except redis.WatchError:
                 raise CheckpointMoved(self.name) from None
@@ -134,6 +143,17 @@ class LiveProjection(Projection):
         self.room.redis.delete(self.keys.checkpoint(self.name))
 
     owned: tuple[str, ...] = ()
+
+
+def touched(entries: list[Entry]) -> dict[str, str]:
+    """The ids a batch touched, as a `changes` entry: {"incidents": "a,b", "officers": …}."""
+    ids: dict[str, set[str]] = {"incidents": set(), "officers": set()}
+    for entry in entries:
+        for field, kind in TOUCHES.items():
+            value = getattr(entry.event, field, None)
+            if value:
+                ids[kind].add(value)
+    return {kind: ",".join(sorted(values)) for kind, values in ids.items()}
 
 
 # --- incidents ---------------------------------------------------------------------------
@@ -160,6 +180,10 @@ def _enter(p: LiveProjection, e: Event, ops: Ops, old: Status | None, new: Statu
         ops.zrem(p.keys.view("geo", "incidents"), incident_id)
     else:
         ops.zadd(p.keys.view("status", new.value), {incident_id: ms(e.occurred_at)})
+    if new not in (Status.RECEIVED, Status.TRIAGED, Status.ASSIGNED):
+        ops.zrem(p.keys.view("due", "acknowledge"), incident_id)
+    if new is Status.RESOLVED or new in TERMINAL:
+        ops.zrem(p.keys.view("due", "resolve"), incident_id)
 
 
 def _on_received(p: LiveProjection, e: ReportReceived, ops: Ops) -> None:
@@ -183,6 +207,8 @@ def _on_triaged(p: LiveProjection, e: ReportTriaged, ops: Ops) -> None:
         "resolve_due": e.resolve_due.isoformat(),
     })
     _enter(p, e, ops, e.from_status, Status.TRIAGED)
+    ops.zadd(p.keys.view("due", "acknowledge"), {e.incident_id: ms(e.acknowledge_due)})
+    ops.zadd(p.keys.view("due", "resolve"), {e.incident_id: ms(e.resolve_due)})
     if e.previous_agency:
         ops.zrem(p.keys.view("queue", e.previous_agency), e.incident_id)
         ops.zrem(p.keys.view("agency", e.previous_agency), e.incident_id)
@@ -225,7 +251,7 @@ class LiveIncidents(LiveProjection):
     name = "live-incidents"
     stream = INCIDENTS
     owned = ("incident:", "status:", "recent", "queue:", "agency:", "tasks:", "geo:incidents",
-             "feed")
+             "feed", "due:")
     handlers = {
         ReportReceived: _on_received,
         ReportTriaged: _on_triaged,

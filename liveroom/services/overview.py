@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -29,20 +30,31 @@ class FeedItem:
 
 
 @dataclass(frozen=True)
+class AgencyFigures:
+    """One agency's headline: open incidents, unassigned, past an SLA deadline, on duty."""
+
+    agency: str
+    open: int
+    unassigned: int
+    breaching: int
+    on_duty: int
+
+
+@dataclass(frozen=True)
 class Overview:
     at: datetime
     open_by_status: dict[str, int]
     officers_on_duty: int
     latest: tuple[FeedItem, ...] = ()
+    agencies: tuple[AgencyFigures, ...] = ()
+
+    @property
+    def breaching(self) -> int:
+        return sum(a.breaching for a in self.agencies)
 
     @property
     def open_total(self) -> int:
         return sum(self.open_by_status.values())
-
-
-def changes_channel(room: LiveRoom) -> str:
-    """Pub/sub channel on which live projections announce each applied batch."""
-    return room.keys.view("changed")
 
 
 def visible(screen: ScreenFilter, by: Principal) -> ScreenFilter:
@@ -72,7 +84,28 @@ def overview(room: LiveRoom, *, by: Principal,
         open_by_status={s.value: n for s, n in zip(OPEN_STATUSES, open_counts, strict=True)},
         officers_on_duty=sum(counts[len(OPEN_STATUSES):]),
         latest=latest_reports(room, newest),
+        agencies=agency_figures(room, list(room.city.agencies)),
     )
+
+
+def agency_figures(room: LiveRoom, agencies: list[str]) -> tuple[AgencyFigures, ...]:
+    """Per agency: open, unassigned, past their acknowledge or resolve deadline, on duty."""
+    now = int(room.clock().timestamp() * 1000)
+    pipe = room.redis.pipeline(transaction=False)
+    for agency in agencies:
+        pipe.zcard(room.keys.view("agency", agency))
+        pipe.zcard(room.keys.view("queue", agency))
+        pipe.scard(room.keys.view("on_duty", agency))
+    for deadline in ("acknowledge", "resolve"):
+        pipe.zrangebyscore(room.keys.view("due", deadline), "-inf", now)
+    *counts, late_ack, late_resolve = pipe.execute()
+    late = sorted(set(late_ack) | set(late_resolve))
+    pipe = room.redis.pipeline(transaction=False)
+    for incident_id in late:
+        pipe.hget(room.keys.view("incident", incident_id), "agency")
+    breaching = Counter(pipe.execute() if late else [])
+    return tuple(AgencyFigures(agency, *counts[3 * n: 3 * n + 2], breaching[agency],
+                               counts[3 * n + 2]) for n, agency in enumerate(agencies))
 
 
 def _filtered_overview(room: LiveRoom, screen: ScreenFilter) -> Overview:
@@ -97,7 +130,8 @@ def _filtered_overview(room: LiveRoom, screen: ScreenFilter) -> Overview:
     *on_duty, newest = pipe.execute()
     return Overview(at=room.clock().astimezone(room.city.timezone), open_by_status=counts,
                     officers_on_duty=sum(on_duty),
-                    latest=latest_reports(room, newest, screen)[:LATEST])
+                    latest=latest_reports(room, newest, screen)[:LATEST],
+                    agencies=agency_figures(room, agencies))
 
 
 def latest_reports(room: LiveRoom, incident_ids: list[str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -22,14 +23,18 @@ def sign_in(browser, app, username: str) -> None:
     WebDriverWait(browser, 15).until(lambda d: "/login" not in d.current_url)
 
 
+#: a pushed update may replace an element between finding it and reading it: look again
+REDRAWN = (StaleElementReferenceException,)
+
+
 def text_of(browser, element_id: str, timeout: float = 15) -> str:
-    return WebDriverWait(browser, timeout).until(
+    return WebDriverWait(browser, timeout, ignored_exceptions=REDRAWN).until(
         lambda d: d.find_element(By.ID, element_id).text or False
     )
 
 
 def wait_for_text(browser, element_id: str, expected: str, timeout: float = 20) -> None:
-    WebDriverWait(browser, timeout).until(
+    WebDriverWait(browser, timeout, ignored_exceptions=REDRAWN).until(
         lambda d: d.find_element(By.ID, element_id).text == expected,
         message=f"#{element_id} never showed {expected!r}",
     )

@@ -65,12 +65,12 @@ def test_an_operator_assigns_a_queued_report_to_the_recommended_officer(
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#recommended button")).click()
     wait.until(lambda d: d.find_element(By.ID, "detail-status").text == "Ditugaskan")
     wait.until(lambda d: "status-assigned" in d.find_element(
-        By.CSS_SELECTOR, f"path.incident-{incident_id}").get_attribute("class"))
+        By.CSS_SELECTOR, f".incident-{incident_id}").get_attribute("class"))
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, row),
                message="the assigned report stayed in the queue")
     WebDriverWait(second_browser, 20).until(  # the other screen saw it too, by push
         lambda d: "status-assigned" in d.find_element(
-            By.CSS_SELECTOR, f"path.incident-{incident_id}").get_attribute("class"))
+            By.CSS_SELECTOR, f".incident-{incident_id}").get_attribute("class"))
     tasks = writer.redis.zrange(writer.keys.view("tasks", device.id), 0, -1)
     assert tasks == [incident_id]
     assert severe_console_errors(browser) == []
@@ -117,8 +117,8 @@ def test_a_screen_configured_by_its_link_shows_only_its_agency(app, writer, brow
     browser.get(app.url + "/?agency=damkar")
     wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
                                                           StaleElementReferenceException))
-    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"path.incident-{fire.id}"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f".incident-{fire.id}"))
     assert text_of(browser, "count-open") == "1"
-    assert not browser.find_elements(By.CSS_SELECTOR, f"path.incident-{parking.id}")
+    assert not browser.find_elements(By.CSS_SELECTOR, f".incident-{parking.id}")
     english = browser.find_element(By.LINK_TEXT, "English").get_attribute("href")
     assert "agency=damkar" in english and "lang=en" in english

@@ -10,6 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from liveroom.access import SYSTEM
 from liveroom.services import accounts
 from tests.browser.helpers import report, severe_console_errors, sign_in, text_of, wait_for_text
+from tests.conftest import drain
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +31,22 @@ def test_home_shows_the_city_in_indonesian_and_counts_arrive_live(app, writer, b
     assert text_of(browser, "count-open") == "1"
 
 
-def test_the_page_keeps_receiving_pushes_after_a_server_restart(app, writer, browser,
-                                                                operator):
+def test_a_screen_that_loses_its_server_says_so_and_catches_up_on_what_it_missed(
+        app, writer, browser, operator):
     sign_in(browser, app, operator)
     assert text_of(browser, "count-open") == "0"
+    assert text_of(browser, "live-state") == "LANGSUNG"
     app.stop()
+    wait_for_text(browser, "live-state", "MENYAMBUNG…", timeout=30)
+    missed = report(writer, description="terjadi saat layar terputus")
+    drain(writer)  # applied while the screen was away: only catching up can show it
     app.start()
-    report(writer)
     wait_for_text(browser, "count-open", "1", timeout=40)  # the websocket came back by itself
+    markers = WebDriverWait(browser, 20).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, f".incident-{missed.id}"))
+    assert len(markers) == 1  # nothing doubled
+    assert "terjadi saat layar terputus" in browser.find_element(By.ID, "feed").text
+    wait_for_text(browser, "live-state", "LANGSUNG")
     assert [m for m in severe_console_errors(browser) if "WebSocketCallbackError" in m] == []
 
 
@@ -80,7 +89,7 @@ def test_a_report_posted_through_open311_appears_on_the_map_without_reload(
         "attribute[orang-terjebak]": "tidak", "description": "Asap dari gudang plastik"})
     incident_id = posted.json()[0]["service_request_id"]
     marker = WebDriverWait(browser, 20).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, f"path.incident-{incident_id}"),
+        lambda d: d.find_elements(By.CSS_SELECTOR, f".incident-{incident_id}"),
         message="the new incident never appeared on the map")[0]
     assert "status-triaged" in marker.get_attribute("class")
     assert "Asap dari gudang plastik" in browser.find_element(By.ID, "feed").text
