@@ -12,7 +12,7 @@ from pathlib import Path
 from dash import Dash
 from fastapi import FastAPI
 
-from callbacks import admin, attendance, home, pages
+from callbacks import admin, attendance, home, live, pages
 from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
@@ -66,6 +66,7 @@ def create_app(room: LiveRoom) -> Dash:
     app.layout = shell
     pages.register(app, room)
     home.register(app, room)
+    live.register(app, room)
     admin.register(app, room)
     attendance.register(app, room)
     server.add_middleware(AccessMiddleware, room=room)  # outermost: before Dash's own

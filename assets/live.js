@@ -23,9 +23,10 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     liveroom: {
-      applyChanges: function (change, incidents, officers) {
+      applyChanges: function (pushed, incidents, officers) {
         var none = window.dash_clientside.no_update;
-        if (!change) { return [none, none, none]; }
+        if (!pushed) { return [none, none, none]; }
+        var change = JSON.parse(pushed);
         heard();
         var touched = function (points) { return change.reset || Object.keys(points).length; };
         return [
@@ -33,6 +34,10 @@
           touched(change.officers) ? merge(officers, change.officers, change.reset) : none,
           change.version,
         ];
+      },
+      showFigures: function (pushed) {
+        heard();
+        return JSON.parse(pushed);  // the elements' children, in the callback's order
       },
       heard: function (beat) {
         heard();

@@ -5,6 +5,8 @@ room on the same deployment for the benchmark's own setup; all removed afterward
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -38,3 +40,17 @@ def bench_app(database_url: str | None, **env: str) -> Iterator[tuple[LiveRoom, 
         app.stop()
         delete_matching(room.redis, room.keys.pattern("*"))
         room.close()
+
+
+@contextmanager
+def projections_worker(app: AppProcess) -> Iterator[subprocess.Popen]:
+    """`python -m liveroom work` beside the app (as deployed): the projections and policies
+    in a process of their own."""
+    worker = subprocess.Popen([sys.executable, "-m", "liveroom", "work"],
+                              env={**app.env, "LIVEROOM_PROJECTIONS": "on"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(20)

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import random
-import subprocess
 import sys
 import time
 from contextlib import nullcontext
@@ -31,7 +30,7 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.app import bench_app
+from bench.app import bench_app, projections_worker
 from bench.events import raw_xadd
 from liveroom.access import SYSTEM
 from liveroom.archive import schema, temporary_schema
@@ -146,38 +145,31 @@ def fill_attendance(room: LiveRoom, officers: int, days: int) -> date:
 
 def run(args: argparse.Namespace, database_url: str | None) -> None:
     projections = "on" if args.projections == "in-process" else "off"
-    with bench_app(database_url, LIVEROOM_PROJECTIONS=projections) as (room, app):
-        worker = subprocess.Popen([sys.executable, "-m", "liveroom", "work"], env={
-            **app.env, "LIVEROOM_PROJECTIONS": "on"}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL) if args.projections == "worker" else None
-        try:
-            devices = [accounts.add_device(room, f"Bench {n}", agency="dishub", by=SYSTEM).id
-                       for n in range(args.officers)]
-            sample = encode(OfficerLocated(officer_id=devices[0], occurred_at=datetime.now(UTC),
-                                           actor="b", lat=-6.17, lon=106.63, speed=6.4,
-                                           bearing=90, accuracy=8, battery=77))
-            baseline = raw_xadd(room, sample, args.fixes)
-            requests = osmand_requests(devices, args.fixes, room, args.batch)
-            warm = max(1, 2000 // args.batch)
-            asyncio.run(send_all(app.osmand_port, requests[:warm], args.senders))  # warm up
-            started = time.perf_counter()
-            statuses = asyncio.run(send_all(app.osmand_port, requests[warm:], args.senders))
-            elapsed = time.perf_counter() - started
-            catch_up = (wait_for_projection(room, "live-officers") if args.projections != "off"
-                        else None)
-            first = fill_attendance(room, 1000, 30)
-            timings = []
-            for _ in range(3):
-                t = time.perf_counter()
-                rows = daily_recap(room, first, first + timedelta(days=29), by=SYSTEM)
-                timings.append(time.perf_counter() - t)
+    with (bench_app(database_url, LIVEROOM_PROJECTIONS=projections) as (room, app),
+          projections_worker(app) if args.projections == "worker" else nullcontext()):
+        devices = [accounts.add_device(room, f"Bench {n}", agency="dishub", by=SYSTEM).id
+                   for n in range(args.officers)]
+        sample = encode(OfficerLocated(officer_id=devices[0], occurred_at=datetime.now(UTC),
+                                       actor="b", lat=-6.17, lon=106.63, speed=6.4,
+                                       bearing=90, accuracy=8, battery=77))
+        baseline = raw_xadd(room, sample, args.fixes)
+        requests = osmand_requests(devices, args.fixes, room, args.batch)
+        warm = max(1, 2000 // args.batch)
+        asyncio.run(send_all(app.osmand_port, requests[:warm], args.senders))  # warm up
+        started = time.perf_counter()
+        statuses = asyncio.run(send_all(app.osmand_port, requests[warm:], args.senders))
+        elapsed = time.perf_counter() - started
+        catch_up = (wait_for_projection(room, "live-officers") if args.projections != "off"
+                    else None)
+        first = fill_attendance(room, 1000, 30)
+        timings = []
+        for _ in range(3):
             t = time.perf_counter()
-            one_day = daily_recap(room, first, first, by=SYSTEM)
-            one_day_s = time.perf_counter() - t
-        finally:
-            if worker:
-                worker.terminate()
-                worker.wait(20)
+            rows = daily_recap(room, first, first + timedelta(days=29), by=SYSTEM)
+            timings.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        one_day = daily_recap(room, first, first, by=SYSTEM)
+        one_day_s = time.perf_counter() - t
     sent = len(statuses) * args.batch
     rate = sent / elapsed
     backend = (database_url or "sqlite").split(":")[0]

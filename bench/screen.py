@@ -1,47 +1,67 @@
-"""Report-to-screen latency on the wall screen, in a real browser: from the Open311 POST
-leaving the client to the incident's marker appearing on the map, pushed.
+"""Report-to-screen latency on the wall screen, in real browsers, under load: ours (pushed
+over the websocket, deltas) against the naive baseline (`dcc.Interval` every second
+regenerating the whole figure, `bench/naive_screen.py`) in the same run, with the simulator
+sending 60 reports a minute and moving 1,000 officers, and N more screens held open at the
+websocket level (`bench/ws_screen.py`).
 
-    .venv/bin/python bench/screen.py [--reports 40] [--gap 0.5]
+    .venv/bin/python bench/screen.py [--probes 30] [--officers 1000] [--screens 30]
 
-Starts the real app (`python -m liveroom run`, projections in-process) with a fresh data dir
-and namespace (LIVEROOM_REDIS_URL / LIVEROOM_DATABASE_URL when set), signs an operator in
-from headless Chromium, and watches the map with a MutationObserver in the page: each
-marker's first appearance is stamped with the page's clock, which shares the epoch with
-this process's clock on the same machine.
+Each probe is three updates an operator would see: a report posted through Open311
+(priority 3), then escalated twice, `--step` seconds apart (priority 2, then 1). A
+MutationObserver in each page stamps the first time each (incident, priority) is on the
+map with the page's clock, which shares the epoch with this process's clock. An update
+never seen was dropped: the poll misses states that last less than its interval.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import statistics
+import subprocess
 import sys
+import threading
 import time
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.app import bench_app
+from bench.app import bench_app, projections_worker
+from bench.naive_screen import naive_app, serve
+from bench.ws_screen import WsScreen, persistent_callbacks
+from bench.ws_screen import sign_in as ws_sign_in
 from liveroom.access import SYSTEM
 from liveroom.archive import temporary_schema
 from liveroom.services import accounts
+from liveroom.services.changes import changes_key, current_version
+from liveroom.services.incidents import escalate_incident
+from liveroom.services.overview import overview
 from liveroom.services.seed import random_point
+from tests.app_process import free_port
 from tests.browser.conftest import chromium
 from tests.browser.helpers import PASSWORD, sign_in, text_of
 
 WATCH = """
 window.seen = {};
-new MutationObserver(function (changes) {
+function liveroomScan() {
   var now = performance.timeOrigin + performance.now();
-  document.querySelectorAll(".incident-marker").forEach(function (path) {
-    var id = (path.getAttribute("class").match(/incident-(\\d{6}-[0-9A-Z]{5})/) || [])[1];
-    if (id && !(id in window.seen)) { window.seen[id] = now; }
+  document.querySelectorAll(".incident-marker").forEach(function (el) {
+    var names = el.getAttribute("class");
+    var id = (names.match(/incident-(\\d{6}-[0-9A-Z]{5})/) || [])[1];
+    var priority = (names.match(/priority-(\\d)/) || [])[1];
+    if (id && priority && !((id + "|" + priority) in window.seen)) {
+      window.seen[id + "|" + priority] = now;
+    }
   });
-}).observe(document.body, {subtree: true, childList: true, attributes: true});
+}
+new MutationObserver(liveroomScan).observe(document.body,
+  {subtree: true, childList: true, attributes: true});
 """
 
 
@@ -50,45 +70,163 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def summary(name: str, sent: dict[str, float], seen: dict[str, float]) -> str:
+    latencies = [seen[k] - t for k, t in sent.items() if k in seen]
+    if not latencies:
+        return f"{name}: nothing seen of {len(sent)} updates"
+    return (f"{name}: seen {len(latencies)}/{len(sent)} updates; latency ms p50 "
+            f"{statistics.median(latencies):.0f}, p95 {percentile(latencies, 0.95):.0f}, "
+            f"max {max(latencies):.0f}")
+
+
+def applied_at(room, sent: dict[str, float]) -> dict[str, float]:
+    """When the live projection applied each update: the id (ms) of the first `changes`
+    entry touching the incident at or after the update was sent."""
+    touched: dict[str, list[float]] = {}
+    for entry_id, fields in room.redis.xrange(changes_key(room)):
+        for incident_id in fields.get("incidents", "").split(","):
+            touched.setdefault(incident_id, []).append(float(entry_id.split("-")[0]))
+    return {key: next((ms for ms in touched.get(key.split("|")[0], []) if ms >= sent_ms), 0)
+            for key, sent_ms in sent.items()}
+
+
+def start_simulator(app, room, args) -> subprocess.Popen:
+    """The simulator as a separate process: every officer on the shift running now."""
+    now = datetime.now(room.city.timezone)
+    shift = next(code for code, s in room.city.shifts.items()
+                 if s.instance_at(now, room.city.timezone))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "liveroom", "simulate", "--url", app.url, "--osmand-url",
+         app.osmand_url, "--officers", str(args.officers), "--reports-per-minute",
+         str(args.reports_per_minute), "--no-dispatch", "--shift", shift, "--seed", "7"],
+        env=app.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = process.stdout.readline()  # after provisioning
+    if not line.startswith("simulating"):
+        raise RuntimeError(f"simulator: {line}{process.stdout.read()}")
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    return process
+
+
+class Screens:
+    """N websocket-level screens on their own event loop in a thread."""
+
+    def __init__(self, room, url: str, username: str, count: int) -> None:
+        self.room = room
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.screens: list[WsScreen] = self._run(self._open(url, username, count))
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(120)
+
+    async def _open(self, url: str, username: str, count: int) -> list[WsScreen]:
+        cookies = await ws_sign_in(url, username, PASSWORD)
+        callbacks = await persistent_callbacks(url, cookies)
+        version = current_version(self.room)  # as a page rendered now would carry
+        screens = [WsScreen(url, cookies, version=version, callbacks=callbacks)
+                   for _ in range(count)]
+        for screen in screens:
+            await screen.connect()
+        return screens
+
+    def close(self) -> None:
+        async def close_all() -> None:
+            await asyncio.gather(*(s.close() for s in self.screens))
+
+        self._run(close_all())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def probe(room, client: httpx.Client, url: str, key: str, rng: random.Random, step: float,
+          sent: dict[str, float]) -> str:
+    lat, lon = random_point(room.city, rng)
+    started = time.time() * 1000
+    response = client.post(f"{url}/open311/v2/requests.json", data={
+        "api_key": key, "service_code": "sampah-menumpuk", "lat": lat, "long": lon,
+        "description": "uji layar"})
+    incident_id = response.json()[0]["service_request_id"]
+    sent[f"{incident_id}|3"] = started
+    for priority in (2, 1):
+        time.sleep(step)
+        sent[f"{incident_id}|{priority}"] = time.time() * 1000
+        escalate_incident(room, incident_id, by=SYSTEM)
+    return incident_id
+
+
 def run(args: argparse.Namespace, database_url: str | None) -> None:
-    with bench_app(database_url, LIVEROOM_OPEN311_POSTS_PER_MINUTE=str(10**9)) as (room, app):
-        browser = chromium()
-        try:
-            accounts.add_user(room, "bench-operator", PASSWORD, roles=["operator"], by=SYSTEM)
-            key = accounts.create_api_key(room, "bench", by=SYSTEM).secret
-            sign_in(browser, app, "bench-operator")
-            text_of(browser, "count-open")
+    with ExitStack() as stack:  # everything started is stopped, whatever fails
+        room, app = stack.enter_context(bench_app(
+            database_url, LIVEROOM_OPEN311_POSTS_PER_MINUTE=str(10**9),
+            LIVEROOM_PROJECTIONS="on" if args.projections == "in-process" else "off"))
+        if args.projections == "worker":
+            stack.enter_context(projections_worker(app))
+        accounts.add_user(room, "bench-operator", PASSWORD, roles=["operator"], by=SYSTEM)
+        key = accounts.create_api_key(room, "bench", by=SYSTEM).secret
+        if args.officers:
+            stack.callback(start_simulator(app, room, args).terminate)
+        naive_port = free_port()
+        serve(naive_app(room, args.poll_ms), naive_port)
+        ours, naive = chromium(), chromium()
+        stack.callback(ours.quit)
+        stack.callback(naive.quit)
+        screens = Screens(room, app.url, "bench-operator", args.screens) if args.screens else None
+        if screens:
+            stack.callback(screens.close)
+        sign_in(ours, app, "bench-operator")
+        text_of(ours, "count-open")
+        naive.get(f"http://127.0.0.1:{naive_port}/")
+        time.sleep(args.warmup)  # officers reach their posts and settle into patrols
+        for browser in (ours, naive):
             browser.execute_script(WATCH)
-            rng, sent = random.Random(4), {}
-            with httpx.Client(timeout=10) as client:
-                for _ in range(args.reports):
-                    lat, lon = random_point(room.city, rng)
-                    started = time.time() * 1000
-                    response = client.post(f"{app.url}/open311/v2/requests.json", data={
-                        "api_key": key, "service_code": "sampah-menumpuk", "lat": lat,
-                        "long": lon, "description": "uji layar"})
-                    sent[response.json()[0]["service_request_id"]] = started
-                    time.sleep(args.gap)
-            deadline = time.monotonic() + 30
-            seen: dict[str, float] = {}
-            while time.monotonic() < deadline and len(seen) < len(sent):
-                seen = browser.execute_script("return window.seen")
-                time.sleep(0.2)
-        finally:
-            browser.quit()
-    latencies = [seen[i] - t for i, t in sent.items() if i in seen]
+        rng, sent, ids = random.Random(4), {}, []
+        with httpx.Client(timeout=10) as client:
+            for _ in range(args.probes):
+                ids.append(probe(room, client, app.url, key, rng, args.step, sent))
+                time.sleep(args.gap)
+        time.sleep(5)
+        seen = {name: browser.execute_script("return window.seen")
+                for name, browser in (("ours", ours), ("naive", naive))}
+        on_duty = overview(room, by=SYSTEM).officers_on_duty
+        applied = applied_at(room, sent)
+        broken = sum(bool(s.errors) or s.closed for s in screens.screens) if screens else 0
     backend = (database_url or "sqlite").split(":")[0]
-    print(f"# {len(sent)} Open311 reports {args.gap} s apart, one wall screen in headless "
-          f"Chromium, one app process; archive on {backend}")
-    print(f"on screen {len(latencies)}/{len(sent)}; report-to-screen latency ms: "
-          f"p50 {statistics.median(latencies):.0f}, p95 {percentile(latencies, 0.95):.0f}, "
-          f"max {max(latencies):.0f}")
+    print(f"# {args.probes} probes (report, then two escalations {args.step} s apart) every "
+          f"{args.gap + 2 * args.step:.1f} s; simulator: {args.officers} officers moving, "
+          f"{args.reports_per_minute} reports/min ({on_duty} on duty at the end); "
+          f"one app process, projections {args.projections}; archive on {backend}; "
+          f"{os.cpu_count()} CPUs")
+    print(summary("projection (sent -> applied to the live model)", sent,
+                  {k: v for k, v in applied.items() if v}))
+    print(summary("ours (websocket push, deltas)", sent, seen["ours"]))
+    print(summary(f"naive (dcc.Interval {args.poll_ms} ms, whole figure)", sent, seen["naive"]))
+    ours_p95 = percentile([seen["ours"][k] - t for k, t in sent.items() if k in seen["ours"]],
+                          0.95)
+    naive_lat = [seen["naive"][k] - t for k, t in sent.items() if k in seen["naive"]]
+    if naive_lat:
+        print(f"p95 ratio naive/ours: {percentile(naive_lat, 0.95) / ours_p95:.1f}x")
+    if screens:
+        firsts = [s.first_seen[i] * 1000 - sent[f"{i}|3"]
+                  for s in screens.screens for i in ids if i in s.first_seen]
+        print(f"screens closed or with errors before the end: {broken}")
+        print(f"{args.screens} more screens (websocket level): {len(firsts)}/"
+              f"{args.screens * len(ids)} reports arrived; latency ms p50 "
+              f"{statistics.median(firsts):.0f}, p95 {percentile(firsts, 0.95):.0f}, "
+              f"max {max(firsts):.0f}" if firsts else f"{args.screens} screens: nothing")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reports", type=int, default=40)
-    parser.add_argument("--gap", type=float, default=0.5)
+    parser.add_argument("--probes", type=int, default=30)
+    parser.add_argument("--gap", type=float, default=0.6)
+    parser.add_argument("--step", type=float, default=0.5)
+    parser.add_argument("--officers", type=int, default=1000)
+    parser.add_argument("--reports-per-minute", type=float, default=60)
+    parser.add_argument("--screens", type=int, default=30)
+    parser.add_argument("--poll-ms", type=int, default=1000)
+    parser.add_argument("--warmup", type=float, default=20)
+    parser.add_argument("--projections", default="worker", choices=["worker", "in-process"],
+                        help="projections in a `liveroom work` process beside the app (as "
+                             "deployed) or in the app process's threads")
     args = parser.parse_args()
     external = os.environ.get("LIVEROOM_DATABASE_URL")
     with temporary_schema(external) if external else nullcontext(None) as url:

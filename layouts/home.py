@@ -79,16 +79,22 @@ def feed_items(city: City, items: tuple[FeedItem, ...], lang: str) -> list:
     return rows
 
 
-def counts_panel(overview: Overview, lang: str) -> html.Div:
+def status_counts(overview: Overview, lang: str) -> list:
     """Open incidents by status, one small figure each."""
-    return html.Div(
-        [html.Div([html.Span(str(overview.open_by_status[status.value]),
-                             id=f"count-{status.value}", className="status-value"),
-                   html.Span(translate(f"status.{status.value}", lang),
-                             className="status-label")], className="status-figure")
-         for status in OPEN_STATUSES],
-        className="status-strip", **{"aria-label": translate("home.by_status", lang)},
-    )
+    return [html.Div([html.Span(str(overview.open_by_status[status.value]),
+                                id=f"count-{status.value}", className="status-value"),
+                      html.Span(translate(f"status.{status.value}", lang),
+                                className="status-label")], className="status-figure")
+            for status in OPEN_STATUSES]
+
+
+def live_figures(city: City, overview: Overview, queue: list[dict], lang: str) -> dict:
+    """What the push loop refreshes whole, by the id of the element it fills."""
+    return {"headline": headline(overview, lang),
+            "agency-strip": agency_strip(city, overview, lang),
+            "status-strip": status_counts(overview, lang),
+            "queue": queue_items(city, queue, lang),
+            "feed": feed_items(city, overview.latest, lang)}
 
 
 def headline(overview: Overview, lang: str) -> list:
@@ -181,7 +187,9 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 html.Div(agency_strip(city, overview, lang), id="agency-strip",
                          className="agency-strip",
                          **{"aria-label": translate("home.by_agency", lang)}),
-                counts_panel(overview, lang),
+                html.Div(status_counts(overview, lang), id="status-strip",
+                         className="status-strip",
+                         **{"aria-label": translate("home.by_status", lang)}),
                 html.H2(translate("queue.title", lang)),
                 html.Ol(queue_items(city, queue, lang), id="queue", className="feed queue"),
                 html.H2(translate("home.feed", lang)),
@@ -192,6 +200,7 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 dcc.Store(id="live-version", data=version),  # the last change applied
                 dcc.Store(id="map-changes"),  # pushed: changed points, merged in the browser
                 dcc.Store(id="live-beat"),  # pushed while nothing changes
+                dcc.Store(id="live-figures"),  # pushed: the figures above, as JSON text
             ], className="summary"),
             html.Section([district_map(city, incidents, officers),
                           html.Div(id="incident-detail", className="incident-detail")],

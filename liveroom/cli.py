@@ -103,6 +103,8 @@ def simulate(
     dispatch: bool = typer.Option(True, help="Also play the operator who assigns tasks."),
     duration: float = typer.Option(None, help="Stop after this many seconds."),
     seed: int = typer.Option(None, help="Random seed, for a repeatable city."),
+    shift: str = typer.Option(None, help="Put new officers on this shift (a load test: the "
+                              "one running now keeps them all moving)."),
     parent_pid: int = typer.Option(None, hidden=True),
 ) -> None:
     """Bring the demo city to life through Open311 and OsmAnd (also a load generator)."""
@@ -115,7 +117,10 @@ def simulate(
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with opened_room() as room:  # provisioning its own credentials only
         settings, city = room.settings, room.city
-        credentials = provision(room, officers, reports_per_minute, random.Random(seed))
+        if shift and shift not in room.city.shifts:
+            raise typer.BadParameter(f"unknown shift {shift!r}; the city has "
+                                     f"{', '.join(room.city.shifts)}", param_hint="--shift")
+        credentials = provision(room, officers, reports_per_minute, random.Random(seed), shift)
     url = url or f"http://{settings.host}:{settings.port}"
     osmand_url = osmand_url or (f"http://{settings.host}:{settings.osmand_port}"
                                 if settings.osmand_port else f"{url}/osmand")

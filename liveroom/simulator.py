@@ -78,7 +78,7 @@ class Credentials:
 
 
 def provision(room: LiveRoom, officers: int, reports_per_minute: float,
-              rng: random.Random) -> Credentials:
+              rng: random.Random, shift: str | None = None) -> Credentials:
     """The simulator's own API keys, bot operator and trackers (reused when still valid).
 
     Reports come from several citizen apps, so that no key posts more than half of
@@ -106,11 +106,11 @@ def provision(room: LiveRoom, officers: int, reports_per_minute: float,
     weights = [SHIFT_SHARES.get(s, 1.0) for s in shifts]
     while len(fleet) < officers:
         post = posts[len(fleet) % len(posts)]
-        shift = rng.choices(shifts, weights)[0]
+        works = shift or rng.choices(shifts, weights)[0]
         name = f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}"
         issued = accounts.add_device(room, name, agency=post.agency, post_id=post.id,
-                                     shift=shift, by=SYSTEM)
-        fleet.append({"id": issued.id, "agency": post.agency, "post": post.id, "shift": shift})
+                                     shift=works, by=SYSTEM)
+        fleet.append({"id": issued.id, "agency": post.agency, "post": post.id, "shift": works})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(stored | {"officers": fleet}, option=orjson.OPT_INDENT_2))
     return Credentials(keys[:apps], stored["token"], fleet[:officers])

@@ -33,6 +33,8 @@ def test_every_command_explains_itself(command):
     ({"LIVEROOM_REDIS_URL": "http://x"}, "LIVEROOM_REDIS_URL='http://x': Value error, must start"),
     ({"LIVEROOM_DATABASE_URL": "mysql://x/y"}, "must be a postgresql:// or sqlite:// URL"),
     ({"LIVEROOM_SIMULATOR": "perhaps"}, "LIVEROOM_SIMULATOR='perhaps'"),
+    ({"LIVEROOM_TILE_URL": "https://tiles.example/{z}/{x}.png"},
+     "must contain {z}, {x} and {y}"),
 ])
 def test_a_bad_setting_stops_the_start_with_a_clear_message(env, message, tmp_path):
     result = run_cli("run", LIVEROOM_DATA_DIR=str(tmp_path), **env)

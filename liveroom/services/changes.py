@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import redis.asyncio as aioredis
 
@@ -27,6 +30,7 @@ SCREEN_BACKLOG = 256
 #: How often officers' presence (online, stale, offline) is looked at without any fix.
 PRESENCE_EVERY = 30.0
 NONE = "0-0"
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,6 +41,11 @@ class Change:
     incidents: dict[str, dict | None] = field(default_factory=dict)
     officers: dict[str, dict | None] = field(default_factory=dict)
     duty_changed: bool = False  # an officer went on or off duty: the figures changed
+
+    @property
+    def touches_figures(self) -> bool:
+        """Whether counts, queue or feed may have changed (not just officers moving)."""
+        return bool(self.incidents) or self.duty_changed
 
     def merge(self, newer: Change) -> Change:
         return Change(newer.version, {**self.incidents, **newer.incidents},
@@ -96,6 +105,24 @@ def changes_since(room: LiveRoom, version: str | None) -> Change | None:
     return read_change(room, entries[-1][0], entries)
 
 
+class Shared:
+    """One computation per key at a time, in a worker thread, its result shared by every
+    screen that asks for the same key (the newest few kept)."""
+
+    def __init__(self, keep: int = 32) -> None:
+        self.keep = keep
+        self._results: OrderedDict[Hashable, asyncio.Future] = OrderedDict()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> Awaitable[T]:
+        result = self._results.get(key)
+        if result is None or (result.done() and result.exception()):
+            result = asyncio.ensure_future(asyncio.to_thread(compute))
+            self._results[key] = result
+            while len(self._results) > self.keep:
+                self._results.popitem(last=False)
+        return result
+
+
 class Subscription:
     """One screen's queue of changes; `lost` once it fell too far behind."""
 
@@ -140,6 +167,7 @@ class ChangeHub:
         self.room = room
         self.screens: set[Subscription] = set()
         self.seen: dict[str, tuple] = {}  # officer -> (presence, on duty) last published
+        self.version = NONE  # the newest change published
         self._task: asyncio.Task | None = None
 
     async def subscribe(self) -> Subscription:
@@ -162,6 +190,7 @@ class ChangeHub:
             if now[1] != self.seen.get(officer_id, now)[1]:
                 change.duty_changed = True
             self.seen[officer_id] = now
+        self.version = change.version
         for screen in list(self.screens):
             screen.offer(change)
 

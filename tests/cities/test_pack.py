@@ -114,6 +114,15 @@ def test_agencies_and_categories_are_consistent(city: City) -> None:
         assert 0 < category.sla_acknowledge_minutes <= category.sla_resolve_minutes
 
 
+def test_every_category_is_drawn_with_a_bundled_icon(city: City) -> None:
+    """The wall screen draws each category with its icon, served offline from assets."""
+    bundled = Path(__file__).parents[2] / "assets" / "vendor" / "tabler-icons"
+    missing = {c.code: c.icon for c in city.categories.values()
+               if not (bundled / f"{c.icon}.svg").is_file()}
+    assert missing == {}
+    assert len({c.icon for c in city.categories.values()}) == len(city.categories)
+
+
 def test_fire_has_top_priority(city: City) -> None:
     fire = city.categories["kebakaran"]
     assert fire.priority == 1

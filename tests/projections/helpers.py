@@ -12,10 +12,14 @@ from liveroom.services.officers import check_in, register_officer
 
 
 def live_state(room: LiveRoom) -> dict:
-    """Every key of the live read model with its value (TTLs aside)."""
+    """Every key of the live read model with its value (TTLs aside; not the `changes` log,
+    which tells screens what was applied and so differs between one history and its
+    rebuild)."""
     state = {}
     for key in sorted(room.redis.scan_iter(match=room.keys.pattern("live", "*"), count=1000)):
         kind = room.redis.type(key)
+        if kind == "stream":
+            continue
         if kind == "hash":
             state[key] = room.redis.hgetall(key)
         elif kind == "zset":
