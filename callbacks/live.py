@@ -18,6 +18,7 @@ from liveroom.access import Principal
 from liveroom.api.access import current_principal
 from liveroom.room import LiveRoom
 from liveroom.services.changes import (
+    Budget,
     Change,
     ChangeHub,
     Shared,
@@ -29,8 +30,9 @@ from liveroom.services.live_map import shows_incident, shows_officer
 from liveroom.services.overview import visible
 from liveroom.services.screen_filter import ScreenFilter
 
-#: At most this many pushes a second, however fast changes arrive.
-PUSH_INTERVAL = 0.25
+#: Pushes of incident changes a second, sustained, however fast changes arrive; a few
+#: may go back to back, so a change soon after another is not held back.
+PUSHES_PER_SECOND, PUSH_BURST = 4.0, 3
 #: the elements the pushed figures fill, in the order they are pushed
 LIVE_FIGURES = ("headline", "agency-strip", "status-strip", "queue", "feed")
 #: When only officers moved, at most one push in this long (smaller pushes, more often, keep
@@ -130,11 +132,10 @@ def register(app: Dash, room: LiveRoom) -> None:
                 set_props("live-figures", {"data": await shared.get(key, partial(
                     figures, room, by, lang, search))})
 
-        async def gather(change: Change | None, last_push: float,
-                         last_urgent: float) -> Change | None:
-            """`change` and what follows it until it is time to push: incidents four times
-            a second at most, officers' moves alone once a second."""
-            urgent = last_urgent + PUSH_INTERVAL
+        async def gather(change: Change, last_push: float) -> Change:
+            """`change` and what follows it until it is time to push: incidents within the
+            budget, officers' moves alone once a second."""
+            urgent = budget.ready_at(loop.time())
             deadline = urgent if change.touches_figures else last_push + MOVES_INTERVAL
             while (wait := deadline - loop.time()) > 0:
                 more = await subscription.next(wait)
@@ -150,7 +151,8 @@ def register(app: Dash, room: LiveRoom) -> None:
             return int(time.time() // 60)
 
         await send(await asyncio.to_thread(changes_since, room, version))
-        last_push = last_urgent = checked = loop.time()
+        last_push = checked = loop.time()
+        budget = Budget(PUSHES_PER_SECOND, PUSH_BURST, last_push)
         sent_minute = minute()
         while not socket.is_shutdown:
             if loop.time() - checked >= PAGE_CHECK:  # still this page, language and filter?
@@ -167,11 +169,12 @@ def register(app: Dash, room: LiveRoom) -> None:
             # a change after a quiet spell goes out at once; a burst waits for the interval
             # since the last push and then goes out as one (officers moving: a longer one)
             if change is not None:
-                change = await gather(change, last_push, last_urgent)
+                change = await gather(change, last_push)
             if subscription.lost:
                 subscription.lost = False
                 change = None
             urgent = change is None or change.touches_figures
             await send(change, with_figures=urgent)
             last_push, sent_minute = loop.time(), minute()
-            last_urgent = last_push if urgent else last_urgent
+            if urgent:
+                budget.spend(last_push)

@@ -105,6 +105,25 @@ def changes_since(room: LiveRoom, version: str | None) -> Change | None:
     return read_change(room, entries[-1][0], entries)
 
 
+class Budget:
+    """A token bucket: `rate` pushes a second sustained, up to `burst` back to back."""
+
+    def __init__(self, rate: float, burst: int, now: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = float(burst), now
+
+    def _tokens(self, now: float) -> float:
+        return min(self.burst, self.tokens + (now - self.at) * self.rate)
+
+    def ready_at(self, now: float) -> float:
+        """When the next push may go."""
+        tokens = self._tokens(now)
+        return now if tokens >= 1 else now + (1 - tokens) / self.rate
+
+    def spend(self, now: float) -> None:
+        self.tokens, self.at = self._tokens(now) - 1, now
+
+
 class Shared:
     """One computation per key at a time, in a worker thread, its result shared by every
     screen that asks for the same key (the newest few kept)."""

@@ -9,6 +9,7 @@ from liveroom.access import SYSTEM
 from liveroom.domain.events import OfficerLocated
 from liveroom.services.changes import (
     SCREEN_BACKLOG,
+    Budget,
     Change,
     ChangeHub,
     Subscription,
@@ -144,3 +145,17 @@ def test_an_assignment_changes_the_incident_and_the_officer_now_holding_it(room,
     change = changes_since(room, seen)
     assert change.incidents[incident.id]["properties"]["status"] == "assigned"
     assert change.officers["pemadam"]["properties"]["tasks"] == 1
+
+
+def test_the_push_budget_lets_a_lone_change_go_at_once_and_caps_a_burst():
+    budget, now, pushed = Budget(rate=4, burst=3, now=0.0), 0.0, []
+    for _ in range(200):  # a change every 10 ms, each pushed as soon as allowed
+        now = max(now + 0.01, budget.ready_at(now))
+        budget.spend(now)
+        pushed.append(now)
+    assert pushed[:3] == [0.01, 0.02, 0.03]  # the first few back to back
+    in_ten_seconds = [t for t in pushed if t <= 10]
+    assert 4 * 10 <= len(in_ten_seconds) <= 4 * 10 + 3  # then four a second, no more
+    quiet = Budget(rate=4, burst=3, now=0.0)
+    quiet.spend(0.0)
+    assert quiet.ready_at(0.3) == 0.3  # shortly after another, not held back
