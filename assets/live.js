@@ -1,5 +1,6 @@
 /* The wall screen's live side. The server pushes only what changed: `applyChanges` merges
- * changed map points into the layers (a null point leaves the map; `reset` replaces all)
+ * changed incidents into their layer and moves officers' markers where they stand (a null
+ * point leaves the map; `reset` replaces all)
  * and keeps the last change's version, from which a reconnecting screen resumes. The
  * badge reads LIVE while pushes or heartbeats arrive and RECONNECTING when they stop; if
  * they stay away while the server answers, the page reloads (the browser's socket gives up
@@ -7,19 +8,53 @@
 (function () {
   var lr = {};  // this script's own state
   var STALE_MS = 12000, RELOAD_MS = 60000;
+  //: officers' moves are made on the markers themselves; the layer (and its clusters) is
+  //: rebuilt only when officers come or go, or this long after the last rebuild
+  var REBUILD_OFFICERS_MS = 10000;
+
+  function byId(collection) {
+    var found = {};
+    ((collection && collection.features) || []).forEach(function (f) {
+      found[f.properties.id] = f;
+    });
+    return found;
+  }
 
   function merge(current, changed, reset) {
-    var byId = {};
-    if (!reset && current && current.features) {
-      current.features.forEach(function (f) { byId[f.properties.id] = f; });
-    }
+    var points = reset ? {} : byId(current);
     Object.keys(changed || {}).forEach(function (id) {
-      if (changed[id]) { byId[id] = changed[id]; } else { delete byId[id]; }
+      if (changed[id]) { points[id] = changed[id]; } else { delete points[id]; }
     });
-    return {type: "FeatureCollection", features: Object.values(byId)};
+    return {type: "FeatureCollection", features: Object.values(points)};
   }
 
   function heard() { lr.lastHeard = Date.now(); }
+
+  /* Officers who only moved (or changed presence or tasks) are moved on the map as they
+   * are; the layer is handed new data when someone comes or goes, now and then (so its
+   * clusters follow), or after a reset. */
+  function moveOfficers(change, current) {
+    var map = window.liveroom.map;
+    if (change.reset || !lr.officers) { lr.officers = change.reset ? {} : byId(current); }
+    var rebuild = change.reset || Date.now() - (lr.rebuilt || 0) > REBUILD_OFFICERS_MS;
+    Object.keys(change.officers).forEach(function (id) {
+      var feature = change.officers[id];
+      if (!feature) { rebuild = rebuild || id in lr.officers; delete lr.officers[id]; return; }
+      rebuild = rebuild || !(id in lr.officers);
+      lr.officers[id] = feature;
+      var marker = map.officerMarkers[id];
+      if (marker && marker._map) {
+        var c = feature.geometry.coordinates, p = feature.properties;
+        marker.setLatLng([c[1], c[0]]);
+        marker.setStyle(map.officerStyle(p));
+        marker.setRadius(map.officerStyle(p).radius);
+        marker.setTooltipContent(map.officerLabel(p));
+      }
+    });
+    if (!rebuild) { return window.dash_clientside.no_update; }
+    lr.rebuilt = Date.now();
+    return {type: "FeatureCollection", features: Object.values(lr.officers)};
+  }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     liveroom: {
@@ -27,11 +62,13 @@
         var none = window.dash_clientside.no_update;
         if (!pushed) { return [none, none, none]; }
         var change = JSON.parse(pushed);
+        var page = document.getElementById("live-state");
+        if (page !== lr.page) { lr.page = page; lr.officers = null; }  // a new page
         heard();
         var touched = function (points) { return change.reset || Object.keys(points).length; };
         return [
           touched(change.incidents) ? merge(incidents, change.incidents, change.reset) : none,
-          touched(change.officers) ? merge(officers, change.officers, change.reset) : none,
+          touched(change.officers) ? moveOfficers(change, officers) : none,
           change.version,
         ];
       },

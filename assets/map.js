@@ -22,12 +22,19 @@ window.liveroom = Object.assign({}, window.liveroom, {
       }).bindTooltip(p.id + " · " + p.category);
     },
     officer: function (feature, latlng) {
+      var lr = window.liveroom.map;
       var p = feature.properties;
-      return L.circleMarker(latlng, {
-        radius: p.tasks ? 8 : 6, weight: p.tasks ? 3 : 2, color: p.tasks ? "#ffffff" : p.colour,
-        fillColor: p.colour, fillOpacity: p.presence === "online" ? 0.9 : 0.15,
-      }).bindTooltip((p.name || p.id) + (p.tasks ? " · " + p.tasks : ""));
+      var marker = L.circleMarker(latlng, lr.officerStyle(p)).bindTooltip(lr.officerLabel(p));
+      lr.officerMarkers[p.id] = marker;  // moved in place by `assets/live.js`
+      return marker;
     },
+    officerStyle: function (p) {
+      return {radius: p.tasks ? 8 : 6, weight: p.tasks ? 3 : 2,
+              color: p.tasks ? "#ffffff" : p.colour, fillColor: p.colour,
+              fillOpacity: p.presence === "online" ? 0.9 : 0.15};
+    },
+    officerLabel: function (p) { return (p.name || p.id) + (p.tasks ? " · " + p.tasks : ""); },
+    officerMarkers: {},
   },
 });
 /* A cluster of points when zoomed out: a disc with how many it holds. */

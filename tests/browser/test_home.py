@@ -10,6 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from liveroom.access import SYSTEM
 from liveroom.services import accounts
 from tests.browser.helpers import report, severe_console_errors, sign_in, text_of, wait_for_text
+from tests.browser.test_dispatch import on_duty_officer
 from tests.conftest import drain
 
 pytestmark = pytest.mark.browser
@@ -93,4 +94,21 @@ def test_a_report_posted_through_open311_appears_on_the_map_without_reload(
         message="the new incident never appeared on the map")[0]
     assert "status-triaged" in marker.get_attribute("class")
     assert "Asap dari gudang plastik" in browser.find_element(By.ID, "feed").text
+    assert severe_console_errors(browser) == []
+
+
+def test_an_officer_moves_on_an_open_screen_without_reload(app, writer, browser, operator):
+    device, post = on_duty_officer(app, writer, "dishub")
+    sign_in(browser, app, operator)
+    assert text_of(browser, "count-open") == "0"
+    where = "var m = window.liveroom.map.officerMarkers[arguments[0]]; " \
+            "return m && m._map ? [m.getLatLng().lat, m.getLatLng().lng] : null;"
+    lat, lon = post.centre
+    assert WebDriverWait(browser, 20).until(lambda d: d.execute_script(where, device.id))
+    moved = (round(lat + 0.004, 6), round(lon + 0.003, 6))
+    assert httpx.get(app.osmand_url + "/", params={
+        "id": device.id, "lat": moved[0], "lon": moved[1], "accuracy": 6}).status_code == 200
+    WebDriverWait(browser, 20).until(
+        lambda d: tuple(round(v, 6) for v in d.execute_script(where, device.id)) == moved,
+        message="the officer's marker never moved to the new fix")
     assert severe_console_errors(browser) == []
