@@ -12,7 +12,7 @@ import orjson
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, set_props
 from plotly.io.json import to_json_plotly
 
-from callbacks.home import overview_and_queue
+from callbacks.home import screen_state
 from layouts.home import live_figures
 from liveroom.access import Principal
 from liveroom.api.access import current_principal
@@ -34,7 +34,7 @@ from liveroom.services.screen_filter import ScreenFilter
 #: may go back to back, so a change soon after another is not held back.
 PUSHES_PER_SECOND, PUSH_BURST = 4.0, 3
 #: the elements the pushed figures fill, in the order they are pushed
-LIVE_FIGURES = ("headline", "agency-strip", "status-strip", "queue", "feed")
+LIVE_FIGURES = ("headline", "agency-strip", "status-strip", "stranded", "queue", "feed")
 #: When only officers moved, at most one push in this long (smaller pushes, more often, keep
 #: the tail latency of incidents lower than larger ones less often).
 MOVES_INTERVAL = 1.0
@@ -48,8 +48,8 @@ def figures(room: LiveRoom, by: Principal, lang: str, search: str) -> str:
     """The figures, queue and feed, as JSON text of their elements' children: small, so sent
     whole whenever incidents changed; encoded once for every screen showing the same
     (`assets/live.js` puts them in place)."""
-    state, waiting = overview_and_queue(room, by, ScreenFilter.from_query(search))
-    parts = live_figures(room.city, state, waiting, lang)
+    parts = live_figures(room.city, *screen_state(room, by, ScreenFilter.from_query(search)),
+                         lang)
     return to_json_plotly([parts[part] for part in LIVE_FIGURES])
 
 

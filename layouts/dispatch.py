@@ -13,7 +13,7 @@ from dash import dcc, html
 
 from liveroom.cities import City
 from liveroom.i18n import translate
-from liveroom.services.dispatch import OfficerStatus
+from liveroom.services.dispatch import OfficerStatus, StrandedTask
 from liveroom.services.reports import PublicReport
 
 
@@ -37,11 +37,31 @@ def queue_items(city: City, items: list[dict], lang: str) -> list:
             html.Span(category.name.get(lang) if category else item.get("category"),
                       className="feed-category"),
             html.Span(district.name if district else "", className="feed-district"),
-            html.Span(agency.name.get(lang) if agency else "", className="queue-agency"),
+            html.Span(agency.label(lang) if agency else "", className="queue-agency"),
             html.Span("", className="sla", **{"data-due": item.get("acknowledge_due", ""),
                                               "data-start": item.get("reported_at", "")}),
         ], id={"type": "queue-item", "id": item["id"]}, className="queue-item", n_clicks=0)))
     return rows
+
+
+def stranded_items(city: City, tasks: list[StrandedTask], lang: str) -> list:
+    """Tasks whose officer went offline or off duty, under a heading (nothing when none);
+    clicking one opens the incident to reassign it."""
+    if not tasks:
+        return []
+    rows = []
+    for task in tasks:
+        item, category = task.incident, city.categories.get(task.incident.get("category", ""))
+        rows.append(html.Li(html.Button([
+            html.Span(f"P{item.get('priority', '?')}",
+                      className=f"chip priority-{item.get('priority', 4)}"),
+            html.Span(category.name.get(lang) if category else item.get("category"),
+                      className="feed-category"),
+            html.Span(translate(f"stranded.{task.reason}", lang, officer=task.officer.name),
+                      className="stranded-reason"),
+        ], id={"type": "queue-item", "id": item["id"]}, className="queue-item", n_clicks=0)))
+    return [html.H2(translate("stranded.title", lang)),
+            html.Ol(rows, className="feed queue stranded")]
 
 
 def incident_panel(city: City, incident: dict, report: PublicReport | None,

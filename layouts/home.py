@@ -6,10 +6,11 @@ from __future__ import annotations
 import dash_leaflet as dl
 from dash import dcc, html
 
-from layouts.dispatch import queue_items
+from layouts.dispatch import queue_items, stranded_items
 from liveroom.access import Action, Principal
 from liveroom.cities import City
 from liveroom.i18n import translate, with_language
+from liveroom.services.dispatch import StrandedTask
 from liveroom.services.overview import OPEN_STATUSES, FeedItem, Overview
 
 
@@ -88,11 +89,13 @@ def status_counts(overview: Overview, lang: str) -> list:
             for status in OPEN_STATUSES]
 
 
-def live_figures(city: City, overview: Overview, queue: list[dict], lang: str) -> dict:
+def live_figures(city: City, overview: Overview, queue: list[dict],
+                 stranded: list[StrandedTask], lang: str) -> dict:
     """What the push loop refreshes whole, by the id of the element it fills."""
     return {"headline": headline(overview, lang),
             "agency-strip": agency_strip(city, overview, lang),
             "status-strip": status_counts(overview, lang),
+            "stranded": stranded_items(city, stranded, lang),
             "queue": queue_items(city, queue, lang),
             "feed": feed_items(city, overview.latest, lang)}
 
@@ -162,7 +165,8 @@ def connection_badge(lang: str) -> html.Span:
 
 def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 csrf: str, incidents: dict, officers: dict, queue: list[dict],
-                search: str = "", version: str = "") -> html.Div:
+                stranded: list[StrandedTask], search: str = "",
+                version: str = "") -> html.Div:
     """The whole wall screen for one language; `version` is the last change it shows."""
     other = "en" if lang == "id" else "id"
     return html.Div([
@@ -190,6 +194,8 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 html.Div(status_counts(overview, lang), id="status-strip",
                          className="status-strip",
                          **{"aria-label": translate("home.by_status", lang)}),
+                html.Div(stranded_items(city, stranded, lang), id="stranded",
+                         className="stranded-section"),
                 html.H2(translate("queue.title", lang)),
                 html.Ol(queue_items(city, queue, lang), id="queue", className="feed queue"),
                 html.H2(translate("home.feed", lang)),

@@ -124,3 +124,41 @@ def live_incident(room: LiveRoom, incident_id: str, *, by: Principal) -> dict:
         raise NotFound(f"no live incident {incident_id!r}")
     by.check(Action.VIEW_LIVE, data.get("agency"))
     return data
+
+
+@dataclass(frozen=True)
+class StrandedTask:
+    """An open task whose officer went offline or off duty: to be reassigned."""
+
+    incident: dict
+    officer: OfficerStatus
+
+    @property
+    def reason(self) -> str:
+        return "offline" if self.officer.presence == "offline" else "off_duty"
+
+
+def stranded_tasks(room: LiveRoom, *, by: Principal,
+                   screen: ScreenFilter = EVERYTHING) -> list[StrandedTask]:
+    """Open tasks on the screen held by officers who are offline (no fix for an hour) or no
+    longer on duty (checked out), oldest assignment first."""
+    by.check(Action.VIEW_LIVE)
+    screen = visible(screen, by)
+    pipe = room.redis.pipeline(transaction=False)
+    for agency in room.city.agencies:
+        if screen.admits_agency(agency):
+            pipe.smembers(room.keys.view("officers", agency))
+    ids = sorted(i for group in pipe.execute() for i in group)
+    pipe = room.redis.pipeline(transaction=False)
+    for officer_id in ids:
+        pipe.zcard(room.keys.view("tasks", officer_id))
+    busy = [i for i, tasks in zip(ids, pipe.execute(), strict=True) if tasks]
+    away = [s for s in officer_statuses(room, busy)
+            if s.presence == "offline" or not s.on_duty]
+    pipe = room.redis.pipeline(transaction=False)
+    for officer in away:
+        pipe.zrange(room.keys.view("tasks", officer.id), 0, -1)
+    found = [StrandedTask(incident, officer)
+             for officer, task_ids in zip(away, pipe.execute(), strict=True)
+             for incident in _incidents(room, task_ids) if screen.admits(incident)]
+    return sorted(found, key=lambda t: t.incident.get("assigned_at", ""))

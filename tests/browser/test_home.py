@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
@@ -9,6 +11,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
 from liveroom.services import accounts
+from liveroom.services.incidents import assign_incident, report_incident
+from liveroom.services.officers import check_out
 from tests.browser.helpers import report, severe_console_errors, sign_in, text_of, wait_for_text
 from tests.browser.test_dispatch import on_duty_officer
 from tests.conftest import drain
@@ -112,3 +116,23 @@ def test_an_officer_moves_on_an_open_screen_without_reload(app, writer, browser,
         lambda d: tuple(round(v, 6) for v in d.execute_script(where, device.id)) == moved,
         message="the officer's marker never moved to the new fix")
     assert severe_console_errors(browser) == []
+
+
+def test_a_task_whose_officer_goes_off_duty_is_flagged_for_reassignment_live(
+        app, writer, browser, operator):
+    device, post = on_duty_officer(app, writer, "dishub")
+    incident = report_incident(writer, category="kemacetan", lat=post.centre[0],
+                               lon=post.centre[1], source="test", by=SYSTEM)
+    drain_until = time.monotonic() + 15
+    while writer.redis.hget(writer.keys.view("incident", incident.id), "status") != "triaged":
+        assert time.monotonic() < drain_until, "the app never projected the report"
+        time.sleep(0.2)
+    assign_incident(writer, incident.id, device.id, by=SYSTEM)
+    sign_in(browser, app, operator)
+    assert text_of(browser, "count-open") == "1"
+    assert browser.find_element(By.ID, "stranded").text == ""  # nothing to reassign yet
+    check_out(writer, device.id, by=SYSTEM)
+    WebDriverWait(browser, 20).until(
+        lambda d: "Pak Damkar sudah selesai dinas" in d.find_element(By.ID, "stranded").text,
+        message="the task of an officer gone off duty was never flagged")
+    assert "Perlu dialihkan" in browser.find_element(By.ID, "stranded").text

@@ -9,9 +9,9 @@ import pytest
 
 from liveroom.access import SYSTEM
 from liveroom.domain.events import OfficerLocated
-from liveroom.services.dispatch import officer_tasks, officers_near, unassigned
+from liveroom.services.dispatch import officer_tasks, officers_near, stranded_tasks, unassigned
 from liveroom.services.incidents import assign_incident, report_incident
-from liveroom.services.officers import check_in, record_locations, register_officer
+from liveroom.services.officers import check_in, check_out, record_locations, register_officer
 from tests.conftest import drain, person
 
 OPERATOR = person("opi", "operator")
@@ -67,3 +67,32 @@ def test_an_officer_sees_only_their_own_tasks(room, clock, posts):
     with pytest.raises(Exception, match="may not view_live"):
         officer_tasks(room, "d1", by=person("d2", "officer", agencies=("damkar",),
                                             officer_id="d2"))
+
+
+def test_tasks_of_officers_gone_offline_or_off_duty_are_flagged_for_reassignment(
+        room, clock, posts):
+    post = posts[0]
+    lat, lon = post.centre
+    for officer_id in ("leaves", "silent", "working"):
+        on_duty(room, clock, officer_id, post, lat, lon)
+    tasks = {}
+    for officer_id in ("leaves", "silent", "working"):
+        incident = report_incident(room, category="kebakaran", lat=lat, lon=lon + 0.001 * len(
+            tasks), source="t", by=SYSTEM, attributes={"orang-terjebak": "tidak"})
+        drain(room)
+        assign_incident(room, incident.id, officer_id, by=OPERATOR)
+        tasks[officer_id] = incident.id
+    drain(room)
+    assert stranded_tasks(room, by=OPERATOR) == []
+    check_out(room, "leaves", by=SYSTEM)
+    clock.advance(minutes=61)  # then only two send a fix, one of them far from the post
+    record_locations(room, [OfficerLocated(officer_id=oid, occurred_at=clock.now, actor="d",
+                                           lat=lat + away, lon=lon, accuracy=5)
+                            for oid, away in (("leaves", 0.05), ("working", 0))], by=SYSTEM)
+    drain(room)
+    flagged = {t.incident["id"]: (t.officer.id, t.reason)
+               for t in stranded_tasks(room, by=OPERATOR)}
+    assert flagged == {tasks["leaves"]: ("leaves", "off_duty"),
+                       tasks["silent"]: ("silent", "offline")}
+    sanitation = person("spv", "supervisor", agencies=("kebersihan",))
+    assert stranded_tasks(room, by=sanitation) == []  # other agencies' officers are not shown
