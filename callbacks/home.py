@@ -10,6 +10,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from layouts.dispatch import incident_panel
 from layouts.home import home_layout
+from layouts.officer import officer_panel
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
@@ -20,6 +21,7 @@ from liveroom.services.changes import current_version
 from liveroom.services.dispatch import StrandedTask
 from liveroom.services.incidents import assign_incident
 from liveroom.services.live_map import incident_features, officer_features
+from liveroom.services.officer_card import officer_card
 from liveroom.services.overview import Overview, overview
 from liveroom.services.screen_filter import ScreenFilter
 
@@ -54,6 +56,19 @@ def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
     return incident_panel(room.city, incident, report, officers, lang)
 
 
+def officer_detail(room: LiveRoom, officer_id: str, incident_id: str | None, by: Principal,
+                   lang: str) -> tuple[html.Div, list]:
+    """The officer panel (offering the open incident, if any) and their track."""
+    card = officer_card(room, officer_id, by=by)
+    incident = None
+    if incident_id:
+        try:
+            incident = dispatch.live_incident(room, incident_id, by=by)
+        except DomainError:
+            incident = None  # closed meanwhile: show the officer alone
+    return officer_panel(room.city, card, lang, incident), [list(p) for p in card.track]
+
+
 #: the incident panel's buttons -> (room, incident, text, category, original, principal)
 ACTIONS = {
     "action-note": lambda room, i, text, _c, _o, by: incidents.add_note(room, i, text, by=by),
@@ -75,28 +90,66 @@ def clicked_value() -> object:
 
 def register(app: Dash, room: LiveRoom) -> None:
     @app.callback(Output("incident-detail", "children"),
+                  Output("selected-incident", "data"),
                   Input({"type": "queue-item", "id": ALL}, "n_clicks"),
                   Input("incidents-layer", "clickData"),
                   State("page-lang", "data"), prevent_initial_call=True)
     async def select_incident(_queue_clicks, map_click, lang):
         """A click on a queued incident or a map marker opens it (panel or nothing)."""
         if not clicked_value():
-            return no_update
+            return no_update, no_update
         trigger = ctx.triggered_id
         incident_id = (trigger["id"] if isinstance(trigger, dict) else
                        (map_click or {}).get("properties", {}).get("id"))
         if not incident_id:
-            return no_update
+            return no_update, no_update
         by = current_principal()
         try:
-            return await asyncio.to_thread(detail, room, incident_id, by, lang)
+            return await asyncio.to_thread(detail, room, incident_id, by, lang), incident_id
         except DomainError as exc:
-            return html.Div(str(exc), className="admin-error", role="alert")
+            return html.Div(str(exc), className="admin-error", role="alert"), None
 
     @app.callback(Output("incident-detail", "children", allow_duplicate=True),
+                  Output("track", "positions"), Output("selected-officer", "data"),
+                  Input("officers-layer", "clickData"), State("selected-incident", "data"),
+                  State("page-lang", "data"), prevent_initial_call=True)
+    async def select_officer(map_click, incident_id, lang):
+        """A click on an officer opens them, with their last hour drawn on the map; with an
+        incident open, the panel offers to give it to them."""
+        officer_id = (map_click or {}).get("properties", {}).get("id")
+        if not officer_id:
+            return no_update, no_update, no_update
+        by = current_principal()
+        try:
+            panel, track = await asyncio.to_thread(officer_detail, room, officer_id,
+                                                   incident_id, by, lang)
+        except DomainError as exc:
+            return html.Div(str(exc), className="admin-error", role="alert"), [], None
+        return panel, track, officer_id
+
+    @app.callback(Output("give-message", "children"),
+                  Input("give-confirm", "n_clicks"), State("selected-incident", "data"),
+                  State("selected-officer", "data"), State("give-reason", "value"),
+                  State("page-lang", "data"), prevent_initial_call=True)
+    async def give(clicks, incident_id, officer_id, reason, lang):
+        """Assign, or reassign with its reason, the open incident to the open officer (the
+        services decide who may: operators assign, supervisors reassign)."""
+        if not clicks or not (incident_id and officer_id):
+            return no_update
+        try:
+            await asyncio.to_thread(partial(assign_incident, room, incident_id, officer_id,
+                                            by=current_principal(), reason=reason or None))
+        except DomainError as exc:
+            return html.Div(str(exc), className="admin-error", role="alert")
+        return html.Div(translate("officer.done", lang, incident=incident_id,
+                                  officer=officer_id), className="admin-ok", role="status")
+
+    @app.callback(Output("incident-detail", "children", allow_duplicate=True),
+                  Output("selected-incident", "data", allow_duplicate=True),
+                  Output("track", "positions", allow_duplicate=True),
                   Input("detail-close", "n_clicks"), prevent_initial_call=True)
-    def close_incident(clicks):
-        return [] if clicks else no_update
+    def close_panel(clicks):
+        return ([], None, []) if clicks else (no_update, no_update, no_update)
 
     @app.callback(Output("assign-message", "children", allow_duplicate=True),
                   Output("detail-status", "children", allow_duplicate=True),

@@ -53,6 +53,8 @@ def district_map(city: City, incidents: dict, officers: dict) -> dl.Map:
                              **cluster))
     layers.append(dl.GeoJSON(data=incidents, id="incidents-layer", pointToLayer=INCIDENT_POINT,
                              clusterToLayer=CLUSTER, zoomToBoundsOnClick=True, **cluster))
+    layers.append(dl.Polyline(id="track", positions=[], color="#ffffff", weight=3,
+                              dashArray="6 6", interactive=False))  # an officer's last hour
     (south, west), (north, east) = city.bounds
     return dl.Map(
         layers, id="map", center=list(city.centre), zoom=city.default_zoom, maxZoom=MAX_ZOOM,
@@ -207,6 +209,8 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 dcc.Store(id="map-changes"),  # pushed: changed points, merged in the browser
                 dcc.Store(id="live-beat"),  # pushed while nothing changes
                 dcc.Store(id="live-figures"),  # pushed: the figures above, as JSON text
+                dcc.Store(id="selected-incident"),  # the incident open in the panel
+                dcc.Store(id="selected-officer"),  # the officer open in the panel
             ], className="summary"),
             html.Section([district_map(city, incidents, officers),
                           html.Div(id="incident-detail", className="incident-detail")],

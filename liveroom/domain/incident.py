@@ -110,6 +110,8 @@ def decide_assign(
     if incident.officer_id == officer.id and incident.status in WITH_OFFICER:
         raise InvalidCommand(f"incident {incident.id} is already assigned to {officer.id}")
     _refuse_unless(incident, Status.ASSIGNED)
+    if incident.officer_id is not None and not (reason or "").strip():
+        raise InvalidCommand(f"reassigning incident {incident.id} needs a reason")
     common = dict(
         incident_id=incident.id, occurred_at=now, actor=actor, from_status=incident.status,
         officer_id=officer.id, agency=officer.agency, previous_agency=incident.agency or "",

@@ -53,7 +53,8 @@ COMMANDS = {
     "triage": lambda room, w, by: triage_incident(
         room, w["triaged"], category="pembuangan-liar", by=by),
     "assign": lambda room, w, by: assign_incident(room, w["triaged"], "dlh-2", by=by),
-    "reassign": lambda room, w, by: assign_incident(room, w["assigned"], "dlh-2", by=by),
+    "reassign": lambda room, w, by: assign_incident(room, w["assigned"], "dlh-2", by=by,
+                                                    reason="lebih dekat"),
     "acknowledge": lambda room, w, by: change_status(room, w["assigned"], "acknowledged", by=by),
     "reject": lambda room, w, by: change_status(room, w["triaged"], "rejected", reason="x",
                                                 by=by),

@@ -50,7 +50,8 @@ def client(room):
 REQUESTS = {
     "read assigned": ("get", "/incidents/{assigned}", None),
     "assign": ("post", "/incidents/{triaged}/assign", {"officer_id": "dlh-2"}),
-    "reassign": ("post", "/incidents/{assigned}/assign", {"officer_id": "dlh-2"}),
+    "reassign": ("post", "/incidents/{assigned}/assign", {"officer_id": "dlh-2",
+                                                         "reason": "lebih dekat"}),
     "acknowledge": ("post", "/incidents/{assigned}/status", {"status": "acknowledged"}),
     "reject": ("post", "/incidents/{triaged}/status", {"status": "rejected", "reason": "x"}),
     "note": ("post", "/incidents/{assigned}/notes", {"text": "dicek"}),

@@ -13,22 +13,24 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
 
 from liveroom.access import SYSTEM
+from liveroom.archive import schema
 from liveroom.services import accounts
-from liveroom.services.incidents import get_incident, report_incident
-from tests.browser.helpers import severe_console_errors, sign_in, text_of
+from liveroom.services.incidents import assign_incident, get_incident, report_incident
+from tests.browser.helpers import PASSWORD, severe_console_errors, sign_in, text_of
 
 pytestmark = pytest.mark.browser
 
 
-def on_duty_officer(app, writer, agency: str):
+def on_duty_officer(app, writer, agency: str, name: str = "Pak Damkar"):
     """A tracker of `agency`, on the shift running now, checked in by a fix on its post."""
     now = datetime.now(writer.city.timezone)
     shift = next(code for code, s in writer.city.shifts.items()
                  if s.instance_at(now, writer.city.timezone))
     post = next(p for p in writer.city.posts.values() if p.agency == agency)
-    device = accounts.add_device(writer, "Pak Damkar", agency=agency, post_id=post.id,
+    device = accounts.add_device(writer, name, agency=agency, post_id=post.id,
                                  shift=shift, by=SYSTEM)
     lat, lon = post.centre
     assert httpx.get(app.osmand_url + "/", params={
@@ -122,3 +124,78 @@ def test_a_screen_configured_by_its_link_shows_only_its_agency(app, writer, brow
     assert not browser.find_elements(By.CSS_SELECTOR, f".incident-{parking.id}")
     english = browser.find_element(By.LINK_TEXT, "English").get_attribute("href")
     assert "agency=damkar" in english and "lang=en" in english
+
+
+CLICK_OFFICER = """
+var marker = window.liveroom.map.officerMarkers[arguments[0]];
+if (!marker || !marker._map) { return false; }
+marker.fire("click", {latlng: marker.getLatLng()}, true);
+return true;
+"""
+
+
+def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
+        app, writer, browser):
+    first, post = on_duty_officer(app, writer, "damkar", "Pak Damkar")
+    second, _ = on_duty_officer(app, writer, "damkar", "Bu Siti")
+    fire = report_incident(writer, category="kebakaran", lat=post.centre[0] + 0.003,
+                           lon=post.centre[1], source="test", by=SYSTEM,
+                           attributes={"orang-terjebak": "ya"})
+    wait_for_live(writer, fire.id, "triaged")
+    assign_incident(writer, fire.id, first.id, by=SYSTEM)
+    accounts.add_user(writer, "spv", PASSWORD, roles=["supervisor"], by=SYSTEM)
+    sign_in(browser, app, "spv")
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
+                                                          StaleElementReferenceException))
+    wait.until(lambda d: "status-assigned" in d.find_element(
+        By.CSS_SELECTOR, f".incident-{fire.id}").get_attribute("class"))
+    browser.find_element(By.CSS_SELECTOR, f".incident-{fire.id}").click()
+    wait.until(lambda d: d.find_element(By.ID, "detail-card"))
+    assert wait.until(lambda d: d.execute_script(CLICK_OFFICER, second.id))
+    form = wait.until(lambda d: d.find_element(By.ID, "give-confirm"))
+    assert f"Alihkan {fire.id} ke Bu Siti" in browser.find_element(By.ID, "officer-card").text
+    form.click()  # without a reason: refused, nothing changes
+    wait.until(lambda d: "needs a reason" in d.find_element(By.ID, "give-message").text)
+    assert get_incident(writer, fire.id).officer_id == first.id
+    browser.find_element(By.ID, "give-reason").send_keys("Bu Siti lebih dekat")
+    browser.find_element(By.ID, "give-confirm").click()
+    wait.until(lambda d: "kini di tangan" in d.find_element(By.ID, "give-message").text)
+    assert get_incident(writer, fire.id).officer_id == second.id
+    with writer.engine.connect() as conn:
+        wait_until(lambda: conn.execute(select(schema.assignments.c.reason).where(
+            schema.assignments.c.officer_id == second.id)).scalar() == "Bu Siti lebih dekat")
+    assert writer.redis.zrange(writer.keys.view("tasks", first.id), 0, -1) == []  # released
+
+
+def test_an_operator_may_not_reassign_from_the_map(app, writer, browser, operator):
+    first, post = on_duty_officer(app, writer, "damkar", "Pak Damkar")
+    second, _ = on_duty_officer(app, writer, "damkar", "Bu Siti")
+    fire = report_incident(writer, category="kebakaran", lat=post.centre[0] + 0.003,
+                           lon=post.centre[1], source="test", by=SYSTEM,
+                           attributes={"orang-terjebak": "ya"})
+    wait_for_live(writer, fire.id, "triaged")
+    assign_incident(writer, fire.id, first.id, by=SYSTEM)
+    sign_in(browser, app, operator)
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
+                                                          StaleElementReferenceException))
+    wait.until(lambda d: "status-assigned" in d.find_element(
+        By.CSS_SELECTOR, f".incident-{fire.id}").get_attribute("class"))
+    browser.find_element(By.CSS_SELECTOR, f".incident-{fire.id}").click()
+    wait.until(lambda d: d.find_element(By.ID, "detail-card"))
+    assert wait.until(lambda d: d.execute_script(CLICK_OFFICER, second.id))
+    wait.until(lambda d: d.find_element(By.ID, "give-reason")).send_keys("coba")
+    browser.find_element(By.ID, "give-confirm").click()
+    wait.until(lambda d: "may not reassign" in d.find_element(By.ID, "give-message").text)
+    assert get_incident(writer, fire.id).officer_id == first.id
+
+
+def wait_for_live(writer, incident_id: str, status: str) -> None:
+    wait_until(lambda: writer.redis.hget(writer.keys.view("incident", incident_id),
+                                         "status") == status)
+
+
+def wait_until(condition, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from liveroom.cities import load_city
 from liveroom.domain import incident as domain
-from liveroom.domain.errors import DomainError, IllegalTransition
+from liveroom.domain.errors import DomainError, IllegalTransition, InvalidCommand
 from liveroom.domain.events import ReportReceived
 from liveroom.domain.lifecycle import TERMINAL, TRANSITIONS, WITH_OFFICER, Status
 from liveroom.domain.officer import Officer
@@ -110,6 +110,15 @@ def test_reassigning_moves_back_to_assigned_and_takes_the_new_agency():
     assert event.type == "incident.reassigned" and event.previous_officer_id == "k1"
     state = domain.evolve(state, event)
     assert (state.status, state.officer_id, state.agency) == (Status.ASSIGNED, "d1", "damkar")
+
+
+def test_a_reassignment_without_a_reason_is_refused_and_changes_nothing():
+    state = reported()
+    state = domain.evolve(state, domain.decide_assign(state, OFFICERS[0], START, "op"))
+    for reason in (None, "", "   "):
+        with pytest.raises(InvalidCommand, match="needs a reason"):
+            domain.decide_assign(state, OFFICERS[1], START, "sup", reason=reason)
+    assert state.officer_id == "k1"
 
 
 def test_fire_is_triaged_top_priority_with_its_sla():
