@@ -56,6 +56,10 @@ def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
     return incident_panel(room.city, incident, report, officers, lang)
 
 
+#: how close the map flies to an officer opened on it
+TRACK_ZOOM = 14
+
+
 def officer_detail(room: LiveRoom, officer_id: str, incident_id: str | None, by: Principal,
                    lang: str) -> tuple[html.Div, list]:
     """The officer panel (offering the open incident, if any) and their track."""
@@ -111,21 +115,25 @@ def register(app: Dash, room: LiveRoom) -> None:
 
     @app.callback(Output("incident-detail", "children", allow_duplicate=True),
                   Output("track", "positions"), Output("selected-officer", "data"),
+                  Output("map", "viewport"),
                   Input("officers-layer", "clickData"), State("selected-incident", "data"),
                   State("page-lang", "data"), prevent_initial_call=True)
     async def select_officer(map_click, incident_id, lang):
-        """A click on an officer opens them, with their last hour drawn on the map; with an
-        incident open, the panel offers to give it to them."""
+        """A click on an officer opens them, with their last hour drawn on the map (flown
+        to, beside the panel); with an incident open, the panel offers to give it to them."""
         officer_id = (map_click or {}).get("properties", {}).get("id")
         if not officer_id:
-            return no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update
         by = current_principal()
         try:
             panel, track = await asyncio.to_thread(officer_detail, room, officer_id,
                                                    incident_id, by, lang)
         except DomainError as exc:
-            return html.Div(str(exc), className="admin-error", role="alert"), [], None
-        return panel, track, officer_id
+            return (html.Div(str(exc), className="admin-error", role="alert"), [], None,
+                    no_update)
+        view = {"center": track[-1], "zoom": TRACK_ZOOM, "transition": "flyTo"} if (
+            track) else no_update
+        return panel, track, officer_id, view
 
     @app.callback(Output("give-message", "children"),
                   Input("give-confirm", "n_clicks"), State("selected-incident", "data"),

@@ -46,12 +46,13 @@ def _category(city: City, task: dict, lang: str) -> str:
 def _give(incident: dict, officer: str, lang: str) -> list:
     """Assign (or, from another officer, reassign with a reason) the open incident."""
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
-    key = "officer.reassign" if incident.get("officer_id") else "officer.assign"
+    moving = bool(incident.get("officer_id"))
     return [html.Div([
-        html.H4(t(key, incident=incident["id"], officer=officer)),
+        html.H4(t("officer.reassign" if moving else "officer.assign", incident=incident["id"],
+                  officer=officer)),
         dcc.Textarea(id="give-reason", placeholder=t("officer.reason"), className="action-text"),
-        html.Button(t("officer.confirm"), id="give-confirm", className="admin-button",
-                    n_clicks=0),
+        html.Button(t("officer.confirm_reassign" if moving else "officer.confirm"),
+                    id="give-confirm", className="admin-button", n_clicks=0),
         html.Div(id="give-message", className="admin-message"),
     ], className="detail-actions")]
 
