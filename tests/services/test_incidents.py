@@ -8,7 +8,13 @@ from datetime import timedelta
 import pytest
 
 from liveroom.access import SYSTEM, Forbidden
-from liveroom.domain.errors import ConcurrencyConflict, IllegalTransition, InvalidCommand, NotFound
+from liveroom.domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    IllegalTransition,
+    InvalidCommand,
+    NotFound,
+)
 from liveroom.domain.events import decode
 from liveroom.domain.lifecycle import Status
 from liveroom.services.incidents import (
@@ -22,7 +28,7 @@ from liveroom.services.incidents import (
     triage_incident,
 )
 from liveroom.services.officers import register_officer
-from tests.conftest import person
+from tests.conftest import drain, person
 
 
 def stream_events(room, name="incidents"):
@@ -169,3 +175,42 @@ def test_escalating_raises_priority_step_by_step_until_the_top(room, tangerang_p
     escalate_incident(room, parking.id, by=operator)
     with pytest.raises(InvalidCommand, match="already top priority"):
         escalate_incident(room, parking.id, by=operator)
+
+
+def test_a_reassignment_racing_the_officers_own_step_has_one_clear_outcome(
+        room, tangerang_point, crew):
+    """The supervisor moves the task while its officer acknowledges it: either the step
+    lands first and the move follows it, or the move lands first and the step is refused
+    with a clear error; never both lost, never the old officer holding a moved task."""
+    supervisor = person("spv", "supervisor", agencies=("kebersihan",))
+    agus = person("agus", "officer", agencies=("kebersihan",), officer_id="dlh-1")
+    for _ in range(12):
+        incident = report(room, tangerang_point)
+        assign_incident(room, incident.id, "dlh-1", by=SYSTEM)
+        barrier, results = threading.Barrier(2), {}
+
+        def step(incident_id=incident.id, barrier=barrier, results=results):
+            barrier.wait()
+            try:
+                change_status(room, incident_id, "acknowledged", by=agus)
+                results["step"] = "done"
+            except DomainError as exc:
+                results["step"] = type(exc).__name__
+
+        def move(incident_id=incident.id, barrier=barrier, results=results):
+            barrier.wait()
+            assign_incident(room, incident_id, "dlh-2", by=supervisor, reason="lebih dekat")
+            results["move"] = "done"
+
+        threads = [threading.Thread(target=step), threading.Thread(target=move)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        final = get_incident(room, incident.id)
+        assert results["move"] == "done"
+        assert (final.officer_id, final.status) == ("dlh-2", Status.ASSIGNED)
+        assert results["step"] in ("done", "Forbidden")  # landed first, or refused
+    drain(room)
+    assert room.redis.zrange(room.keys.view("tasks", "dlh-1"), 0, -1) == []
+    assert len(room.redis.zrange(room.keys.view("tasks", "dlh-2"), 0, -1)) == 12
