@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 import anyio
+import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -25,6 +26,7 @@ from liveroom.domain.errors import (
 )
 from liveroom.room import LiveRoom
 from liveroom.services import dispatch, incidents
+from liveroom.services.idempotency import once
 
 router = APIRouter(prefix="/api/v1")
 log = logging.getLogger("liveroom.access")
@@ -79,7 +81,34 @@ async def run(call, *args, **kwargs):
         result = await anyio.to_thread.run_sync(lambda: call(*args, **kwargs))
     except DomainError as exc:
         return refusal(exc)
+    return _result(result)
+
+
+def _result(result):
+    """A service's answer as JSON-ready data."""
     return result.model_dump(mode="json") if hasattr(result, "model_dump") else result
+
+
+async def act(request: Request, call, *args, **kwargs):
+    """A command: with an `Idempotency-Key` header, done at most once per key (a replay
+    gets the first outcome back); without one, simply run."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return await run(call, *args, **kwargs)
+
+    def outcome() -> tuple[int, object]:
+        try:
+            return 200, _result(call(*args, **kwargs))
+        except DomainError as exc:
+            response = refusal(exc)
+            return response.status_code, orjson.loads(response.body)
+
+    try:
+        status, body = await anyio.to_thread.run_sync(
+            lambda: once(room_of(request), principal(request), key, outcome))
+    except DomainError as exc:
+        return refusal(exc)
+    return JSONResponse(body, status)
 
 
 @router.get("/me")
@@ -95,28 +124,29 @@ async def read_incident(incident_id: str, room: Room, by: By):
 
 
 @router.post("/incidents/{incident_id}/assign")
-async def assign(incident_id: str, body: Assign, room: Room, by: By):
-    return await run(incidents.assign_incident, room, incident_id, body.officer_id, by=by,
+async def assign(incident_id: str, body: Assign, room: Room, by: By, request: Request):
+    return await act(request, incidents.assign_incident, room, incident_id, body.officer_id, by=by,
                      reason=body.reason, expected_version=body.expected_version)
 
 
 @router.post("/incidents/{incident_id}/status")
-async def change_status(incident_id: str, body: StatusChange, room: Room, by: By):
+async def change_status(incident_id: str, body: StatusChange, room: Room, by: By,
+                        request: Request):
     if body.status not in {s.value for s in incidents.Status}:
         return refusal(InvalidCommand(f"unknown status {body.status!r}"))
-    return await run(incidents.change_status, room, incident_id, body.status, by=by,
+    return await act(request, incidents.change_status, room, incident_id, body.status, by=by,
                      reason=body.reason, duplicate_of=body.duplicate_of,
                      expected_version=body.expected_version)
 
 
 @router.post("/incidents/{incident_id}/notes")
-async def add_note(incident_id: str, body: Note, room: Room, by: By):
-    return await run(incidents.add_note, room, incident_id, body.text, by=by)
+async def add_note(incident_id: str, body: Note, room: Room, by: By, request: Request):
+    return await act(request, incidents.add_note, room, incident_id, body.text, by=by)
 
 
 @router.post("/incidents/{incident_id}/triage")
-async def triage(incident_id: str, body: Triage, room: Room, by: By):
-    return await run(incidents.triage_incident, room, incident_id, category=body.category,
+async def triage(incident_id: str, body: Triage, room: Room, by: By, request: Request):
+    return await act(request, incidents.triage_incident, room, incident_id, category=body.category,
                      priority=body.priority, by=by)
 
 

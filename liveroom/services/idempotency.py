@@ -1,0 +1,49 @@
+"""Commands sent again are done once: a phone that queued actions while offline replays
+them with the key it gave each (`Idempotency-Key`), and a replay gets the first outcome
+back — the same result or the same refusal — without appending anything again."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import orjson
+
+from liveroom.access import Principal
+from liveroom.domain.errors import InvalidCommand
+from liveroom.room import LiveRoom
+
+#: how long an outcome is kept for replays (a phone offline for a shift and then some)
+KEPT_SECONDS = 2 * 24 * 3600
+PENDING = "pending"
+KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+
+
+class StillRunning(InvalidCommand):
+    """The first attempt with this key has not finished yet."""
+
+
+def once(room: LiveRoom, by: Principal, key: str,
+         command: Callable[[], tuple[int, object]]) -> tuple[int, object]:
+    """(status, body) of `command`, run at most once for this principal and key."""
+    if not KEY.match(key):
+        raise InvalidCommand("Idempotency-Key must be 8 to 128 letters, digits or . _ : -")
+    slot = room.keys.view("idempotency", by.actor, key)
+    if room.redis.set(slot, PENDING, nx=True, ex=KEPT_SECONDS):
+        try:
+            status, body = command()
+        except BaseException:
+            room.redis.delete(slot)  # not done: the next attempt runs it
+            raise
+        room.redis.set(slot, orjson.dumps([status, body]), ex=KEPT_SECONDS)
+        return status, body
+    for _ in range(50):  # a first attempt in flight: wait for its outcome
+        stored = room.redis.get(slot)
+        if stored is None:  # it failed and let go: run now
+            return once(room, by, key, command)
+        if stored != PENDING:
+            status, body = orjson.loads(stored)
+            return status, body
+        time.sleep(0.1)
+    raise StillRunning(f"the action {key!r} is still being carried out; send it again")

@@ -1,0 +1,72 @@
+"""Actions a phone queued offline are replayed with the key it gave each: done once, and a
+replay gets the first outcome back (result or refusal) without appending anything."""
+
+from __future__ import annotations
+
+import pytest
+
+from liveroom.access import SYSTEM
+from liveroom.domain.events import decode
+from liveroom.services import accounts
+from liveroom.services.incidents import assign_incident, report_incident
+from liveroom.services.officers import register_officer
+from tests.api.test_access import ADMIN, PASSWORD
+from tests.conftest import drain
+
+
+@pytest.fixture
+def task(room, tangerang_point):
+    register_officer(room, "dlh-1", name="Agus", agency="kebersihan", by=SYSTEM)
+    accounts.add_user(room, "agus", PASSWORD, roles=["officer"], agencies=["kebersihan"],
+                      officer_id="dlh-1", by=ADMIN)
+    accounts.add_user(room, "opi", PASSWORD, roles=["operator"], by=ADMIN)
+    incident = report_incident(room, category="sampah-menumpuk", lat=tangerang_point[0],
+                               lon=tangerang_point[1], source="t", by=SYSTEM)
+    assign_incident(room, incident.id, "dlh-1", by=SYSTEM)
+    drain(room)
+    return {"id": incident.id,
+            "agus": {"Authorization": "Bearer " + accounts.create_api_token(
+                room, "agus", by=ADMIN).secret},
+            "opi": {"Authorization": "Bearer " + accounts.create_api_token(
+                room, "opi", by=ADMIN).secret}}
+
+
+def events(room, incident_id: str) -> list[str]:
+    return [e.type for _, fields in room.redis.xrange(room.keys.stream("incidents"))
+            if (e := decode(fields)).aggregate_id == incident_id]
+
+
+def post(client, task, path: str, body: dict, key: str | None, who: str = "agus"):
+    headers = {**task[who], **({"Idempotency-Key": key} if key else {})}
+    return client.post(f"/api/v1/incidents/{task['id']}/{path}", json=body, headers=headers)
+
+
+def test_a_replayed_step_is_done_once_and_answered_the_same(client, room, task):
+    first = post(client, task, "status", {"status": "acknowledged"}, "step-0001-ack")
+    again = post(client, task, "status", {"status": "acknowledged"}, "step-0001-ack")
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert events(room, task["id"]).count("incident.status_changed") == 1
+    for n in (1, 2):  # two notes, two keys: two notes
+        assert post(client, task, "notes", {"text": f"catatan {n}"}, f"note-000{n}").is_success
+    post(client, task, "notes", {"text": "catatan 2"}, "note-0002")
+    assert events(room, task["id"]).count("incident.note_added") == 2
+
+
+def test_a_replayed_refusal_is_the_same_refusal_and_changes_nothing(client, room, task):
+    refused = post(client, task, "status", {"status": "resolved"}, "step-0002-res")
+    assert refused.status_code == 409
+    before = events(room, task["id"])
+    again = post(client, task, "status", {"status": "resolved"}, "step-0002-res")
+    assert (again.status_code, again.json()) == (409, refused.json())
+    assert events(room, task["id"]) == before
+
+
+def test_keys_belong_to_who_sent_them_and_bad_keys_are_refused(client, room, task):
+    assert post(client, task, "notes", {"text": "dari petugas"}, "same-key-01").is_success
+    assert post(client, task, "notes", {"text": "dari operator"}, "same-key-01",
+                who="opi").is_success
+    assert events(room, task["id"]).count("incident.note_added") == 2
+    short = post(client, task, "notes", {"text": "x"}, "abc")
+    assert short.status_code == 422 and "Idempotency-Key" in short.json()["message"]
+    assert events(room, task["id"]).count("incident.note_added") == 2
