@@ -18,25 +18,16 @@ from liveroom.i18n import translate
 from liveroom.room import LiveRoom
 from liveroom.services import dispatch, incidents, reports
 from liveroom.services.changes import current_version
-from liveroom.services.dispatch import StrandedTask
 from liveroom.services.incidents import assign_incident
 from liveroom.services.live_map import incident_features, officer_features
 from liveroom.services.officer_card import officer_card
-from liveroom.services.overview import Overview, overview
 from liveroom.services.screen_filter import ScreenFilter
-
-
-def screen_state(room: LiveRoom, by: Principal,
-                 screen: ScreenFilter) -> tuple[Overview, list[dict], list[StrandedTask]]:
-    """The figures, the unassigned queue and the tasks to reassign, for one screen."""
-    return (overview(room, by=by, screen=screen), dispatch.queue(room, by=by, screen=screen),
-            dispatch.stranded_tasks(room, by=by, screen=screen))
 
 
 def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
     screen = ScreenFilter.from_query(search)
     version = current_version(room)  # read first: the snapshot is valid from it on
-    counts, waiting, stranded = screen_state(room, by, screen)
+    counts, waiting, stranded = dispatch.screen_state(room, by, screen)
     return home_layout(room.city, counts, lang, by, csrf_token(),
                        incident_features(room, by=by, screen=screen),
                        officer_features(room, by=by, screen=screen), waiting, stranded, search,

@@ -12,7 +12,6 @@ import orjson
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, set_props
 from plotly.io.json import to_json_plotly
 
-from callbacks.home import screen_state
 from layouts.home import live_figures
 from liveroom.access import Principal
 from liveroom.api.access import current_principal
@@ -26,6 +25,7 @@ from liveroom.services.changes import (
     changes_since,
     everything,
 )
+from liveroom.services.dispatch import screen_state
 from liveroom.services.live_map import shows_incident, shows_officer
 from liveroom.services.overview import visible
 from liveroom.services.screen_filter import ScreenFilter
@@ -42,6 +42,8 @@ MOVES_INTERVAL = 1.0
 HEARTBEAT = 5.0
 #: How often a push loop asks the tab whether it still shows the same wall screen.
 PAGE_CHECK = 2.0
+#: ... and, at most, while it shows another page (coming back renders a fresh snapshot).
+OTHER_PAGE_CHECK = 5.0
 
 
 def figures(room: LiveRoom, by: Principal, lang: str, search: str) -> str:
@@ -100,11 +102,14 @@ def register(app: Dash, room: LiveRoom) -> None:
                 return assumed
             return None if lang is None else (lang, search or "")
 
+        idle = 1.0
         while not socket.is_shutdown:
             showing = await page()
-            if showing is None:  # another page: look again in a while
-                await asyncio.sleep(1)
+            if showing is None:  # another page: look again in a while, less and less often
+                await asyncio.sleep(idle)
+                idle = min(2 * idle, OTHER_PAGE_CHECK)
                 continue
+            idle = 1.0
             try:
                 version = await socket.get_prop("live-version", "data", timeout=10)
             except TimeoutError:
@@ -122,15 +127,18 @@ def register(app: Dash, room: LiveRoom) -> None:
         filter_ = ScreenFilter.from_query(search)
         screen, loop = visible(filter_, by), asyncio.get_running_loop()
 
-        async def send(change: Change | None, with_figures: bool = True) -> None:
+        async def send_points(change: Change | None) -> None:
             if change is None:  # too far behind, or never had a version: everything
                 push_points(await asyncio.to_thread(everything, room), screen, reset=True)
             else:
                 push_points(change, screen)
-            if with_figures:
-                key = (hub.version, minute(), lang, search, by.agencies)
-                set_props("live-figures", {"data": await shared.get(key, partial(
-                    figures, room, by, lang, search))})
+
+        async def send_figures() -> None:
+            nonlocal sent_minute
+            sent_minute = minute()
+            key = (hub.version, sent_minute, lang, search, by.agencies)
+            set_props("live-figures", {"data": await shared.get(key, partial(
+                figures, room, by, lang, search))})
 
         async def gather(change: Change, last_push: float) -> Change:
             """`change` and what follows it until it is time to push: incidents within the
@@ -150,10 +158,11 @@ def register(app: Dash, room: LiveRoom) -> None:
         def minute() -> int:
             return int(time.time() // 60)
 
-        await send(await asyncio.to_thread(changes_since, room, version))
+        sent_minute = minute()
+        await send_points(await asyncio.to_thread(changes_since, room, version))
+        await send_figures()
         last_push = checked = loop.time()
         budget = Budget(PUSHES_PER_SECOND, PUSH_BURST, last_push)
-        sent_minute = minute()
         while not socket.is_shutdown:
             if loop.time() - checked >= PAGE_CHECK:  # still this page, language and filter?
                 if await page(assumed=showing) != showing:
@@ -162,19 +171,18 @@ def register(app: Dash, room: LiveRoom) -> None:
             change = await subscription.next(HEARTBEAT)
             if change is None and not subscription.lost:
                 set_props("live-beat", {"data": round(time.time())})
-                if minute() != sent_minute:  # deadlines pass with time alone
-                    await send(Change(hub.version))
-                    sent_minute = minute()
+                if minute() != sent_minute:  # deadlines pass, officers go offline, with time
+                    await send_figures()
                 continue
-            # a change after a quiet spell goes out at once; a burst waits for the interval
-            # since the last push and then goes out as one (officers moving: a longer one)
             if change is not None:
                 change = await gather(change, last_push)
             if subscription.lost:
                 subscription.lost = False
                 change = None
             urgent = change is None or change.touches_figures
-            await send(change, with_figures=urgent)
-            last_push, sent_minute = loop.time(), minute()
+            await send_points(change)
+            if urgent or minute() != sent_minute:
+                await send_figures()
+            last_push = loop.time()
             if urgent:
                 budget.spend(last_push)

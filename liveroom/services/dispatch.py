@@ -10,7 +10,8 @@ from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
 from liveroom.domain.presence import moving, presence
 from liveroom.room import LiveRoom
-from liveroom.services.overview import visible
+from liveroom.services.live_map import officer_ids
+from liveroom.services.overview import Overview, overview, visible
 from liveroom.services.screen_filter import EVERYTHING, ScreenFilter
 
 #: assumed average speed through city traffic, for an estimated time of arrival
@@ -144,11 +145,7 @@ def stranded_tasks(room: LiveRoom, *, by: Principal,
     longer on duty (checked out), oldest assignment first."""
     by.check(Action.VIEW_LIVE)
     screen = visible(screen, by)
-    pipe = room.redis.pipeline(transaction=False)
-    for agency in room.city.agencies:
-        if screen.admits_agency(agency):
-            pipe.smembers(room.keys.view("officers", agency))
-    ids = sorted(i for group in pipe.execute() for i in group)
+    ids = officer_ids(room, screen)
     pipe = room.redis.pipeline(transaction=False)
     for officer_id in ids:
         pipe.zcard(room.keys.view("tasks", officer_id))
@@ -162,3 +159,11 @@ def stranded_tasks(room: LiveRoom, *, by: Principal,
              for officer, task_ids in zip(away, pipe.execute(), strict=True)
              for incident in _incidents(room, task_ids) if screen.admits(incident)]
     return sorted(found, key=lambda t: t.incident.get("assigned_at", ""))
+
+
+def screen_state(room: LiveRoom, by: Principal,
+                 screen: ScreenFilter) -> tuple[Overview, list[dict], list[StrandedTask]]:
+    """What a wall screen shows beside its map: the figures, the unassigned queue and the
+    tasks to reassign."""
+    return (overview(room, by=by, screen=screen), queue(room, by=by, screen=screen),
+            stranded_tasks(room, by=by, screen=screen))

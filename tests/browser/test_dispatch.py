@@ -134,8 +134,8 @@ return true;
 """
 
 
-def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
-        app, writer, browser):
+def a_fire_held_by_the_first_of_two(app, writer):
+    """Two fire officers on duty and a fire assigned to the first: (first, second, fire)."""
     first, post = on_duty_officer(app, writer, "damkar", "Pak Damkar")
     second, _ = on_duty_officer(app, writer, "damkar", "Bu Siti")
     fire = report_incident(writer, category="kebakaran", lat=post.centre[0] + 0.003,
@@ -143,15 +143,27 @@ def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
                            attributes={"orang-terjebak": "ya"})
     wait_for_live(writer, fire.id, "triaged")
     assign_incident(writer, fire.id, first.id, by=SYSTEM)
-    accounts.add_user(writer, "spv", PASSWORD, roles=["supervisor"], by=SYSTEM)
-    sign_in(browser, app, "spv")
+    return first, second, fire
+
+
+def click_incident_then_officer(browser, incident_id: str, officer_id: str) -> WebDriverWait:
+    """On the map, as a supervisor would: the incident's marker, then the officer's."""
     wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
                                                           StaleElementReferenceException))
     wait.until(lambda d: "status-assigned" in d.find_element(
-        By.CSS_SELECTOR, f".incident-{fire.id}").get_attribute("class"))
-    browser.find_element(By.CSS_SELECTOR, f".incident-{fire.id}").click()
+        By.CSS_SELECTOR, f".incident-{incident_id}").get_attribute("class"))
+    browser.find_element(By.CSS_SELECTOR, f".incident-{incident_id}").click()
     wait.until(lambda d: d.find_element(By.ID, "detail-card"))
-    assert wait.until(lambda d: d.execute_script(CLICK_OFFICER, second.id))
+    assert wait.until(lambda d: d.execute_script(CLICK_OFFICER, officer_id))
+    return wait
+
+
+def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
+        app, writer, browser):
+    first, second, fire = a_fire_held_by_the_first_of_two(app, writer)
+    accounts.add_user(writer, "spv", PASSWORD, roles=["supervisor"], by=SYSTEM)
+    sign_in(browser, app, "spv")
+    wait = click_incident_then_officer(browser, fire.id, second.id)
     form = wait.until(lambda d: d.find_element(By.ID, "give-confirm"))
     assert f"Alihkan {fire.id} ke Bu Siti" in browser.find_element(By.ID, "officer-card").text
     form.click()  # without a reason: refused, nothing changes
@@ -168,21 +180,9 @@ def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
 
 
 def test_an_operator_may_not_reassign_from_the_map(app, writer, browser, operator):
-    first, post = on_duty_officer(app, writer, "damkar", "Pak Damkar")
-    second, _ = on_duty_officer(app, writer, "damkar", "Bu Siti")
-    fire = report_incident(writer, category="kebakaran", lat=post.centre[0] + 0.003,
-                           lon=post.centre[1], source="test", by=SYSTEM,
-                           attributes={"orang-terjebak": "ya"})
-    wait_for_live(writer, fire.id, "triaged")
-    assign_incident(writer, fire.id, first.id, by=SYSTEM)
+    first, second, fire = a_fire_held_by_the_first_of_two(app, writer)
     sign_in(browser, app, operator)
-    wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
-                                                          StaleElementReferenceException))
-    wait.until(lambda d: "status-assigned" in d.find_element(
-        By.CSS_SELECTOR, f".incident-{fire.id}").get_attribute("class"))
-    browser.find_element(By.CSS_SELECTOR, f".incident-{fire.id}").click()
-    wait.until(lambda d: d.find_element(By.ID, "detail-card"))
-    assert wait.until(lambda d: d.execute_script(CLICK_OFFICER, second.id))
+    wait = click_incident_then_officer(browser, fire.id, second.id)
     wait.until(lambda d: d.find_element(By.ID, "give-reason")).send_keys("coba")
     browser.find_element(By.ID, "give-confirm").click()
     wait.until(lambda d: "may not reassign" in d.find_element(By.ID, "give-message").text)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
@@ -14,7 +12,7 @@ from liveroom.services import accounts
 from liveroom.services.incidents import assign_incident, report_incident
 from liveroom.services.officers import check_out
 from tests.browser.helpers import report, severe_console_errors, sign_in, text_of, wait_for_text
-from tests.browser.test_dispatch import on_duty_officer
+from tests.browser.test_dispatch import on_duty_officer, wait_for_live
 from tests.conftest import drain
 
 pytestmark = pytest.mark.browser
@@ -123,10 +121,7 @@ def test_a_task_whose_officer_goes_off_duty_is_flagged_for_reassignment_live(
     device, post = on_duty_officer(app, writer, "dishub")
     incident = report_incident(writer, category="kemacetan", lat=post.centre[0],
                                lon=post.centre[1], source="test", by=SYSTEM)
-    drain_until = time.monotonic() + 15
-    while writer.redis.hget(writer.keys.view("incident", incident.id), "status") != "triaged":
-        assert time.monotonic() < drain_until, "the app never projected the report"
-        time.sleep(0.2)
+    wait_for_live(writer, incident.id, "triaged")
     assign_incident(writer, incident.id, device.id, by=SYSTEM)
     sign_in(browser, app, operator)
     assert text_of(browser, "count-open") == "1"
