@@ -97,10 +97,11 @@ def register(app: Dash, room: LiveRoom) -> None:
             `assumed` when the browser is too busy to answer in time."""
             try:
                 lang = await socket.get_prop("page-lang", "data", timeout=10)
-                search = await socket.get_prop("page-filter", "data", timeout=10)
+                if lang is None:
+                    return None
+                return lang, await socket.get_prop("page-filter", "data", timeout=10) or ""
             except TimeoutError:
                 return assumed
-            return None if lang is None else (lang, search or "")
 
         idle = 1.0
         while not socket.is_shutdown:
