@@ -121,6 +121,8 @@ def report_details(city: City, category, incident: dict, report: PublicReport | 
                       className="feed-time"),
             t(f"status.{step.status}"),
             *([f" — {step.reason}"] if step.reason else []),
+            *([html.Img(src=step.media_url, className="detail-photo",
+                        alt=t("dispatch.work_photo"))] if step.media_url else []),
         ]) for step in reversed(report.history)], className="detail-history",
             id="detail-history"))
     return parts

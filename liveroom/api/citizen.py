@@ -197,7 +197,7 @@ def show_status(request: Request, incident_id: str) -> Response:
         steps=[(s.value, s.value in reached or _beyond(s, report.status)) for s in PROGRESS],
         history=[(translate(f"status.{s.status}", lang),
                   format_datetime(s.at, city.timezone, lang),
-                  s.reason if s.status == Status.REJECTED.value else None)
+                  s.reason if s.status == Status.REJECTED.value else None, s.media_url)
                  for s in report.history],
         reported=format_datetime(report.reported_at, city.timezone, lang),
         due=format_datetime(report.resolve_due, city.timezone, lang)

@@ -121,6 +121,7 @@ status_history = Table(
     Column("at", UTCDateTime, nullable=False, index=True),
     Column("actor", String(200), nullable=False),
     Column("reason", Text),
+    Column("media_url", Text),  # the officer's photo of the work done, on resolve
     _event_id(),
 )
 

@@ -2,9 +2,14 @@
 
 
 class DomainError(ValueError):
-    """A command was refused; `code` is stable for APIs, the message is for people."""
+    """A command was refused; `code` is stable for APIs, the message is for people;
+    `params` are the message's values, for pages that say it in their own language."""
 
     code = "refused"
+
+    def __init__(self, message: str = "", **params: object) -> None:
+        super().__init__(message)
+        self.params = params
 
 
 class NotFound(DomainError):
@@ -23,3 +28,11 @@ class ConcurrencyConflict(DomainError):
     """Someone else changed the aggregate first; the command may be retried."""
 
     code = "conflict"
+
+
+class AttendanceRefused(InvalidCommand):
+    """A check-in or check-out the rules refuse; `code` says which rule."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message, **params)
+        self.code = code

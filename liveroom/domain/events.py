@@ -7,9 +7,11 @@ it is appended to. In a Redis stream an event is four fields: `type`, `v`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from liveroom.domain.lifecycle import Status
@@ -33,6 +35,8 @@ class Event(BaseModel):
     type: ClassVar[str]
     version: ClassVar[int] = 1
     stream: ClassVar[str]
+    #: how an older version's JSON body becomes this version's (by the version it was)
+    upcasts: ClassVar[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 
     occurred_at: AwareDatetime
     actor: str = Field(min_length=1, max_length=200)
@@ -107,13 +111,18 @@ class IncidentReassigned(IncidentEvent):
 
 
 class IncidentStatusChanged(IncidentEvent):
+    """v2 added `media_url`: the officer's photo of the work done, on resolve."""
+
     type: ClassVar[str] = "incident.status_changed"
+    version: ClassVar[int] = 2
+    upcasts: ClassVar[dict] = {1: lambda body: body}  # v1 had no photo: nothing to add
     from_status: Status
     to_status: Status
     agency: str
     officer_id: str | None = None
     reason: str | None = Field(default=None, max_length=1000)
     duplicate_of: str | None = None
+    media_url: str | None = Field(default=None, max_length=1000)
 
 
 class NoteAdded(IncidentEvent):
@@ -215,10 +224,16 @@ def decode(fields: dict[str, Any]) -> Event:
     kind = EVENT_TYPES.get(str(fields.get("type")))
     if kind is None:
         raise EventError(f"unknown event type {fields.get('type')!r}")
-    if str(fields.get("v")) != str(kind.version):
-        raise EventError(f"{kind.type}: unsupported version {fields.get('v')!r}")
+    version = str(fields.get("v"))
     try:
-        return kind.model_validate_json(fields.get("data") or "")
+        if version == str(kind.version):
+            return kind.model_validate_json(fields.get("data") or "")
+        upcast = kind.upcasts.get(int(version)) if version.isdigit() else None
+        if upcast is None:
+            raise EventError(f"{kind.type}: unsupported version {fields.get('v')!r}")
+        return kind.model_validate(upcast(orjson.loads(fields.get("data") or "")))
+    except orjson.JSONDecodeError:
+        raise EventError(f"{kind.type}: the body is not JSON") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         raise EventError(f"{kind.type}: {first['loc']}: {first['msg']}") from None

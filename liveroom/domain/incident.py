@@ -124,8 +124,10 @@ def decide_assign(
 def decide_status(
     incident: Incident, target: Status, now: datetime, actor: str,
     reason: str | None = None, duplicate_of: Incident | None = None,
+    media_url: str | None = None,
 ) -> IncidentStatusChanged:
-    """Move along the lifecycle; assignment and triage have their own commands."""
+    """Move along the lifecycle; assignment and triage have their own commands. A photo
+    (`media_url`) goes only with resolving: it shows the work done."""
     if target not in SETTABLE:
         raise InvalidCommand(f"status {target.value} is set by its own command, not change_status")
     _refuse_unless(incident, target)
@@ -142,10 +144,12 @@ def decide_status(
         raise InvalidCommand("duplicate_of is only for marking a duplicate")
     if target is Status.REJECTED and not (reason or "").strip():
         raise InvalidCommand("rejecting a report needs a reason")
+    if media_url and target is not Status.RESOLVED:
+        raise InvalidCommand("a photo goes only with resolving")
     return IncidentStatusChanged(
         incident_id=incident.id, occurred_at=now, actor=actor, from_status=incident.status,
         to_status=target, agency=incident.agency or "", officer_id=incident.officer_id,
-        reason=reason, duplicate_of=original,
+        reason=reason, duplicate_of=original, media_url=media_url,
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel
 
 from liveroom.cities import City, Shift
-from liveroom.domain.errors import InvalidCommand
+from liveroom.domain.errors import AttendanceRefused, InvalidCommand
 from liveroom.domain.events import Event, OfficerCheckedIn, OfficerCheckedOut, OfficerRegistered
 
 
@@ -57,22 +57,30 @@ def decide_check_in(
     if post is None:
         raise InvalidCommand(f"unknown post {post_id!r}")
     if officer.on_duty_post is not None:
-        raise InvalidCommand(
-            f"officer {officer.id} is already checked in at {officer.on_duty_post}"
+        raise AttendanceRefused(
+            "already_checked_in",
+            f"officer {officer.id} is already checked in at {officer.on_duty_post}",
         )
     if post.agency != officer.agency or officer.post_id not in (None, post_id):
-        raise InvalidCommand(f"{post.name} is not officer {officer.id}'s post")
+        raise AttendanceRefused("not_your_post", f"{post.name} is not officer {officer.id}'s post",
+                                post=post.name)
     if max_accuracy_m is not None and (accuracy is None or not 0 < accuracy <= max_accuracy_m):
-        raise InvalidCommand(f"location accuracy {accuracy} m is not good enough to check in "
-                             f"(at most {max_accuracy_m:g} m)")
+        raise AttendanceRefused("poor_accuracy",
+                                f"location accuracy {accuracy} m is not good enough to check "
+                                f"in (at most {max_accuracy_m:g} m)",
+                                accuracy=round(accuracy or 0), limit=f"{max_accuracy_m:g}")
     if not post.contains(lat, lon):
-        raise InvalidCommand(f"({lat}, {lon}) is outside the geofence of {post.name}")
+        raise AttendanceRefused("outside_geofence",
+                                f"({lat}, {lon}) is outside the geofence of {post.name}",
+                                post=post.name)
     shift = shift_of(city, officer)
     instance = shift.instance_at(at, city.timezone)
     if instance is None:
-        raise InvalidCommand(f"{at.astimezone(city.timezone):%H:%M} is outside the "
-                             f"{shift.name.en.lower()} shift ({shift.start:%H:%M}–"
-                             f"{shift.end:%H:%M})")
+        raise AttendanceRefused("outside_shift",
+                                f"{at.astimezone(city.timezone):%H:%M} is outside the "
+                                f"{shift.name.en.lower()} shift ({shift.start:%H:%M}–"
+                                f"{shift.end:%H:%M})",
+                                start=f"{shift.start:%H:%M}", end=f"{shift.end:%H:%M}")
     day, start, end = instance
     return OfficerCheckedIn(
         officer_id=officer.id, occurred_at=at, actor=actor, agency=officer.agency,
@@ -87,7 +95,7 @@ def decide_check_out(
     lat: float | None = None, lon: float | None = None,
 ) -> OfficerCheckedOut:
     if officer.on_duty_post is None:
-        raise InvalidCommand(f"officer {officer.id} is not checked in")
+        raise AttendanceRefused("not_checked_in", f"officer {officer.id} is not checked in")
     if officer.checked_in_at is not None and now < officer.checked_in_at:
         raise InvalidCommand(f"officer {officer.id} checked in later than {now.isoformat()}")
     return OfficerCheckedOut(

@@ -207,11 +207,11 @@ def _incident_update(batch: Batch, e: Event, **values) -> None:
 
 
 def _history(batch: Batch, e: Event, event_id: str, old: Status | None, new: Status,
-             reason: str | None = None) -> None:
+             reason: str | None = None, media_url: str | None = None) -> None:
     batch.append(
         schema.status_history, incident_id=e.incident_id,  # type: ignore[attr-defined]
         from_status=old and old.value, to_status=new.value, at=e.occurred_at, actor=e.actor,
-        reason=reason, event_id=event_id,
+        reason=reason, media_url=media_url, event_id=event_id,
     )
 
 
@@ -252,7 +252,7 @@ def _status(batch: Batch, e: IncidentStatusChanged, event_id: str) -> None:
                      **{f"{e.to_status.value}_at": e.occurred_at})
     if e.to_status in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE):
         batch.conn.execute(_END_ASSIGNMENT, {"b_id": e.incident_id, "ended_at": e.occurred_at})
-    _history(batch, e, event_id, e.from_status, e.to_status, e.reason)
+    _history(batch, e, event_id, e.from_status, e.to_status, e.reason, e.media_url)
 
 
 def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:

@@ -155,9 +155,10 @@ def assign_incident(
 def change_status(
     room: LiveRoom, incident_id: str, status: Status | str, *, by: Principal,
     reason: str | None = None, duplicate_of: str | None = None,
-    expected_version: int | None = None,
+    expected_version: int | None = None, media_url: str | None = None,
 ) -> Incident:
-    """Move an incident along its lifecycle; illegal moves are refused.
+    """Move an incident along its lifecycle; illegal moves are refused (`media_url`: the
+    photo of the work done, on resolve).
 
     Officers move their own tasks (acknowledged .. resolved); the control room
     moves any incident of its agencies.
@@ -170,7 +171,8 @@ def change_status(
             Action.WORK_OWN_TASKS, incident.agency, incident.officer_id)
         if not own_step:
             by.check(Action.CHANGE_STATUS, incident.agency)
-        return domain.decide_status(incident, target, room.clock(), by.actor, reason, original)
+        return domain.decide_status(incident, target, room.clock(), by.actor, reason, original,
+                                    media_url)
 
     return _run(room, incident_id, decide, expected_version)
 

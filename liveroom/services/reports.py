@@ -31,6 +31,7 @@ class Step:
     status: str
     at: datetime
     reason: str | None = None
+    media_url: str | None = None  # the officer's photo, on resolve
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,9 @@ def public_report(room: LiveRoom, incident_id: str) -> PublicReport:
         row = conn.execute(select(schema.incidents).where(
             schema.incidents.c.id == incident_id)).first()
         steps = conn.execute(
-            select(table.c.to_status, table.c.at, table.c.reason)
+            select(table.c.to_status, table.c.at, table.c.reason, table.c.media_url)
             .where(table.c.incident_id == incident_id).order_by(table.c.at, table.c.id)
         ).all() if row else []
     if row is not None:
-        return _from_row(row, tuple(Step(s.to_status, s.at, s.reason) for s in steps))
+        return _from_row(row, tuple(Step(*s) for s in steps))
     return _from_aggregate(aggregates.load(room, KIND, Incident, incident_id)[1])
