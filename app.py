@@ -16,12 +16,13 @@ from callbacks import admin, attendance, home, live, pages
 from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
-from liveroom.api import citizen, health, login, open311, v1
+from liveroom.api import citizen, field, health, login, open311, v1
 from liveroom.api.access import AccessMiddleware
 from liveroom.api.osmand import LocationIngest, device_channel
 from liveroom.i18n import translate
 from liveroom.projections.runner import ProjectionService
 from liveroom.room import LiveRoom
+from liveroom.services.changes import ChangeHub
 
 
 def create_app(room: LiveRoom) -> Dash:
@@ -43,12 +44,15 @@ def create_app(room: LiveRoom) -> Dash:
     server.state.ingest = LocationIngest(room)  # shared with the OsmAnd port's listener
     server.add_api_route("/osmand", server.state.ingest.receive, methods=["GET", "POST"],
                          include_in_schema=False)
+    server.state.changes = ChangeHub(room)  # one reader of the changes stream per process
     server.add_api_websocket_route("/ws/device", device_channel)
+    server.add_api_websocket_route("/ws/field", field.field_channel)
     server.include_router(health.router)
     server.include_router(login.router)
     server.include_router(v1.router)
     server.include_router(open311.router)
     server.include_router(citizen.router)
+    server.include_router(field.router)
     server.include_router(attendance_api.router)
     server.include_router(admin_api.router)
     app = Dash(
@@ -56,7 +60,7 @@ def create_app(room: LiveRoom) -> Dash:
         server=server,
         title=translate("app.title"),
         assets_folder=str(Path(__file__).parent / "assets"),
-        assets_path_ignore=["^citizen$", "^vendor$"],  # the citizen's pages load their own
+        assets_path_ignore=["^citizen$", "^field$", "^vendor$"],  # light pages load their own
         websocket_inactivity_timeout=0,  # a quiet night must not darken a wall screen
         update_title=None,
         # pages arrive after the first render (router), so callbacks cannot be checked

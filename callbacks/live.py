@@ -81,7 +81,7 @@ def register(app: Dash, room: LiveRoom) -> None:
                             Output("live-state", "title"), Input("live-beat", "data"),
                             prevent_initial_call=True)
 
-    hub = ChangeHub(room)  # one reader of the changes stream for every screen here
+    hub: ChangeHub = app.server.state.changes  # one reader per process, for every screen
     shared = Shared()  # figures worked out once for all screens showing the same
 
     @app.callback(websocket=True, persistent=True)

@@ -1,7 +1,8 @@
 """Who is asking: one ASGI middleware in front of everything (pages, Dash callbacks,
 websockets, JSON APIs). It authenticates; the services authorize.
 
-- `/api/v1/…` needs `Authorization: Bearer <API token>` (401 otherwise).
+- `/api/v1/…` needs `Authorization: Bearer <API token>`, or the session cookie with its
+  CSRF token in `X-CSRF-Token` (the officer's phone page); 401 otherwise.
 - Pages, Dash callbacks and the Dash websocket need a session cookie: pages
   redirect to `/login`, the rest get 401 (the websocket closes with 4401).
 - `?kiosk=<link secret>` on a page signs a wall screen in and drops the secret
@@ -16,6 +17,7 @@ Every response carries security headers; every refusal is logged.
 from __future__ import annotations
 
 import logging
+import secrets
 from contextvars import ContextVar
 from urllib.parse import parse_qsl, urlencode, urlparse
 
@@ -99,13 +101,17 @@ class AccessMiddleware:
             return
         if path.startswith("/api/"):
             principal = await anyio.to_thread.run_sync(self._bearer, connection)
+            token = None
+            if principal is None:
+                principal, token = await anyio.to_thread.run_sync(self._page_session,
+                                                                  connection)
             if principal is None:
                 self._refused(connection, "no valid API token")
                 await JSONResponse({"code": "unauthorized", "message": "API token required"},
                                    401, headers={"WWW-Authenticate": "Bearer"})(
                     scope, receive, send)
                 return
-            await self._serve(principal, None, scope, receive, send)
+            await self._serve(principal, token, scope, receive, send)
             return
         kiosk = connection.query_params.get("kiosk")
         if kiosk and scope["type"] == "http":
@@ -135,6 +141,14 @@ class AccessMiddleware:
             return None
         found = credential_principal(self.room, secret.strip(), ("api_token",))
         return found[0] if found else None
+
+    def _page_session(self, connection: HTTPConnection) -> tuple[Principal | None, str | None]:
+        """A signed-in page calling the API: its session, if the CSRF header matches."""
+        token = connection.cookies.get(SESSION_COOKIE)
+        sent = connection.headers.get("x-csrf-token", "")
+        if not token or not secrets.compare_digest(sent, csrf_token(token)):
+            return None, None
+        return session_store.session_principal(self.room, token), token
 
     async def _kiosk_sign_in(self, connection: HTTPConnection, secret: str, scope: Scope,
                              receive: Receive, send: Send) -> None:

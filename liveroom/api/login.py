@@ -9,6 +9,7 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from liveroom.access import Action
 from liveroom.access import sessions as session_store
 from liveroom.api.access import SESSION_COOKIE, csrf_token, session_cookie
 from liveroom.api.templates import page_language, render_page
@@ -71,6 +72,8 @@ async def submit_login(request: Request) -> Response:
                           error=translate("login.refused", lang), status=401)
     token = session_store.start_session(room, principal, username=principal.name,
                                         seconds=session_store.USER_SESSION_SECONDS)
+    if next_path == "/" and principal.officer_id and not principal.can(Action.VIEW_LIVE):
+        next_path = "/field"  # a field officer's home is their phone page
     response = RedirectResponse(next_path, 303)
     session_cookie(response, token, session_store.USER_SESSION_SECONDS,
                    request.url.scheme == "https")

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from liveroom.access import Forbidden, Principal
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
 from liveroom.services.accounts import credential_principal
@@ -85,6 +86,24 @@ class LocationIngest:
             return 400, f"bad request: {'.'.join(map(str, first['loc']))}: {first['msg']}"
         await self.writer.write(fixes, principal)
         return 200, ""
+
+    async def take(self, principal: Principal, actor: str, message: str) -> dict[str, Any]:
+        """One websocket message of fixes from a signed-in phone or device: a Traccar Client
+        location, a list of them, or `{"location": [...]}`; answered `{"ok": n}` or
+        `{"error": reason}` (then nothing is stored)."""
+        try:
+            body = orjson.loads(message)
+            body = body if isinstance(body, dict) and "location" in body else {"location": body}
+            _, fields = from_json({**body, "device_id": actor})
+            fixes = [OfficerLocated(officer_id=principal.officer_id or "", actor=actor, **f)
+                     for f in fields]
+        except (BadFix, orjson.JSONDecodeError, ValidationError) as exc:
+            return {"error": str(exc).splitlines()[0][:300]}
+        try:
+            await self.writer.write(fixes, principal)
+        except Forbidden as exc:
+            return {"error": str(exc)}
+        return {"ok": len(fixes)}
 
 
 class OsmandListener:
@@ -242,9 +261,9 @@ def _json_fix(body: dict, location: Any) -> dict[str, Any]:
 
 
 async def device_channel(websocket: WebSocket) -> None:
-    """`/ws/device`: the officer's phone page sends fixes over a websocket. The first
-    message is `{"token": "<device secret>"}`; then each message is a Traccar Client
-    location (or `{"location": [...]}`), answered `{"ok": n}` or `{"error": reason}`."""
+    """`/ws/device`: a tracker app sends fixes over a websocket. The first message is
+    `{"token": "<device secret>"}`; then each message is a Traccar Client location (or
+    `{"location": [...]}`), answered `{"ok": n}` or `{"error": reason}`."""
     ingest: LocationIngest = websocket.app.state.ingest
     await websocket.accept()
     try:
@@ -258,18 +277,8 @@ async def device_channel(websocket: WebSocket) -> None:
         principal, device_id = found
         await websocket.send_json({"ok": 0, "device_id": device_id})
         while True:
-            message = await websocket.receive_text()
-            try:
-                body = orjson.loads(message)
-                body = body if isinstance(body, dict) and "location" in body else {
-                    "location": body}
-                _, fields = from_json({**body, "device_id": device_id})
-                fixes = [OfficerLocated(officer_id=principal.officer_id or device_id,
-                                        actor=f"device:{device_id}", **f) for f in fields]
-            except (BadFix, orjson.JSONDecodeError, ValidationError) as exc:
-                await websocket.send_json({"error": str(exc).splitlines()[0][:300]})
-                continue
-            await ingest.writer.write(fixes, principal)
-            await websocket.send_json({"ok": len(fixes)})
+            reply = await ingest.take(principal, f"device:{device_id}",
+                                      await websocket.receive_text())
+            await websocket.send_json(reply)
     except WebSocketDisconnect:
         return

@@ -15,6 +15,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import (
@@ -25,7 +26,7 @@ from liveroom.domain.errors import (
     NotFound,
 )
 from liveroom.room import LiveRoom
-from liveroom.services import dispatch, incidents
+from liveroom.services import dispatch, field, incidents
 from liveroom.services.idempotency import once
 
 router = APIRouter(prefix="/api/v1")
@@ -38,7 +39,8 @@ def refusal(exc: DomainError) -> JSONResponse:
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 403)
     if status == 403:
         log.warning("refused: %s", exc)
-    return JSONResponse({"code": exc.code, "message": str(exc)}, status)
+    return JSONResponse({"code": exc.code, "message": str(exc),
+                         **({"params": exc.params} if exc.params else {})}, status)
 
 
 def principal(request: Request) -> Principal:
@@ -68,6 +70,12 @@ class StatusChange(BaseModel):
 
 class Note(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
+
+
+class Position(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy: float | None = Field(default=None, ge=0)
 
 
 class Triage(BaseModel):
@@ -168,3 +176,34 @@ async def near(lat: float, lon: float, agency: str, room: Room, by: By, limit: i
     if isinstance(found, JSONResponse):
         return found
     return [{**asdict(o), "eta_minutes": o.eta_minutes} for o in found]
+
+
+# --- the officer's own phone (`/field`) ------------------------------------------------------
+
+
+@router.get("/field")
+async def field_state(room: Room, by: By, lang: str = "id"):
+    """The signed-in officer's duty and open tasks."""
+    return await run(field.field_state, room, by, lang)
+
+
+@router.post("/field/check-in")
+async def check_in(body: Position, room: Room, by: By, request: Request):
+    """Check in at the post whose geofence holds this position."""
+    return await act(request, field.check_in_here, room, by=by, lat=body.lat, lon=body.lon,
+                     accuracy=body.accuracy)
+
+
+@router.post("/field/check-out")
+async def check_out(body: Position, room: Room, by: By, request: Request):
+    return await act(request, field.check_out_here, room, by=by, lat=body.lat, lon=body.lon)
+
+
+@router.post("/incidents/{incident_id}/resolve")
+async def resolve(incident_id: str, room: Room, by: By, request: Request):
+    """Multipart: `note` (what was done) and an optional `photo` of the work."""
+    form = await request.form(max_files=1, max_fields=4)
+    note, photo = form.get("note"), form.get("photo")
+    data = await photo.read() if isinstance(photo, UploadFile) else None
+    return await act(request, field.resolve_task, room, incident_id, by=by,
+                     note=note if isinstance(note, str) else "", photo=data or None)

@@ -7,6 +7,7 @@ only as hashes; revoking one takes effect on the next request.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -170,6 +171,15 @@ def create_demo_accounts(room: LiveRoom) -> dict[str, str]:
         password = secrets.token_urlsafe(9)
         add_user(room, username, password, roles=roles, by=SYSTEM, demo=True)
         created[username] = password
+    post = next(iter(room.city.posts.values()), None)
+    if post is not None:  # a field officer at the first post, for the phone page
+        officer_id = f"demo-{post.agency}"
+        with contextlib.suppress(InvalidCommand):  # an earlier start registered it
+            register_officer(room, officer_id, name="Petugas Demo", agency=post.agency,
+                             post_id=post.id, by=SYSTEM)
+        created["petugas"] = secrets.token_urlsafe(9)
+        add_user(room, "petugas", created["petugas"], roles=["officer"], by=SYSTEM,
+                 officer_id=officer_id, display_name="Petugas Demo", demo=True)
     return created
 
 

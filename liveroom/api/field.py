@@ -1,0 +1,117 @@
+"""The field officer's phone: `GET /field` (a light page, no Dash: it must load over slow
+3G) and `/ws/field`, the websocket that carries the phone's location up and its duty and
+tasks down, pushed as they change.
+
+Messages down: `{"type": "state", ...field_state, "gone": [{id, why}]}` whenever what the
+officer sees changes, `{"type": "beat"}` every BEAT seconds otherwise, and `{"type": "fix",
+"ok": n}` or `{"type": "fix", "error": ...}` for each message of fixes sent up. Commands go
+through `/api/v1` (session cookie plus CSRF header, with an `Idempotency-Key`), so a queue
+replayed after a lost connection acts once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import asdict
+from urllib.parse import urlparse
+
+import anyio
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from liveroom.access import Forbidden
+from liveroom.api.access import csrf_token, current_principal
+from liveroom.api.templates import page_language, render_page
+from liveroom.i18n import catalog
+from liveroom.room import LiveRoom
+from liveroom.services import field, officers
+from liveroom.services.changes import Change, ChangeHub
+
+router = APIRouter()
+log = logging.getLogger("liveroom.field")
+BEAT = 20.0  # seconds of quiet before a heartbeat (the page calls the link lost after 45)
+
+
+@router.get("/field")
+def field_page(request: Request) -> Response:
+    room: LiveRoom = request.app.state.room
+    lang = page_language(request.query_params.get("lang"))
+    by = current_principal()
+    try:
+        officer = officers.get_officer(room, field.own_officer(by))
+    except Forbidden:
+        return render_page("field_refused.html", lang, 403, city=room.city)
+    city = room.city
+    posts = [{"type": "Feature", "properties": {"name": p.name},
+              "geometry": p.geometry.__geo_interface__} for p in field.posts_for(city, officer)]
+    return render_page(
+        "field.html", lang, city=city, officer=officer, csrf=csrf_token(),
+        texts={key: value for key, value in catalog(lang).items() if key.startswith(
+            ("field.", "status."))},
+        map_config={"centre": city.centre, "zoom": city.default_zoom, "bounds": city.bounds,
+                    "tiles": city.tile_url, "basemap": "/lapor/peta.geojson",
+                    "posts": {"type": "FeatureCollection", "features": posts}},
+    )
+
+
+async def field_channel(websocket: WebSocket) -> None:
+    """`/ws/field?lang=id`: see the module's docstring."""
+    room: LiveRoom = websocket.app.state.room
+    hub: ChangeHub = websocket.app.state.changes
+    origin = websocket.headers.get("origin")
+    if origin and urlparse(origin).netloc != websocket.headers.get("host"):
+        await websocket.close(4403, "another site's page")  # cross-site websocket hijacking
+        return
+    by = websocket.scope["state"]["principal"]
+    lang = page_language(websocket.query_params.get("lang"))
+    try:
+        officer_id = field.own_officer(by)
+    except Forbidden:
+        await websocket.close(4403, "for field officers")
+        return
+    await websocket.accept()
+    subscription = await hub.subscribe()  # before the first state: nothing falls between
+    pushing = asyncio.create_task(_push(websocket, room, by, officer_id, lang, subscription))
+    try:
+        while True:
+            reply = await websocket.app.state.ingest.take(by, by.actor,
+                                                          await websocket.receive_text())
+            await websocket.send_text(orjson.dumps({"type": "fix", **reply}).decode())
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(subscription)
+        pushing.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await pushing
+
+
+async def _push(websocket: WebSocket, room: LiveRoom, by, officer_id: str, lang: str,
+                subscription) -> None:
+    """The officer's state now, then again whenever a change touches them or their tasks."""
+    sent: dict | None = None
+    while True:
+        state = await anyio.to_thread.run_sync(field.field_state, room, by, lang)
+        if state != sent:
+            before = [task["id"] for task in sent["tasks"]] if sent else []
+            gone = await anyio.to_thread.run_sync(
+                field.departed, room, officer_id, before, [task["id"] for task in state["tasks"]])
+            await websocket.send_text(orjson.dumps({
+                "type": "state", **state, "gone": [asdict(g) for g in gone]}).decode())
+            sent = state
+        while True:
+            change = await subscription.next(BEAT)
+            if change is None:
+                await websocket.send_text('{"type":"beat"}')
+            elif subscription.lost or _touches(change, officer_id, sent):
+                subscription.lost = False
+                break
+
+
+def _touches(change: Change, officer_id: str, state: dict) -> bool:
+    return officer_id in change.officers or any(
+        task["id"] in change.incidents for task in state["tasks"])
