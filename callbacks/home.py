@@ -107,12 +107,18 @@ def register(app: Dash, room: LiveRoom) -> None:
     @app.callback(Output("incident-detail", "children", allow_duplicate=True),
                   Output("track", "positions"), Output("selected-officer", "data"),
                   Output("map", "viewport"),
-                  Input("officers-layer", "clickData"), State("selected-incident", "data"),
-                  State("page-lang", "data"), prevent_initial_call=True)
-    async def select_officer(map_click, incident_id, lang):
-        """A click on an officer opens them, with their last hour drawn on the map (flown
-        to, beside the panel); with an incident open, the panel offers to give it to them."""
-        officer_id = (map_click or {}).get("properties", {}).get("id")
+                  Input("officers-layer", "clickData"),
+                  Input({"type": "choose-officer", "officer": ALL}, "n_clicks"),
+                  State("selected-incident", "data"), State("page-lang", "data"),
+                  prevent_initial_call=True)
+    async def select_officer(map_click, _chosen, incident_id, lang):
+        """A click on an officer (on the map, or chosen from the recommended list) opens
+        them, with their last hour drawn on the map (flown to, beside the panel); with an
+        incident open, the panel offers to give it to them."""
+        if isinstance(ctx.triggered_id, dict):
+            officer_id = ctx.triggered_id["officer"] if clicked_value() else None
+        else:
+            officer_id = (map_click or {}).get("properties", {}).get("id")
         if not officer_id:
             return no_update, no_update, no_update, no_update
         by = current_principal()

@@ -64,6 +64,10 @@ def stranded_items(city: City, tasks: list[StrandedTask], lang: str) -> list:
             html.Ol(rows, className="feed queue stranded")]
 
 
+#: statuses in which an officer holds the incident and a supervisor may move it
+HELD = ("assigned", "acknowledged", "en_route", "on_scene")
+
+
 def incident_panel(city: City, incident: dict, report: PublicReport | None,
                    officers: list[OfficerStatus], lang: str) -> html.Div:
     """The selected incident (what was reported, how, its photo and history) and the
@@ -73,13 +77,23 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
     district = city.districts.get(incident.get("district", ""))
     status = incident.get("status", "")
     assignable = status in ("triaged", "received")
+    held = status in HELD
+
+    def pick(o: OfficerStatus) -> html.Button:
+        """Assign at once; a held incident goes through the officer's panel and a reason."""
+        if held:
+            return html.Button(t("dispatch.choose"), id={"type": "choose-officer",
+                                                         "officer": o.id},
+                               className="admin-button", n_clicks=0)
+        return html.Button(t("dispatch.assign"), id={"type": "assign", "officer": o.id,
+                                                     "incident": incident["id"]},
+                           className="admin-button", n_clicks=0, disabled=not assignable)
+
     rows = [html.Li([
         html.Span(o.name, className="officer-name"),
         html.Span(f"{o.distance_m / 1000:.1f} km · ± {o.eta_minutes:.0f} {t('dispatch.minutes')}",
                   className="officer-distance"),
-        html.Button(t("dispatch.assign"), id={"type": "assign", "officer": o.id,
-                                              "incident": incident["id"]},
-                    className="admin-button", n_clicks=0, disabled=not assignable),
+        pick(o),
     ], className="officer-row") for o in officers if o.distance_m is not None]
     return html.Div([
         html.Div([

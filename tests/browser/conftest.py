@@ -39,6 +39,13 @@ def operator(writer):
 
 
 @pytest.fixture
+def supervisor(writer):
+    username = f"spv-{uuid.uuid4().hex[:8]}"
+    accounts.add_user(writer, username, PASSWORD, roles=["supervisor"], by=SYSTEM)
+    return username
+
+
+@pytest.fixture
 def browser():
     driver = chromium()
     yield driver

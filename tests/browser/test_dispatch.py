@@ -19,7 +19,7 @@ from liveroom.access import SYSTEM
 from liveroom.archive import schema
 from liveroom.services import accounts
 from liveroom.services.incidents import assign_incident, get_incident, report_incident
-from tests.browser.helpers import PASSWORD, severe_console_errors, sign_in, text_of
+from tests.browser.helpers import severe_console_errors, sign_in, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -146,23 +146,28 @@ def a_fire_held_by_the_first_of_two(app, writer):
     return first, second, fire
 
 
-def click_incident_then_officer(browser, incident_id: str, officer_id: str) -> WebDriverWait:
-    """On the map, as a supervisor would: the incident's marker, then the officer's."""
+def open_held_incident(browser, incident_id: str) -> WebDriverWait:
+    """Click the (assigned) incident's marker on the map; its panel opens."""
     wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
                                                           StaleElementReferenceException))
     wait.until(lambda d: "status-assigned" in d.find_element(
         By.CSS_SELECTOR, f".incident-{incident_id}").get_attribute("class"))
     browser.find_element(By.CSS_SELECTOR, f".incident-{incident_id}").click()
     wait.until(lambda d: d.find_element(By.ID, "detail-card"))
+    return wait
+
+
+def click_incident_then_officer(browser, incident_id: str, officer_id: str) -> WebDriverWait:
+    """On the map, as a supervisor would: the incident's marker, then the officer's."""
+    wait = open_held_incident(browser, incident_id)
     assert wait.until(lambda d: d.execute_script(CLICK_OFFICER, officer_id))
     return wait
 
 
 def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
-        app, writer, browser):
+        app, writer, browser, supervisor):
     first, second, fire = a_fire_held_by_the_first_of_two(app, writer)
-    accounts.add_user(writer, "spv", PASSWORD, roles=["supervisor"], by=SYSTEM)
-    sign_in(browser, app, "spv")
+    sign_in(browser, app, supervisor)
     wait = click_incident_then_officer(browser, fire.id, second.id)
     form = wait.until(lambda d: d.find_element(By.ID, "give-confirm"))
     assert f"Alihkan {fire.id} ke Bu Siti" in browser.find_element(By.ID, "officer-card").text
@@ -177,6 +182,22 @@ def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
         wait_until(lambda: conn.execute(select(schema.assignments.c.reason).where(
             schema.assignments.c.officer_id == second.id)).scalar() == "Bu Siti lebih dekat")
     assert writer.redis.zrange(writer.keys.view("tasks", first.id), 0, -1) == []  # released
+
+
+def test_a_supervisor_reassigns_by_choosing_from_the_recommended_list(
+        app, writer, browser, supervisor):
+    first, second, fire = a_fire_held_by_the_first_of_two(app, writer)
+    sign_in(browser, app, supervisor)
+    wait = open_held_incident(browser, fire.id)
+    chosen = f'#recommended [id*=\'"officer":"{second.id}"\']'
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, chosen)).click()
+    assert not browser.find_elements(  # the holder is busy: not recommended
+        By.CSS_SELECTOR, f'#recommended [id*=\'"officer":"{first.id}"\']')
+    wait.until(lambda d: d.find_element(By.ID, "give-reason")).send_keys("Pak Damkar istirahat")
+    assert f"Alihkan {fire.id} ke Bu Siti" in browser.find_element(By.ID, "officer-card").text
+    browser.find_element(By.ID, "give-confirm").click()
+    wait.until(lambda d: "kini di tangan" in d.find_element(By.ID, "give-message").text)
+    assert get_incident(writer, fire.id).officer_id == second.id
 
 
 def test_an_operator_may_not_reassign_from_the_map(app, writer, browser, operator):

@@ -86,7 +86,7 @@ def photo_file(tmp_path):
 
 
 def test_a_reassignment_moves_the_task_between_phones_and_each_step_shows_on_the_wall(
-        app, writer, browser, photo_file):
+        app, writer, browser, supervisor, photo_file):
     first, second, fire = a_fire_held_by_the_first_of_two(app, writer)
     near = (fire.lat, fire.lon)
     phones = [phone(app, officer_account(writer, who.id, "damkar"), near)
@@ -95,8 +95,7 @@ def test_a_reassignment_moves_the_task_between_phones_and_each_step_shows_on_the
         first_phone, second_phone = phones
         task_card(first_phone, fire.id)
         waiting(second_phone).until(lambda d: d.find_element(By.ID, "no-tasks").is_displayed())
-        accounts.add_user(writer, "spv", PASSWORD, roles=["supervisor"], by=SYSTEM)
-        sign_in(browser, app, "spv")
+        sign_in(browser, app, supervisor)
         wait = click_incident_then_officer(browser, fire.id, second.id)
         wait.until(lambda d: d.find_element(By.ID, "give-reason")).send_keys("Bu Siti dekat")
         browser.find_element(By.ID, "give-confirm").click()
