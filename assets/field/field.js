@@ -17,10 +17,11 @@
   var STEP_LABEL = { acknowledged: "field.step_acknowledge", en_route: "field.step_en_route",
                      on_scene: "field.step_on_scene", resolved: "field.step_resolve" };
   var QUEUE_KEY = "liveroom.field.queue." + cfg.officer;
+  var STATE_KEY = "liveroom.field.state." + cfg.officer;  // shown when opened with no signal
   var MAX_BUFFERED = 300, FIX_EVERY_MS = 10000, FIX_MOVED_M = 20, SILENT_MS = 45000;
   var $ = function (id) { return document.getElementById(id); };
 
-  var state = null;          // the last state pushed by the server
+  var state = lastKnown();   // the last state pushed by the server
   var queue = load();        // actions not yet answered by the server
   var socket = null, lastHeard = 0, retryMs = 1000;
   var buffered = [], lastSent = null, here = null;
@@ -39,6 +40,10 @@
 
   function load() {
     try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
+  }
+
+  function lastKnown() {
+    try { return JSON.parse(localStorage.getItem(STATE_KEY) || "null"); } catch (e) { return null; }
   }
 
   function save() {
@@ -178,6 +183,7 @@
   function receive(message) {
     var before = state;
     state = message;
+    try { localStorage.setItem(STATE_KEY, JSON.stringify(message)); } catch (e) {}
     if (before) {
       var known = {};
       before.tasks.forEach(function (task) { known[task.id] = true; });
@@ -507,6 +513,9 @@
                                        fillColor: "#1565c0", fillOpacity: 1 }).addTo(map);
   }
 
+  if ("serviceWorker" in navigator) {  // so that the page opens with no signal too
+    navigator.serviceWorker.register("/field/sw.js", { scope: "/field" }).catch(function () {});
+  }
   showMap();
   connect();
   watchLocation();

@@ -9,7 +9,7 @@ websockets, JSON APIs). It authenticates; the services authorize.
   from the address.
 - Static files, `/login`, `/healthz`, `/open311` (its own API keys), `/osmand` (trackers
   are known by their device id), `/ws/device` (its first message is the device token) and
-  the citizen's pages (`/lapor`, `/media/`) are public.
+  the citizen's pages (`/lapor`, `/media/`) and the phone page's service worker are public.
 
 Every response carries security headers; every refusal is logged.
 """
@@ -38,7 +38,7 @@ log = logging.getLogger("liveroom.access")
 SESSION_COOKIE = "lr_session"
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/",
                    "/_favicon.ico", "/favicon.ico", "/open311/", "/lapor", "/media/",
-                   "/osmand", "/ws/device")
+                   "/osmand", "/ws/device", "/field/sw.js")
 _current: ContextVar[Principal | None] = ContextVar("principal", default=None)
 _session: ContextVar[str | None] = ContextVar("session", default=None)
 

@@ -15,12 +15,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import asdict
+from pathlib import Path
 from urllib.parse import urlparse
 
 import anyio
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.access import Forbidden
@@ -56,6 +57,17 @@ def field_page(request: Request) -> Response:
                     "tiles": city.tile_url, "basemap": "/lapor/peta.geojson",
                     "posts": {"type": "FeatureCollection", "features": posts}},
     )
+
+
+SERVICE_WORKER = Path(__file__).parents[2] / "assets" / "field" / "sw.js"
+
+
+@router.get("/field/sw.js")
+def service_worker() -> Response:
+    """The page's service worker, served under `/field` so that it may keep that page."""
+    return FileResponse(SERVICE_WORKER, media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache",
+                                 "Service-Worker-Allowed": "/field"})
 
 
 async def field_channel(websocket: WebSocket) -> None:

@@ -202,3 +202,38 @@ def test_a_step_refused_after_the_signal_returns_is_said_and_dropped(app, writer
         assert statuses(writer, task.id) == []
     finally:
         driver.quit()
+
+
+SHELL_KEPT = """
+var done = arguments[arguments.length - 1];
+if (!navigator.serviceWorker.controller) { done(false); return; }
+caches.match("/field").then(function (page) { done(!!page); }, function () { done(false); });
+"""
+
+
+def test_the_page_opens_with_no_server_and_sends_what_was_done_meanwhile(app, writer):
+    officer, post = on_duty_officer(app, writer, "kebersihan", "Pak Agus")
+    spot = list(writer.city.districts.values())[4].geometry.representative_point()
+    task = report_incident(writer, category="sampah-menumpuk", lat=spot.y, lon=spot.x,
+                           source="test", by=SYSTEM, description="Sampah di gang buntu")
+    wait_for_live(writer, task.id, "triaged")
+    assign_incident(writer, task.id, officer.id, by=SYSTEM)
+    driver = phone(app, officer_account(writer, officer.id, "kebersihan"), post.centre)
+    try:
+        task_card(driver, task.id)
+        waiting(driver).until(lambda d: d.execute_async_script(SHELL_KEPT))
+        app.stop()  # no signal at all
+        waiting(driver).until(lambda d: d.find_element(By.ID, "link").text == "Tanpa sinyal")
+        take_step(driver, task.id, "acknowledged")
+        driver.refresh()  # reopened in the dead zone: the kept page, tasks and queue
+        card = task_card(driver, task.id)
+        assert "Sampah di gang buntu" in card.text
+        assert card.get_attribute("data-status") == "acknowledged"
+        assert "1 tindakan menunggu" in driver.find_element(By.ID, "queue-status").text
+        app.start()
+        waiting(driver, 60).until(lambda d: not d.find_element(By.ID, "queue-status")
+                                  .is_displayed())
+        assert statuses(writer, task.id) == ["acknowledged"]
+        waiting(driver).until(lambda d: d.find_element(By.ID, "link").text == "Tersambung")
+    finally:
+        driver.quit()
