@@ -237,7 +237,7 @@
   /* ---- location ------------------------------------------------------------------- */
 
   function sharing() {
-    return state && (state.on_duty || state.shift.now);
+    return state && (state.on_duty || (state.shift.now && !state.left_early));
   }
 
   function watchLocation() {
@@ -289,7 +289,7 @@
     var button = $(which);
     button.disabled = true;
     $("location-status").textContent = t("field.locating");
-    navigator.geolocation.getCurrentPosition(function (position) {
+    freshPosition(function (position) {
       var c = position.coords;
       fetch("/api/v1/field/" + which, {
         method: "POST", credentials: "same-origin",
@@ -310,7 +310,13 @@
     }, function () {
       button.disabled = false;
       $("location-status").textContent = t("field.location_denied");
-    }, { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
+    });
+  }
+
+  function freshPosition(found, failed) {  // the watch's last fix if recent, else a new one
+    if (here && Date.now() - here.timestamp < 30000) { found(here); return; }
+    navigator.geolocation.getCurrentPosition(found, failed, {
+      enableHighAccuracy: true, maximumAge: 10000, timeout: 30000 });
   }
 
   /* ---- tasks ---------------------------------------------------------------------- */
@@ -340,7 +346,8 @@
     $("check-in").hidden = state.on_duty;
     $("check-out").hidden = !state.on_duty;
     if (!sharing()) {
-      $("location-status").textContent = t("field.not_sharing");
+      $("location-status").textContent = t(state.left_early ? "field.not_sharing_checked_out" :
+                                           "field.not_sharing");
     } else if (here) {
       $("location-status").textContent = t("field.sharing", {
         metres: Math.round(here.coords.accuracy) });

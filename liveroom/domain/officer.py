@@ -23,6 +23,8 @@ class Officer(BaseModel):
     on_duty_post: str | None = None
     checked_in_at: AwareDatetime | None = None
     shift_end: AwareDatetime | None = None  # of the shift checked in to
+    #: checked out by hand before this shift end: their fixes do not check them in again
+    left_early_until: AwareDatetime | None = None
 
 
 def decide_register(
@@ -52,10 +54,14 @@ def decide_check_in(
 ) -> OfficerCheckedIn:
     """Check in at `at` (the fix's time): only inside the geofence of a post of the
     officer's agency (their own post, if they have one), in their shift's window, and —
-    when `max_accuracy_m` is given — with a fix at least that accurate."""
+    when `max_accuracy_m` is given — with a fix at least that accurate. An officer who
+    checked out by hand before their shift's end is checked in again only by hand."""
     post = city.posts.get(post_id)
     if post is None:
         raise InvalidCommand(f"unknown post {post_id!r}")
+    if method == "fix" and officer.left_early_until and at < officer.left_early_until:
+        raise AttendanceRefused("left_early", f"officer {officer.id} checked out by hand "
+                                "this shift; only the button checks them in again")
     if officer.on_duty_post is not None:
         raise AttendanceRefused(
             "already_checked_in",
@@ -116,11 +122,14 @@ def evolve(officer: Officer | None, event: Event) -> Officer:
         case OfficerCheckedIn() if officer is not None:
             return officer.model_copy(update=dict(
                 on_duty_post=event.post_id, checked_in_at=event.occurred_at,
-                shift_end=event.shift_end,
+                shift_end=event.shift_end, left_early_until=None,
             ))
         case OfficerCheckedOut() if officer is not None:
-            return officer.model_copy(update=dict(on_duty_post=None, checked_in_at=None,
-                                                  shift_end=None))
+            early = event.method == "explicit" and officer.shift_end is not None and (
+                event.occurred_at < officer.shift_end)
+            return officer.model_copy(update=dict(
+                on_duty_post=None, checked_in_at=None, shift_end=None,
+                left_early_until=officer.shift_end if early else None))
     if officer is None:
         raise InvalidCommand(f"{event.type} for an officer who was never registered")
     return officer

@@ -89,8 +89,9 @@ class AttendancePolicy(Projection):
             return
         try:
             if officer.on_duty_post is None:
-                if shift_of(room.city, officer).instance_at(fix.occurred_at,
-                                                            room.city.timezone):
+                left = officer.left_early_until and fix.occurred_at < officer.left_early_until
+                if not left and shift_of(room.city, officer).instance_at(fix.occurred_at,
+                                                                         room.city.timezone):
                     officers[officer.id] = check_in(
                         room, officer.id, post_id=post.id, lat=fix.lat, lon=fix.lon,
                         accuracy=fix.accuracy, method="fix", at=fix.occurred_at, by=SYSTEM)

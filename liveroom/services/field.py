@@ -72,6 +72,7 @@ def field_state(room: LiveRoom, by: Principal, lang: str) -> dict:
                   "end": f"{shift.end:%H:%M}",
                   "now": shift.instance_at(room.clock(), city.timezone) is not None},
         "on_duty": post is not None,
+        "left_early": bool(officer.left_early_until and room.clock() < officer.left_early_until),
         "post": post.name if post else None,
         "checked_in_at": officer.checked_in_at.isoformat() if officer.checked_in_at else None,
         "tasks": tasks,

@@ -13,6 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 from liveroom.access import SYSTEM
 from liveroom.access import sessions as session_store
 from liveroom.api.access import SESSION_COOKIE, csrf_token
+from liveroom.i18n import catalog
 from liveroom.services import accounts
 from liveroom.services.accounts import user_principal
 from liveroom.services.incidents import assign_incident, get_incident, report_incident
@@ -87,6 +88,9 @@ def test_check_in_refusals_carry_their_rule_for_the_phone_to_say(client, room, a
     assert outside.status_code == 422
     assert outside.json()["code"] == "outside_geofence"
     assert outside.json()["params"] == {"post": agus.name}
+    said = catalog("id")["field.error." + outside.json()["code"]]  # the phone says it so
+    assert said.format(**outside.json()["params"]) == f"Anda di luar area {agus.name}. " \
+        "Absen hanya di dalam area pos."
     bad = client.post("/api/v1/field/check-in", headers=csrf, json={"lat": 200, "lon": lon})
     assert bad.status_code == 422
     inside = client.post("/api/v1/field/check-in", headers=csrf,

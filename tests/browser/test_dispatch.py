@@ -24,14 +24,19 @@ from tests.browser.helpers import severe_console_errors, sign_in, text_of
 pytestmark = pytest.mark.browser
 
 
-def on_duty_officer(app, writer, agency: str, name: str = "Pak Damkar"):
-    """A tracker of `agency`, on the shift running now, checked in by a fix on its post."""
+def officer_on_shift(writer, agency: str, name: str):
+    """A tracker of `agency` whose shift is running now, at the agency's first post."""
     now = datetime.now(writer.city.timezone)
     shift = next(code for code, s in writer.city.shifts.items()
                  if s.instance_at(now, writer.city.timezone))
     post = next(p for p in writer.city.posts.values() if p.agency == agency)
-    device = accounts.add_device(writer, name, agency=agency, post_id=post.id,
-                                 shift=shift, by=SYSTEM)
+    return accounts.add_device(writer, name, agency=agency, post_id=post.id, shift=shift,
+                               by=SYSTEM), post
+
+
+def on_duty_officer(app, writer, agency: str, name: str = "Pak Damkar"):
+    """A tracker of `agency`, on the shift running now, checked in by a fix on its post."""
+    device, post = officer_on_shift(writer, agency, name)
     lat, lon = post.centre
     assert httpx.get(app.osmand_url + "/", params={
         "id": device.id, "lat": lat, "lon": lon, "accuracy": 6}).status_code == 200

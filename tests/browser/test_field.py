@@ -23,6 +23,7 @@ from tests.browser.helpers import PASSWORD, severe_console_errors, sign_in
 from tests.browser.test_dispatch import (
     a_fire_held_by_the_first_of_two,
     click_incident_then_officer,
+    officer_on_shift,
     on_duty_officer,
     wait_for_live,
     wait_until,
@@ -235,5 +236,34 @@ def test_the_page_opens_with_no_server_and_sends_what_was_done_meanwhile(app, wr
                                   .is_displayed())
         assert statuses(writer, task.id) == ["acknowledged"]
         waiting(driver).until(lambda d: d.find_element(By.ID, "link").text == "Tersambung")
+    finally:
+        driver.quit()
+
+
+def test_check_in_follows_the_geofence_and_checking_out_stops_sharing(app, writer):
+    officer, post = officer_on_shift(writer, "satpolpp", "Bu Sari")
+    away = (post.centre[0] + 0.03, post.centre[1])
+    driver = phone(app, officer_account(writer, officer.id, "satpolpp"), away)
+    on_duty = lambda: writer.redis.sismember(  # noqa: E731
+        writer.keys.view("on_duty", "satpolpp"), officer.id)
+    try:
+        waiting(driver).until(lambda d: d.find_element(By.ID, "check-in").is_displayed())
+        assert driver.find_element(By.ID, "duty-status").text == "Belum absen masuk"
+        driver.find_element(By.ID, "check-in").click()
+        waiting(driver).until(lambda d: f"Anda di luar area {post.name}" in d.find_element(
+            By.ID, "notice").text)
+        assert not on_duty()
+        driver.execute_cdp_cmd("Emulation.setGeolocationOverride", {  # walks onto the post
+            "latitude": post.centre[0], "longitude": post.centre[1], "accuracy": 8})
+        waiting(driver).until(lambda d: d.find_element(By.ID, "duty-status").text
+                              == f"Bertugas di {post.name}")  # the page's fixes checked in
+        assert on_duty()
+        waiting(driver).until(lambda d: d.find_element(By.ID, "check-out").is_displayed())
+        driver.find_element(By.ID, "check-out").click()
+        waiting(driver).until(lambda d: d.find_element(By.ID, "duty-status").text
+                              == "Belum absen masuk")
+        assert "lokasi tidak dibagikan lagi" in driver.find_element(By.ID, "location-status").text
+        time.sleep(3)  # still standing on the post: not checked in again
+        assert not on_duty()
     finally:
         driver.quit()

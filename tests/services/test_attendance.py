@@ -18,7 +18,13 @@ from liveroom.projections.attendance import AttendancePolicy
 from liveroom.projections.runner import Projector
 from liveroom.services import accounts
 from liveroom.services.attendance import daily_recap, recap_csv, recap_xlsx, summarize
-from liveroom.services.officers import check_out, get_officer, record_locations, register_officer
+from liveroom.services.officers import (
+    check_in,
+    check_out,
+    get_officer,
+    record_locations,
+    register_officer,
+)
 from tests.conftest import drain, person
 
 WIB = 7  # hours ahead of UTC
@@ -97,6 +103,23 @@ def test_lateness_leaving_early_and_absence_in_the_recap(room, clock, post, offi
     (dishub,) = summarize(list(rows.values()))
     assert (dishub.key, dishub.late, dishub.absent, dishub.left_early) == ("dishub", 1, 1, 1)
     assert dishub.attendance_rate == 0.5
+
+
+def test_checking_out_by_hand_is_not_undone_by_the_next_fix_on_post(room, clock, post,
+                                                                    officer):
+    send(room, clock, wib(6, 55), *post.centre)
+    clock.now = wib(11, 0)
+    check_out(room, "dh-1", by=SYSTEM)  # sent home sick, still standing at the post
+    send(room, clock, wib(11, 1), *post.centre)
+    send(room, clock, wib(11, 5), *post.centre)
+    assert get_officer(room, "dh-1").on_duty_post is None
+    assert len(sessions(room)) == 1
+    check_in(room, "dh-1", post_id=post.id, lat=post.centre[0], lon=post.centre[1],
+             accuracy=8, by=SYSTEM)  # back by hand: that counts
+    assert get_officer(room, "dh-1").on_duty_post == post.id
+    check_out(room, "dh-1", by=SYSTEM)
+    send(room, clock, wib(6, 50, DAY + timedelta(days=1)), *post.centre)  # the next shift
+    assert get_officer(room, "dh-1").on_duty_post == post.id
 
 
 def test_still_on_duty_an_hour_after_the_shift_is_checked_out_at_its_end(
