@@ -23,7 +23,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from liveroom.access import Principal, Role
 from liveroom.access import sessions as session_store
-from liveroom.api.templates import page_language, render_page
+from liveroom.api.templates import map_config, page_language, render_page
 from liveroom.domain.errors import DomainError, NotFound
 from liveroom.domain.lifecycle import Status
 from liveroom.i18n import format_datetime, translate
@@ -62,8 +62,7 @@ def _form_page(request: Request, lang: str, *, values: dict | None = None, error
         "citizen_report.html", lang, status, city=city, agencies=agencies,
         values=values or {}, error=error, csrf=csrf,
         photo_mb=room.settings.photo_max_bytes // 1_000_000,
-        map_config={"centre": city.centre, "zoom": city.default_zoom, "bounds": city.bounds,
-                    "tiles": city.tile_url, "basemap": "/lapor/peta.geojson"},
+        map_config=map_config(city),
     )
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/lapor")
@@ -202,8 +201,8 @@ def show_status(request: Request, incident_id: str) -> Response:
         reported=format_datetime(report.reported_at, city.timezone, lang),
         due=format_datetime(report.resolve_due, city.timezone, lang)
         if report.resolve_due and not report.closed else None,
-        map_config={"centre": (report.lat, report.lon), "zoom": 14, "tiles": city.tile_url,
-                    "basemap": "/lapor/peta.geojson", "point": (report.lat, report.lon)},
+        map_config=map_config(city, centre=(report.lat, report.lon), zoom=14, bounds=None,
+                              point=(report.lat, report.lon)),
     )
 
 

@@ -26,7 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.access import Forbidden
 from liveroom.api.access import csrf_token, current_principal
-from liveroom.api.templates import page_language, render_page
+from liveroom.api.templates import map_config, page_language, render_page
 from liveroom.i18n import catalog
 from liveroom.room import LiveRoom
 from liveroom.services import field, officers
@@ -53,9 +53,7 @@ def field_page(request: Request) -> Response:
         "field.html", lang, city=city, officer=officer, csrf=csrf_token(),
         texts={key: value for key, value in catalog(lang).items() if key.startswith(
             ("field.", "status."))},
-        map_config={"centre": city.centre, "zoom": city.default_zoom, "bounds": city.bounds,
-                    "tiles": city.tile_url, "basemap": "/lapor/peta.geojson",
-                    "posts": {"type": "FeatureCollection", "features": posts}},
+        map_config=map_config(city, posts={"type": "FeatureCollection", "features": posts}),
     )
 
 

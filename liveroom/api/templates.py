@@ -24,3 +24,10 @@ def render_page(name: str, lang: str, status: int = 200, **context: object) -> H
         t=lambda key, **values: translate(key, lang, **values), **context,
     )
     return HTMLResponse(html, status)
+
+
+def map_config(city, **extra: object) -> dict:
+    """What the light pages' Leaflet map needs: the city's view, the tile server if one is
+    configured, and the offline basemap."""
+    return {"centre": city.centre, "zoom": city.default_zoom, "bounds": city.bounds,
+            "tiles": city.tile_url, "basemap": "/lapor/peta.geojson", **extra}
