@@ -1,0 +1,253 @@
+"""The mayor's KPIs, computed in the archive (SQL, on SQLite and PostgreSQL alike), never by
+loading every incident into Python.
+
+Definitions (shown beside the figures):
+- an incident belongs to the period in which it was reported (local dates, the city's zone);
+- time to acknowledge, to arrive (on scene) and to resolve run from the report;
+- median and 90th percentile are nearest-rank: the smallest time at least half (nine tenths)
+  of the incidents took no longer than;
+- SLA compliance: of the incidents whose deadline has passed or that were done, the share
+  done by the deadline (acknowledged by `acknowledge_due`, resolved by `resolve_due`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from liveroom.access import Action, Principal
+from liveroom.archive import schema
+from liveroom.archive.sql import local_day, seconds_between
+from liveroom.domain.errors import InvalidCommand
+from liveroom.room import LiveRoom
+
+I = schema.incidents  # noqa: E741 (the table every query reads)
+#: what volume can be broken down by, and the column that says it
+DIMENSIONS = {"category": I.c.category, "agency": I.c.agency, "channel": I.c.source,
+              "district": I.c.district}
+#: the ages an open incident's backlog is counted in, in hours (the last: and older)
+AGE_BUCKETS = (1, 4, 24, 72)
+STEPS = {"acknowledge": I.c.acknowledged_at, "arrive": I.c.on_scene_at,
+         "resolve": I.c.resolved_at}
+OPEN = ("received", "triaged", "assigned", "acknowledged", "en_route", "on_scene")
+MAX_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates `first` to `last`, both included."""
+
+    first: date
+    last: date
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise InvalidCommand("the period ends before it starts")
+        if (self.last - self.first).days >= MAX_DAYS:
+            raise InvalidCommand(f"a period is at most {MAX_DAYS} days")
+
+    @classmethod
+    def named(cls, name: str, today: date) -> Period:
+        """`today`, `7d` or `30d` (ending today)."""
+        days = {"today": 1, "7d": 7, "30d": 30}.get(name)
+        if days is None:
+            raise InvalidCommand(f"unknown period {name!r}: today, 7d or 30d")
+        return cls(today - timedelta(days=days - 1), today)
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """[start, end) as aware instants: local midnight of `first` to that after `last`."""
+        return (datetime.combine(self.first, time(), zone),
+                datetime.combine(self.last + timedelta(days=1), time(), zone))
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which incidents: the period's, narrowed to an agency, district or category."""
+
+    period: Period
+    agency: str | None = None
+    district: str | None = None
+    category: str | None = None
+
+
+def _where(room: LiveRoom, scope: Scope, by: Principal,
+           within_period: bool = True) -> list[ColumnElement]:
+    """The period's incidents (or, not `within_period`, any time's) the principal may see,
+    narrowed by the scope."""
+    by.check(Action.VIEW_KPI, scope.agency)
+    clauses = []
+    if within_period:
+        start, end = scope.period.bounds(room.city.timezone)
+        clauses += [I.c.reported_at >= start, I.c.reported_at < end]
+    if scope.agency:
+        clauses.append(I.c.agency == scope.agency)
+    elif by.agencies:
+        clauses.append(I.c.agency.in_(sorted(by.agencies)))
+    if scope.district:
+        clauses.append(I.c.district == scope.district)
+    if scope.category:
+        clauses.append(I.c.category == scope.category)
+    return clauses
+
+
+def _day(room: LiveRoom, column) -> local_day:
+    zone = room.city.timezone
+    offset = datetime.now(zone).utcoffset() or timedelta()
+    return local_day(column, zone.key, int(offset.total_seconds() // 60))
+
+
+def volumes(room: LiveRoom, scope: Scope, *, by: Principal,
+            dimension: str = "category") -> list[tuple[date, str, int]]:
+    """Reports per local day and `dimension` (category, agency, channel, district)."""
+    if dimension not in DIMENSIONS:
+        raise InvalidCommand(f"volume by {dimension!r}? one of {', '.join(DIMENSIONS)}")
+    day, key = _day(room, I.c.reported_at).label("day"), DIMENSIONS[dimension].label("key")
+    query = (select(day, key, func.count().label("n")).where(*_where(room, scope, by))
+             .group_by(day, key).order_by(day, key))
+    with room.engine.connect() as conn:
+        return [(_date(d), k or "", n) for d, k, n in conn.execute(query)]
+
+
+def backlog(room: LiveRoom, scope: Scope, *, by: Principal,
+            at: datetime | None = None) -> list[tuple[str, str, int]]:
+    """Incidents still open at `at` (default now), whenever reported, per agency and age:
+    (agency, age bucket such as "<1h", "1-4h", …, ">72h", count)."""
+    at = at or room.clock()
+    moment = literal(at, schema.UTCDateTime())
+    age = seconds_between(I.c.reported_at, moment) / 3600.0
+    bucket = case(*[(age < hours, _bucket_name(i)) for i, hours in enumerate(AGE_BUCKETS)],
+                  else_=_bucket_name(len(AGE_BUCKETS))).label("bucket")
+    query = (select(I.c.agency, bucket, func.count())
+             .where(*_where(room, scope, by, within_period=False), I.c.reported_at <= moment,
+                    _open_at(at))
+             .group_by(I.c.agency, bucket).order_by(I.c.agency, bucket))
+    with room.engine.connect() as conn:
+        return [(agency or "", name, n) for agency, name, n in conn.execute(query)]
+
+
+def _bucket_name(index: int) -> str:
+    edges = (0, *AGE_BUCKETS)
+    if index == 0:
+        return f"<{AGE_BUCKETS[0]}h"
+    if index == len(AGE_BUCKETS):
+        return f">{AGE_BUCKETS[-1]}h"
+    return f"{edges[index]}-{edges[index + 1]}h"
+
+
+def _open_at(at: datetime) -> ColumnElement:
+    """Not resolved, closed, rejected or marked duplicate by `at`."""
+    ends = [I.c.resolved_at, I.c.closed_at, I.c.rejected_at, I.c.duplicate_at]
+    return and_(*[or_(end.is_(None), end > at) for end in ends])
+
+
+def _date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class Times:
+    """One group's response: how many reported, and per step (acknowledge, arrive, resolve)
+    how many reached it, median and 90th percentile in minutes; SLA compliance in %."""
+
+    key: str
+    reported: int
+    reached: dict[str, int]
+    median: dict[str, float | None]
+    p90: dict[str, float | None]
+    acknowledge_sla: float | None
+    resolve_sla: float | None
+
+
+def response_times(room: LiveRoom, scope: Scope, *, by: Principal,
+                   group: str = "agency", at: datetime | None = None) -> list[Times]:
+    """Per agency or district: times to acknowledge, arrive and resolve, and SLA compliance
+    as of `at` (default now)."""
+    if group not in ("agency", "district", "category"):
+        raise InvalidCommand(f"response times by {group!r}? agency, district or category")
+    at = at or room.clock()
+    key = DIMENSIONS[group].label("key")
+    where = _where(room, scope, by)
+    deadlines = (("acknowledge", I.c.acknowledged_at, I.c.acknowledge_due),
+                 ("resolve", I.c.resolved_at, I.c.resolve_due))
+    counts = select(key, func.count(), *[
+        total for _, done, due in deadlines for total in _compliance(done, due, at)
+    ]).where(*where).group_by(key)
+    rows: dict[str, dict] = {}
+    with room.engine.connect() as conn:
+        for k, reported, ack_on_time, ack_counted, on_time, counted in conn.execute(counts):
+            rows[k or ""] = {"reported": reported, "reached": {}, "median": {}, "p90": {},
+                             "acknowledge_sla": _percent(ack_on_time, ack_counted),
+                             "resolve_sla": _percent(on_time, counted)}
+        for step, column in STEPS.items():
+            for k, n, median, p90 in conn.execute(_percentiles(key, column, where)):
+                row = rows[k or ""]
+                row["reached"][step], row["median"][step], row["p90"][step] = n, median, p90
+    return [Times(key=k, reported=r["reported"],
+                  reached={s: r["reached"].get(s, 0) for s in STEPS},
+                  median={s: _minutes(r["median"].get(s)) for s in STEPS},
+                  p90={s: _minutes(r["p90"].get(s)) for s in STEPS},
+                  acknowledge_sla=r["acknowledge_sla"], resolve_sla=r["resolve_sla"])
+            for k, r in sorted(rows.items())]
+
+
+def _compliance(done, due, at: datetime) -> tuple:
+    """(done by the deadline, counted) sums: counted are those done by `at` or whose
+    deadline passed by then, unless rejected or marked a duplicate (nothing was owed)."""
+    moment = literal(at, schema.UTCDateTime())
+    finished = and_(done.isnot(None), done <= moment)
+    counted = and_(or_(finished, and_(due.isnot(None), due <= moment)),
+                   I.c.rejected_at.is_(None), I.c.duplicate_at.is_(None))
+    on_time = and_(finished, due.isnot(None), done <= due)
+    return (func.sum(case((on_time, 1), else_=0)), func.sum(case((counted, 1), else_=0)))
+
+
+def _percent(part, whole) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _percentiles(key, column, where):
+    """(key, how many reached the step, nearest-rank median and p90 seconds) per group."""
+    seconds = seconds_between(I.c.reported_at, column)
+    ranked = select(key, seconds.label("s"),
+                    func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
+                    func.count().over(partition_by=key).label("n")
+                    ).where(*where, column.isnot(None)).subquery()
+    return (select(ranked.c.key, func.max(ranked.c.n),
+                   func.min(case((ranked.c.rn >= 0.5 * ranked.c.n, ranked.c.s))),
+                   func.min(case((ranked.c.rn >= 0.9 * ranked.c.n, ranked.c.s))))
+            .group_by(ranked.c.key))
+
+
+def _minutes(seconds) -> float | None:
+    return None if seconds is None else round(float(seconds) / 60.0, 1)
+
+
+def hexbins(room: LiveRoom, scope: Scope, *, by: Principal,
+            cell_m: float = 500.0) -> list[tuple[float, float, int]]:
+    """Where reports come from: counts on a square grid of `cell_m` metres (the cells'
+    centres), for a heat map; computed in SQL."""
+    size = cell_m / 111_320.0  # degrees of latitude; longitude cells are as many degrees
+    row = func.floor(I.c.lat / size).label("row")
+    col = func.floor(I.c.lon / size).label("col")
+    query = (select(row, col, func.count()).where(*_where(room, scope, by))
+             .group_by(row, col).order_by(func.count().desc()))
+    with room.engine.connect() as conn:
+        return [((r + 0.5) * size, (c + 0.5) * size, n) for r, c, n in conn.execute(query)]
+
+
+def recurring(room: LiveRoom, scope: Scope, *, by: Principal,
+              limit: int = 10) -> list[tuple[str, str, int]]:
+    """The top recurring problems: (category, district, reports), most first."""
+    query = (select(I.c.category, I.c.district, func.count().label("n"))
+             .where(*_where(room, scope, by)).group_by(I.c.category, I.c.district)
+             .order_by(func.count().desc(), I.c.category, I.c.district).limit(limit))
+    with room.engine.connect() as conn:
+        return [(c, d or "", n) for c, d, n in conn.execute(query)]

@@ -1,0 +1,165 @@
+"""The KPIs against values worked out by hand on a small fixed history, with its edges:
+reports a few minutes either side of midnight WIB (17:00 UTC), an incident that spans two
+days, one late, one rejected, one still open.
+
+    A  kebersihan  Tangerang  23 Nov 23:50  ack +30  arrive +90   resolve +1500 (late)
+    B  kebersihan  Jatiuwung  24 Nov 00:10  ack +80 (late)  arrive +120  resolve +200
+    C  kebersihan  Tangerang  24 Nov 10:00  ack +10  arrive +40   resolve +60
+    D  damkar      Batuceper  24 Nov 23:59  ack +4   arrive +15   resolve +100
+    E  kebersihan  Jatiuwung  24 Nov 12:00  rejected +30
+    F  kebersihan  Tangerang  25 Nov 09:00  assigned, still open
+
+Minutes after the report; times WIB; measured at 25 Nov 12:00 WIB. Rubbish (kebersihan):
+acknowledge within 60 min, resolve within 1440; fire (damkar): 5 and 180.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from liveroom.access import SYSTEM, Forbidden
+from liveroom.domain.errors import InvalidCommand
+from liveroom.services.incidents import assign_incident, change_status, report_incident
+from liveroom.services.kpi import (
+    Period,
+    Scope,
+    backlog,
+    hexbins,
+    recurring,
+    response_times,
+    volumes,
+)
+from liveroom.services.officers import register_officer
+from tests.conftest import drain, person
+
+MAYOR = person("wali", "mayor")
+STEPS = ("acknowledged", "en_route", "on_scene", "resolved")
+
+
+def wib(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC) - timedelta(hours=7)
+
+
+def happen(room, clock, category: str, district: str, reported: datetime, officer: str,
+           **after: int) -> str:
+    """Report at `reported`, assign a minute later, then each status `after` minutes."""
+    point = room.city.districts[district].geometry.representative_point()
+    clock.now = reported
+    answers = {"orang-terjebak": "tidak"} if category == "kebakaran" else {}
+    incident = report_incident(room, category=category, lat=point.y, lon=point.x, source="t",
+                               by=SYSTEM, attributes=answers).id
+    drain(room)  # triaged now
+    clock.now = reported + timedelta(minutes=1)
+    assign_incident(room, incident, officer, by=SYSTEM)
+    for status, minutes in after.items():
+        clock.now = reported + timedelta(minutes=minutes)
+        reason = "bukan wewenang" if status == "rejected" else None
+        if status == "on_scene":
+            change_status(room, incident, "en_route", by=SYSTEM)
+        change_status(room, incident, status, by=SYSTEM, reason=reason)
+    drain(room)
+    return incident
+
+
+@pytest.fixture
+def history(room, clock):
+    register_officer(room, "dlh-1", name="Agus", agency="kebersihan", by=SYSTEM)
+    register_officer(room, "dk-1", name="Damar", agency="damkar", by=SYSTEM)
+    rubbish, fire = "sampah-menumpuk", "kebakaran"
+    ids = {
+        "A": happen(room, clock, rubbish, "36.71.01", wib(23, 23, 50), "dlh-1",
+                    acknowledged=30, on_scene=90, resolved=1500),
+        "B": happen(room, clock, rubbish, "36.71.02", wib(24, 0, 10), "dlh-1",
+                    acknowledged=80, on_scene=120, resolved=200),
+        "C": happen(room, clock, rubbish, "36.71.01", wib(24, 10), "dlh-1",
+                    acknowledged=10, on_scene=40, resolved=60),
+        "E": happen(room, clock, rubbish, "36.71.02", wib(24, 12), "dlh-1", rejected=30),
+        "D": happen(room, clock, fire, "36.71.03", wib(24, 23, 59), "dk-1",
+                    acknowledged=4, on_scene=15, resolved=100),
+        "F": happen(room, clock, rubbish, "36.71.01", wib(25, 9), "dlh-1"),
+    }
+    clock.now = wib(25, 12)
+    return ids
+
+
+WHOLE = Scope(Period(date(2026, 11, 23), date(2026, 11, 25)))
+
+
+def test_volume_per_local_day_puts_reports_either_side_of_midnight_wib_right(room, history):
+    assert volumes(room, WHOLE, by=MAYOR, dimension="category") == [
+        (date(2026, 11, 23), "sampah-menumpuk", 1),  # A, 16:50 UTC
+        (date(2026, 11, 24), "kebakaran", 1),  # D, 23:59 WIB
+        (date(2026, 11, 24), "sampah-menumpuk", 3),  # B (17:10 UTC on the 23rd), C, E
+        (date(2026, 11, 25), "sampah-menumpuk", 1),
+    ]
+    only_24 = Scope(Period(date(2026, 11, 24), date(2026, 11, 24)))
+    assert volumes(room, only_24, by=MAYOR, dimension="district") == [
+        (date(2026, 11, 24), "36.71.01", 1), (date(2026, 11, 24), "36.71.02", 2),
+        (date(2026, 11, 24), "36.71.03", 1)]
+    assert volumes(room, WHOLE, by=MAYOR, dimension="channel") == [
+        (date(2026, 11, 23), "t", 1), (date(2026, 11, 24), "t", 4), (date(2026, 11, 25), "t", 1)]
+    rubbish_only = Scope(WHOLE.period, agency="damkar")
+    assert volumes(room, rubbish_only, by=MAYOR, dimension="agency") == [
+        (date(2026, 11, 24), "damkar", 1)]
+
+
+def test_times_are_nearest_rank_medians_and_p90_with_sla_compliance(room, history):
+    times = {t.key: t for t in response_times(room, WHOLE, by=MAYOR)}
+    kebersihan, damkar = times["kebersihan"], times["damkar"]
+    assert kebersihan.reported == 5
+    assert kebersihan.reached == {"acknowledge": 3, "arrive": 3, "resolve": 3}
+    assert kebersihan.median == {"acknowledge": 30.0, "arrive": 90.0, "resolve": 200.0}
+    assert kebersihan.p90 == {"acknowledge": 80.0, "arrive": 120.0, "resolve": 1500.0}
+    # acknowledged on time: A, C of A, B, C and F (F's hour has passed; E was rejected)
+    assert kebersihan.acknowledge_sla == 50.0
+    # resolved on time: B, C of A, B, C (F's day has not passed yet)
+    assert kebersihan.resolve_sla == 66.7
+    assert (damkar.key, damkar.reported, damkar.median["acknowledge"],
+            damkar.p90["resolve"], damkar.acknowledge_sla, damkar.resolve_sla) == (
+        "damkar", 1, 4.0, 100.0, 100.0, 100.0)
+
+
+def test_times_per_district(room, history):
+    by_district = {t.key: t for t in response_times(room, WHOLE, by=MAYOR, group="district")}
+    assert by_district["36.71.01"].median["resolve"] == 60.0  # C; A is 1500: p90
+    assert by_district["36.71.01"].p90["resolve"] == 1500.0
+    assert by_district["36.71.02"].reached["resolve"] == 1  # B (E was rejected)
+
+
+def test_the_backlog_is_what_was_open_at_the_moment_by_age(room, history):
+    assert backlog(room, WHOLE, by=MAYOR, at=wib(25, 12)) == [("kebersihan", "1-4h", 1)]
+    assert backlog(room, WHOLE, by=MAYOR, at=wib(24, 12)) == [  # A (12 h), E (just now)
+        ("kebersihan", "4-24h", 1), ("kebersihan", "<1h", 1)]
+
+
+def test_where_reports_come_from_and_what_recurs(room, history):
+    cells = hexbins(room, WHOLE, by=MAYOR)
+    assert sorted(n for _, _, n in cells) == [1, 2, 3]  # Tangerang 3, Jatiuwung 2, Batuceper 1
+    lat, lon, _ = cells[0]
+    tangerang = room.city.districts["36.71.01"].geometry.representative_point()
+    assert abs(lat - tangerang.y) < 0.005 and abs(lon - tangerang.x) < 0.005
+    assert recurring(room, WHOLE, by=MAYOR, limit=2) == [
+        ("sampah-menumpuk", "36.71.01", 3), ("sampah-menumpuk", "36.71.02", 2)]
+
+
+def test_who_may_see_what(room, history):
+    with pytest.raises(Forbidden):
+        volumes(room, WHOLE, by=person("opi", "operator"))
+    spv = person("spv", "supervisor", agencies=("damkar",))
+    assert {key for _, key, _ in volumes(room, WHOLE, by=spv, dimension="agency")} == {"damkar"}
+    with pytest.raises(Forbidden):
+        volumes(room, Scope(WHOLE.period, agency="kebersihan"), by=spv)
+
+
+def test_periods(room):
+    today = date(2026, 11, 25)
+    assert Period.named("7d", today) == Period(date(2026, 11, 19), today)
+    assert Period.named("today", today).bounds(room.city.timezone) == (
+        wib(25, 0), wib(26, 0))
+    for bad in (lambda: Period.named("year", today),
+                lambda: Period(today, today - timedelta(days=1)),
+                lambda: volumes(room, WHOLE, by=MAYOR, dimension="weather")):
+        with pytest.raises(InvalidCommand):
+            bad()
