@@ -167,12 +167,20 @@ def rebuild(
 def seed(
     officers_per_post: int = typer.Option(2, min=0, max=50, help="Officers at each post."),
     reports: int = typer.Option(20, min=0, max=10_000, help="Demo citizen reports."),
+    history: int = typer.Option(0, min=0, max=5_000_000, help=(
+        "Also write about N finished past incidents straight into the archive, with "
+        "officers and attendance, for KPIs (not replayable: a rebuild drops them).")),
+    days: int = typer.Option(180, min=1, max=1_000, help="How far back the history goes."),
 ) -> None:
-    """Add demo officers and reports for the city pack (skips officers that exist)."""
+    """Add demo officers and reports for the city pack (skips officers that exist), and
+    optionally months of history for the KPI panels."""
+    from liveroom.services.history import seed_history
     from liveroom.services.seed import seed_demo
 
     with opened_room() as room:
         result = seed_demo(room, officers_per_post=officers_per_post, reports=reports)
+        if history:
+            result["history"] = seed_history(room, history, days=days)
         typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
 
 

@@ -1,0 +1,44 @@
+"""Seeded history: finished lifecycles in order, before now, that the KPIs read."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from liveroom.access import SYSTEM
+from liveroom.archive import schema
+from liveroom.domain.errors import InvalidCommand
+from liveroom.services.history import seed_history
+from liveroom.services.kpi import Period, Scope, response_times, volumes
+
+ORDER = ("triaged_at", "assigned_at", "acknowledged_at", "en_route_at", "on_scene_at",
+         "resolved_at", "closed_at")
+
+
+def test_history_is_finished_ordered_and_read_by_the_kpis(room, clock):
+    written = seed_history(room, 400, days=20, seed=3)
+    assert 380 <= written["incidents"] <= 400
+    with room.engine.connect() as conn:
+        rows = conn.execute(select(schema.incidents)).mappings().all()
+        history = conn.execute(select(func.count()).select_from(schema.status_history)).scalar()
+        days = conn.execute(select(func.count(func.distinct(schema.attendance.c.day)))).scalar()
+    assert len(rows) == written["incidents"] and history == written["status_history"]
+    assert days == 20  # every day of the period has attendance
+    for row in rows:
+        assert re.fullmatch(r"\d{6}-H[0-9A-Z]{4}", row["id"])
+        assert row["status"] in ("closed", "rejected", "duplicate")
+        assert row["updated_at"] < clock.now
+        times = [row[name] for name in ORDER if row[name] is not None]
+        assert times == sorted(times) and times[0] >= row["reported_at"]
+    assert {r["status"] for r in rows} == {"closed", "rejected", "duplicate"}
+    today = clock.now.astimezone(room.city.timezone).date()
+    scope = Scope(Period(today - timedelta(days=30), today))
+    assert sum(n for _, _, n in volumes(room, scope, by=SYSTEM)) == written["incidents"]
+    times = response_times(room, scope, by=SYSTEM)
+    assert sum(t.reported for t in times) == written["incidents"]
+    assert all(t.median["resolve"] <= t.p90["resolve"] for t in times if t.reached["resolve"])
+    with pytest.raises(InvalidCommand, match="already has seeded history"):
+        seed_history(room, 10)
