@@ -143,8 +143,9 @@ def main() -> None:
                 shown = f"over {LOAD_LIMIT}" if math.isinf(seconds) else f"{seconds:.1f}"
                 print(f"{network:9} {page:20} {shown:>30} {loads[0][1]:10,}")
             ratio = results[network, "Dash wall screen /"] / results[network, "phone page /field"]
-            print(f"{network:9} the phone page is ready {ratio:.1f}x sooner"
-                  + (" (at least)" if math.isinf(ratio) else ""))
+            print(f"{network:9} " + (f"the Dash page was not ready within {LOAD_LIMIT} s"
+                                     if math.isinf(ratio) else
+                                     f"the phone page is ready {ratio:.1f}x sooner"))
             seconds, sent = load(app, "bench-petugas", "/field", pages["phone page /field"][2],
                                  network, cold=False)
             print(f"{network:9} {'/field reopened':20} {seconds:30.1f} {sent:10,}")

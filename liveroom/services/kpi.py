@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Float, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 from liveroom.access import Action, Principal
@@ -177,25 +178,38 @@ def response_times(room: LiveRoom, scope: Scope, *, by: Principal,
     where = _where(room, scope, by)
     deadlines = (("acknowledge", I.c.acknowledged_at, I.c.acknowledge_due),
                  ("resolve", I.c.resolved_at, I.c.resolve_due))
-    counts = select(key, func.count(), *[
-        total for _, done, due in deadlines for total in _compliance(done, due, at)
-    ]).where(*where).group_by(key)
+    compliance = [total for _, done, due in deadlines for total in _compliance(done, due, at)]
     rows: dict[str, dict] = {}
     with room.engine.connect() as conn:
-        for k, reported, ack_on_time, ack_counted, on_time, counted in conn.execute(counts):
-            rows[k or ""] = {"reported": reported, "reached": {}, "median": {}, "p90": {},
-                             "acknowledge_sla": _percent(ack_on_time, ack_counted),
-                             "resolve_sla": _percent(on_time, counted)}
-        for step, column in STEPS.items():
-            for k, n, median, p90 in conn.execute(_percentiles(key, column, where)):
-                row = rows[k or ""]
-                row["reached"][step], row["median"][step], row["p90"][step] = n, median, p90
+        if conn.dialect.name == "postgresql":  # one pass: ordered-set aggregates
+            steps = [part for column in STEPS.values() for part in _ordered(column)]
+            query = select(key, func.count(), *compliance, *steps).where(*where).group_by(key)
+            for k, reported, *sums, ack_n, ack, arrive_n, arrive, resolve_n, resolve in (
+                    conn.execute(query)):
+                found = {"acknowledge": (ack_n, ack), "arrive": (arrive_n, arrive),
+                         "resolve": (resolve_n, resolve)}
+                rows[k or ""] = _row(reported, sums, {
+                    step: (n, *(ranks or (None, None))) for step, (n, ranks) in found.items()})
+        else:  # SQLite: counts, then each step's ranks by window functions
+            query = select(key, func.count(), *compliance).where(*where).group_by(key)
+            rows = {k or "": _row(reported, sums, {}) for k, reported, *sums in
+                    conn.execute(query)}
+            for step, column in STEPS.items():
+                for k, n, median, p90 in conn.execute(_ranked_percentiles(key, column, where)):
+                    rows[k or ""]["steps"][step] = (n, median, p90)
     return [Times(key=k, reported=r["reported"],
-                  reached={s: r["reached"].get(s, 0) for s in STEPS},
-                  median={s: _minutes(r["median"].get(s)) for s in STEPS},
-                  p90={s: _minutes(r["p90"].get(s)) for s in STEPS},
+                  reached={s: r["steps"].get(s, (0,))[0] for s in STEPS},
+                  median={s: _minutes(r["steps"].get(s, (0, None))[1]) for s in STEPS},
+                  p90={s: _minutes(r["steps"].get(s, (0, None, None))[2]) for s in STEPS},
                   acknowledge_sla=r["acknowledge_sla"], resolve_sla=r["resolve_sla"])
             for k, r in sorted(rows.items())]
+
+
+def _row(reported: int, sums: list, steps: dict) -> dict:
+    ack_on_time, ack_counted, on_time, counted = sums
+    return {"reported": reported, "steps": steps,
+            "acknowledge_sla": _percent(ack_on_time, ack_counted),
+            "resolve_sla": _percent(on_time, counted)}
 
 
 def _compliance(done, due, at: datetime) -> tuple:
@@ -213,8 +227,16 @@ def _percent(part, whole) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def _percentiles(key, column, where):
-    """(key, how many reached the step, nearest-rank median and p90 seconds) per group."""
+def _ordered(column) -> tuple:
+    """How many reached the step, and [median, p90] seconds: PostgreSQL's ordered-set
+    aggregate, one sort for both (`percentile_disc` is the nearest rank)."""
+    seconds = seconds_between(I.c.reported_at, column)
+    ranks = func.percentile_disc(postgresql.array([0.5, 0.9])).within_group(seconds)
+    return func.count(column), type_coerce(ranks, postgresql.ARRAY(Float))
+
+
+def _ranked_percentiles(key, column, where):
+    """The same with window functions, for SQLite (which has no ordered-set aggregates)."""
     seconds = seconds_between(I.c.reported_at, column)
     ranked = select(key, seconds.label("s"),
                     func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
