@@ -28,6 +28,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -269,6 +270,28 @@ def _feature(fid: str, properties: dict[str, Any], geom: BaseGeometry) -> dict[s
     return {"type": "Feature", "id": fid, "properties": properties, "geometry": geometry}
 
 
+class Performance(_Model):
+    """How an officer's 0–100 performance score is weighed (shares summing to 1): the
+    allowance rules are the city's, so the formula is configuration."""
+
+    attendance: float = Field(0.3, ge=0, le=1)
+    punctuality: float = Field(0.2, ge=0, le=1)
+    acknowledge_sla: float = Field(0.2, ge=0, le=1)
+    resolve_sla: float = Field(0.3, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> Performance:
+        total = sum(self.weights.values())
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"performance weights must add up to 1, not {total:g}")
+        return self
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {"attendance": self.attendance, "punctuality": self.punctuality,
+                "acknowledge_sla": self.acknowledge_sla, "resolve_sla": self.resolve_sla}
+
+
 class City(_Model):
     """A loaded city pack; see `load_city`."""
 
@@ -287,6 +310,7 @@ class City(_Model):
     posts: dict[str, Post]
     shifts: dict[str, Shift]
     default_shift: str
+    performance: Performance = Performance()
     _order: list[District] = PrivateAttr()
     _tree: shapely.STRtree = PrivateAttr()
     _outline: BaseGeometry = PrivateAttr()
@@ -382,6 +406,7 @@ class _CityFile(_Model):
     tile_attribution: str = ""
     shifts: dict[Slug, _ShiftEntry] = Field(min_length=1)
     default_shift: Slug
+    performance: Performance = Performance()
 
     @field_validator("default_shift")
     @classmethod
@@ -649,4 +674,5 @@ def _load(slug: str, root: Path) -> City:
         posts=posts,
         shifts={k: Shift(code=k, **v.model_dump()) for k, v in meta.shifts.items()},
         default_shift=meta.default_shift,
+        performance=meta.performance,
     )

@@ -358,6 +358,12 @@ BREAKAGES = {
         "city.yaml",
         "default_shift: Value error, unknown shift 'subuh'",
     ),
+    "performance-weights-not-adding-up": (
+        lambda pack: edit_yaml(pack / "city.yaml", lambda d: d["performance"].update(
+            attendance=0.5)),
+        "city.yaml",
+        "performance: Value error, performance weights must add up to 1, not 1.2",
+    ),
     "missing-file": (
         lambda pack: (pack / "categories.yaml").unlink(),
         "categories.yaml",

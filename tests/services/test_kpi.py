@@ -10,7 +10,12 @@ days, one late, one rejected, one still open.
     F  kebersihan  Tangerang  25 Nov 09:00  assigned, still open
 
 Minutes after the report; times WIB; measured at 25 Nov 12:00 WIB. Rubbish (kebersihan):
-acknowledge within 60 min, resolve within 1440; fire (damkar): 5 and 180.
+acknowledge within 60 min, resolve within 1440; fire (damkar): 5 and 180. Agus (dlh-1)
+held every rubbish task; his morning shift runs 07:00-15:00 with 15 minutes' grace:
+
+    23 Nov  in 07:05 (on time)   out 15:00               475 min on post
+    24 Nov  in 07:30 (late)      out 12:00 (left early)  270 min
+    25 Nov  absent (the shift started at 07:00, so the day counts)
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ from liveroom.services.kpi import (
     Scope,
     backlog,
     hexbins,
+    officer_performance,
     recurring,
     response_times,
     volumes,
 )
-from liveroom.services.officers import register_officer
+from liveroom.services.officers import check_in, check_out, register_officer
 from tests.conftest import drain, person
 
 MAYOR = person("wali", "mayor")
@@ -80,6 +86,14 @@ def history(room, clock):
                     acknowledged=4, on_scene=15, resolved=100),
         "F": happen(room, clock, rubbish, "36.71.01", wib(25, 9), "dlh-1"),
     }
+    post = next(p for p in room.city.posts.values() if p.agency == "kebersihan")
+    for (day, hour, minute), leave in (((23, 7, 5), (23, 15, 0)), ((24, 7, 30), (24, 12, 0))):
+        clock.now = wib(day, hour, minute)
+        check_in(room, "dlh-1", post_id=post.id, lat=post.centre[0], lon=post.centre[1],
+                 accuracy=8, by=SYSTEM)
+        clock.now = wib(*leave)
+        check_out(room, "dlh-1", by=SYSTEM)
+    drain(room)
     clock.now = wib(25, 12)
     return ids
 
@@ -163,3 +177,19 @@ def test_periods(room):
                 lambda: volumes(room, WHOLE, by=MAYOR, dimension="weather")):
         with pytest.raises(InvalidCommand):
             bad()
+
+
+def test_each_officers_performance_and_the_score_the_city_formula_gives(room, history):
+    found = {p.officer_id: p for p in officer_performance(room, WHOLE, by=MAYOR)}
+    agus, damar = found["dlh-1"], found["dk-1"]
+    assert (agus.expected_days, agus.present_days, agus.on_time_days) == (3, 2, 1)
+    assert (agus.attendance, agus.punctuality, agus.minutes_on_post) == (66.7, 50.0, 745)
+    assert agus.times.reached["resolve"] == 3 and agus.times.median["resolve"] == 200.0
+    weights = room.city.performance.weights  # 0.3 attendance, 0.2 punctuality, 0.2 + 0.3 SLA
+    # 0.3 x 66.7 + 0.2 x 50 + 0.2 x 50 (acknowledged on time) + 0.3 x 66.7 (resolved on time)
+    assert agus.score(weights) == 60.0
+    assert (damar.present_days, damar.attendance) == (0, 0.0)  # never checked in
+    # 0.3 x 0 + 0.2 x (no days present: not counted) + 0.2 x 100 + 0.3 x 100, over 0.8
+    assert damar.score(weights) == 62.5
+    assert officer_performance(room, Scope(WHOLE.period, agency="damkar"), by=MAYOR)[0] \
+        .officer_id == "dk-1"
