@@ -41,6 +41,7 @@ PANELS = {
     "backlog": lambda room, scope: kpi.backlog(room, scope, by=SYSTEM),
     "heat map": lambda room, scope: kpi.hexbins(room, scope, by=SYSTEM),
     "recurring": lambda room, scope: kpi.recurring(room, scope, by=SYSTEM),
+    "officers": lambda room, scope: kpi.officer_performance(room, scope, by=SYSTEM),
 }
 
 

@@ -6,7 +6,7 @@ import logging
 
 from dash import Dash, Input, Output
 
-from callbacks import admin, attendance, home
+from callbacks import admin, attendance, home, kpi
 from layouts.home import forbidden_layout
 from liveroom.access import Forbidden
 from liveroom.api.access import current_principal
@@ -16,7 +16,8 @@ from liveroom.room import LiveRoom
 log = logging.getLogger("liveroom.access")
 
 #: path -> render(room, principal, lang, search); each page's services check the principal.
-PAGES = {"/": home.render, "/admin": admin.render, "/attendance": attendance.render}
+PAGES = {"/": home.render, "/admin": admin.render, "/attendance": attendance.render,
+         "/kpi": kpi.render}
 
 
 def register(app: Dash, room: LiveRoom) -> None:

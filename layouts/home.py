@@ -138,11 +138,11 @@ def signed_in(principal: Principal, csrf: str, lang: str) -> html.Div:
     admin = ([dcc.Link(translate("home.admin", lang), href=f"/admin?lang={lang}",
                        className="lang-switch", id="admin-link")]
              if principal.can(Action.MANAGE_ACCOUNTS) else [])
-    attendance = ([dcc.Link(translate("nav.attendance", lang), href=f"/attendance?lang={lang}",
-                            className="lang-switch", id="attendance-link")]
-                  if principal.can(Action.VIEW_KPI) else [])
+    kpi = ([dcc.Link(translate(f"nav.{page}", lang), href=f"/{page}?lang={lang}",
+                     className="lang-switch", id=f"{page}-link") for page in ("kpi", "attendance")]
+           if principal.can(Action.VIEW_KPI) else [])
     return html.Div([
-        *attendance,
+        *kpi,
         *admin,
         html.Span(translate("home.signed_in_as", lang, name=principal.name), className="who"),
         html.Form([

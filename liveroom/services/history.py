@@ -112,7 +112,7 @@ def _officers(room: LiveRoom, per_post: int, rng: random.Random) -> dict[str, li
             if known.get(post.agency):
                 continue
             for n in range(1, per_post + 1):
-                rows.append({"id": f"{post.id}-{n:02d}", "agency": post.agency,
+                rows.append({"id": f"{post.id}-h{n:02d}", "agency": post.agency,
                              "name": f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
                              "post_id": post.id, "shift": None, "active": True,
                              "registered_at": room.clock() - timedelta(days=400)})

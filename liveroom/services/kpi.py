@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    Float,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -32,7 +42,7 @@ DIMENSIONS = {"category": I.c.category, "agency": I.c.agency, "channel": I.c.sou
               "district": I.c.district}
 #: what response times can be grouped by (officer: who held the incident last)
 GROUPS = {"agency": I.c.agency, "district": I.c.district, "category": I.c.category,
-          "officer": I.c.officer_id}
+          "officer": I.c.officer_id, "city": literal_column("'city'")}
 #: the ages an open incident's backlog is counted in, in hours (the last: and older)
 AGE_BUCKETS = (1, 4, 24, 72)
 STEPS = {"acknowledge": I.c.acknowledged_at, "arrive": I.c.on_scene_at,
@@ -127,8 +137,8 @@ def backlog(room: LiveRoom, scope: Scope, *, by: Principal,
     at = at or room.clock()
     moment = literal(at, schema.UTCDateTime())
     age = seconds_between(I.c.reported_at, moment) / 3600.0
-    bucket = case(*[(age < hours, _bucket_name(i)) for i, hours in enumerate(AGE_BUCKETS)],
-                  else_=_bucket_name(len(AGE_BUCKETS))).label("bucket")
+    bucket = case(*[(age < hours, bucket_name(i)) for i, hours in enumerate(AGE_BUCKETS)],
+                  else_=bucket_name(len(AGE_BUCKETS))).label("bucket")
     query = (select(I.c.agency, bucket, func.count())
              .where(*_where(room, scope, by, within_period=False), I.c.reported_at <= moment,
                     _open_at(at))
@@ -137,7 +147,7 @@ def backlog(room: LiveRoom, scope: Scope, *, by: Principal,
         return [(agency or "", name, n) for agency, name, n in conn.execute(query)]
 
 
-def _bucket_name(index: int) -> str:
+def bucket_name(index: int) -> str:
     edges = (0, *AGE_BUCKETS)
     if index == 0:
         return f"<{AGE_BUCKETS[0]}h"
@@ -363,3 +373,41 @@ def _later(a, b):
 
 def _earlier(a, b):
     return case((a < b, a), else_=b)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every panel of the KPI page for one scope, measured at one moment."""
+
+    scope: Scope
+    at: datetime
+    volumes: list[tuple[date, str, int]]
+    dimension: str
+    overall: Times | None
+    by_agency: list[Times]
+    by_district: list[Times]
+    backlog: list[tuple[str, str, int]]
+    cells: list[tuple[float, float, int]]
+    recurring: list[tuple[str, str, int]]
+    officers: list[OfficerPerformance]
+
+    @property
+    def open_now(self) -> int:
+        return sum(n for _, _, n in self.backlog)
+
+
+def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "category",
+              at: datetime | None = None) -> Dashboard:
+    """All panels at once, as of `at` (default now): they agree with each other."""
+    at = at or room.clock()
+    return Dashboard(
+        scope=scope, at=at, dimension=dimension,
+        volumes=volumes(room, scope, by=by, dimension=dimension),
+        overall=next(iter(response_times(room, scope, by=by, group="city", at=at)), None),
+        by_agency=response_times(room, scope, by=by, at=at),
+        by_district=response_times(room, scope, by=by, group="district", at=at),
+        backlog=backlog(room, scope, by=by, at=at),
+        cells=hexbins(room, scope, by=by, cell_m=1000.0),
+        recurring=recurring(room, scope, by=by),
+        officers=officer_performance(room, scope, by=by, at=at),
+    )

@@ -1,0 +1,48 @@
+"""The KPI page: render it, and recompute every panel when a filter changes."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+
+import anyio
+from dash import Dash, Input, Output, State, html
+
+from layouts import kpi as layout
+from liveroom.access import Principal
+from liveroom.api.access import csrf_token, current_principal
+from liveroom.domain.errors import DomainError
+from liveroom.i18n import translate
+from liveroom.room import LiveRoom
+from liveroom.services.kpi import Period, Scope, dashboard
+
+
+def today(room: LiveRoom) -> date:
+    return room.clock().astimezone(room.city.timezone).date()
+
+
+def render(room: LiveRoom, by: Principal, lang: str, _search: str = ""):
+    data = dashboard(room, Scope(Period.named("30d", today(room))), by=by)
+    return layout.kpi_layout(room.city, data, lang, by, csrf_token())
+
+
+def register(app: Dash, room: LiveRoom) -> None:
+    @app.callback(Output("kpi-body", "children"),
+                  Input("kpi-period", "value"), Input("kpi-from", "value"),
+                  Input("kpi-to", "value"), Input("kpi-agency", "value"),
+                  Input("kpi-district", "value"), Input("kpi-category", "value"),
+                  Input("kpi-dimension", "value"), State("kpi-lang", "data"),
+                  prevent_initial_call=True)
+    async def refresh(period, first, last, agency, district, category, dimension, lang):
+        by = current_principal()
+        try:
+            chosen = (Period(date.fromisoformat(first), date.fromisoformat(last))
+                      if period == "custom" else Period.named(period, today(room)))
+            scope = Scope(chosen, agency or None, district or None, category or None)
+            data = await anyio.to_thread.run_sync(partial(
+                dashboard, room, scope, by=by, dimension=dimension or "category"))
+        except (ValueError, TypeError, DomainError) as exc:
+            problem = str(exc) if isinstance(exc, DomainError) else translate(
+                "attendance.bad_period", lang)
+            return [html.P(problem, className="admin-error", role="alert")]
+        return layout.body(data, room.city, lang)

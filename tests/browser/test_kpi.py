@@ -1,0 +1,50 @@
+"""The mayor's KPI page in Chromium: its figures agree with the wall screen's and with the
+archive, and follow the filters."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from selenium.webdriver.common.by import By
+from sqlalchemy import func, select
+
+from liveroom.access import SYSTEM
+from liveroom.archive import schema
+from liveroom.services import accounts
+from liveroom.services.incidents import report_incident
+from tests.browser.helpers import PASSWORD, severe_console_errors, sign_in, text_of, wait_for_text
+from tests.browser.test_dispatch import wait_for_live
+
+pytestmark = pytest.mark.browser
+
+
+def reported_since(writer, since: datetime) -> int:
+    with writer.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(schema.incidents).where(
+            schema.incidents.c.reported_at >= since)).scalar()
+
+
+def test_the_kpi_page_agrees_with_the_wall_screen_and_follows_the_period(app, writer,
+                                                                         browser):
+    for n in range(2):
+        spot = list(writer.city.districts.values())[5 + n].geometry.representative_point()
+        incident = report_incident(writer, category="genangan", lat=spot.y, lon=spot.x,
+                                   source="test", by=SYSTEM)
+        wait_for_live(writer, incident.id, "triaged")
+    accounts.add_user(writer, "wali-kota", PASSWORD, roles=["mayor"], by=SYSTEM)
+    sign_in(browser, app, "wali-kota")
+    open_on_wall = text_of(browser, "count-open")
+    browser.get(app.url + "/kpi")
+    assert text_of(browser, "kpi-open") == open_on_wall  # the same incidents, two sources
+    zone = writer.city.timezone
+    today = datetime.now(zone).date()
+    month = datetime.combine(today - timedelta(days=29), time(), zone)
+    assert text_of(browser, "kpi-reported") == f"{reported_since(writer, month):,}".replace(
+        ",", ".")
+    browser.find_element(By.CSS_SELECTOR, "#kpi-period input[value='today']").click()
+    midnight = datetime.combine(today, time(), zone)
+    wait_for_text(browser, "kpi-reported", str(reported_since(writer, midnight)))
+    assert "30% kehadiran" in browser.find_element(By.ID, "kpi-formula").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#kpi-volume .bars")  # the chart is drawn
+    assert severe_console_errors(browser) == []
