@@ -48,3 +48,12 @@ def test_the_kpi_page_agrees_with_the_wall_screen_and_follows_the_period(app, wr
     assert "30% kehadiran" in browser.find_element(By.ID, "kpi-formula").text
     assert browser.find_elements(By.CSS_SELECTOR, "#kpi-volume .bars")  # the chart is drawn
     assert severe_console_errors(browser) == []
+
+
+def test_a_mayor_kiosk_link_opens_the_kpi_page_on_a_wall(app, writer, browser):
+    issued = accounts.create_kiosk_link(writer, "Layar wali kota", role="mayor", by=SYSTEM)
+    browser.get(f"{app.url}/kpi?kiosk={issued.secret}")
+    assert text_of(browser, "kpi-open").isdigit()
+    assert browser.current_url.endswith("/kpi")  # the secret does not stay in the address
+    browser.get(f"{app.url}/kpi?lang=en")
+    assert "Officers' performance" in text_of(browser, "kpi-body")
