@@ -18,6 +18,7 @@ from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
 from liveroom.api import citizen, field, health, login, open311, v1
+from liveroom.api import kpi as kpi_api
 from liveroom.api.access import AccessMiddleware
 from liveroom.api.osmand import LocationIngest, device_channel
 from liveroom.i18n import translate
@@ -54,6 +55,7 @@ def create_app(room: LiveRoom) -> Dash:
     server.include_router(open311.router)
     server.include_router(citizen.router)
     server.include_router(field.router)
+    server.include_router(kpi_api.router)
     server.include_router(attendance_api.router)
     server.include_router(admin_api.router)
     app = Dash(

@@ -36,9 +36,7 @@ def register(app: Dash, room: LiveRoom) -> None:
     async def refresh(period, first, last, agency, district, category, dimension, lang):
         by = current_principal()
         try:
-            chosen = (Period(date.fromisoformat(first), date.fromisoformat(last))
-                      if period == "custom" else Period.named(period, today(room)))
-            scope = Scope(chosen, agency or None, district or None, category or None)
+            scope = Scope.chosen(today(room), period, first, last, agency, district, category)
             data = await anyio.to_thread.run_sync(partial(
                 dashboard, room, scope, by=by, dimension=dimension or "category"))
         except (ValueError, TypeError, DomainError) as exc:

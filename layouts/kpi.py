@@ -5,6 +5,7 @@ problems and officers' performance with the score's formula. Pure: data in, comp
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 import dash_leaflet as dl
 import plotly.graph_objects as go
@@ -134,6 +135,20 @@ def _score(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def downloads(data: Dashboard, table: str, lang: str) -> html.Span:
+    """CSV and XLSX of one table, for the scope on screen."""
+    query = urlencode({**data.scope.query(), "dimension": data.dimension, "lang": lang})
+    return html.Span([html.A(fmt.upper(), href=f"/kpi/{table}.{fmt}?{query}",
+                             id=f"kpi-{table}-{fmt}", className="admin-button-link")
+                      for fmt in ("csv", "xlsx")], className="kpi-downloads")
+
+
+def _section(title: str, table: str, data: Dashboard, lang: str, *children) -> html.Section:
+    return html.Section([html.Div([html.H2(title), downloads(data, table, lang)],
+                                  className="admin-section-head"), *children],
+                        className="admin-section")
+
+
 def formula(city: City, lang: str) -> str:
     """The score's formula in words, shown next to it."""
     t = _t(lang)
@@ -158,13 +173,13 @@ def body(data: Dashboard, city: City, lang: str) -> list:
                             html.Div(value, className="tile-value", id=tile_id)],
                            className="tile") for tile_id, label, value in tiles],
                  className="kpi-tiles"),
-        html.Section([html.H2(t("kpi.volume")),
-                      dcc.Graph(figure=volume_figure(data, city, lang), id="kpi-volume",
-                                config={"displayModeBar": False})], className="admin-section"),
-        html.Section([html.H2(t("kpi.times_agency")), html.P(t("kpi.times_hint"),
-                                                            className="admin-subtitle"),
-                      times_table(data.by_agency, _names(city, "agency", lang), lang,
-                                  "kpi-agencies", t("kpi.agency"))], className="admin-section"),
+        _section(t("kpi.volume"), "volume", data, lang,
+                 dcc.Graph(figure=volume_figure(data, city, lang), id="kpi-volume",
+                           config={"displayModeBar": False})),
+        _section(t("kpi.times_agency"), "agencies", data, lang,
+                 html.P(t("kpi.times_hint"), className="admin-subtitle"),
+                 times_table(data.by_agency, _names(city, "agency", lang), lang,
+                             "kpi-agencies", t("kpi.agency"))),
         html.Div([
             html.Section([html.H2(t("kpi.backlog")),
                           dcc.Graph(figure=backlog_figure(data, city, lang), id="kpi-backlog",
@@ -174,18 +189,16 @@ def body(data: Dashboard, city: City, lang: str) -> list:
                          className="admin-section"),
         ], className="admin-grid"),
         html.Div([
-            html.Section([html.H2(t("kpi.times_district")),
-                          times_table(data.by_district, _names(city, "district", lang), lang,
-                                      "kpi-districts", t("kpi.district"))],
-                         className="admin-section"),
-            html.Section([html.H2(t("kpi.recurring")),
-                          html.Ol(recurring, className="kpi-recurring", id="kpi-recurring")],
-                         className="admin-section"),
+            _section(t("kpi.times_district"), "districts", data, lang,
+                     times_table(data.by_district, _names(city, "district", lang), lang,
+                                 "kpi-districts", t("kpi.district"))),
+            _section(t("kpi.recurring"), "recurring", data, lang,
+                     html.Ol(recurring, className="kpi-recurring", id="kpi-recurring")),
         ], className="admin-grid"),
-        html.Section([html.H2(t("kpi.officers")),
-                      html.P(t("kpi.score_formula", formula=formula(city, lang)),
-                             className="admin-subtitle", id="kpi-formula"),
-                      officers_table(data, city, lang)], className="admin-section"),
+        _section(t("kpi.officers"), "officers", data, lang,
+                 html.P(t("kpi.score_formula", formula=formula(city, lang)),
+                        className="admin-subtitle", id="kpi-formula"),
+                 officers_table(data, city, lang)),
     ]
 
 

@@ -10,8 +10,6 @@ expected on every day of their shift (rosters with days off are not modelled yet
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
@@ -24,6 +22,7 @@ from liveroom.archive import schema
 from liveroom.cities import City, Shift
 from liveroom.i18n import translate
 from liveroom.room import LiveRoom
+from liveroom.services.spreadsheets import csv_bytes, xlsx_bytes
 
 MAX_DAYS = 93
 
@@ -166,33 +165,21 @@ def headers(lang: str) -> list[str]:
 
 
 def recap_csv(rows: list[RecapRow], city: City, lang: str) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers(lang))
-    writer.writerows(_cells(row, city, lang) for row in rows)
-    return ("\ufeff" + out.getvalue()).encode()  # the BOM makes spreadsheet apps read UTF-8
+    return csv_bytes(headers(lang), (_cells(row, city, lang) for row in rows))
 
 
 def recap_xlsx(rows: list[RecapRow], city: City, lang: str) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(translate("attendance.title", lang)[:31])
-    sheet.append(headers(lang))
-    for row in rows:
-        sheet.append(_cells(row, city, lang))
-    totals = book.create_sheet(translate("attendance.by_agency", lang)[:31])
-    totals.append([translate(f"attendance.summary.{name}", lang) for name in (
-        "agency", "officer_days", "present", "late", "absent", "scheduled", "left_early",
-        "minutes_on_post", "attendance_rate")])
-    for summary in summarize(rows):
-        totals.append([summary.key, summary.officer_days, summary.present, summary.late,
-                       summary.absent, summary.scheduled, summary.left_early,
-                       summary.minutes_on_post, None if summary.attendance_rate is None
-                       else round(summary.attendance_rate, 3)])
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
+    totals = [[s.key, s.officer_days, s.present, s.late, s.absent, s.scheduled, s.left_early,
+               s.minutes_on_post, None if s.attendance_rate is None
+               else round(s.attendance_rate, 3)] for s in summarize(rows)]
+    return xlsx_bytes([
+        (translate("attendance.title", lang), headers(lang),
+         (_cells(row, city, lang) for row in rows)),
+        (translate("attendance.by_agency", lang),
+         [translate(f"attendance.summary.{name}", lang) for name in (
+             "agency", "officer_days", "present", "late", "absent", "scheduled",
+             "left_early", "minutes_on_post", "attendance_rate")], totals),
+    ])
 
 
 def recent_flags(room: LiveRoom, *, by: Principal, limit: int = 30) -> list[dict]:

@@ -11,25 +11,14 @@ from PIL import Image
 from starlette.websockets import WebSocketDisconnect
 
 from liveroom.access import SYSTEM
-from liveroom.access import sessions as session_store
-from liveroom.api.access import SESSION_COOKIE, csrf_token
 from liveroom.i18n import catalog
 from liveroom.services import accounts
-from liveroom.services.accounts import user_principal
 from liveroom.services.incidents import assign_incident, get_incident, report_incident
 from liveroom.services.officers import register_officer
+from tests.api.conftest import signed_in
 from tests.api.test_access import ADMIN, PASSWORD
 from tests.api.test_idempotency import events
 from tests.conftest import drain
-
-
-def signed_in(room, client, username: str) -> dict:
-    """The page's session cookie set on the client; returns the page's CSRF header."""
-    row = next(u for u in accounts.list_users(room, by=ADMIN) if u["username"] == username)
-    principal = user_principal(row)
-    token = session_store.start_session(room, principal, username=username, seconds=3600)
-    client.cookies.set(SESSION_COOKIE, token)
-    return {"X-CSRF-Token": csrf_token(token)}
 
 
 def report_at(room, n: int) -> str:

@@ -193,3 +193,10 @@ def test_each_officers_performance_and_the_score_the_city_formula_gives(room, hi
     assert damar.score(weights) == 62.5
     assert officer_performance(room, Scope(WHOLE.period, agency="damkar"), by=MAYOR)[0] \
         .officer_id == "dk-1"
+
+
+def test_the_city_as_a_whole(room, history):
+    (city,) = response_times(room, WHOLE, by=MAYOR, group="city")
+    assert (city.reported, city.median["acknowledge"], city.p90["acknowledge"]) == (6, 10.0, 80.0)
+    assert (city.median["resolve"], city.p90["resolve"]) == (100.0, 1500.0)  # 60 100 200 1500
+    assert (city.acknowledge_sla, city.resolve_sla) == (60.0, 75.0)  # A C D of 5; B C D of 4

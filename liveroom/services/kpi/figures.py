@@ -90,6 +90,26 @@ class Scope:
     district: str | None = None
     category: str | None = None
 
+    @classmethod
+    def chosen(cls, today: date, period: str | None = "30d", first: str | None = None,
+               last: str | None = None, agency: str | None = None,
+               district: str | None = None, category: str | None = None) -> Scope:
+        """From the page's filters (or a download's query): a named period, or `first` and
+        `last` as YYYY-MM-DD when the period is `custom`."""
+        try:
+            chosen = (Period(date.fromisoformat(first or ""), date.fromisoformat(last or ""))
+                      if period == "custom" else Period.named(period or "30d", today))
+        except ValueError as exc:
+            raise InvalidCommand(f"a custom period needs two dates: {exc}") from None
+        return cls(chosen, agency or None, district or None, category or None)
+
+    def query(self) -> dict[str, str]:
+        """This scope as a download's query."""
+        return {"period": "custom", "from": self.period.first.isoformat(),
+                "to": self.period.last.isoformat(),
+                **{name: value for name in ("agency", "district", "category")
+                   if (value := getattr(self, name))}}
+
 
 def _where(room: LiveRoom, scope: Scope, by: Principal,
            within_period: bool = True) -> list[ColumnElement]:
@@ -195,7 +215,8 @@ def response_times(room: LiveRoom, scope: Scope, *, by: Principal,
     with room.engine.connect() as conn:
         if conn.dialect.name == "postgresql":  # one pass: ordered-set aggregates
             steps = [part for column in STEPS.values() for part in _ordered(column)]
-            query = select(key, func.count(), *compliance, *steps).where(*where).group_by(key)
+            query = select(key, func.count(), *compliance, *steps).where(*where)
+            query = query.group_by(key) if group != "city" else query  # (no constant groups)
             for k, reported, *sums, ack_n, ack, arrive_n, arrive, resolve_n, resolve in (
                     conn.execute(query)):
                 found = {"acknowledge": (ack_n, ack), "arrive": (arrive_n, arrive),
@@ -203,7 +224,8 @@ def response_times(room: LiveRoom, scope: Scope, *, by: Principal,
                 rows[k or ""] = _row(reported, sums, {
                     step: (n, *(ranks or (None, None))) for step, (n, ranks) in found.items()})
         else:  # SQLite: counts, then each step's ranks by window functions
-            query = select(key, func.count(), *compliance).where(*where).group_by(key)
+            query = select(key, func.count(), *compliance).where(*where)
+            query = query.group_by(key) if group != "city" else query
             rows = {k or "": _row(reported, sums, {}) for k, reported, *sums in
                     conn.execute(query)}
             for step, column in STEPS.items():

@@ -1,0 +1,53 @@
+"""Every KPI table downloads as CSV and XLSX with the figures of the page, for the period
+asked; others are refused (the hand-worked history of tests/services/test_kpi.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from liveroom.access import SYSTEM
+from liveroom.services import accounts
+from tests.api.conftest import signed_in
+from tests.api.test_access import PASSWORD
+from tests.services.test_kpi import history  # noqa: F401 (the fixture)
+
+PERIOD = "period=custom&from=2026-11-23&to=2026-11-25"
+
+
+def test_the_agencies_table_as_csv_has_the_hand_worked_figures(client, room, history):  # noqa: F811
+    accounts.add_user(room, "wali", PASSWORD, roles=["mayor"], by=SYSTEM)
+    signed_in(room, client, "wali")
+    got = client.get(f"/kpi/agencies.csv?{PERIOD}&lang=en")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert "kpi-agencies-2026-11-23_2026-11-25.csv" in got.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Agency", "Reports"]
+    rubbish = next(r for r in rows if r[0] == room.city.agencies["kebersihan"].name.en)
+    assert rubbish[1] == "5"  # A, B, C, E, F
+    # acknowledge, arrive, resolve: (reached, median, p90) each, then the two SLA shares
+    assert rubbish[2:] == ["3", "30.0", "80.0", "3", "90.0", "120.0", "3", "200.0", "1500.0",
+                           "50.0", "66.7"]
+
+
+def test_the_officers_table_as_xlsx_has_the_scores(client, room, history):  # noqa: F811
+    accounts.add_user(room, "wali", PASSWORD, roles=["mayor"], by=SYSTEM)
+    signed_in(room, client, "wali")
+    got = client.get(f"/kpi/officers.xlsx?{PERIOD}")
+    sheet = load_workbook(io.BytesIO(got.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    agus = next(r for r in rows if r[0] == "Agus")
+    assert agus[2:6] == ("dlh-1", 3, 2, 1) and agus[-1] == 60.0
+
+
+def test_downloads_are_refused_clearly(client, room, history):  # noqa: F811
+    accounts.add_user(room, "opi", PASSWORD, roles=["operator"], by=SYSTEM)
+    signed_in(room, client, "opi")
+    assert client.get(f"/kpi/agencies.csv?{PERIOD}").status_code == 403
+    accounts.add_user(room, "wali", PASSWORD, roles=["mayor"], by=SYSTEM)
+    signed_in(room, client, "wali")
+    assert client.get("/kpi/weather.csv").status_code == 404
+    bad = client.get("/kpi/agencies.csv?period=custom&from=2026-11-25&to=yesterday")
+    assert bad.status_code == 400 and "two dates" in bad.json()["message"]
