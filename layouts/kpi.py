@@ -16,6 +16,7 @@ from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.services.kpi import AGE_BUCKETS, DIMENSIONS, Dashboard, Times, bucket_name
+from liveroom.services.kpi.recap import formula_text
 
 PERIODS = ("today", "7d", "30d", "custom")
 STEPS = ("acknowledge", "arrive", "resolve")
@@ -149,11 +150,16 @@ def _section(title: str, table: str, data: Dashboard, lang: str, *children) -> h
                         className="admin-section")
 
 
-def formula(city: City, lang: str) -> str:
-    """The score's formula in words, shown next to it."""
-    t = _t(lang)
-    return " + ".join(f"{weight:.0%} {t(f'kpi.measure.{name}')}"
-                      for name, weight in city.performance.weights.items() if weight)
+def recap_links(data: Dashboard, lang: str) -> html.P:
+    """The monthly recap (the allowance input) of the month the period ends in."""
+    month = data.scope.period.last
+    query = urlencode({"month": f"{month:%Y-%m}", "lang": lang,
+                       **({"agency": data.scope.agency} if data.scope.agency else {})})
+    label = f"{translate('kpi.recap.link', lang)}: {translate(f'month.{month.month}', lang)} " \
+        f"{month.year}"
+    return html.P([label, " ", *[html.A(fmt.upper(), href=f"/kpi/recap.{fmt}?{query}",
+                                        id=f"kpi-recap-{fmt}", className="admin-button-link")
+                                 for fmt in ("xlsx", "pdf")]], className="kpi-recap")
 
 
 def body(data: Dashboard, city: City, lang: str) -> list:
@@ -196,8 +202,8 @@ def body(data: Dashboard, city: City, lang: str) -> list:
                      html.Ol(recurring, className="kpi-recurring", id="kpi-recurring")),
         ], className="admin-grid"),
         _section(t("kpi.officers"), "officers", data, lang,
-                 html.P(t("kpi.score_formula", formula=formula(city, lang)),
-                        className="admin-subtitle", id="kpi-formula"),
+                 html.P(formula_text(city, lang), className="admin-subtitle", id="kpi-formula"),
+                 recap_links(data, lang),
                  officers_table(data, city, lang)),
     ]
 

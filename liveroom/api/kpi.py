@@ -1,10 +1,15 @@
-"""`/kpi/{table}.csv` and `/kpi/{table}.xlsx`: any table of the KPI page to download
-(session sign-in; the same filters as the page: `period` today/7d/30d/custom, `from`, `to`,
-`agency`, `district`, `category`, `dimension`, `lang`)."""
+"""Downloads from the KPI page (session sign-in):
+
+- `/kpi/{table}.csv` and `.xlsx`: any table of the page, with the page's filters (`period`
+  today/7d/30d/custom, `from`, `to`, `agency`, `district`, `category`, `dimension`, `lang`);
+- `/kpi/recap.xlsx` and `.pdf`: the monthly performance recap per agency and officer
+  (`month` YYYY-MM, default this month; `agency`; `lang`).
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import anyio
 from fastapi import APIRouter, Request
@@ -16,12 +21,43 @@ from liveroom.domain.errors import DomainError
 from liveroom.room import LiveRoom
 from liveroom.services.kpi import Scope, dashboard
 from liveroom.services.kpi.exports import TABLES
+from liveroom.services.kpi.recap import month_of, monthly_recap, recap_pdf, recap_xlsx
 from liveroom.services.spreadsheets import csv_bytes, xlsx_bytes
 
 router = APIRouter()
 log = logging.getLogger("liveroom.access")
 MEDIA = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "pdf": "application/pdf"}
+
+
+def refused(exc: DomainError) -> JSONResponse:
+    status = 403 if exc.code == "forbidden" else 400
+    if status == 403:
+        log.warning("refused: %s", exc)
+    return JSONResponse({"code": exc.code, "message": str(exc)}, status)
+
+
+@router.get("/kpi/recap.{fmt}")
+async def recap(request: Request, fmt: str) -> Response:
+    if fmt not in ("xlsx", "pdf"):
+        return JSONResponse({"code": "not_found", "message": "xlsx or pdf"}, 404)
+    room: LiveRoom = request.app.state.room
+    params, lang = request.query_params, page_language(request.query_params.get("lang"))
+    by = current_principal()
+
+    def build() -> tuple[date, bytes]:
+        today = room.clock().astimezone(room.city.timezone).date()
+        month = month_of(params.get("month"), today)
+        made = monthly_recap(room, month, by=by, agency=params.get("agency") or None)
+        return month, recap_xlsx(made, lang) if fmt == "xlsx" else recap_pdf(made, lang)
+
+    try:
+        month, body = await anyio.to_thread.run_sync(build)
+    except DomainError as exc:
+        return refused(exc)
+    return Response(body, media_type=MEDIA[fmt], headers={
+        "Content-Disposition": f"attachment; filename=rekap-kinerja-{month:%Y-%m}.{fmt}"})
 
 
 @router.get("/kpi/{table}.{fmt}")
@@ -46,10 +82,7 @@ async def download(request: Request, table: str, fmt: str) -> Response:
     try:
         scope, body = await anyio.to_thread.run_sync(build)
     except DomainError as exc:
-        status = 403 if exc.code == "forbidden" else 400
-        if status == 403:
-            log.warning("refused: %s", exc)
-        return JSONResponse({"code": exc.code, "message": str(exc)}, status)
+        return refused(exc)
     name = f"kpi-{table}-{scope.period.first}_{scope.period.last}.{fmt}"
     return Response(body, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f"attachment; filename={name}"})

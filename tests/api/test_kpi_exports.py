@@ -51,3 +51,22 @@ def test_downloads_are_refused_clearly(client, room, history):  # noqa: F811
     assert client.get("/kpi/weather.csv").status_code == 404
     bad = client.get("/kpi/agencies.csv?period=custom&from=2026-11-25&to=yesterday")
     assert bad.status_code == 400 and "two dates" in bad.json()["message"]
+
+
+def test_the_monthly_recap_downloads_as_xlsx_and_pdf(client, room, history):  # noqa: F811
+    accounts.add_user(room, "wali", PASSWORD, roles=["mayor"], by=SYSTEM)
+    signed_in(room, client, "wali")
+    book = client.get("/kpi/recap.xlsx?month=2026-11")
+    assert "rekap-kinerja-2026-11.xlsx" in book.headers["content-disposition"]
+    sheets = load_workbook(io.BytesIO(book.content))
+    assert sheets.sheetnames == ["Per dinas", "Kinerja petugas", "Keterangan"]
+    agus = next(r for r in sheets["Kinerja petugas"].iter_rows(values_only=True)
+                if r[0] == "Agus")
+    assert agus[-1] == 42.4
+    about = [r[0] for r in sheets["Keterangan"].iter_rows(values_only=True)]
+    assert about[0] == "Rekap kinerja bulanan Kota Tangerang · November 2026"
+    assert "30% kehadiran" in about[1]
+    pdf = client.get("/kpi/recap.pdf?month=2026-11&lang=en")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and len(pdf.content) > 1500
+    assert client.get("/kpi/recap.pdf?month=11-2026").status_code == 400

@@ -37,6 +37,7 @@ from liveroom.services.kpi import (
     response_times,
     volumes,
 )
+from liveroom.services.kpi.recap import month_of, monthly_recap
 from liveroom.services.officers import check_in, check_out, register_officer
 from tests.conftest import drain, person
 
@@ -200,3 +201,17 @@ def test_the_city_as_a_whole(room, history):
     assert (city.reported, city.median["acknowledge"], city.p90["acknowledge"]) == (6, 10.0, 80.0)
     assert (city.median["resolve"], city.p90["resolve"]) == (100.0, 1500.0)  # 60 100 200 1500
     assert (city.acknowledge_sla, city.resolve_sla) == (60.0, 75.0)  # A C D of 5; B C D of 4
+
+
+def test_the_monthly_recap_for_allowances(room, history):
+    recap = monthly_recap(room, date(2026, 11, 1), by=MAYOR)
+    agus = next(o for o in recap.officers if o.officer_id == "dlh-1")
+    # 1-25 November by 12:00 on the 25th (its shift has started): 25 working days
+    assert (agus.expected_days, agus.present_days, agus.attendance) == (25, 2, 8.0)
+    # 0.3 x 8 + 0.2 x 50 + 0.2 x 50 + 0.3 x 66.7
+    assert agus.score(room.city.performance.weights) == 42.4
+    rubbish = next(row for row in recap.agencies("id")
+                   if row[0] == room.city.agencies["kebersihan"].name.id)
+    assert rubbish[1:8] == [1, 25, 2, 1, 8.0, 50.0, 3]
+    with pytest.raises(InvalidCommand, match="YYYY-MM"):
+        month_of("November", date(2026, 11, 25))

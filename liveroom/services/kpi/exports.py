@@ -9,6 +9,7 @@ from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.services.kpi.dashboard import Dashboard
 from liveroom.services.kpi.figures import Times
+from liveroom.services.kpi.officers import OfficerPerformance
 
 STEPS = ("acknowledge", "arrive", "resolve")
 Rows = tuple[list[str], list[list]]
@@ -62,6 +63,10 @@ def recurring(data: Dashboard, city: City, lang: str) -> Rows:
 
 
 def officers(data: Dashboard, city: City, lang: str) -> Rows:
+    return officer_table(data.officers, city, lang)
+
+
+def officer_table(people: list[OfficerPerformance], city: City, lang: str) -> Rows:
     weights, agencies_ = city.performance.weights, _names(city, "agency", lang)
     headers = [translate(f"kpi.officer.{c}", lang) for c in (
         "name", "agency")] + [translate(f"kpi.export.{c}", lang) for c in (
@@ -75,7 +80,7 @@ def officers(data: Dashboard, city: City, lang: str) -> Rows:
         o.times.reached["resolve"] if o.times else 0,
         o.times.median["resolve"] if o.times else None,
         o.times.resolve_sla if o.times else None, o.score(weights),
-    ] for o in data.officers]
+    ] for o in people]
 
 
 #: the page's tables by the name their download uses
