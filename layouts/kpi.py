@@ -116,7 +116,7 @@ def officers_table(data: Dashboard, city: City, lang: str) -> html.Table:
     rows = sorted(data.officers, key=lambda o: -(o.score(weights) or -1))
     head = [t(f"kpi.officer.{c}") for c in (
         "name", "agency", "attendance", "punctuality", "minutes_on_post", "resolved",
-        "resolve_median", "resolve_sla", "score")]
+        "acknowledge_median", "resolve_median", "resolve_sla", "score")]
     return html.Table([
         html.Thead(html.Tr([html.Th(h) for h in head])),
         html.Tbody([html.Tr([
@@ -125,6 +125,7 @@ def officers_table(data: Dashboard, city: City, lang: str) -> html.Table:
             html.Td(_percent(o.attendance)), html.Td(_percent(o.punctuality)),
             html.Td(count(o.minutes_on_post, lang)),
             html.Td(o.times.reached["resolve"] if o.times else 0),
+            html.Td(_minutes(o.times.median["acknowledge"], lang) if o.times else "–"),
             html.Td(_minutes(o.times.median["resolve"], lang) if o.times else "–"),
             html.Td(_percent(o.times.resolve_sla) if o.times else "–"),
             html.Td(_score(o.score(weights)), className="kpi-score"),
@@ -187,10 +188,9 @@ def body(data: Dashboard, city: City, lang: str) -> list:
                  times_table(data.by_agency, _names(city, "agency", lang), lang,
                              "kpi-agencies", t("kpi.agency"))),
         html.Div([
-            html.Section([html.H2(t("kpi.backlog")),
-                          dcc.Graph(figure=backlog_figure(data, city, lang), id="kpi-backlog",
-                                    config={"displayModeBar": False})],
-                         className="admin-section"),
+            _section(t("kpi.backlog"), "backlog", data, lang,
+                     dcc.Graph(figure=backlog_figure(data, city, lang), id="kpi-backlog",
+                               config={"displayModeBar": False})),
             html.Section([html.H2(t("kpi.where")), heat_map(data, city)],
                          className="admin-section"),
         ], className="admin-grid"),

@@ -70,3 +70,11 @@ def test_the_monthly_recap_downloads_as_xlsx_and_pdf(client, room, history):  # 
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF") and len(pdf.content) > 1500
     assert client.get("/kpi/recap.pdf?month=11-2026").status_code == 400
+
+
+def test_the_backlog_downloads_as_it_was_open_now(client, room, history):  # noqa: F811
+    accounts.add_user(room, "wali", PASSWORD, roles=["mayor"], by=SYSTEM)
+    signed_in(room, client, "wali")
+    got = client.get(f"/kpi/backlog.csv?{PERIOD}")
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[1:] == [[room.city.agencies["kebersihan"].name.id, "1-4h", "1"]]  # F, 3 h

@@ -72,18 +72,26 @@ def officer_table(people: list[OfficerPerformance], city: City, lang: str) -> Ro
         "name", "agency")] + [translate(f"kpi.export.{c}", lang) for c in (
             "officer_id", "expected_days", "present_days", "on_time_days")] + [
         translate(f"kpi.officer.{c}", lang) for c in (
-            "attendance", "punctuality", "minutes_on_post", "resolved", "resolve_median",
-            "resolve_sla", "score")]
+            "attendance", "punctuality", "minutes_on_post", "resolved", "acknowledge_median",
+            "resolve_median", "resolve_sla", "score")]
     return headers, [[
         o.name, agencies_.get(o.agency, o.agency), o.officer_id, o.expected_days,
         o.present_days, o.on_time_days, o.attendance, o.punctuality, o.minutes_on_post,
         o.times.reached["resolve"] if o.times else 0,
+        o.times.median["acknowledge"] if o.times else None,
         o.times.median["resolve"] if o.times else None,
         o.times.resolve_sla if o.times else None, o.score(weights),
     ] for o in people]
 
 
+def backlog(data: Dashboard, city: City, lang: str) -> Rows:
+    agencies_ = _names(city, "agency", lang)
+    return ([translate("kpi.agency", lang), translate("kpi.export.age", lang),
+             translate("kpi.open_now", lang)],
+            [[agencies_.get(a, a), bucket, n] for a, bucket, n in data.backlog])
+
+
 #: the page's tables by the name their download uses
 TABLES: dict[str, Callable[[Dashboard, City, str], Rows]] = {
     "agencies": agencies, "districts": districts, "volume": volume, "recurring": recurring,
-    "officers": officers}
+    "officers": officers, "backlog": backlog}
