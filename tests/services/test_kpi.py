@@ -215,3 +215,17 @@ def test_the_monthly_recap_for_allowances(room, history):
     assert rubbish[1:8] == [1, 25, 2, 1, 8.0, 50.0, 3]
     with pytest.raises(InvalidCommand, match="YYYY-MM"):
         month_of("November", date(2026, 11, 25))
+
+
+def test_checking_in_twice_a_day_counts_the_day_once(room, history, clock):
+    post = next(p for p in room.city.posts.values() if p.agency == "kebersihan")
+    for arrive, leave in (((7, 2), (7, 4)), ((7, 6), (8, 0))):  # both within the grace
+        clock.now = wib(25, *arrive)
+        check_in(room, "dlh-1", post_id=post.id, lat=post.centre[0], lon=post.centre[1],
+                 accuracy=8, by=SYSTEM)
+        clock.now = wib(25, *leave)
+        check_out(room, "dlh-1", by=SYSTEM)
+    drain(room)
+    clock.now = wib(25, 12)
+    agus = next(p for p in officer_performance(room, WHOLE, by=MAYOR) if p.officer_id == "dlh-1")
+    assert (agus.present_days, agus.on_time_days, agus.punctuality) == (3, 2, 66.7)

@@ -67,10 +67,9 @@ def officer_performance(room: LiveRoom, scope: Scope, *, by: Principal,
     start = _later(attendance.c.checked_in_at, attendance.c.shift_start)
     end = _earlier(func.coalesce(attendance.c.checked_out_at, attendance.c.shift_end),
                    attendance.c.shift_end)
+    on_time = seconds_between(attendance.c.shift_start, attendance.c.checked_in_at) <= grace
     days = (select(attendance.c.officer_id, func.count(func.distinct(attendance.c.day)),
-                   func.sum(case((seconds_between(attendance.c.shift_start,
-                                                  attendance.c.checked_in_at) <= grace, 1),
-                                 else_=0)),
+                   func.count(func.distinct(case((on_time, attendance.c.day)))),
                    func.sum(_later(seconds_between(start, end), literal(0.0))))
             .where(attendance.c.day >= first, attendance.c.day <= last)
             .group_by(attendance.c.officer_id))
