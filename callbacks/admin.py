@@ -20,7 +20,7 @@ from layouts import admin_city as city_layout
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
-from liveroom.i18n import translate
+from liveroom.i18n import refusal, translate
 from liveroom.room import LiveRoom
 from liveroom.services import accounts, audit, configuration
 
@@ -44,7 +44,7 @@ async def off_loop(call, *args, **kwargs):
 
 
 def refused(exc: DomainError, lang: str):
-    return layout.message(translate("admin.refused", lang, message=str(exc)), ok=False)
+    return layout.message(translate("admin.refused", lang, message=refusal(exc, lang)), ok=False)
 
 
 def clicked() -> dict | str:

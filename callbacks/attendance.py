@@ -12,7 +12,7 @@ from layouts import attendance as layout
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
-from liveroom.i18n import translate
+from liveroom.i18n import refusal, translate
 from liveroom.room import LiveRoom
 from liveroom.services.attendance import daily_recap, recent_flags, summarize
 
@@ -44,7 +44,7 @@ def register(app: Dash, room: LiveRoom) -> None:
             found = await anyio.to_thread.run_sync(partial(
                 content, room, by, start, end, agency or None, lang))
         except (ValueError, TypeError, DomainError) as exc:
-            problem = str(exc) if isinstance(exc, DomainError) else translate(
+            problem = refusal(exc, lang) if isinstance(exc, DomainError) else translate(
                 "attendance.bad_period", lang)
             return [html.P(problem, className="admin-error", role="alert")], []
         return found, layout.download_links(start, end, agency or None, lang)

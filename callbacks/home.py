@@ -14,7 +14,7 @@ from layouts.officer import officer_panel
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
-from liveroom.i18n import translate
+from liveroom.i18n import refusal, translate
 from liveroom.room import LiveRoom
 from liveroom.services import dispatch, incidents, reports
 from liveroom.services.changes import current_version
@@ -78,6 +78,11 @@ ACTIONS = {
 }
 
 
+def refused(exc: DomainError, lang: str) -> html.Div:
+    """A refused command, said in the screen's language."""
+    return html.Div(refusal(exc, lang), className="admin-error", role="alert")
+
+
 def clicked_value() -> object:
     """What the triggering input holds now (n_clicks, clickData), or None."""
     return ctx.triggered[0]["value"] if ctx.triggered else None
@@ -102,7 +107,7 @@ def register(app: Dash, room: LiveRoom) -> None:
         try:
             return await asyncio.to_thread(detail, room, incident_id, by, lang), incident_id
         except DomainError as exc:
-            return html.Div(str(exc), className="admin-error", role="alert"), None
+            return refused(exc, lang), None
 
     @app.callback(Output("incident-detail", "children", allow_duplicate=True),
                   Output("track", "positions"), Output("selected-officer", "data"),
@@ -126,7 +131,7 @@ def register(app: Dash, room: LiveRoom) -> None:
             panel, track = await asyncio.to_thread(officer_detail, room, officer_id,
                                                    incident_id, by, lang)
         except DomainError as exc:
-            return (html.Div(str(exc), className="admin-error", role="alert"), [], None,
+            return (refused(exc, lang), [], None,
                     no_update)
         view = {"center": track[-1], "zoom": TRACK_ZOOM, "transition": "flyTo"} if (
             track) else no_update
@@ -145,7 +150,7 @@ def register(app: Dash, room: LiveRoom) -> None:
             await asyncio.to_thread(partial(assign_incident, room, incident_id, officer_id,
                                             by=current_principal(), reason=reason or None))
         except DomainError as exc:
-            return html.Div(str(exc), className="admin-error", role="alert")
+            return refused(exc, lang)
         return html.Div(translate("officer.done", lang, incident=incident_id,
                                   officer=officer_id), className="admin-ok", role="status")
 
@@ -174,7 +179,7 @@ def register(app: Dash, room: LiveRoom) -> None:
         try:
             incident = await asyncio.to_thread(command)
         except DomainError as exc:
-            return html.Div(str(exc), className="admin-error", role="alert"), no_update
+            return refused(exc, lang), no_update
         return (html.Div(translate("dispatch.done", lang), className="admin-ok",
                          role="status"), translate(f"status.{incident.status.value}", lang))
 
@@ -191,7 +196,7 @@ def register(app: Dash, room: LiveRoom) -> None:
             incident = await asyncio.to_thread(
                 partial(assign_incident, room, target["incident"], target["officer"], by=by))
         except DomainError as exc:
-            return html.Div(str(exc), className="admin-error", role="alert"), no_update
+            return refused(exc, lang), no_update
         return (html.Div(translate("dispatch.assigned", lang, officer=target["officer"]),
                          className="admin-ok", role="status"),
                 translate(f"status.{incident.status.value}", lang))

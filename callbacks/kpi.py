@@ -12,7 +12,7 @@ from layouts import kpi as layout
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
-from liveroom.i18n import translate
+from liveroom.i18n import refusal, translate
 from liveroom.room import LiveRoom
 from liveroom.services.kpi import Period, Scope, dashboard
 
@@ -40,7 +40,7 @@ def register(app: Dash, room: LiveRoom) -> None:
             data = await anyio.to_thread.run_sync(partial(
                 dashboard, room, scope, by=by, dimension=dimension or "category"))
         except (ValueError, TypeError, DomainError) as exc:
-            problem = str(exc) if isinstance(exc, DomainError) else translate(
+            problem = refusal(exc, lang) if isinstance(exc, DomainError) else translate(
                 "attendance.bad_period", lang)
             return [html.P(problem, className="admin-error", role="alert")]
         return layout.body(data, room.city, lang)

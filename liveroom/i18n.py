@@ -46,3 +46,21 @@ def language_from_query(search: str | None) -> str:
 
     requested = parse_qs((search or "").lstrip("?")).get("lang", [DEFAULT_LANGUAGE])[0]
     return requested if requested in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def refusal(exc: Exception, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A refused command said in `lang`: `refusal.<code>` from the catalog with the error's
+    values (statuses and actions named in `lang` too), else its own (English) message."""
+    code, params = getattr(exc, "code", ""), dict(getattr(exc, "params", {}))
+    text = catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).get(f"refusal.{code}")
+    if not text:
+        return str(exc)
+    for name in ("status", "target"):
+        if name in params:
+            params[name] = translate(f"status.{params[name]}", lang)
+    if "action" in params:
+        params["action"] = translate(f"action.{params['action']}", lang)
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError):
+        return str(exc)

@@ -97,7 +97,8 @@ class Principal:
         """Raise Forbidden unless `can` (the refusal names who, what and where)."""
         if not self.can(action, agency, officer_id):
             where = f" for {agency}" if agency else ""
-            raise Forbidden(f"{self.actor} may not {action.value}{where}")
+            raise Forbidden(f"{self.actor} may not {action.value}{where}",
+                            action=action.value, agency=agency or "")
 
 
 SYSTEM = Principal(kind="system", name="liveroom", roles=frozenset({Role.SYSTEM}))

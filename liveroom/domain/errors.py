@@ -7,9 +7,11 @@ class DomainError(ValueError):
 
     code = "refused"
 
-    def __init__(self, message: str = "", **params: object) -> None:
+    def __init__(self, message: str = "", *, rule: str | None = None, **params: object) -> None:
         super().__init__(message)
         self.params = params
+        if rule:
+            self.code = rule  # a more precise code than the class's, for pages to say it
 
 
 class NotFound(DomainError):
@@ -34,5 +36,4 @@ class AttendanceRefused(InvalidCommand):
     """A check-in or check-out the rules refuse; `code` says which rule."""
 
     def __init__(self, code: str, message: str, **params: object) -> None:
-        super().__init__(message, **params)
-        self.code = code
+        super().__init__(message, rule=code, **params)

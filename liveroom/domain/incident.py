@@ -53,8 +53,8 @@ class Incident(BaseModel):
 def _refuse_unless(incident: Incident, target: Status) -> None:
     if not can_move(incident.status, target):
         raise IllegalTransition(
-            f"incident {incident.id} is {incident.status.value}; it cannot become {target.value}"
-        )
+            f"incident {incident.id} is {incident.status.value}; it cannot become {target.value}",
+            incident=incident.id, status=incident.status.value, target=target.value)
 
 
 def triage_event(
@@ -106,12 +106,15 @@ def decide_assign(
 ) -> Event:
     """Give the incident to an officer; the incident takes the officer's agency."""
     if not officer.active:
-        raise InvalidCommand(f"officer {officer.id} is not active")
+        raise InvalidCommand(f"officer {officer.id} is not active", rule="officer_inactive",
+                             officer=officer.name)
     if incident.officer_id == officer.id and incident.status in WITH_OFFICER:
-        raise InvalidCommand(f"incident {incident.id} is already assigned to {officer.id}")
+        raise InvalidCommand(f"incident {incident.id} is already assigned to {officer.id}",
+                             rule="already_assigned", incident=incident.id, officer=officer.name)
     _refuse_unless(incident, Status.ASSIGNED)
     if incident.officer_id is not None and not (reason or "").strip():
-        raise InvalidCommand(f"reassigning incident {incident.id} needs a reason")
+        raise InvalidCommand(f"reassigning incident {incident.id} needs a reason",
+                             rule="reassign_reason", incident=incident.id)
     common = dict(
         incident_id=incident.id, occurred_at=now, actor=actor, from_status=incident.status,
         officer_id=officer.id, agency=officer.agency, previous_agency=incident.agency or "",
@@ -134,16 +137,17 @@ def decide_status(
     original = None
     if target is Status.DUPLICATE:
         if duplicate_of is None:
-            raise InvalidCommand("marking a duplicate needs the incident it duplicates")
+            raise InvalidCommand("marking a duplicate needs the incident it duplicates",
+                                 rule="duplicate_of_missing")
         original = duplicate_of.duplicate_of or duplicate_of.id
         if original == incident.id:
-            raise InvalidCommand("an incident cannot duplicate itself")
+            raise InvalidCommand("an incident cannot duplicate itself", rule="duplicate_itself")
         if duplicate_of.status in TERMINAL - {Status.CLOSED, Status.DUPLICATE}:
             raise InvalidCommand(f"incident {duplicate_of.id} is {duplicate_of.status.value}")
     elif duplicate_of is not None:
         raise InvalidCommand("duplicate_of is only for marking a duplicate")
     if target is Status.REJECTED and not (reason or "").strip():
-        raise InvalidCommand("rejecting a report needs a reason")
+        raise InvalidCommand("rejecting a report needs a reason", rule="reject_reason")
     if media_url and target is not Status.RESOLVED:
         raise InvalidCommand("a photo goes only with resolving")
     return IncidentStatusChanged(
@@ -156,7 +160,7 @@ def decide_status(
 def decide_note(incident: Incident, text: str, now: datetime, actor: str) -> NoteAdded:
     """Notes may be added at any status, closed ones included."""
     if not text.strip():
-        raise InvalidCommand("a note needs text")
+        raise InvalidCommand("a note needs text", rule="note_empty")
     return NoteAdded(incident_id=incident.id, occurred_at=now, actor=actor, text=text.strip())
 
 

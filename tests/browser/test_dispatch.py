@@ -103,7 +103,8 @@ def test_the_incident_panel_notes_escalates_reroutes_and_rejects(app, writer, br
     text.send_keys(Keys.CONTROL, "a")
     text.send_keys(Keys.DELETE)
     browser.find_element(By.ID, "action-reject").click()  # no reason: refused, nothing kept
-    wait.until(lambda d: "needs a reason" in d.find_element(By.ID, "assign-message").text)
+    wait.until(lambda d: "Menolak laporan perlu alasan." in d.find_element(
+        By.ID, "assign-message").text)
     assert get_incident(writer, incident.id).status.value == "triaged"
     text.send_keys("Kendaraan dinas, bukan parkir liar")
     browser.find_element(By.ID, "action-reject").click()
@@ -177,7 +178,8 @@ def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
     form = wait.until(lambda d: d.find_element(By.ID, "give-confirm"))
     assert f"Alihkan {fire.id} ke Bu Siti" in browser.find_element(By.ID, "officer-card").text
     form.click()  # without a reason: refused, nothing changes
-    wait.until(lambda d: "needs a reason" in d.find_element(By.ID, "give-message").text)
+    wait.until(lambda d: f"Pengalihan {fire.id} perlu alasan." in d.find_element(
+        By.ID, "give-message").text)
     assert get_incident(writer, fire.id).officer_id == first.id
     browser.find_element(By.ID, "give-reason").send_keys("Bu Siti lebih dekat")
     browser.find_element(By.ID, "give-confirm").click()
@@ -211,7 +213,8 @@ def test_an_operator_may_not_reassign_from_the_map(app, writer, browser, operato
     wait = click_incident_then_officer(browser, fire.id, second.id)
     wait.until(lambda d: d.find_element(By.ID, "give-reason")).send_keys("coba")
     browser.find_element(By.ID, "give-confirm").click()
-    wait.until(lambda d: "may not reassign" in d.find_element(By.ID, "give-message").text)
+    wait.until(lambda d: "Anda tidak berwenang mengalihkan tugas." in d.find_element(
+        By.ID, "give-message").text)
     assert get_incident(writer, fire.id).officer_id == first.id
 
 
