@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 
 from dash import dcc, html
 
-from layouts.home import signed_in
+from layouts.home import page_header
 from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
@@ -315,23 +315,11 @@ def admin_layout(city: City, users: list[dict], credentials: Mapping[str, list[M
                  extra: Iterable = ()) -> html.Div:
     """The whole page for one language; `credentials` maps each kind to its rows;
     `extra` sections follow the users."""
-    other = "en" if lang == "id" else "id"
     usernames = active_usernames(users)
     return html.Div([
-        html.Header([
-            html.Div([
-                html.H1(translate("admin.title", lang)),
-                html.Div(translate("admin.subtitle", lang, city=city.name),
-                         className="admin-subtitle"),
-            ]),
-            html.Nav([
-                dcc.Link(translate("admin.back", lang),
-                         href="/" if lang == "id" else f"/?lang={lang}"),
-                dcc.Link(translate("lang.switch", lang), href=f"?lang={other}",
-                         className="lang-switch"),
-                signed_in(principal, csrf, lang),
-            ], className="admin-nav"),
-        ], className="admin-header"),
+        page_header(translate("admin.title", lang),
+                    translate("admin.subtitle", lang, city=city.name), principal, csrf, lang,
+                    back=translate("admin.back", lang)),
         html.Main([
             users_section(users, city, lang, username_of(principal)),
             *extra,

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
-from layouts.home import signed_in
+from layouts.home import page_header
 from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
@@ -116,21 +116,12 @@ def body(city: City, rows: list[RecapRow], by_agency: list[Summary], by_post: li
 def attendance_layout(city: City, first: date, last: date, content: list, lang: str,
                       principal: Principal, csrf: str) -> html.Div:
     t = _t(lang)
-    other = "en" if lang == "id" else "id"
     agency_options = [{"label": t("attendance.all_agencies"), "value": ""}] + [
         {"label": a.name.get(lang), "value": k} for k, a in city.agencies.items()]
     zone = datetime.now(city.timezone).tzname()
     return html.Div([
-        html.Header([
-            html.Div([html.H1(t("attendance.title")),
-                      html.Div(f"{city.name} · {t('attendance.times_wib', zone=zone)}",
-                               className="admin-subtitle")]),
-            html.Nav([
-                dcc.Link(t("nav.home"), href="/" if lang == "id" else f"/?lang={lang}"),
-                dcc.Link(t("lang.switch"), href=f"?lang={other}", className="lang-switch"),
-                signed_in(principal, csrf, lang),
-            ], className="admin-nav"),
-        ], className="admin-header"),
+        page_header(t("attendance.title"), f"{city.name} · {t('attendance.times_wib', zone=zone)}",
+                    principal, csrf, lang),
         html.Main([
             html.Section([
                 html.Div([

@@ -152,6 +152,23 @@ def signed_in(principal: Principal, csrf: str, lang: str) -> html.Div:
     ], className="session")
 
 
+def page_header(title: str, subtitle: str, principal: Principal, csrf: str, lang: str,
+                back: str | None = None) -> html.Header:
+    """The desk pages' header: title, subtitle, a link back to the wall screen, the other
+    language, and who is signed in."""
+    other = "en" if lang == "id" else "id"
+    return html.Header([
+        html.Div([html.H1(title), html.Div(subtitle, className="admin-subtitle")]),
+        html.Nav([
+            dcc.Link(back or translate("nav.home", lang),
+                     href="/" if lang == "id" else f"/?lang={lang}"),
+            dcc.Link(translate("lang.switch", lang), href=f"?lang={other}",
+                     className="lang-switch"),
+            signed_in(principal, csrf, lang),
+        ], className="admin-nav"),
+    ], className="admin-header")
+
+
 def forbidden_layout(principal: Principal, lang: str) -> html.Div:
     return html.Div(translate("access.forbidden", lang, actor=principal.actor),
                     className="forbidden", id="forbidden")
