@@ -11,11 +11,12 @@ import dash_leaflet as dl
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.home import signed_in
+from layouts.home import page_header
 from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.services.kpi import AGE_BUCKETS, DIMENSIONS, Dashboard, Times, bucket_name
+from liveroom.services.kpi.figures import names
 from liveroom.services.kpi.recap import formula_text
 
 PERIODS = ("today", "7d", "30d", "custom")
@@ -27,16 +28,6 @@ CHART = {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
 
 def _t(lang: str):
     return lambda key, **values: translate(key, lang, **values)
-
-
-def _names(city: City, dimension: str, lang: str) -> dict[str, str]:
-    if dimension == "agency":
-        return {k: a.name.get(lang) for k, a in city.agencies.items()}
-    if dimension == "category":
-        return {k: c.name.get(lang) for k, c in city.categories.items()}
-    if dimension == "district":
-        return {k: d.name for k, d in city.districts.items()}
-    return {}
 
 
 def _minutes(value: float | None, lang: str) -> str:
@@ -56,11 +47,11 @@ def _percent(value: float | None) -> str:
 
 
 def volume_figure(data: Dashboard, city: City, lang: str) -> go.Figure:
-    names = _names(city, data.dimension, lang)
+    called = names(city, data.dimension, lang)
     keys = sorted({key for _, key, _ in data.volumes})
     days = data.scope.period.days
     counts = {(day, key): n for day, key, n in data.volumes}
-    figure = go.Figure([go.Bar(name=names.get(key, key or "–"), x=days,
+    figure = go.Figure([go.Bar(name=called.get(key, key or "–"), x=days,
                                y=[counts.get((day, key), 0) for day in days]) for key in keys])
     figure.update_layout(barmode="stack", height=340, xaxis={"tickformat": "%d/%m"}, **CHART)
     return figure
@@ -172,7 +163,7 @@ def body(data: Dashboard, city: City, lang: str) -> list:
              ("kpi-open", t("kpi.open_now"), count(data.open_now, lang)),
              ("kpi-sla", t("kpi.resolve_sla"), _percent(overall and overall.resolve_sla))]
     recurring = [html.Li([html.Span(count(n, lang), className="kpi-count"),
-                          f" {_names(city, 'category', lang).get(c, c)} · "
+                          f" {names(city, 'category', lang).get(c, c)} · "
                           f"{city.districts[d].name if d in city.districts else '–'}"])
                  for c, d, n in data.recurring]
     return [
@@ -185,7 +176,7 @@ def body(data: Dashboard, city: City, lang: str) -> list:
                            config={"displayModeBar": False})),
         _section(t("kpi.times_agency"), "agencies", data, lang,
                  html.P(t("kpi.times_hint"), className="admin-subtitle"),
-                 times_table(data.by_agency, _names(city, "agency", lang), lang,
+                 times_table(data.by_agency, names(city, "agency", lang), lang,
                              "kpi-agencies", t("kpi.agency"))),
         html.Div([
             _section(t("kpi.backlog"), "backlog", data, lang,
@@ -196,7 +187,7 @@ def body(data: Dashboard, city: City, lang: str) -> list:
         ], className="admin-grid"),
         html.Div([
             _section(t("kpi.times_district"), "districts", data, lang,
-                     times_table(data.by_district, _names(city, "district", lang), lang,
+                     times_table(data.by_district, names(city, "district", lang), lang,
                                  "kpi-districts", t("kpi.district"))),
             _section(t("kpi.recurring"), "recurring", data, lang,
                      html.Ol(recurring, className="kpi-recurring", id="kpi-recurring")),
@@ -211,7 +202,6 @@ def body(data: Dashboard, city: City, lang: str) -> list:
 def kpi_layout(city: City, data: Dashboard, lang: str, principal: Principal,
                csrf: str) -> html.Div:
     t = _t(lang)
-    other = "en" if lang == "id" else "id"
     options = {
         "agency": [{"label": a.name.get(lang), "value": k} for k, a in city.agencies.items()],
         "district": [{"label": d.name, "value": k} for k, d in city.districts.items()],
@@ -221,16 +211,8 @@ def kpi_layout(city: City, data: Dashboard, lang: str, principal: Principal,
     period = data.scope.period
     zone = datetime.now(city.timezone).tzname()
     return html.Div([
-        html.Header([
-            html.Div([html.H1(t("kpi.title")),
-                      html.Div(f"{city.name} · {t('attendance.times_wib', zone=zone)}",
-                               className="admin-subtitle")]),
-            html.Nav([
-                dcc.Link(t("nav.home"), href="/" if lang == "id" else f"/?lang={lang}"),
-                dcc.Link(t("lang.switch"), href=f"?lang={other}", className="lang-switch"),
-                signed_in(principal, csrf, lang),
-            ], className="admin-nav"),
-        ], className="admin-header"),
+        page_header(t("kpi.title"), f"{city.name} · {t('attendance.times_wib', zone=zone)}",
+                    principal, csrf, lang),
         html.Main([
             html.Section([
                 dcc.RadioItems([{"label": t(f"kpi.period.{p}"), "value": p} for p in PERIODS],

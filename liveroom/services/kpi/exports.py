@@ -8,21 +8,11 @@ from collections.abc import Callable
 from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.services.kpi.dashboard import Dashboard
-from liveroom.services.kpi.figures import Times
+from liveroom.services.kpi.figures import Times, names
 from liveroom.services.kpi.officers import OfficerPerformance
 
 STEPS = ("acknowledge", "arrive", "resolve")
 Rows = tuple[list[str], list[list]]
-
-
-def _names(city: City, kind: str, lang: str) -> dict[str, str]:
-    if kind == "agency":
-        return {k: a.name.get(lang) for k, a in city.agencies.items()}
-    if kind == "category":
-        return {k: c.name.get(lang) for k, c in city.categories.items()}
-    if kind == "district":
-        return {k: d.name for k, d in city.districts.items()}
-    return {}
 
 
 def _times(rows: list[Times], names: dict[str, str], key_label: str, lang: str) -> Rows:
@@ -39,24 +29,24 @@ def _times(rows: list[Times], names: dict[str, str], key_label: str, lang: str) 
 
 
 def agencies(data: Dashboard, city: City, lang: str) -> Rows:
-    return _times(data.by_agency, _names(city, "agency", lang), translate("kpi.agency", lang),
+    return _times(data.by_agency, names(city, "agency", lang), translate("kpi.agency", lang),
                   lang)
 
 
 def districts(data: Dashboard, city: City, lang: str) -> Rows:
-    return _times(data.by_district, _names(city, "district", lang),
+    return _times(data.by_district, names(city, "district", lang),
                   translate("kpi.district", lang), lang)
 
 
 def volume(data: Dashboard, city: City, lang: str) -> Rows:
-    names = _names(city, data.dimension, lang)
+    called = names(city, data.dimension, lang)
     return ([translate("kpi.export.day", lang), translate(f"kpi.by.{data.dimension}", lang),
              translate("kpi.reported", lang)],
-            [[day.isoformat(), names.get(key, key), n] for day, key, n in data.volumes])
+            [[day.isoformat(), called.get(key, key), n] for day, key, n in data.volumes])
 
 
 def recurring(data: Dashboard, city: City, lang: str) -> Rows:
-    categories, districts_ = _names(city, "category", lang), _names(city, "district", lang)
+    categories, districts_ = names(city, "category", lang), names(city, "district", lang)
     return ([translate("kpi.export.category", lang), translate("kpi.district", lang),
              translate("kpi.reported", lang)],
             [[categories.get(c, c), districts_.get(d, d), n] for c, d, n in data.recurring])
@@ -67,7 +57,7 @@ def officers(data: Dashboard, city: City, lang: str) -> Rows:
 
 
 def officer_table(people: list[OfficerPerformance], city: City, lang: str) -> Rows:
-    weights, agencies_ = city.performance.weights, _names(city, "agency", lang)
+    weights, agencies_ = city.performance.weights, names(city, "agency", lang)
     headers = [translate(f"kpi.officer.{c}", lang) for c in (
         "name", "agency")] + [translate(f"kpi.export.{c}", lang) for c in (
             "officer_id", "expected_days", "present_days", "on_time_days")] + [
@@ -85,7 +75,7 @@ def officer_table(people: list[OfficerPerformance], city: City, lang: str) -> Ro
 
 
 def backlog(data: Dashboard, city: City, lang: str) -> Rows:
-    agencies_ = _names(city, "agency", lang)
+    agencies_ = names(city, "agency", lang)
     return ([translate("kpi.agency", lang), translate("kpi.export.age", lang),
              translate("kpi.open_now", lang)],
             [[agencies_.get(a, a), bucket, n] for a, bucket, n in data.backlog])

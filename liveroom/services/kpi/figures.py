@@ -40,6 +40,17 @@ I = schema.incidents  # noqa: E741 (the table every query reads)
 #: what volume can be broken down by, and the column that says it
 DIMENSIONS = {"category": I.c.category, "agency": I.c.agency, "channel": I.c.source,
               "district": I.c.district}
+def names(city, kind: str, lang: str) -> dict[str, str]:
+    """What to call each agency, category or district in `lang` (others: as they are)."""
+    if kind == "agency":
+        return {k: a.name.get(lang) for k, a in city.agencies.items()}
+    if kind == "category":
+        return {k: c.name.get(lang) for k, c in city.categories.items()}
+    if kind == "district":
+        return {k: d.name for k, d in city.districts.items()}
+    return {}
+
+
 #: what response times can be grouped by (officer: who held the incident last)
 GROUPS = {"agency": I.c.agency, "district": I.c.district, "category": I.c.category,
           "officer": I.c.officer_id, "city": literal_column("'city'")}
