@@ -123,5 +123,14 @@ async def _push(websocket: WebSocket, room: LiveRoom, by, officer_id: str, lang:
 
 
 def _touches(change: Change, officer_id: str, state: dict) -> bool:
-    return officer_id in change.officers or any(
-        task["id"] in change.incidents for task in state["tasks"])
+    """Whether the change may alter what the phone shows: one of its tasks changed, or the
+    officer's duty or task count did (their own moves, every few seconds, do not)."""
+    if any(task["id"] in change.incidents for task in state["tasks"]):
+        return True
+    if officer_id not in change.officers:
+        return False
+    point = change.officers[officer_id]
+    if point is None:
+        return True
+    seen = point["properties"]
+    return (seen["on_duty"], seen["tasks"]) != (state["on_duty"], len(state["tasks"]))
