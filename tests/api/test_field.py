@@ -158,3 +158,4 @@ def test_the_socket_refuses_other_sites_and_non_officers(client, room, agus):
             "/ws/field") as socket:
         socket.receive_json()
     assert operator.value.code == 4403
+

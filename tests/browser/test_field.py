@@ -128,6 +128,17 @@ def test_a_reassignment_moves_the_task_between_phones_and_each_step_shows_on_the
             driver.quit()
 
 
+def rubbish_on_the_phone(app, writer, officer, post, district: int, description: str = ""):
+    """A rubbish report in the `district`-th district, assigned to the officer, whose phone
+    (standing at their post) is signed in: (task, phone)."""
+    spot = list(writer.city.districts.values())[district].geometry.representative_point()
+    task = report_incident(writer, category="sampah-menumpuk", lat=spot.y, lon=spot.x,
+                           source="test", by=SYSTEM, description=description)
+    wait_for_live(writer, task.id, "triaged")
+    assign_incident(writer, task.id, officer.id, by=SYSTEM)
+    return task, phone(app, officer_account(writer, officer.id, "kebersihan"), post.centre)
+
+
 LOSE_ONE_ANSWER = """
 var real = window.fetch;
 window.lostAnswers = 0;
@@ -145,12 +156,7 @@ window.fetch = function (url, options) {  // the server acts, but its answer nev
 
 def test_steps_taken_without_signal_are_kept_and_sent_once_in_order(app, writer):
     officer, post = on_duty_officer(app, writer, "kebersihan", "Pak Agus")
-    spot = list(writer.city.districts.values())[2].geometry.representative_point()
-    task = report_incident(writer, category="sampah-menumpuk", lat=spot.y, lon=spot.x,
-                           source="test", by=SYSTEM)
-    wait_for_live(writer, task.id, "triaged")
-    assign_incident(writer, task.id, officer.id, by=SYSTEM)
-    driver = phone(app, officer_account(writer, officer.id, "kebersihan"), post.centre)
+    task, driver = rubbish_on_the_phone(app, writer, officer, post, 2)
     try:
         task_card(driver, task.id)
         driver.execute_cdp_cmd("Network.enable", {})
@@ -183,12 +189,7 @@ def test_steps_taken_without_signal_are_kept_and_sent_once_in_order(app, writer)
 def test_a_step_refused_after_the_signal_returns_is_said_and_dropped(app, writer):
     officer, post = on_duty_officer(app, writer, "kebersihan", "Pak Agus")
     other, _ = on_duty_officer(app, writer, "kebersihan", "Bu Rina")
-    spot = list(writer.city.districts.values())[3].geometry.representative_point()
-    task = report_incident(writer, category="sampah-menumpuk", lat=spot.y, lon=spot.x,
-                           source="test", by=SYSTEM)
-    wait_for_live(writer, task.id, "triaged")
-    assign_incident(writer, task.id, officer.id, by=SYSTEM)
-    driver = phone(app, officer_account(writer, officer.id, "kebersihan"), post.centre)
+    task, driver = rubbish_on_the_phone(app, writer, officer, post, 3)
     try:
         task_card(driver, task.id)
         driver.execute_cdp_cmd("Network.enable", {})
@@ -214,12 +215,8 @@ caches.match("/field").then(function (page) { done(!!page); }, function () { don
 
 def test_the_page_opens_with_no_server_and_sends_what_was_done_meanwhile(app, writer):
     officer, post = on_duty_officer(app, writer, "kebersihan", "Pak Agus")
-    spot = list(writer.city.districts.values())[4].geometry.representative_point()
-    task = report_incident(writer, category="sampah-menumpuk", lat=spot.y, lon=spot.x,
-                           source="test", by=SYSTEM, description="Sampah di gang buntu")
-    wait_for_live(writer, task.id, "triaged")
-    assign_incident(writer, task.id, officer.id, by=SYSTEM)
-    driver = phone(app, officer_account(writer, officer.id, "kebersihan"), post.centre)
+    task, driver = rubbish_on_the_phone(app, writer, officer, post, 4,
+                                        description="Sampah di gang buntu")
     try:
         task_card(driver, task.id)
         waiting(driver).until(lambda d: d.execute_async_script(SHELL_KEPT))
