@@ -299,7 +299,7 @@
       }).then(function (response) {
         return response.json().then(function (body) {
           button.disabled = false;
-          $("location-status").textContent = "";
+          render();  // the location line as the state says (a push may have come first)
           if (!response.ok) { notice(refusal(body), "error"); return; }
           notice(t(which === "check-in" ? "field.checked_in" : "field.checked_out"), "info");
         });
