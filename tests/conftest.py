@@ -19,7 +19,8 @@ from sqlalchemy import delete
 from liveroom.access import Principal, Role
 from liveroom.archive import migrate, schema, temporary_schema
 from liveroom.config import Settings
-from liveroom.connections import connect_database, embedded_redis_url
+from liveroom.connections import connect_database
+from liveroom.embedded import use_embedded
 from liveroom.projections.runner import Projector, all_policies, all_projections
 from liveroom.room import LiveRoom
 from liveroom.streams import Keys, delete_matching
@@ -28,7 +29,7 @@ from tests.app_process import AppProcess
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory) -> str:
-    return os.environ.get("LIVEROOM_REDIS_URL") or embedded_redis_url(
+    return os.environ.get("LIVEROOM_REDIS_URL") or use_embedded(
         tmp_path_factory.mktemp("redis")
     )
 
@@ -67,8 +68,21 @@ def settings(tmp_path, redis_url, database_url) -> Iterator[Settings]:
     client.close()
 
 
+def latest_morning(now: datetime | None = None) -> datetime:
+    """The latest 08:00 WIB (01:00 UTC) at or before `now`: today's, or yesterday's before
+    eight. Test clocks start here, so what a test hands Redis or the database is of the real
+    present (Redis and SQL judge times by their own clocks), whatever the date."""
+    now = now or datetime.now(UTC)
+    morning = now.astimezone(UTC).replace(hour=1, minute=0, second=0, microsecond=0)
+    return morning if morning <= now else morning - timedelta(days=1)
+
+
+#: This session's test morning, for tests that lay out a day of their own.
+MORNING = latest_morning()
+
+
 class Clock:
-    """A clock tests move by hand."""
+    """A clock tests move by hand, starting from MORNING."""
 
     def __init__(self, start: datetime) -> None:
         self.now = start
@@ -83,7 +97,7 @@ class Clock:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # 08:00 WIB
+    return Clock(MORNING)
 
 
 @pytest.fixture

@@ -176,7 +176,10 @@ def _enter(p: LiveProjection, e: Event, ops: Ops, old: Status | None, new: Statu
         retention = timedelta(hours=p.room.settings.closed_retention_hours)
         ops.zadd(recent, {incident_id: ms(e.occurred_at)})
         ops.zremrangebyscore(recent, "-inf", ms(e.occurred_at - retention))
-        ops.expireat(key, e.occurred_at + retention)
+        # Redis is given how long is left, never a moment: its own clock is not the room's
+        # (a rebuild, a test clock); none left removes the hash at once.
+        left = e.occurred_at + retention - p.room.clock()
+        ops.expire(key, max(0, int(left.total_seconds())))
         ops.zrem(p.keys.view("geo", "incidents"), incident_id)
     else:
         ops.zadd(p.keys.view("status", new.value), {incident_id: ms(e.occurred_at)})

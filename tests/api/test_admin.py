@@ -13,7 +13,7 @@ from app import create_app
 from liveroom.access.secrets import digest
 from liveroom.services import accounts, audit
 from tests.api.test_access import PASSWORD, sign_in
-from tests.conftest import person
+from tests.conftest import MORNING, person
 
 ROOT = person("root", "admin")
 PEOPLE = {"boss": ["admin"], "operator": ["operator"], "mayor": ["mayor"]}
@@ -126,7 +126,7 @@ def test_an_admin_adds_a_user_through_the_page_and_the_csv_records_it(room, peop
     rows = list(csv.reader(io.StringIO(export.text)))
     assert rows[0] == ["at", "actor", "action", "target", "details"]
     entry = next(row for row in rows[1:] if row[2] == "user.added" and row[3] == "budi")
-    assert entry[:2] == ["2026-11-23T08:00:00+07:00", "user:boss"]  # 01:00 UTC is 08:00 WIB
+    assert entry[:2] == [f"{MORNING.date()}T08:00:00+07:00", "user:boss"]  # 01:00 UTC: 08:00 WIB
     assert all(row[0].endswith("+07:00") for row in rows[1:])
 
 

@@ -18,7 +18,7 @@ from liveroom.services.officers import register_officer
 from tests.api.conftest import signed_in
 from tests.api.test_access import ADMIN, PASSWORD
 from tests.api.test_idempotency import events
-from tests.conftest import drain
+from tests.conftest import MORNING, drain
 
 
 def report_at(room, n: int) -> str:
@@ -137,7 +137,7 @@ def test_the_phone_shares_its_location_up_the_same_socket(client, room, agus):
     lat, lon = agus.centre
     with client.websocket_connect("/ws/field") as socket:
         receive_state(socket)
-        socket.send_text('{"location": [{"timestamp": "2026-11-23T01:00:00Z", '
+        socket.send_text(f'{{"location": [{{"timestamp": "{MORNING:%Y-%m-%dT%H:%M:%SZ}", '
                          f'"coords": {{"latitude": {lat}, "longitude": {lon}, '
                          '"accuracy": 5}}]}')
         assert socket.receive_json() == {"type": "fix", "ok": 1}

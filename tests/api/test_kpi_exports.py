@@ -12,9 +12,11 @@ from liveroom.access import SYSTEM
 from liveroom.services import accounts
 from tests.api.conftest import signed_in
 from tests.api.test_access import PASSWORD
-from tests.services.test_kpi import history  # noqa: F401 (the fixture)
+from tests.services.test_kpi import MONTH, history, on  # noqa: F401 (the fixture)
 
-PERIOD = "period=custom&from=2026-11-23&to=2026-11-25"
+PERIOD = f"period=custom&from={on(23)}&to={on(25)}"
+MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember"]
 
 
 def test_the_agencies_table_as_csv_has_the_hand_worked_figures(client, room, history):  # noqa: F811
@@ -22,7 +24,7 @@ def test_the_agencies_table_as_csv_has_the_hand_worked_figures(client, room, his
     signed_in(room, client, "wali")
     got = client.get(f"/kpi/agencies.csv?{PERIOD}&lang=en")
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
-    assert "kpi-agencies-2026-11-23_2026-11-25.csv" in got.headers["content-disposition"]
+    assert f"kpi-agencies-{on(23)}_{on(25)}.csv" in got.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["Agency", "Reports"]
     rubbish = next(r for r in rows if r[0] == room.city.agencies["kebersihan"].name.en)
@@ -49,24 +51,25 @@ def test_downloads_are_refused_clearly(client, room, history):  # noqa: F811
     accounts.add_user(room, "wali", PASSWORD, roles=["mayor"], by=SYSTEM)
     signed_in(room, client, "wali")
     assert client.get("/kpi/weather.csv").status_code == 404
-    bad = client.get("/kpi/agencies.csv?period=custom&from=2026-11-25&to=yesterday")
+    bad = client.get(f"/kpi/agencies.csv?period=custom&from={on(25)}&to=yesterday")
     assert bad.status_code == 400 and "two dates" in bad.json()["message"]
 
 
 def test_the_monthly_recap_downloads_as_xlsx_and_pdf(client, room, history):  # noqa: F811
     accounts.add_user(room, "wali", PASSWORD, roles=["mayor"], by=SYSTEM)
     signed_in(room, client, "wali")
-    book = client.get("/kpi/recap.xlsx?month=2026-11")
-    assert "rekap-kinerja-2026-11.xlsx" in book.headers["content-disposition"]
+    book = client.get(f"/kpi/recap.xlsx?month={MONTH:%Y-%m}")
+    assert f"rekap-kinerja-{MONTH:%Y-%m}.xlsx" in book.headers["content-disposition"]
     sheets = load_workbook(io.BytesIO(book.content))
     assert sheets.sheetnames == ["Per dinas", "Kinerja petugas", "Keterangan"]
     agus = next(r for r in sheets["Kinerja petugas"].iter_rows(values_only=True)
                 if r[0] == "Agus")
     assert agus[-1] == 42.4
     about = [r[0] for r in sheets["Keterangan"].iter_rows(values_only=True)]
-    assert about[0] == "Rekap kinerja bulanan Kota Tangerang · November 2026"
+    month = f"{MONTHS_ID[MONTH.month - 1]} {MONTH.year}"
+    assert about[0] == f"Rekap kinerja bulanan Kota Tangerang · {month}"
     assert "30% kehadiran" in about[1]
-    pdf = client.get("/kpi/recap.pdf?month=2026-11&lang=en")
+    pdf = client.get(f"/kpi/recap.pdf?month={MONTH:%Y-%m}&lang=en")
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF") and len(pdf.content) > 1500
     assert client.get("/kpi/recap.pdf?month=11-2026").status_code == 400

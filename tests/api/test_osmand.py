@@ -16,7 +16,7 @@ from liveroom.api.osmand import osmand_app
 from liveroom.domain.events import decode
 from liveroom.services import accounts
 from liveroom.services.locations import unknown_devices
-from tests.conftest import drain
+from tests.conftest import MORNING, drain
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_the_phone_channel_takes_fixes_after_the_device_token(room, client, devi
     with client.websocket_connect("/ws/device") as socket:
         socket.send_json({"token": device.secret})
         assert socket.receive_json() == {"ok": 0, "device_id": device.id}
-        socket.send_text(orjson.dumps({"timestamp": "2026-11-23T01:00:00Z", "coords": {
+        socket.send_text(orjson.dumps({"timestamp": MORNING.isoformat(), "coords": {
             "latitude": -6.18, "longitude": 106.63, "accuracy": 6, "speed": 1.2}}).decode())
         assert socket.receive_json() == {"ok": 1}
         socket.send_text('{"coords": {"latitude": "utara"}}')

@@ -12,7 +12,7 @@ from liveroom.domain.events import OfficerLocated
 from liveroom.services.incidents import assign_incident, report_incident
 from liveroom.services.officers import record_locations
 from liveroom.services.overview import overview
-from tests.conftest import drain
+from tests.conftest import MORNING, drain
 from tests.projections.helpers import busy_day
 
 
@@ -70,7 +70,7 @@ def test_the_archive_keeps_history_assignments_and_attendance(room, clock, tange
     assert moves[0].ended_at is not None and moves[1].ended_at is None
     assert row.status == "closed" and row.closed_at > row.reported_at
     assert row.agency == "kebersihan" and row.resolve_due > row.reported_at
-    assert attendance.officer_id == "dlh-1" and str(attendance.day) == "2026-11-23"
+    assert attendance.officer_id == "dlh-1" and attendance.day == MORNING.date()
     assert "officer.located" not in logged and "report.received" in logged
 
 

@@ -25,10 +25,10 @@ from liveroom.services.officers import (
     record_locations,
     register_officer,
 )
-from tests.conftest import drain, person
+from tests.conftest import MORNING, drain, person
 
 WIB = 7  # hours ahead of UTC
-DAY = date(2026, 11, 23)
+DAY = MORNING.date()  # the test day: today in WIB
 MAYOR = person("wali", "mayor")
 
 
@@ -198,7 +198,7 @@ def test_the_recap_exports_as_csv_and_xlsx_in_wib(room, clock, post, officer):
                        by=MAYOR) == []  # not registered yet that day
     table = list(csv.reader(io.StringIO(recap_csv(rows, room.city, "id").decode("utf-8-sig"))))
     assert table[0][:3] == ["Tanggal", "ID petugas", "Nama"]
-    assert table[1][0] == "2026-11-23" and "06:58" in table[1] and "Hadir" in table[1]
+    assert table[1][0] == DAY.isoformat() and "06:58" in table[1] and "Hadir" in table[1]
     book = load_workbook(io.BytesIO(recap_xlsx(rows, room.city, "en")))
     sheet = book.worksheets[0]
     assert [c.value for c in sheet[1]][:3] == ["Date", "Officer ID", "Name"]

@@ -16,6 +16,8 @@ held every rubbish task; his morning shift runs 07:00-15:00 with 15 minutes' gra
     23 Nov  in 07:05 (on time)   out 15:00               475 min on post
     24 Nov  in 07:30 (late)      out 12:00 (left early)  270 min
     25 Nov  absent (the shift started at 07:00, so the day counts)
+
+"Nov" is the month before the test clock's (MONTH): the history is in the past on any date.
 """
 
 from __future__ import annotations
@@ -39,14 +41,22 @@ from liveroom.services.kpi import (
 )
 from liveroom.services.kpi.recap import month_of, monthly_recap
 from liveroom.services.officers import check_in, check_out, register_officer
-from tests.conftest import drain, person
+from tests.conftest import MORNING, drain, person
 
 MAYOR = person("wali", "mayor")
 STEPS = ("acknowledged", "en_route", "on_scene", "resolved")
 
 
+#: The month of the hand-worked history: the one before the test clock's.
+MONTH = (MORNING.date().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def on(day: int) -> date:
+    return MONTH.replace(day=day)
+
+
 def wib(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC) - timedelta(hours=7)
+    return datetime(MONTH.year, MONTH.month, day, hour, minute, tzinfo=UTC) - timedelta(hours=7)
 
 
 def happen(room, clock, category: str, district: str, reported: datetime, officer: str,
@@ -72,6 +82,7 @@ def happen(room, clock, category: str, district: str, reported: datetime, office
 
 @pytest.fixture
 def history(room, clock):
+    clock.now = wib(23, 8)
     register_officer(room, "dlh-1", name="Agus", agency="kebersihan", by=SYSTEM)
     register_officer(room, "dk-1", name="Damar", agency="damkar", by=SYSTEM)
     rubbish, fire = "sampah-menumpuk", "kebakaran"
@@ -99,25 +110,25 @@ def history(room, clock):
     return ids
 
 
-WHOLE = Scope(Period(date(2026, 11, 23), date(2026, 11, 25)))
+WHOLE = Scope(Period(on(23), on(25)))
 
 
 def test_volume_per_local_day_puts_reports_either_side_of_midnight_wib_right(room, history):
     assert volumes(room, WHOLE, by=MAYOR, dimension="category") == [
-        (date(2026, 11, 23), "sampah-menumpuk", 1),  # A, 16:50 UTC
-        (date(2026, 11, 24), "kebakaran", 1),  # D, 23:59 WIB
-        (date(2026, 11, 24), "sampah-menumpuk", 3),  # B (17:10 UTC on the 23rd), C, E
-        (date(2026, 11, 25), "sampah-menumpuk", 1),
+        (on(23), "sampah-menumpuk", 1),  # A, 16:50 UTC
+        (on(24), "kebakaran", 1),  # D, 23:59 WIB
+        (on(24), "sampah-menumpuk", 3),  # B (17:10 UTC on the 23rd), C, E
+        (on(25), "sampah-menumpuk", 1),
     ]
-    only_24 = Scope(Period(date(2026, 11, 24), date(2026, 11, 24)))
+    only_24 = Scope(Period(on(24), on(24)))
     assert volumes(room, only_24, by=MAYOR, dimension="district") == [
-        (date(2026, 11, 24), "36.71.01", 1), (date(2026, 11, 24), "36.71.02", 2),
-        (date(2026, 11, 24), "36.71.03", 1)]
+        (on(24), "36.71.01", 1), (on(24), "36.71.02", 2),
+        (on(24), "36.71.03", 1)]
     assert volumes(room, WHOLE, by=MAYOR, dimension="channel") == [
-        (date(2026, 11, 23), "t", 1), (date(2026, 11, 24), "t", 4), (date(2026, 11, 25), "t", 1)]
+        (on(23), "t", 1), (on(24), "t", 4), (on(25), "t", 1)]
     rubbish_only = Scope(WHOLE.period, agency="damkar")
     assert volumes(room, rubbish_only, by=MAYOR, dimension="agency") == [
-        (date(2026, 11, 24), "damkar", 1)]
+        (on(24), "damkar", 1)]
 
 
 def test_times_are_nearest_rank_medians_and_p90_with_sla_compliance(room, history):
@@ -169,8 +180,8 @@ def test_who_may_see_what(room, history):
 
 
 def test_periods(room):
-    today = date(2026, 11, 25)
-    assert Period.named("7d", today) == Period(date(2026, 11, 19), today)
+    today = on(25)
+    assert Period.named("7d", today) == Period(on(19), today)
     assert Period.named("today", today).bounds(room.city.timezone) == (
         wib(25, 0), wib(26, 0))
     for bad in (lambda: Period.named("year", today),
@@ -204,7 +215,7 @@ def test_the_city_as_a_whole(room, history):
 
 
 def test_the_monthly_recap_for_allowances(room, history):
-    recap = monthly_recap(room, date(2026, 11, 1), by=MAYOR)
+    recap = monthly_recap(room, on(1), by=MAYOR)
     agus = next(o for o in recap.officers if o.officer_id == "dlh-1")
     # 1-25 November by 12:00 on the 25th (its shift has started): 25 working days
     assert (agus.expected_days, agus.present_days, agus.attendance) == (25, 2, 8.0)
@@ -214,7 +225,7 @@ def test_the_monthly_recap_for_allowances(room, history):
                    if row[0] == room.city.agencies["kebersihan"].name.id)
     assert rubbish[1:8] == [1, 25, 2, 1, 8.0, 50.0, 3]
     with pytest.raises(InvalidCommand, match="YYYY-MM"):
-        month_of("November", date(2026, 11, 25))
+        month_of("November", on(25))
 
 
 def test_checking_in_twice_a_day_counts_the_day_once(room, history, clock):
