@@ -170,7 +170,8 @@ def test_steps_taken_without_signal_are_kept_and_sent_once_in_order(app, writer)
         assert get_incident(writer, task.id).status == "assigned"  # nothing reached it
 
         driver.refresh()  # the phone's browser closed and opened again, still no signal
-        assert task_card(driver, task.id).get_attribute("data-status") == "on_scene"
+        waiting(driver).until(lambda d: task_card(d, task.id).get_attribute(
+            "data-status") == "on_scene")  # (the card is drawn again as the state arrives)
         assert "3 tindakan" in waiting(driver).until(
             lambda d: d.find_element(By.ID, "queue-status").text)
         driver.execute_script(LOSE_ONE_ANSWER)
