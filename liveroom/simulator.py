@@ -16,6 +16,7 @@ one tracker per officer), kept in `<data dir>/simulator.json` across restarts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import os
@@ -36,6 +37,9 @@ from liveroom.services import accounts
 from liveroom.services.seed import FAMILY, GIVEN, random_point, sample_answers
 
 log = logging.getLogger("liveroom.simulator")
+
+#: an answer takes at most this long, or the request counts as an error
+REQUEST_SECONDS = 10
 
 #: shares of reports by category, after Qlue's Jakarta figures (rubbish and parking common,
 #: fires rare); categories a pack adds get the smallest share
@@ -150,13 +154,16 @@ class Simulator:
         self.officers = [SimOfficer(o["id"], o["agency"], city.posts[o["post"]], o["shift"])
                          for o in credentials.officers if o["post"] in city.posts]
         self.counts = {"reports": 0, "fixes": 0, "assigned": 0, "resolved": 0, "errors": 0}
+        self.stopping = asyncio.Event()  # the run is over: start no new request
 
     def now(self) -> datetime:
         return datetime.now(self.city.timezone)
 
     async def run(self, duration: float | None = None) -> dict[str, int]:
+        """Run until `duration` is over (or forever), then let the requests in flight
+        finish, so that `counts` says exactly what the app acknowledged."""
         limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
-        async with httpx.AsyncClient(timeout=10, limits=limits) as self.http:
+        async with httpx.AsyncClient(timeout=REQUEST_SECONDS, limits=limits) as self.http:
             loops = [self._reports(), self._officers()]
             if self.dispatch:
                 loops.append(self._dispatcher())
@@ -164,6 +171,8 @@ class Simulator:
             try:
                 await asyncio.wait(tasks, timeout=duration,
                                    return_when=asyncio.FIRST_EXCEPTION)
+                self.stopping.set()  # no new requests; those in flight get their answer
+                await asyncio.wait(tasks, timeout=2 * REQUEST_SECONDS)
             finally:
                 for task in tasks:
                     task.cancel()
@@ -172,6 +181,12 @@ class Simulator:
                         raise task.exception()
         return self.counts
 
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep, or less if the run is ending; whether it is ending."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+        return self.stopping.is_set()
+
     # --- citizens -----------------------------------------------------------------------
 
     async def _reports(self) -> None:
@@ -179,7 +194,8 @@ class Simulator:
         weights = [CATEGORY_SHARES.get(code, 0.5) for code in codes]
         while True:
             rate = self.reports_per_minute * HOURLY[self.now().hour] / 60  # per second
-            await asyncio.sleep(self.rng.expovariate(rate) if rate > 0 else 60)
+            if await self._pause(self.rng.expovariate(rate) if rate > 0 else 60):
+                return
             if rate <= 0:
                 continue
             category = self.city.categories[self.rng.choices(codes, weights)[0]]
@@ -197,7 +213,7 @@ class Simulator:
     # --- officers -----------------------------------------------------------------------
 
     async def _officers(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             if self.parent_pid and os.getppid() != self.parent_pid:
                 raise SystemExit("the app that started the simulator is gone")
             started = asyncio.get_running_loop().time()
@@ -208,7 +224,7 @@ class Simulator:
                     sends.append(self._fix(officer, now))
             await asyncio.gather(*sends)
             elapsed = asyncio.get_running_loop().time() - started
-            await asyncio.sleep(max(0.0, self.fix_seconds - elapsed))
+            await self._pause(max(0.0, self.fix_seconds - elapsed))
 
     async def _move(self, officer: SimOfficer, now: datetime) -> bool:
         """Advance one officer by one tick; whether they send a fix."""
@@ -279,9 +295,10 @@ class Simulator:
     # --- the operator bot ----------------------------------------------------------------
 
     async def _dispatcher(self) -> None:
-        while True:
-            await asyncio.sleep(10)
+        while not await self._pause(10):
             for agency in self.city.agencies:
+                if self.stopping.is_set():
+                    return
                 queue = await self._call("GET", f"{self.url}/api/v1/queue/{agency}", None)
                 for incident in (queue or [])[:5]:
                     near = await self._call("GET", f"{self.url}/api/v1/officers/near", None,
