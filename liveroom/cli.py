@@ -45,12 +45,14 @@ def opened_room():
 @cli.command()
 def run() -> None:
     """Start the app (and its projections) at LIVEROOM_HOST:LIVEROOM_PORT, the OsmAnd
-    listener at LIVEROOM_OSMAND_PORT and, unless LIVEROOM_SIMULATOR=off, the simulator."""
+    listener at LIVEROOM_OSMAND_PORT and, unless LIVEROOM_SIMULATOR=off, the simulator.
+    Ctrl-C or SIGTERM stops it all (the embedded Redis too, unless another process uses
+    it)."""
     import asyncio
 
     from app import create_app
     from liveroom.api.osmand import osmand_app
-    from liveroom.connections import stop_embedded_redis
+    from liveroom.embedded import stop_embedded
     from liveroom.servers import serve
 
     logging.basicConfig(level=logging.INFO,
@@ -68,7 +70,7 @@ def run() -> None:
             pass
         finally:
             room.close()
-            stop_embedded_redis()
+            stop_embedded()
 
 
 @cli.command()
@@ -175,13 +177,14 @@ def seed(
     """Add demo officers and reports for the city pack (skips officers that exist), and
     optionally months of history for the KPI panels."""
     from liveroom.services.history import seed_history
-    from liveroom.services.seed import seed_demo
+    from liveroom.services.seed import seed_demo, summary
 
     with opened_room() as room:
         result = seed_demo(room, officers_per_post=officers_per_post, reports=reports)
         if history:
             result["history"] = seed_history(room, history, days=days)
         typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+        typer.echo(summary(result))
 
 
 # --- accounts and credentials ------------------------------------------------------------
@@ -206,18 +209,6 @@ def operator_principal():
     from liveroom.access import Principal, Role
 
     return Principal(kind="cli", name=getpass.getuser(), roles=frozenset({Role.SYSTEM}))
-
-
-@contextmanager
-def refusals():
-    """Turn a refused command into a clear message and exit code 1."""
-    from liveroom.domain.errors import DomainError
-
-    try:
-        yield
-    except DomainError as exc:
-        typer.secho(f"refused: {exc}", fg="red", err=True)
-        raise typer.Exit(1) from None
 
 
 def show_issued(issued, extra: str = "") -> None:
@@ -246,7 +237,7 @@ def users_add(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    with opened_room() as room, refusals():
+    with opened_room() as room:
         user = add_user(room, username, password, roles=role, agencies=agency or [],
                         officer_id=officer, display_name=name, by=operator_principal())
         typer.echo(f"added {user['username']} ({', '.join(user['roles'])})")
@@ -257,7 +248,7 @@ def users_list() -> None:
     """List users and their roles."""
     from liveroom.services.accounts import list_users
 
-    with opened_room() as room, refusals():
+    with opened_room() as room:
         for user in list_users(room, by=operator_principal()):
             state = "" if user["active"] else " (disabled)"
             typer.echo(f"{user['username']}: {', '.join(user['roles'])} "
@@ -269,7 +260,7 @@ def users_disable(username: str) -> None:
     """Disable a user: sign-in refused and sessions ended at once."""
     from liveroom.services.accounts import update_user
 
-    with opened_room() as room, refusals():
+    with opened_room() as room:
         update_user(room, username, active=False, by=operator_principal())
         typer.echo(f"disabled {username}")
 
@@ -279,7 +270,7 @@ def tokens_create(username: str) -> None:
     """Print a bearer token acting as USERNAME on /api/v1/…"""
     from liveroom.services.accounts import create_api_token
 
-    with opened_room() as room, refusals():
+    with opened_room() as room:
         show_issued(create_api_token(room, username, by=operator_principal()),
                     "use: Authorization: Bearer <secret>")
 
@@ -289,7 +280,7 @@ def kiosk_create(name: str, role: str = typer.Option("mayor", help="operator or 
     """Print a URL that signs a wall screen in (revocable)."""
     from liveroom.services.accounts import create_kiosk_link
 
-    with opened_room() as room, refusals():
+    with opened_room() as room:
         issued = create_kiosk_link(room, name, role=role, by=operator_principal())
         settings = room.settings
         show_issued(issued, f"url: http://{settings.host}:{settings.port}/?kiosk={issued.secret}")
@@ -300,7 +291,7 @@ def apikeys_create(name: str) -> None:
     """Print an Open311 API key for a citizen app."""
     from liveroom.services.accounts import create_api_key
 
-    with opened_room() as room, refusals():
+    with opened_room() as room:
         show_issued(create_api_key(room, name, by=operator_principal()))
 
 
@@ -314,7 +305,7 @@ def devices_add(
     """Register an officer's device; prints its device id and channel token."""
     from liveroom.services.accounts import add_device
 
-    with opened_room() as room, refusals():
+    with opened_room() as room:
         show_issued(add_device(room, name, agency=agency, post_id=post, shift=shift,
                                by=operator_principal()),
                     "the id is the device id trackers send (OsmAnd `id`)")
@@ -325,7 +316,7 @@ def _revoke_command(group: typer.Typer, what: str) -> None:
     def revoke(credential_id: str) -> None:
         from liveroom.services.accounts import revoke_credential
 
-        with opened_room() as room, refusals():
+        with opened_room() as room:
             revoke_credential(room, credential_id, by=operator_principal())
             typer.echo(f"revoked {credential_id}")
 
@@ -335,7 +326,7 @@ def _revoke_command(group: typer.Typer, what: str) -> None:
 
         kind = {"an API token": "api_token", "a kiosk link": "kiosk", "an API key": "api_key",
                 "a device": "device"}[what]
-        with opened_room() as room, refusals():
+        with opened_room() as room:
             for row in list_credentials(room, kind=kind, by=operator_principal()):
                 state = "revoked" if row["revoked_at"] else "active"
                 typer.echo(f"{row['id']}  {state:7}  {row['name']}")
@@ -373,4 +364,38 @@ def demo_credentials(room) -> None:
 
 
 def main() -> None:
-    cli()
+    """Run a command; a refusal, a bad argument or an unreachable server is one line on
+    standard error (exit 2, or 1 for a server), never a traceback."""
+    import signal
+    import sys
+
+    import redis
+    from sqlalchemy.exc import OperationalError
+    from typer._click.exceptions import NoArgsIsHelpError  # (typer vendors click)
+    from typer.exceptions import TyperException
+
+    from liveroom.domain.errors import DomainError
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as Ctrl-C does: cleanly
+    try:
+        code = cli(standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except TyperException as exc:  # a bad argument or option
+        context = getattr(exc, "ctx", None)
+        hint = f" (see: {context.command_path} --help)" if context else ""
+        fail(f"error: {exc.format_message()}{hint}", 2)
+    except typer.Abort:
+        fail("stopped", 130)
+    except DomainError as exc:
+        fail(f"refused: {exc}", 2)
+    except (redis.ConnectionError, OperationalError) as exc:
+        fail(f"cannot reach {'Redis' if isinstance(exc, redis.RedisError) else 'the database'}"
+             f": {str(exc).splitlines()[0]}", 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def fail(message: str, code: int) -> None:
+    typer.secho(" ".join(message.split()), fg="red", err=True)
+    raise SystemExit(code)

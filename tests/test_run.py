@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.app_process import ROOT, AppProcess
@@ -104,3 +109,77 @@ def test_demo_credentials_are_printed_and_production_refuses_them(tmp_path):
     refused = run_cli("run", LIVEROOM_DATA_DIR=str(tmp_path / "var"), LIVEROOM_ENV="production")
     assert refused.returncode == 2
     assert "refusing to start: demo accounts are active" in refused.stderr
+
+
+def redis_servers(data_dir) -> list[psutil.Process]:
+    """The `redis-server` processes serving this data dir (Redis works in its `dir`)."""
+    found = []
+    for process in psutil.process_iter(["name"]):
+        with contextlib.suppress(psutil.Error):
+            if process.info["name"] == "redis-server" and Path(process.cwd()) == data_dir:
+                found.append(process)
+    return found
+
+
+def test_the_embedded_redis_stops_with_its_last_user_even_after_a_kill(tmp_path):
+    data = (tmp_path / "var").resolve()
+    app = AppProcess({"LIVEROOM_DATA_DIR": str(data)}, tmp_path / "app.log").start()
+    try:
+        seeded = app.cli("seed", "--officers-per-post", "1", "--reports", "3")
+        assert seeded.returncode == 0, seeded.stderr
+        (server,) = redis_servers(data)  # seed used it and left it to the app
+        app.process.kill()  # kill -9: no clean shutdown at all
+        app.process.wait()
+        assert server.is_running()  # the survivor the next start must adopt
+        app.start()
+        assert redis_servers(data) == [server]
+        again = app.cli("seed", "--officers-per-post", "1", "--reports", "0")
+        assert '"officers_existing": 26' in again.stdout  # nothing was lost
+    finally:
+        code = app.stop(signal.SIGTERM)
+    assert code == 0
+    server.wait(5)
+    assert redis_servers(data) == []
+    alone = run_cli("seed", "--officers-per-post", "1", "--reports", "0",
+                    LIVEROOM_DATA_DIR=str(data))  # starts it from its files, then stops it
+    assert '"officers_existing": 26' in alone.stdout
+    assert redis_servers(data) == []
+
+
+def test_the_embedded_redis_stops_even_when_its_data_dir_is_gone(tmp_path):
+    data = (tmp_path / "var").resolve()
+    app = AppProcess({"LIVEROOM_DATA_DIR": str(data),
+                      "LIVEROOM_DATABASE_URL": f"sqlite:///{tmp_path}/archive.db"},
+                     tmp_path / "app.log").start()
+    (server,) = redis_servers(data)
+    shutil.rmtree(data)  # it can no longer save
+    app.stop(signal.SIGTERM)
+    server.wait(30)
+    assert not server.is_running()
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["seed", "--reports", "many"], "error: Invalid value for '--reports'"),
+    (["seed", "--officers-per-post", "99"], "less than or equal to 50"),
+    (["frobnicate"], "error: No such command 'frobnicate'"),
+    (["users", "disable", "nobody"], "refused: no user 'nobody'"),
+    (["devices", "add", "--agency", "atlantis", "--name", "Rudi"],
+     "refused: unknown agency 'atlantis'"),
+    (["rebuild", "-p", "weather"], "unknown projection(s) ['weather']"),
+])
+def test_a_refusal_or_a_bad_argument_is_one_line_and_exit_2(args, said, tmp_path):
+    result = run_cli(*args, LIVEROOM_DATA_DIR=str(tmp_path / "var"))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert len(result.stderr.strip().splitlines()) == 1 and said in result.stderr
+
+
+def test_seeding_history_twice_is_refused_in_one_line(tmp_path):
+    env = {"LIVEROOM_DATA_DIR": str(tmp_path / "var")}
+    first = run_cli("seed", "--officers-per-post", "0", "--reports", "0", "--history", "5",
+                    "--days", "2", **env)
+    assert first.returncode == 0, first.stderr
+    second = run_cli("seed", "--officers-per-post", "0", "--reports", "0", "--history", "5",
+                     **env)
+    assert second.returncode == 2
+    assert second.stderr.strip().splitlines() == [
+        "refused: this archive already has seeded history"]

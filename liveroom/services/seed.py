@@ -7,7 +7,8 @@ from typing import Any
 
 from liveroom.access import SYSTEM
 from liveroom.cities import Category, City
-from liveroom.domain.errors import InvalidCommand
+from liveroom.domain.errors import DomainError, InvalidCommand
+from liveroom.domain.incident import Incident
 from liveroom.domain.lifecycle import Status
 from liveroom.room import LiveRoom
 from liveroom.services.incidents import assign_incident, change_status, report_incident
@@ -64,20 +65,54 @@ def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
                 existing += 1
     categories = list(room.city.categories.values())
     statuses: dict[str, int] = {}
+    skipped: dict[str, int] = {}
     for _ in range(reports):
         lat, lon = random_point(room.city, rng)
         category = rng.choice(categories)
-        incident = report_incident(
-            room, category=category.code, lat=lat, lon=lon, source="seed", by=SYSTEM,
-            description="Laporan contoh (data demo)", attributes=sample_answers(category, rng),
-        )
         target = rng.choice(PROGRESS)
-        crew = by_agency.get(incident.agency or "", [])
-        if target is not Status.TRIAGED and crew:
-            assign_incident(room, incident.id, rng.choice(crew), by=SYSTEM)
-            for step in PROGRESS[2:PROGRESS.index(target) + 1]:
-                change_status(room, incident.id, step, by=SYSTEM)
-        else:
-            target = Status.TRIAGED
-        statuses[target.value] = statuses.get(target.value, 0) + 1
-    return {"officers_created": created, "officers_existing": existing, "reports": statuses}
+        try:
+            incident = report_incident(
+                room, category=category.code, lat=lat, lon=lon, source="seed", by=SYSTEM,
+                description="Laporan contoh (data demo)",
+                attributes=sample_answers(category, rng))
+            if incident.status is Status.DUPLICATE:  # an open report nearby: linked to it
+                code = "duplicate"
+            else:
+                reached = _progress(room, incident, target, by_agency, rng)
+                statuses[reached.value] = statuses.get(reached.value, 0) + 1
+                continue
+        except DomainError as exc:  # e.g. the simulator beside us moved it first
+            code = exc.code
+        reason = SKIPPED.get(code, code)
+        skipped[reason] = skipped.get(reason, 0) + 1
+    return {"officers_created": created, "officers_existing": existing, "reports": statuses,
+            "skipped": skipped}
+
+
+#: Why a seeded report did not get as far as planned, by the refusal's code.
+SKIPPED = {"duplicate": "linked as duplicates", "already_assigned": "assigned meanwhile",
+           "reassign_reason": "assigned meanwhile", "conflict": "changed meanwhile",
+           "illegal_transition": "moved on meanwhile"}
+
+
+def _progress(room: LiveRoom, incident: Incident, target: Status,
+              by_agency: dict[str, list[str]], rng: random.Random) -> Status:
+    """Take a new demo incident as far as `target`; the status it reached."""
+    crew = by_agency.get(incident.agency or "", [])
+    if target is Status.TRIAGED or not crew:
+        return Status.TRIAGED
+    assign_incident(room, incident.id, rng.choice(crew), by=SYSTEM)
+    for step in PROGRESS[2:PROGRESS.index(target) + 1]:
+        change_status(room, incident.id, step, by=SYSTEM)
+    return target
+
+
+def summary(result: dict[str, Any]) -> str:
+    """One line for people: `20 reports, 2 skipped: linked as duplicates; 26 officers …`."""
+    filed = sum(result["reports"].values()) + sum(result["skipped"].values())
+    line = f"{filed} reports"
+    if result["skipped"]:
+        reasons = ", ".join(f"{n} {why}" for why, n in sorted(result["skipped"].items()))
+        line += f", {sum(result['skipped'].values())} skipped: {reasons}"
+    return (f"{line}; officers: {result['officers_created']} added, "
+            f"{result['officers_existing']} already there")
