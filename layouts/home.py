@@ -59,6 +59,9 @@ def district_map(city: City, incidents: dict, officers: dict) -> dl.Map:
     return dl.Map(
         layers, id="map", center=list(city.centre), zoom=city.default_zoom, maxZoom=MAX_ZOOM,
         minZoom=8, zoomSnap=0.25, preferCanvas=True, className="map",
+        # zooms at once: Leaflet throws on a map removed mid zoom animation (Leaflet#9575), as
+        # when someone leaves the page while it fits the city
+        zoomAnimation=False,
         maxBounds=[[south - 0.2, west - 0.2], [north + 0.2, east + 0.2]],
         attributionControl=bool(city.tile_url),
     )

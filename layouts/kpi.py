@@ -99,6 +99,7 @@ def heat_map(data: Dashboard, city: City) -> dl.Map:
                           "fillOpacity": 0.2}),
         *circles,
     ], center=list(city.centre), zoom=city.default_zoom, className="kpi-map", id="kpi-map",
+        zoomAnimation=False,  # as the wall map (layouts/home.py)
         attributionControl=bool(city.tile_url))
 
 
