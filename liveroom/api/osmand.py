@@ -25,12 +25,12 @@ from urllib.parse import parse_qsl
 
 import anyio
 import orjson
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.access import Forbidden, Principal
+from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
 from liveroom.services.accounts import credential_principal
@@ -81,9 +81,8 @@ class LocationIngest:
         try:
             fixes = [OfficerLocated(officer_id=principal.officer_id,
                                     actor=f"device:{device_id}", **f) for f in fields]
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            return 400, f"bad request: {'.'.join(map(str, first['loc']))}: {first['msg']}"
+        except InvalidCommand as exc:  # the event model's refusal: a field and why
+            return 400, f"bad request: {exc}"
         await self.writer.write(fixes, principal)
         return 200, ""
 
@@ -97,7 +96,7 @@ class LocationIngest:
             _, fields = from_json({**body, "device_id": actor})
             fixes = [OfficerLocated(officer_id=principal.officer_id or "", actor=actor, **f)
                      for f in fields]
-        except (BadFix, orjson.JSONDecodeError, ValidationError) as exc:
+        except (BadFix, orjson.JSONDecodeError, InvalidCommand) as exc:
             return {"error": str(exc).splitlines()[0][:300]}
         try:
             await self.writer.write(fixes, principal)

@@ -7,13 +7,22 @@ it is appended to. In a Redis stream an event is four fields: `type`, `v`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.lifecycle import Status
 
 INCIDENTS = "incidents"
@@ -23,8 +32,34 @@ Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 
 
+#: any text in an event, a field's own limit aside; and any list's or mapping's entries
+TEXT_MAX, ENTRIES_MAX = 4000, 50
+#: control characters but tab and newline (CR too: browsers send CRLF), and lone surrogates
+#: (not UTF-8): no projection could store them (PostgreSQL refuses NUL)
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 class EventError(ValueError):
     """A stream entry that is not a valid event of a known type and version."""
+
+
+def check_storable(value: Any, where: str = "") -> None:
+    """Refuse (ValueError) text no projection can store, too long, or too many entries."""
+    if isinstance(value, str):
+        if found := _UNSTORABLE.search(value):
+            raise ValueError(f"{where or 'text'} contains the control character "
+                             f"U+{ord(found.group()):04X}")
+        if len(value) > TEXT_MAX:
+            raise ValueError(f"{where or 'text'} is longer than {TEXT_MAX} characters")
+    elif isinstance(value, dict | list | tuple):
+        if len(value) > ENTRIES_MAX:
+            raise ValueError(f"{where or 'a list'} has more than {ENTRIES_MAX} entries")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            name = f"{where}.{key}" if where else str(key)
+            if isinstance(key, str):
+                check_storable(key, name)
+            check_storable(item, name)
 
 
 class Event(BaseModel):
@@ -40,6 +75,26 @@ class Event(BaseModel):
 
     occurred_at: AwareDatetime
     actor: str = Field(min_length=1, max_length=200)
+
+    def __init__(self, **data: Any) -> None:
+        """A command's new event; invalid data is refused (InvalidCommand), never appended.
+        (Entries read back from a stream are checked by `decode`.)"""
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(map(str, first["loc"])) or "event"
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise InvalidCommand(f"{field}: {message}", rule="invalid_field", field=field,
+                                 problem=message) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                check_storable(value, name)
+        return data
 
     @property
     def aggregate_id(self) -> str:

@@ -61,8 +61,9 @@ def health(room: LiveRoom, projections: list[Projection]) -> dict[str, Any]:
         report["unknown_device_fixes"] = unknown_devices(room)
     if not (report["redis"]["ok"] and report["database"]["ok"]):
         report["status"] = "down"
-    elif any("error" in p or p["lag_ms"] > 60_000 for p in report["projections"].values()):
-        report["status"] = "degraded"
+    elif report["dead_letters"] or any(
+            "error" in p or p["lag_ms"] > 60_000 for p in report["projections"].values()):
+        report["status"] = "degraded"  # (an event a projection could not store is news)
     else:
         report["status"] = "ok"
     return report

@@ -183,3 +183,25 @@ text = st.text(max_size=30)
 def test_random_input_never_breaks_the_server(room, client, key, fields):
     response = post(client, key.secret, **fields)
     assert response.status_code in (201, 400, 403, 404, 429)
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"description": "Air setinggi lutut\x00"}, "description"),
+    ({"address_string": "Jl. Daan Mogot\x1b"}, "address"),
+    ({"first_name": "Sari\x00"}, "reporter.first_name"),
+])
+def test_text_the_archive_could_not_store_is_refused_and_nothing_is_kept(room, client, key,
+                                                                         fields, field):
+    response = post(client, key.secret, service_code="genangan", **point(room), **fields)
+    assert response.status_code == 400
+    (error,) = response.json()
+    assert error["code"] == 400 and f"{field} contains the control character" in error[
+        "description"]
+    assert stream_length(room) == 0
+    with_newline = post(client, key.secret, service_code="genangan", **point(room),
+                        description="Air setinggi lutut.\r\nSudah dua hari.")
+    assert with_newline.status_code == 201
+    drain(room)
+    with room.engine.connect() as conn:
+        assert conn.execute(select(schema.incidents.c.description)).scalar_one() == (
+            "Air setinggi lutut.\r\nSudah dua hari.")

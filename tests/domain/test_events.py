@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
+from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import EventError, OfficerLocated, ReportReceived, decode, encode
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -38,10 +39,36 @@ def test_malformed_entries_are_refused_with_a_reason(fields, reason):
 
 
 def test_naive_times_and_out_of_range_points_are_refused():
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidCommand, match="occurred_at"):
         OfficerLocated(officer_id="o", occurred_at=datetime(2026, 1, 1), actor="a", lat=0, lon=0)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidCommand, match="lat: Input should be greater than or equal to -90"):
         OfficerLocated(officer_id="o", occurred_at=NOW, actor="a", lat=-91, lon=0)
+
+
+def report(**fields) -> ReportReceived:
+    return ReportReceived(**{"incident_id": "i", "occurred_at": NOW, "actor": "a",
+                             "category": "banjir", "lat": -6.2, "lon": 106.6, "source": "t",
+                             **fields})
+
+
+@pytest.mark.parametrize(("fields", "said"), [
+    ({"description": "banjir\x00"}, "description contains the control character U+0000"),
+    ({"address": "Jl. Sudirman \x1b[31m"}, "address contains the control character U+001B"),
+    ({"reporter": {"name": "Budi\x07"}}, "reporter.name contains the control character U+0007"),
+    ({"attributes": {"kedalaman-air": ["selutut", "\x85"]}},
+     "attributes.kedalaman-air.1 contains the control character U+0085"),
+    ({"description": "\ud800"}, "U+D800"),  # a lone surrogate is not UTF-8
+    ({"reporter": {"name": "x" * 4001}}, "reporter.name is longer than 4000 characters"),
+    ({"attributes": {f"q{i}": "a" for i in range(51)}}, "more than 50 entries"),
+])
+def test_text_no_projection_could_store_is_refused_at_the_event_model(fields, said):
+    with pytest.raises(InvalidCommand, match=re.escape(said)):
+        report(**fields)
+
+
+def test_newlines_tabs_and_any_language_are_kept():
+    text = "Banjir setinggi lutut.\r\nJl. Perintis\tKemerdekaan · 洪水 · 🌊"
+    assert decode(encode(report(description=text))).description == text
 
 
 @given(st.dictionaries(st.text(max_size=8), st.text(max_size=40), max_size=5))
