@@ -12,7 +12,7 @@ from typing import Annotated
 
 import anyio
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
@@ -73,9 +73,9 @@ class Note(BaseModel):
 
 
 class Position(BaseModel):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    accuracy: float | None = Field(default=None, ge=0)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    accuracy: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
 
 class Triage(BaseModel):
@@ -170,7 +170,10 @@ async def tasks(officer_id: str, room: Room, by: By):
 
 
 @router.get("/officers/near")
-async def near(lat: float, lon: float, agency: str, room: Room, by: By, limit: int = 5):
+async def near(lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
+               lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
+               agency: Annotated[str, Query(max_length=40)], room: Room, by: By,
+               limit: Annotated[int, Query(ge=1, le=50)] = 5):
     """Available officers of the agency nearest the point, with distance and ETA."""
     found = await run(dispatch.officers_near, room, lat, lon, agency, by=by, limit=limit)
     if isinstance(found, JSONResponse):

@@ -1,0 +1,33 @@
+"""/api/v1 refuses what is not a place or a number, with the rule, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from liveroom.services import accounts
+from tests.api.test_access import PASSWORD
+from tests.conftest import person
+
+
+@pytest.fixture
+def bearer(room):
+    admin = person("root", "admin")
+    accounts.add_user(room, "opi", PASSWORD, roles=["operator"], by=admin)
+    return {"Authorization": f"Bearer {accounts.create_api_token(room, 'opi', by=admin).secret}"}
+
+
+@pytest.mark.parametrize(("lat", "lon"), [("91", "106.6"), ("NaN", "106.6"), ("inf", "106.6"),
+                                          ("1e269", "106.6"), ("-6.2", "-inf"),
+                                          ("-6.2", "181")])
+def test_officers_near_refuses_a_point_not_on_earth(client, bearer, lat, lon):
+    response = client.get("/api/v1/officers/near", headers=bearer,
+                          params={"lat": lat, "lon": lon, "agency": "dishub"})
+    assert response.status_code == 422
+    (problem,) = response.json()["detail"]
+    assert problem["loc"][-1] in ("lat", "lon") and problem["msg"]
+
+
+def test_officers_near_answers_for_a_real_point(client, bearer):
+    response = client.get("/api/v1/officers/near", headers=bearer,
+                          params={"lat": "-6.2", "lon": "106.6", "agency": "dishub"})
+    assert response.status_code == 200 and response.json() == []  # no one registered yet
