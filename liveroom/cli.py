@@ -351,7 +351,8 @@ def demo_credentials(room) -> None:
     if room.settings.env == "production":
         return
     saved = room.settings.data_dir / "demo-credentials.txt"
-    created = create_demo_accounts(room)
+    saved.parent.mkdir(parents=True, exist_ok=True)  # (with external Redis and database,
+    created = create_demo_accounts(room)               # nothing else has made it)
     if created:
         saved.write_text("".join(f"{user} {password}\n" for user, password in created.items()))
         saved.chmod(0o600)

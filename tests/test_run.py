@@ -183,3 +183,14 @@ def test_seeding_history_twice_is_refused_in_one_line(tmp_path):
     assert second.returncode == 2
     assert second.stderr.strip().splitlines() == [
         "refused: this archive already has seeded history"]
+
+
+def test_a_first_start_on_external_servers_without_a_data_dir_shows_the_demo_accounts(
+        settings, tmp_path):
+    nowhere = tmp_path / "not-made-yet"  # Redis by URL, an archive of its own elsewhere
+    app = AppProcess.beside(settings, tmp_path, LIVEROOM_DATA_DIR=str(nowhere),
+                            LIVEROOM_DATABASE_URL=f"sqlite:///{tmp_path}/db/archive.db").start()
+    app.stop()
+    printed = (tmp_path / "app.log").read_text()
+    saved = (nowhere / "demo-credentials.txt").read_text().split()
+    assert saved[0] == "admin" and saved[1] in printed
