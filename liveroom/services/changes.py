@@ -214,7 +214,10 @@ class ChangeHub:
             screen.offer(change)
 
     async def _run(self, version: str) -> None:
-        client = aioredis.from_url(redis_url(self.room.settings), decode_responses=True)
+        # its reads block up to PRESENCE_EVERY: a socket timeout longer than that (redis-py's
+        # default, 5 s, cut every idle wait short as an error)
+        client = aioredis.from_url(redis_url(self.room.settings), decode_responses=True,
+                                   socket_timeout=PRESENCE_EVERY + 10)
         loop = asyncio.get_running_loop()
         swept = loop.time()
         try:

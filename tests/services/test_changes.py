@@ -4,6 +4,7 @@ a screen saw, fanned out once per process; and the wall screen's per-agency head
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from liveroom.access import SYSTEM
 from liveroom.domain.events import OfficerLocated
@@ -159,3 +160,18 @@ def test_the_push_budget_lets_a_lone_change_go_at_once_and_caps_a_burst():
     quiet = Budget(rate=4, burst=3, now=0.0)
     quiet.spend(0.0)
     assert quiet.ready_at(0.3) == 0.3  # shortly after another, not held back
+
+
+def test_the_reader_waits_out_an_idle_room_without_errors(room, caplog):
+    """Nothing happens for a while: the screens are not told to start over (each error
+    did that, every 6 s, when the read's wait outlasted the socket's timeout)."""
+
+    async def idle() -> bool:
+        hub = ChangeHub(room)
+        screen = await hub.subscribe()
+        await asyncio.sleep(12)
+        return screen.lost
+
+    with caplog.at_level(logging.ERROR, logger="liveroom.services.changes"):
+        assert asyncio.run(idle()) is False
+    assert "reading the changes stream failed" not in caplog.text
