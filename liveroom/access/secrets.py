@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,6 +24,13 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash of no one's password: checked for unknown users, so that they take as long
+    to refuse as known ones (no telling which usernames exist by the time it takes)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_secret(prefix: str) -> str:

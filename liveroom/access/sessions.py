@@ -18,7 +18,8 @@ from liveroom.room import LiveRoom
 
 USER_SESSION_SECONDS = 12 * 3600
 KIOSK_SESSION_SECONDS = 30 * 24 * 3600
-FREE_ATTEMPTS = 5
+FREE_ATTEMPTS = 5  # wrong passwords for one username from one address
+FREE_ATTEMPTS_PER_ADDRESS = 20  # for any usernames from one address (password spraying)
 MAX_LOCK_SECONDS = 15 * 60
 
 
@@ -92,14 +93,14 @@ def locked_for(room: LiveRoom, *subjects: str) -> int:
     return max([math.ceil(ttl / 1000) for ttl in ttls if ttl > 0], default=0)
 
 
-def record_failure(room: LiveRoom, *subjects: str) -> None:
-    """After FREE_ATTEMPTS failures, each further one doubles the wait (up to 15 min)."""
-    for subject in subjects:
-        failures = room.redis.incr(_key(room, "throttle", "count", subject))
-        room.redis.expire(_key(room, "throttle", "count", subject), 24 * 3600)
-        if failures >= FREE_ATTEMPTS:
-            seconds = min(2 ** (failures - FREE_ATTEMPTS), MAX_LOCK_SECONDS)
-            room.redis.set(_key(room, "throttle", "lock", subject), 1, ex=seconds)
+def record_failure(room: LiveRoom, subject: str, free_attempts: int = FREE_ATTEMPTS) -> None:
+    """After `free_attempts` failures, each further one doubles the subject's wait (up to
+    15 min); failures are forgotten a day after the last."""
+    failures = room.redis.incr(_key(room, "throttle", "count", subject))
+    room.redis.expire(_key(room, "throttle", "count", subject), 24 * 3600)
+    if failures >= free_attempts:
+        seconds = min(2 ** (failures - free_attempts), MAX_LOCK_SECONDS)
+        room.redis.set(_key(room, "throttle", "lock", subject), 1, ex=seconds)
 
 
 def record_success(room: LiveRoom, *subjects: str) -> None:

@@ -17,7 +17,13 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from liveroom.access import Action, Forbidden, Principal, Role
 from liveroom.access import sessions as session_store
-from liveroom.access.secrets import digest, hash_password, new_secret, verify_password
+from liveroom.access.secrets import (
+    digest,
+    dummy_hash,
+    hash_password,
+    new_secret,
+    verify_password,
+)
 from liveroom.archive import schema
 from liveroom.domain.errors import InvalidCommand, NotFound
 from liveroom.room import LiveRoom
@@ -141,17 +147,23 @@ def user_principal(row) -> Principal:
 
 
 def authenticate(room: LiveRoom, username: str, password: str, client: str) -> Principal:
-    """Check a password; refuse while throttled (username or client address)."""
-    subjects = (f"user:{username.lower()}", f"client:{client}")
-    wait = session_store.locked_for(room, *subjects)
+    """Check a password. Failures slow down their source only: the username from that
+    address, and that address for any username; the right password from an address that
+    has not failed always gets in. Unknown users take as long as known ones."""
+    name = username.lower()
+    pair, address = f"login:{name}@{client}", f"client:{client}"
+    wait = session_store.locked_for(room, pair, address)
     if wait:
         raise Throttled(wait)
     with room.engine.connect() as conn:
-        row = _user_row(conn, username.lower())
-    if row is None or not row["active"] or not verify_password(row["password_hash"], password):
-        session_store.record_failure(room, *subjects)
+        row = _user_row(conn, name)
+    usable = row is not None and row["active"]
+    right = verify_password(row["password_hash"] if usable else dummy_hash(), password)
+    if not (usable and right):
+        session_store.record_failure(room, pair)
+        session_store.record_failure(room, address, session_store.FREE_ATTEMPTS_PER_ADDRESS)
         raise LoginRefused("wrong username or password")
-    session_store.record_success(room, *subjects)
+    session_store.record_success(room, pair)
     return user_principal(row)
 
 
