@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     duplicate_window_minutes: int = Field(120, ge=0)
     open311_posts_per_minute: int = Field(60, ge=1)
     web_reports_per_hour: int = Field(20, ge=1)  # per client address, on the citizen page
+    lookups_per_minute: int = Field(60, ge=1)  # reports by tracking number, per address
     media_dir: Path | None = None  # citizens' photos; shared storage when several hosts serve
     photo_max_bytes: int = Field(10_000_000, ge=10_000)
     osmand_port: int = Field(5055, ge=0, le=65535)  # 0: no separate OsmAnd listener

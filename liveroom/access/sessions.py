@@ -111,12 +111,20 @@ def record_success(room: LiveRoom, *subjects: str) -> None:
 
 # --- rate limits -------------------------------------------------------------------------
 
-def rate_limited(room: LiveRoom, subject: str, limit: int, window_seconds: int) -> int:
-    """Count one request; 0 if within `limit` per window, else seconds until the next window."""
+def lookups_refused(room: LiveRoom, client: str, count: int = 1) -> int:
+    """Count `count` look-ups of reports by tracking number from a client address (the
+    citizen page and Open311 share the budget); seconds to wait, or 0."""
+    return rate_limited(room, f"lookup:{client}", room.settings.lookups_per_minute, 60, count)
+
+
+def rate_limited(room: LiveRoom, subject: str, limit: int, window_seconds: int,
+                 cost: int = 1) -> int:
+    """Count a request (`cost` for one asking for several things); 0 if within `limit` per
+    window, else seconds until the next window."""
     key = _key(room, "rate", subject)
     pipe = room.redis.pipeline(transaction=True)
     pipe.set(key, 0, ex=window_seconds, nx=True)  # the window starts with its first request
-    pipe.incr(key)
+    pipe.incrby(key, cost)
     pipe.ttl(key)
     _, count, ttl = pipe.execute()
     return 0 if count <= limit else max(int(ttl), 1)

@@ -43,6 +43,11 @@ _current: ContextVar[Principal | None] = ContextVar("principal", default=None)
 _session: ContextVar[str | None] = ContextVar("session", default=None)
 
 
+def client_address(request) -> str:
+    """The address a request came from (what throttles and rate limits count by)."""
+    return request.client.host if request.client else "?"
+
+
 def current_principal() -> Principal:
     """The principal of the request or websocket being served; Forbidden if none."""
     principal = _current.get()

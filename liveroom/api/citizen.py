@@ -23,6 +23,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from liveroom.access import Principal, Role
 from liveroom.access import sessions as session_store
+from liveroom.api.access import client_address
 from liveroom.api.templates import map_config, page_language, render_page
 from liveroom.domain.errors import DomainError, NotFound
 from liveroom.domain.lifecycle import Status
@@ -94,7 +95,7 @@ async def submit_report(request: Request) -> Response:
         expected = request.cookies.get(CSRF_COOKIE)
         if not expected or not secrets.compare_digest(expected, str(form.get("csrf", ""))):
             raise Refused(translate("report.expired", lang), 403)
-        client = request.client.host if request.client else "?"
+        client = client_address(request)
         wait = await anyio.to_thread.run_sync(
             session_store.rate_limited, room, f"web-report:{client}",
             room.settings.web_reports_per_hour, 3600)
@@ -174,6 +175,10 @@ def find(request: Request) -> Response:
 def show_status(request: Request, incident_id: str) -> Response:
     room: LiveRoom = request.app.state.room
     lang = page_language(request.query_params.get("lang"))
+    wait = session_store.lookups_refused(room, client_address(request))
+    if wait:
+        return render_page("citizen_status.html", lang, 429, report=None, number=incident_id,
+                           city=room.city, wait_minutes=wait // 60 + 1)
     try:
         if not TRACKING_ID.fullmatch(incident_id):
             raise NotFound(incident_id)

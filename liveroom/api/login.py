@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from liveroom.access import Action
 from liveroom.access import sessions as session_store
-from liveroom.api.access import SESSION_COOKIE, csrf_token, session_cookie
+from liveroom.api.access import SESSION_COOKIE, client_address, csrf_token, session_cookie
 from liveroom.api.templates import page_language, render_page
 from liveroom.i18n import translate
 from liveroom.services.accounts import LoginRefused, Throttled, authenticate
@@ -57,7 +57,7 @@ async def submit_login(request: Request) -> Response:
         return login_page(request, lang=lang, next_path=next_path, username=username,
                           error=translate("login.expired", lang), status=403)
     room = request.app.state.room
-    client = request.client.host if request.client else "?"
+    client = client_address(request)
     try:
         principal = await anyio.to_thread.run_sync(
             authenticate, room, username, form.get("password", ""), client)

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from liveroom.access import sessions as session_store
+from liveroom.api.access import client_address
 from liveroom.archive import schema
 from liveroom.cities.pack import Attribute
 from liveroom.domain.errors import DomainError
@@ -150,10 +151,14 @@ def parse_time(value: str | None, name: str) -> datetime | None:
     return moment
 
 
-def find_requests(room: LiveRoom, params) -> list[dict]:
+def find_requests(room: LiveRoom, params, client: str) -> list[dict]:
     ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
     if ids:
-        return [request_view(room, r) for r in reports_by_id(room, ids[:MAX_RESULTS])]
+        ids = ids[:MAX_RESULTS]
+        wait = session_store.lookups_refused(room, client, len(ids))
+        if wait:
+            raise Open311Error(429, f"too many look-ups from this address; retry in {wait} s")
+        return [request_view(room, r) for r in reports_by_id(room, ids)]
     table = schema.incidents
     query = select(table)
     if params.get("service_code"):
@@ -283,7 +288,8 @@ async def service_definition(request: Request, name: str) -> Response:
 @router.get("/requests.{fmt}")
 async def list_requests(request: Request, fmt: str) -> Response:
     def build(room: LiveRoom, params, fmt: str) -> Response:
-        return render(find_requests(room, params), fmt, "service_requests", "request")
+        return render(find_requests(room, params, client_address(request)), fmt,
+                      "service_requests", "request")
 
     return await answer(request, f"requests.{fmt}", build)
 
@@ -292,7 +298,7 @@ async def list_requests(request: Request, fmt: str) -> Response:
 async def one_request(request: Request, name: str) -> Response:
     def build(room: LiveRoom, params, fmt: str) -> Response:
         request_id, _ = split(name)
-        found = find_requests(room, {"service_request_id": request_id})
+        found = find_requests(room, {"service_request_id": request_id}, client_address(request))
         if not found:
             raise Open311Error(404, f"no service request {request_id!r}")
         return render(found, fmt, "service_requests", "request")
@@ -305,7 +311,7 @@ async def token(request: Request, name: str) -> Response:
     """Requests are created at once, so a token is the request's own id."""
     def build(room: LiveRoom, params, fmt: str) -> Response:
         token_id, _ = split(name)
-        if not find_requests(room, {"service_request_id": token_id}):
+        if not find_requests(room, {"service_request_id": token_id}, client_address(request)):
             raise Open311Error(404, f"unknown token {token_id!r}")
         return render([{"service_request_id": token_id, "token": token_id}], fmt,
                       "service_requests", "request")

@@ -205,3 +205,17 @@ def test_text_the_archive_could_not_store_is_refused_and_nothing_is_kept(room, c
     with room.engine.connect() as conn:
         assert conn.execute(select(schema.incidents.c.description)).scalar_one() == (
             "Air setinggi lutut.\r\nSudah dua hari.")
+
+
+def test_look_ups_by_tracking_number_are_limited_per_address(room, client, key):
+    (created,) = post(client, key.secret, service_code="genangan", **point(room)).json()
+    guesses = ",".join(f"261201-{n:05d}" for n in range(room.settings.lookups_per_minute - 1))
+    assert client.get(f"{BASE}/requests.json",
+                      params={"service_request_id": guesses}).status_code == 200
+    assert client.get(f"{BASE}/requests/{created['service_request_id']}.json").status_code == 200
+    refused = client.get(f"{BASE}/requests/{created['service_request_id']}.xml")
+    assert refused.status_code == 429
+    assert "too many look-ups from this address" in ET.fromstring(refused.content).findtext(
+        "error/description")
+    page = client.get(f"/lapor/{created['service_request_id']}")  # the same budget
+    assert page.status_code == 429 and "Terlalu banyak pencarian" in page.text
