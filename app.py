@@ -20,6 +20,8 @@ from liveroom.api import attendance as attendance_api
 from liveroom.api import citizen, field, health, login, open311, v1
 from liveroom.api import kpi as kpi_api
 from liveroom.api.access import AccessMiddleware
+from liveroom.api.limits import BodyLimit, Limit
+from liveroom.api.osmand import MAX_BODY as OSMAND_MAX_BODY
 from liveroom.api.osmand import LocationIngest, device_channel
 from liveroom.i18n import translate
 from liveroom.projections.runner import ProjectionService
@@ -79,7 +81,13 @@ def create_app(room: LiveRoom) -> Dash:
     kpi.register(app, room)
     # compressed (Leaflet 148 -> 43 KB, Dash's bundles likewise): phones on 3G, remote rooms
     server.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
-    server.add_middleware(AccessMiddleware, room=room)  # outermost: before Dash's own
+    server.add_middleware(AccessMiddleware, room=room)  # before Dash's own
+    server.add_middleware(BodyLimit, default=lambda: room.settings.photo_max_bytes + 1_000_000,
+                          limits=[Limit("/open311/", open311.MAX_BODY, open311.too_large),
+                                  Limit("/lapor", lambda: citizen.max_body(room),
+                                        citizen.too_large),
+                                  Limit("/login", 16_000), Limit("/osmand", OSMAND_MAX_BODY)])
+    # (outermost: sizes before anything else)
     app._setup_server()  # fully set up before the first websocket reconnects after a restart
     return app
 

@@ -110,11 +110,21 @@ async def submit_report(request: Request) -> Response:
     return RedirectResponse(f"/lapor/{incident_id}?lang={lang}&baru=1", 303)
 
 
+def max_body(room: LiveRoom) -> int:
+    """The largest report form: a photo and the rest (what the body limit lets through)."""
+    return room.settings.photo_max_bytes + 100_000
+
+
+def too_large(request: Request, _max_bytes: int) -> Response:
+    """The body limit's refusal: the form again, saying how large a photo may be."""
+    room: LiveRoom = request.app.state.room
+    lang = page_language(request.query_params.get("lang"))
+    return _form_page(request, lang, error=translate(
+        "report.photo.too_large", lang, mb=room.settings.photo_max_bytes // 1_000_000),
+        status=413)
+
+
 async def _read_form(request: Request, room: LiveRoom, lang: str) -> FormData:
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit() or int(declared) > room.settings.photo_max_bytes + 100_000:
-        raise Refused(translate("report.photo.too_large", lang,
-                                mb=room.settings.photo_max_bytes // 1_000_000), 413)
     try:
         return await request.form(max_files=1, max_fields=50)
     except Exception:  # a malformed multipart body

@@ -219,3 +219,32 @@ def test_look_ups_by_tracking_number_are_limited_per_address(room, client, key):
         "error/description")
     page = client.get(f"/lapor/{created['service_request_id']}")  # the same budget
     assert page.status_code == 429 and "Terlalu banyak pencarian" in page.text
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(room, client, key):
+    huge = {"api_key": key.secret, "service_code": "genangan", **point(room),
+            "first_name": "S" * 20_000_000}
+    refused = client.post(f"{BASE}/requests.json", data=huge)
+    assert refused.status_code == 413
+    assert refused.json() == [{"code": 413,
+                               "description": "the request body is larger than 64000 bytes"}]
+
+    def chunks():  # no Content-Length: counted as it arrives
+        yield f"api_key={key.secret}&service_code=genangan&description=".encode()
+        for _ in range(100):
+            yield b"x" * 1000
+
+    streamed = client.post(f"{BASE}/requests.xml", content=chunks(),
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert streamed.status_code == 413 and b"<code>413</code>" in streamed.content
+    assert stream_length(room) == 0
+
+
+@pytest.mark.parametrize(("field", "limit"), [("first_name", 100), ("description", 4000),
+                                              ("attribute[kedalaman-air]", 500)])
+def test_a_field_longer_than_its_limit_is_refused_not_cut(room, client, key, field, limit):
+    response = post(client, key.secret, service_code="banjir", **point(room),
+                    **{field: "a" * (limit + 1)})
+    assert response.status_code == 400
+    assert response.json()[0]["description"] == f"{field} is longer than {limit} characters"
+    assert stream_length(room) == 0

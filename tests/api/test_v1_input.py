@@ -31,3 +31,12 @@ def test_officers_near_answers_for_a_real_point(client, bearer):
     response = client.get("/api/v1/officers/near", headers=bearer,
                           params={"lat": "-6.2", "lon": "106.6", "agency": "dishub"})
     assert response.status_code == 200 and response.json() == []  # no one registered yet
+
+
+def test_every_endpoint_refuses_a_body_past_its_limit(room, client, bearer):
+    too_big = room.settings.photo_max_bytes + 1_000_001  # a photo's limit, and a margin
+    response = client.post("/api/v1/incidents/261201-AAAAA/notes", headers=bearer,
+                           content=b"{" + b" " * too_big + b"}")
+    assert response.status_code == 413 and "larger than" in response.json()["error"]
+    login = client.post("/login", data={"username": "opi", "password": "p" * 20_000})
+    assert login.status_code == 413
