@@ -5,11 +5,18 @@
  * ringed in white while they hold a task. */
 window.liveroom = Object.assign({}, window.liveroom, {
   map: {
+    /* Text for a tooltip, as text: Leaflet takes a string as HTML, and names come from
+     * people (an officer's display name) and from city packs. */
+    text: function (words) {
+      var node = document.createElement("span");
+      node.textContent = String(words);
+      return node;
+    },
     incident: function (feature, latlng) {
       var p = feature.properties;
       var waiting = p.status === "received" || p.status === "triaged";
       var size = p.priority === 1 ? 34 : 28;
-      var icon = p.icon ? '<span class="incident-icon" style="-webkit-mask-image: url(' +
+      var icon = /^[a-z0-9-]+$/.test(p.icon || "") ? '<span class="incident-icon" style="-webkit-mask-image: url(' +
         "'/assets/vendor/tabler-icons/" + p.icon + ".svg'); mask-image: url('" +
         "/assets/vendor/tabler-icons/" + p.icon + ".svg')\"></span>" : "";
       return L.marker(latlng, {
@@ -19,7 +26,7 @@ window.liveroom = Object.assign({}, window.liveroom, {
             " priority-" + p.priority + (waiting ? " waiting" : ""),
         }),
         riseOnHover: true, zIndexOffset: (5 - p.priority) * 100,
-      }).bindTooltip(p.id + " · " + p.category);
+      }).bindTooltip(window.liveroom.map.text(p.id + " · " + p.category));
     },
     officer: function (feature, latlng) {
       var lr = window.liveroom.map;
@@ -33,7 +40,9 @@ window.liveroom = Object.assign({}, window.liveroom, {
               color: p.tasks ? "#ffffff" : p.colour, fillColor: p.colour,
               fillOpacity: p.presence === "online" ? 0.9 : 0.15};
     },
-    officerLabel: function (p) { return (p.name || p.id) + (p.tasks ? " · " + p.tasks : ""); },
+    officerLabel: function (p) {
+      return window.liveroom.map.text((p.name || p.id) + (p.tasks ? " · " + p.tasks : ""));
+    },
     officerMarkers: {},
   },
 });
@@ -42,11 +51,11 @@ window.liveroom.map.cluster = function (feature, latlng) {
   var count = feature.properties.point_count_abbreviated;
   var size = 36 + Math.min(24, 4 * String(count).length);
   return L.marker(latlng, {icon: L.divIcon({
-    html: "<span>" + count + "</span>", className: "map-cluster",
+    html: window.liveroom.map.text(count), className: "map-cluster",
     iconSize: L.point(size, size)})});
 };
 /* Each district's name on the basemap, always shown: there may be no tiles to read. */
 window.liveroom.map.district = function (feature, layer) {
-  layer.bindTooltip(feature.properties.name, {
+  layer.bindTooltip(window.liveroom.map.text(feature.properties.name), {
     permanent: true, direction: "center", className: "district-label"});
 };

@@ -24,7 +24,9 @@
       L.geoJSON(data, {
         style: { color: "#0b3d66", weight: 1.5, fillColor: "#ffffff", fillOpacity: 0.55 },
         onEachFeature: function (feature, layer) {
-          layer.bindTooltip(feature.properties.name, { sticky: true });
+          var name = document.createElement("span");  // a name, as text (not HTML)
+          name.textContent = feature.properties.name;
+          layer.bindTooltip(name, { sticky: true });
         },
       }).addTo(map);
     });

@@ -70,6 +70,18 @@ def test_hostile_report_text_is_shown_as_text(app, writer, browser, operator):
     assert browser.execute_script("return window.pwned === undefined")
 
 
+def test_an_officer_s_hostile_name_is_shown_on_the_map_as_text(app, writer, browser, operator):
+    device, _ = on_duty_officer(app, writer, "dishub", name=HOSTILE)  # set by an admin
+    sign_in(browser, app, operator)
+    opened = ("var m = window.liveroom.map.officerMarkers[arguments[0]]; if (!m || !m._map) "
+              "return null; m.openTooltip(); return m.getTooltip().getElement().innerText;")
+    shown = WebDriverWait(browser, 20).until(lambda d: d.execute_script(opened, device.id))
+    assert shown == HOSTILE
+    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip img, .leaflet-tooltip b") == []
+    assert browser.execute_script("return window.pwned === undefined")
+    assert severe_console_errors(browser) == []
+
+
 def test_a_kiosk_link_opens_the_wall_screen_without_a_password(app, writer, browser):
     issued = accounts.create_kiosk_link(writer, "Layar 1", role="mayor", by=SYSTEM)
     browser.get(f"{app.url}/?kiosk={issued.secret}")
