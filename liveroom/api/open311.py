@@ -30,6 +30,7 @@ from liveroom.domain.errors import DomainError
 from liveroom.i18n import translate
 from liveroom.room import LiveRoom
 from liveroom.services.accounts import credential_principal
+from liveroom.services.idempotency import once
 from liveroom.services.incidents import report_incident
 from liveroom.services.reports import (
     CLOSED,
@@ -282,6 +283,8 @@ async def discovery(request: Request, fmt: str) -> Response:
         return render({
             "changeset": CHANGESET, "contact": room.city.name,
             "key_service": "python -m liveroom apikeys create NAME",
+            # (not in GeoReport v2: POST requests.* with this header is done once per key)
+            "idempotency_header": "Idempotency-Key",
             "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
                            "url": base, "changeset": CHANGESET, "type": "production",
                            "formats": ["text/xml", "application/json"]}],
@@ -366,16 +369,22 @@ async def create_request(request: Request, fmt: str) -> Response:
         lat, lon, approximate = locate(room, params)
         reporter = {key: params[key] for key in ("first_name", "last_name", "email", "phone")
                     if params.get(key)}
-        incident = report_incident(
-            room, category=code, lat=lat, lon=lon, source="open311", by=principal,
-            description=params.get("description", ""),
-            address=params.get("address_string") or None,
-            media_url=params.get("media_url") or None, reporter=reporter,
-            attributes=attributes_of(params.pairs), location_approximate=approximate,
-        )
-        log.info("open311 request %s from key %s", incident.id, key_id)
-        return render([{"service_request_id": incident.id, "token": incident.id,
-                        "service_notice": None, "account_id": None}], fmt,
-                      "service_requests", "request", status=201)
+
+        def create() -> tuple[int, list[dict]]:
+            incident = report_incident(
+                room, category=code, lat=lat, lon=lon, source="open311", by=principal,
+                description=params.get("description", ""),
+                address=params.get("address_string") or None,
+                media_url=params.get("media_url") or None, reporter=reporter,
+                attributes=attributes_of(params.pairs), location_approximate=approximate,
+            )
+            log.info("open311 request %s from key %s", incident.id, key_id)
+            return 201, [{"service_request_id": incident.id, "token": incident.id,
+                          "service_notice": None, "account_id": None}]
+
+        # a citizen app that sends again after a lost answer gets the first report back
+        retry_key = request.headers.get("Idempotency-Key")
+        status, body = once(room, principal, retry_key, create) if retry_key else create()
+        return render(body, fmt, "service_requests", "request", status=status)
 
     return await answer(request, f"requests.{fmt}", build)

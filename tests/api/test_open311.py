@@ -248,3 +248,20 @@ def test_a_field_longer_than_its_limit_is_refused_not_cut(room, client, key, fie
     assert response.status_code == 400
     assert response.json()[0]["description"] == f"{field} is longer than {limit} characters"
     assert stream_length(room) == 0
+
+
+def test_a_report_sent_again_with_its_idempotency_key_is_made_once(room, client, key):
+    def send(retry_key: str):
+        return client.post(f"{BASE}/requests.json", headers={"Idempotency-Key": retry_key},
+                           data={"api_key": key.secret, "service_code": "genangan",
+                                 "description": "Air sebetis", **point(room)})
+
+    first, again = send("aplikasi-warga-0001"), send("aplikasi-warga-0001")  # answer lost
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert send("aplikasi-warga-0002").json() != first.json()  # another report
+    assert stream_length(room) == 4  # two reports, received and triaged each
+    bad = send("?")
+    assert bad.status_code == 400 and "Idempotency-Key must be" in bad.json()[0]["description"]
+    assert client.get(f"{BASE}/discovery.json").json()["idempotency_header"] == (
+        "Idempotency-Key")
