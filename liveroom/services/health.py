@@ -24,6 +24,10 @@ def _timed(check) -> dict[str, Any]:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
+#: an event waiting longer than this to be applied: the projection is stalled (a lease
+#: held by a worker that died, say), and the room is degraded until it catches up
+STALLED_MS = 5_000
+
 def projection_lag(room: LiveRoom, projection: Projection) -> dict[str, Any]:
     """How far a projection trails its stream: entries and milliseconds behind."""
     key = room.keys.stream(projection.stream)
@@ -62,7 +66,7 @@ def health(room: LiveRoom, projections: list[Projection]) -> dict[str, Any]:
     if not (report["redis"]["ok"] and report["database"]["ok"]):
         report["status"] = "down"
     elif report["dead_letters"] or any(
-            "error" in p or p["lag_ms"] > 60_000 for p in report["projections"].values()):
+            "error" in p or p["lag_ms"] > STALLED_MS for p in report["projections"].values()):
         report["status"] = "degraded"  # (an event a projection could not store is news)
     else:
         report["status"] = "ok"

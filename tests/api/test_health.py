@@ -35,3 +35,15 @@ def test_healthz_is_503_when_the_database_is_unreachable(settings):
         room.close()
     assert response.status_code == 503
     assert response.json()["status"] == "down" and not response.json()["database"]["ok"]
+
+
+def test_healthz_is_degraded_while_a_projection_has_not_applied_an_event_for_seconds(room):
+    """As after a crash, until the dead worker's lease runs out: said, not hidden."""
+    seconds, _ = room.redis.time()
+    waiting = f"{(seconds - 10) * 1000}-0"  # an event appended 10 s ago, still not applied
+    room.redis.xadd(room.keys.stream("officers"), {"type": "x", "v": "1", "data": "{}"},
+                    id=waiting)
+    with TestClient(create_app(room).server) as client:
+        body = client.get("/healthz").json()
+    assert body["projections"]["live-officers"]["lag_ms"] >= 10_000
+    assert body["status"] == "degraded"
