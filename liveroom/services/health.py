@@ -50,7 +50,7 @@ def projection_lag(room: LiveRoom, projection: Projection) -> dict[str, Any]:
 def health(room: LiveRoom, projections: list[Projection]) -> dict[str, Any]:
     """`status` is `ok`, `degraded` (a projection lags or errs) or `down` (Redis or DB)."""
     report: dict[str, Any] = {
-        "city": room.city.slug,
+        "city": room.pack.slug,  # (room.city asks Redis, which may be down)
         "redis": _timed(room.redis.ping),
         "database": _timed(lambda: _select_one(room)),
         "projections": {},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from fastapi.testclient import TestClient
 
 from app import create_app
@@ -47,3 +48,13 @@ def test_healthz_is_degraded_while_a_projection_has_not_applied_an_event_for_sec
         body = client.get("/healthz").json()
     assert body["projections"]["live-officers"]["lag_ms"] >= 10_000
     assert body["status"] == "degraded"
+
+
+def test_healthz_is_503_json_when_redis_goes_away(room):
+    client = TestClient(create_app(room).server)
+    assert client.get("/healthz").status_code == 200
+    room.redis = redis.Redis.from_url("redis://127.0.0.1:1/0", decode_responses=True)  # gone
+    room._city = None  # (and the city's overrides are read from it again)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "down" and not response.json()["redis"]["ok"]
