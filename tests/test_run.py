@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -194,3 +196,34 @@ def test_a_first_start_on_external_servers_without_a_data_dir_shows_the_demo_acc
     printed = (tmp_path / "app.log").read_text()
     saved = (nowhere / "demo-credentials.txt").read_text().split()
     assert saved[0] == "admin" and saved[1] in printed
+
+
+def test_an_embedded_redis_killed_under_the_app_is_started_again_and_served(tmp_path):
+    data = (tmp_path / "var").resolve()
+    app = AppProcess({"LIVEROOM_DATA_DIR": str(data)}, tmp_path / "app.log").start()
+    try:
+        seeded = app.cli("seed", "--officers-per-post", "1", "--reports", "2")
+        assert seeded.returncode == 0, seeded.stderr
+        (server,) = redis_servers(data)
+        server.kill()  # the OOM killer, say
+        server.wait(5)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            health = httpx.get(f"{app.url}/healthz", timeout=5)
+            assert health.headers["content-type"] == "application/json"  # 503 JSON, never 500
+            if health.status_code == 200 and redis_servers(data):
+                break
+            time.sleep(0.5)
+        (again,) = redis_servers(data)
+        assert again.pid != server.pid and app.process.poll() is None
+        issued = app.cli("apikeys", "create", "Aplikasi").stdout
+        key = re.search(r"secret \(shown once, keep it safe\): (\S+)", issued).group(1)
+        point = {"lat": "-6.1781", "long": "106.63"}
+        posted = httpx.post(f"{app.url}/open311/v2/requests.json", data={
+            "api_key": key, "service_code": "genangan", **point})
+        assert posted.status_code == 201  # served again, without a restart of the app
+        kept = app.cli("seed", "--officers-per-post", "1", "--reports", "0")
+        assert '"officers_existing": 26' in kept.stdout  # from its append-only file
+    finally:
+        app.stop()
+    assert redis_servers(data) == []
