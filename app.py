@@ -81,7 +81,8 @@ def create_app(room: LiveRoom) -> Dash:
     kpi.register(app, room)
     # compressed (Leaflet 148 -> 43 KB, Dash's bundles likewise): phones on 3G, remote rooms
     server.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
-    server.add_middleware(AccessMiddleware, room=room)  # before Dash's own
+    server.add_middleware(AccessMiddleware, room=room,  # before Dash's own
+                          script_hashes=app.csp_hashes())
     server.add_middleware(BodyLimit, default=lambda: room.settings.photo_max_bytes + 1_000_000,
                           limits=[Limit("/open311/", open311.MAX_BODY, open311.too_large),
                                   Limit("/lapor", lambda: citizen.max_body(room),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from contextvars import ContextVar
 from urllib.parse import parse_qsl, urlencode, urlparse
 
@@ -62,15 +63,20 @@ def csrf_token(session_token: str | None = None) -> str:
     return digest("csrf:" + (token or ""))[:32]
 
 
-def security_headers(room: LiveRoom) -> list[tuple[bytes, bytes]]:
+def security_headers(room: LiveRoom, script_hashes: Sequence[str] = ()) -> list[
+        tuple[bytes, bytes]]:
+    """Scripts only from this server and, inline, only those whose hash is listed (Dash's
+    own, `Dash.csp_hashes()`); connections only back to it; images from it and the tile
+    server, if one is configured."""
     tiles = ""
     if room.city.tile_url:  # the tile server, if configured, may serve images
         parsed = urlparse(room.city.tile_url.replace("{s}", "*"))
         tiles = f" {parsed.scheme}://{parsed.netloc}"
+    inline = "".join(f" {h}" for h in script_hashes)  # (quoted already)
     policy = (
-        "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+        f"default-src 'self'; script-src 'self'{inline}; "
         f"style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{tiles}; "
-        "connect-src 'self' ws: wss:; font-src 'self' data:; frame-ancestors 'none'; "
+        "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; "
         "base-uri 'self'; form-action 'self'"
     )
     return [
@@ -88,10 +94,10 @@ def session_cookie(response, token: str, seconds: int, secure: bool) -> None:
 
 
 class AccessMiddleware:
-    def __init__(self, app: ASGIApp, room: LiveRoom) -> None:
+    def __init__(self, app: ASGIApp, room: LiveRoom, script_hashes: Sequence[str] = ()) -> None:
         self.app = app
         self.room = room
-        self.headers = security_headers(room)
+        self.headers = security_headers(room, script_hashes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):

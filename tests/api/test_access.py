@@ -178,3 +178,13 @@ def test_every_response_carries_security_headers(room, world, client):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def test_scripts_run_only_from_the_server_or_by_hash_and_connect_only_back(room, client):
+    policy = dict(part.strip().split(" ", 1) for part in
+                  client.get("/login").headers["content-security-policy"].split(";"))
+    script = policy["script-src"].split()
+    assert script[0] == "'self'" and "'unsafe-inline'" not in script
+    assert "'unsafe-eval'" not in script
+    assert script[1:] and all(s.startswith("'sha256-") for s in script[1:])  # Dash's own
+    assert policy["connect-src"] == "'self'"  # (websockets back to the same host included)
