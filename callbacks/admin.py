@@ -23,6 +23,7 @@ from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
 from liveroom.room import LiveRoom
 from liveroom.services import accounts, audit, configuration
+from liveroom.services.locations import unknown_devices
 
 
 def credentials_by_kind(room: LiveRoom, by: Principal) -> dict[str, list[dict]]:
@@ -36,7 +37,8 @@ def render(room: LiveRoom, by: Principal, lang: str, _search: str = ""):
     users = accounts.list_users(room, by=by)  # Forbidden for anyone but an admin
     return layout.admin_layout(room.city, users, credentials_by_kind(room, by),
                                audit.recent(room, by=by, limit=layout.AUDIT_LIMIT), lang, by,
-                               csrf_token(), extra=[city_layout.city_section(room.city, lang)])
+                               csrf_token(), extra=[city_layout.city_section(room.city, lang)],
+                               trackers=unknown_devices(room))
 
 
 async def off_loop(call, *args, **kwargs):

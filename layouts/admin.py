@@ -262,10 +262,14 @@ def post_options(city: City, agency: str | None) -> list[dict]:
 
 
 def credential_section(kind: str, rows: list[Mapping], city: City, usernames: list[str],
-                       lang: str) -> html.Section:
+                       lang: str, trackers: Mapping[str, int] | None = None) -> html.Section:
+    """One kind of credential; for devices, also what came from ids no device has."""
+    refused = [html.P(translate("admin.device.unknown", lang, **trackers), id="device-unknown",
+                      className="admin-hint")] if kind == "device" and trackers else []
     return html.Section([
         html.H2(translate(f"admin.{kind}.title", lang)),
         html.P(translate(f"admin.{kind}.help", lang), className="admin-hint"),
+        *refused,
         credential_form(kind, city, usernames, lang),
         html.Div(credentials_table(kind, rows, city, lang), id=f"{kind}-table",
                  className="admin-scroll"),
@@ -312,9 +316,9 @@ def active_usernames(users: list[dict]) -> list[str]:
 
 def admin_layout(city: City, users: list[dict], credentials: Mapping[str, list[Mapping]],
                  audit: list[Mapping], lang: str, principal: Principal, csrf: str,
-                 extra: Iterable = ()) -> html.Div:
+                 extra: Iterable = (), trackers: Mapping[str, int] | None = None) -> html.Div:
     """The whole page for one language; `credentials` maps each kind to its rows;
-    `extra` sections follow the users."""
+    `extra` sections follow the users; `trackers` counts fixes from unknown device ids."""
     usernames = active_usernames(users)
     return html.Div([
         page_header(translate("admin.title", lang),
@@ -323,8 +327,8 @@ def admin_layout(city: City, users: list[dict], credentials: Mapping[str, list[M
         html.Main([
             users_section(users, city, lang, username_of(principal)),
             *extra,
-            html.Div([credential_section(kind, credentials.get(kind, []), city, usernames, lang)
-                      for kind in KINDS], className="admin-grid"),
+            html.Div([credential_section(kind, credentials.get(kind, []), city, usernames, lang,
+                                         trackers) for kind in KINDS], className="admin-grid"),
             audit_section(audit, city, lang),
         ], className="admin-main"),
         dcc.Store(id="admin-lang", data=lang),

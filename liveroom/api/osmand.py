@@ -30,6 +30,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.access import Forbidden, Principal
+from liveroom.api.access import client_address
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
@@ -59,11 +60,15 @@ class LocationIngest:
     async def receive(self, request: Request) -> Response:
         """The route on the main server (`/osmand`)."""
         body = await request.body() if request.method == "POST" else b""
-        status, text = await self.ingest(request.url.query.encode(), body)
+        status, text = await self.ingest(request.url.query.encode(), body,
+                                         client_address(request))
         return PlainTextResponse(text, status) if text else Response(status_code=status)
 
-    async def ingest(self, query: bytes, body: bytes) -> tuple[int, str]:
-        """(HTTP status, reason) for one request's query string and body."""
+    async def ingest(self, query: bytes, body: bytes, client: str) -> tuple[int, str]:
+        """(HTTP status, reason) for one request's query string and body, from `client`."""
+        wait = self.devices.throttled(client)
+        if wait:
+            return 429, f"too many unknown device ids from this address; retry in {wait} s"
         try:
             if body[:1] in (b"{", b"["):
                 device_id, fields = from_json(orjson.loads(body))
@@ -76,7 +81,7 @@ class LocationIngest:
             return 400, f"bad request: {exc}"
         principal = self.devices.lookup(device_id)
         if principal is None or principal.officer_id is None:
-            self.devices.count_unknown(device_id)
+            self.devices.count_unknown(device_id, client)
             return 400, f"unknown device {device_id[:64]!r}"
         try:
             fixes = [OfficerLocated(officer_id=principal.officer_id,
@@ -131,7 +136,8 @@ class OsmandListener:
                 if len(body) > MAX_BODY:
                     break
             status, text = (413, "body too large") if len(body) > MAX_BODY else (
-                await self.ingest.ingest(scope["query_string"], body))
+                await self.ingest.ingest(scope["query_string"], body,
+                                         (scope.get("client") or ("?",))[0]))
         payload = text.encode()
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"text/plain; charset=utf-8"),

@@ -62,7 +62,9 @@ def health(room: LiveRoom, projections: list[Projection]) -> dict[str, Any]:
             except Exception as exc:
                 report["projections"][projection.name] = {"error": str(exc)[:300]}
         report["dead_letters"] = room.redis.xlen(room.keys.dead_letters)
-        report["unknown_device_fixes"] = unknown_devices(room)
+        trackers = unknown_devices(room)
+        report["unknown_device_fixes"] = trackers["unknown"]
+        report["throttled_tracker_requests"] = trackers["throttled"]
     if not (report["redis"]["ok"] and report["database"]["ok"]):
         report["status"] = "down"
     elif report["dead_letters"] or any(

@@ -16,12 +16,16 @@ from collections.abc import Sequence
 import anyio
 
 from liveroom.access import Action, Principal
+from liveroom.access import sessions as session_store
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
 from liveroom.services.accounts import device_principals
 
 log = logging.getLogger("liveroom.locations")
-UNKNOWN_DEVICES = "unknown-devices"  # a counter in the metrics hash
+UNKNOWN_DEVICES = "unknown-devices"  # counters in the metrics hash
+THROTTLED_TRACKERS = "throttled-trackers"
+#: unknown device ids an address may send before it waits (doubling, up to 15 min)
+FREE_UNKNOWN_IDS = 10
 
 
 class DeviceDirectory:
@@ -42,14 +46,27 @@ class DeviceDirectory:
                 self._missed = now
         return self._devices.get(device_id)
 
-    def count_unknown(self, device_id: str) -> None:
+    def count_unknown(self, device_id: str, client: str) -> None:
+        """A fix from an id no device has: counted, logged, and the address slowed down
+        (ids can be guessed; each failure past FREE_UNKNOWN_IDS doubles its wait)."""
         self.room.redis.hincrby(self.room.keys.view("metrics"), UNKNOWN_DEVICES, 1)
-        log.warning("fix from unknown device %r refused", device_id[:64])
+        session_store.record_failure(self.room, f"tracker:{client}", FREE_UNKNOWN_IDS)
+        log.warning("fix from unknown device %r refused (from %s)", device_id[:64], client)
+
+    def throttled(self, client: str) -> int:
+        """Seconds the address must wait after sending unknown ids (0: none); counted."""
+        wait = session_store.locked_for(self.room, f"tracker:{client}")
+        if wait:
+            self.room.redis.hincrby(self.room.keys.view("metrics"), THROTTLED_TRACKERS, 1)
+        return wait
 
 
-def unknown_devices(room: LiveRoom) -> int:
-    """How many fixes came from unknown devices (shown on /healthz)."""
-    return int(room.redis.hget(room.keys.view("metrics"), UNKNOWN_DEVICES) or 0)
+def unknown_devices(room: LiveRoom) -> dict[str, int]:
+    """Fixes refused from unknown device ids, and requests refused while their address
+    waited for having sent them (on /healthz and the admin page)."""
+    unknown, throttled = room.redis.hmget(room.keys.view("metrics"), UNKNOWN_DEVICES,
+                                          THROTTLED_TRACKERS)
+    return {"unknown": int(unknown or 0), "throttled": int(throttled or 0)}
 
 
 class FixWriter:

@@ -211,3 +211,11 @@ def test_an_admin_changes_an_sla_and_new_reports_follow_it(room, people, client)
     assert "#00aaff" in json.dumps(recoloured)
     actions = [entry["action"] for entry in audit.recent(room, by=ROOT)]
     assert {"category.changed", "agency.changed"} <= set(actions)
+
+
+def test_the_admin_page_counts_fixes_from_unknown_device_ids(room, people, client):
+    for n in range(3):
+        client.get("/osmand", params={"id": f"tebakan-{n}", "lat": "-6.1", "lon": "106.6"})
+    sign_in(client, "boss", next_path="/admin")
+    page = render_page(client).text
+    assert "Lokasi dari ID perangkat yang tidak dikenal: 3 ditolak; 0 permintaan ditahan" in page

@@ -15,7 +15,7 @@ from liveroom.access import SYSTEM
 from liveroom.api.osmand import osmand_app
 from liveroom.domain.events import decode
 from liveroom.services import accounts
-from liveroom.services.locations import unknown_devices
+from liveroom.services.locations import FREE_UNKNOWN_IDS, unknown_devices
 from tests.conftest import MORNING, drain
 
 
@@ -97,13 +97,26 @@ def test_malformed_fixes_get_400_with_the_reason(room, client, device, params, r
 def test_an_unknown_or_revoked_device_is_refused_and_counted(room, client, device):
     response = client.get("/osmand", params={"id": "hp-curian", "lat": "-6.1", "lon": "106.6"})
     assert response.status_code == 400 and "unknown device" in response.text
-    assert unknown_devices(room) == 1
+    assert unknown_devices(room)["unknown"] == 1
     accounts.revoke_credential(room, device.id, by=SYSTEM)
     ingest = client.app.state.ingest
     ingest.devices._loaded = float("-inf")  # as if its cache had expired
     assert client.get("/osmand", params={"id": device.id, "lat": "-6.1",
                                          "lon": "106.6"}).status_code == 400
-    assert fixes(room) == [] and unknown_devices(room) == 2
+    assert fixes(room) == [] and unknown_devices(room)["unknown"] == 2
+
+
+def test_an_address_guessing_device_ids_is_slowed_down_and_counted(room, client, device):
+    guesses = [client.get("/osmand", params={"id": f"dishub-{n:06x}", "lat": "-6.1",
+                                             "lon": "106.6"}).status_code
+               for n in range(FREE_UNKNOWN_IDS)]
+    assert guesses == [400] * FREE_UNKNOWN_IDS
+    # now it waits (1 s, doubling with each further failure): even a right guess is refused
+    right = client.get("/osmand", params={"id": device.id, "lat": "-6.1", "lon": "106.6"})
+    assert right.status_code == 429 and "retry in" in right.text and fixes(room) == []
+    counted = client.get("/healthz").json()
+    assert (counted["unknown_device_fixes"], counted["throttled_tracker_requests"]) == (
+        FREE_UNKNOWN_IDS, 1)
 
 
 def test_the_osmand_port_speaks_the_same_protocol_at_its_root(room, client, device):
