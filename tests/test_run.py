@@ -123,12 +123,21 @@ def redis_servers(data_dir) -> list[psutil.Process]:
     return found
 
 
-def test_the_embedded_redis_stops_with_its_last_user_even_after_a_kill(tmp_path):
+@pytest.fixture
+def seeded_app(tmp_path):
+    """(app, data dir): the app on embedded defaults in a data dir of its own, seeded with
+    one officer a post by `seed`, which used the app's Redis and left it running."""
     data = (tmp_path / "var").resolve()
     app = AppProcess({"LIVEROOM_DATA_DIR": str(data)}, tmp_path / "app.log").start()
+    seeded = app.cli("seed", "--officers-per-post", "1", "--reports", "2")
+    assert seeded.returncode == 0, seeded.stderr
+    yield app, data
+    app.stop()
+
+
+def test_the_embedded_redis_stops_with_its_last_user_even_after_a_kill(seeded_app):
+    app, data = seeded_app
     try:
-        seeded = app.cli("seed", "--officers-per-post", "1", "--reports", "3")
-        assert seeded.returncode == 0, seeded.stderr
         (server,) = redis_servers(data)  # seed used it and left it to the app
         app.process.kill()  # kill -9: no clean shutdown at all
         app.process.wait()
@@ -198,12 +207,9 @@ def test_a_first_start_on_external_servers_without_a_data_dir_shows_the_demo_acc
     assert saved[0] == "admin" and saved[1] in printed
 
 
-def test_an_embedded_redis_killed_under_the_app_is_started_again_and_served(tmp_path):
-    data = (tmp_path / "var").resolve()
-    app = AppProcess({"LIVEROOM_DATA_DIR": str(data)}, tmp_path / "app.log").start()
+def test_an_embedded_redis_killed_under_the_app_is_started_again_and_served(seeded_app):
+    app, data = seeded_app
     try:
-        seeded = app.cli("seed", "--officers-per-post", "1", "--reports", "2")
-        assert seeded.returncode == 0, seeded.stderr
         (server,) = redis_servers(data)
         server.kill()  # the OOM killer, say
         server.wait(5)
