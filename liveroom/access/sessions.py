@@ -93,14 +93,16 @@ def locked_for(room: LiveRoom, *subjects: str) -> int:
     return max([math.ceil(ttl / 1000) for ttl in ttls if ttl > 0], default=0)
 
 
-def record_failure(room: LiveRoom, subject: str, free_attempts: int = FREE_ATTEMPTS) -> None:
+def record_failure(room: LiveRoom, subject: str, free_attempts: int = FREE_ATTEMPTS) -> int:
     """After `free_attempts` failures, each further one doubles the subject's wait (up to
-    15 min); failures are forgotten a day after the last."""
+    15 min); failures are forgotten a day after the last. The wait it now has (0: none)."""
     failures = room.redis.incr(_key(room, "throttle", "count", subject))
     room.redis.expire(_key(room, "throttle", "count", subject), 24 * 3600)
-    if failures >= free_attempts:
-        seconds = min(2 ** (failures - free_attempts), MAX_LOCK_SECONDS)
-        room.redis.set(_key(room, "throttle", "lock", subject), 1, ex=seconds)
+    if failures < free_attempts:
+        return 0
+    seconds = min(2 ** (failures - free_attempts), MAX_LOCK_SECONDS)
+    room.redis.set(_key(room, "throttle", "lock", subject), 1, ex=seconds)
+    return seconds
 
 
 def record_success(room: LiveRoom, *subjects: str) -> None:

@@ -30,12 +30,16 @@ FREE_UNKNOWN_IDS = 10
 
 class DeviceDirectory:
     """Device id -> its principal, re-read from the archive every `ttl` seconds (and on a
-    miss, at most once a second): a revoked device stops within `ttl`."""
+    miss, at most once a second): a revoked device stops within `ttl`. Also which client
+    addresses wait for having sent unknown ids: re-read once a second, so a fix costs no
+    Redis round trip for it."""
 
     def __init__(self, room: LiveRoom, ttl: float = 10.0) -> None:
         self.room, self.ttl = room, ttl
         self._devices: dict[str, Principal] = {}
         self._loaded = self._missed = float("-inf")
+        self._waiting: dict[str, float] = {}  # client -> until (epoch seconds), maybe
+        self._waiting_read = float("-inf")
 
     def lookup(self, device_id: str) -> Principal | None:
         now = time.monotonic()
@@ -50,12 +54,26 @@ class DeviceDirectory:
         """A fix from an id no device has: counted, logged, and the address slowed down
         (ids can be guessed; each failure past FREE_UNKNOWN_IDS doubles its wait)."""
         self.room.redis.hincrby(self.room.keys.view("metrics"), UNKNOWN_DEVICES, 1)
-        session_store.record_failure(self.room, f"tracker:{client}", FREE_UNKNOWN_IDS)
+        wait = session_store.record_failure(self.room, f"tracker:{client}", FREE_UNKNOWN_IDS)
+        if wait:  # (every worker's directory reads this index, not each address's lock)
+            until = time.time() + wait
+            self.room.redis.zadd(self.room.keys.view("trackers-waiting"), {client: until})
+            self._waiting[client] = until
         log.warning("fix from unknown device %r refused (from %s)", device_id[:64], client)
 
     def throttled(self, client: str) -> int:
         """Seconds the address must wait after sending unknown ids (0: none); counted."""
-        wait = session_store.locked_for(self.room, f"tracker:{client}")
+        now = time.time()
+        if time.monotonic() - self._waiting_read > 1.0:
+            key = self.room.keys.view("trackers-waiting")
+            pipe = self.room.redis.pipeline(transaction=False)
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zrange(key, 0, -1, withscores=True)
+            self._waiting = dict(pipe.execute()[1])
+            self._waiting_read = time.monotonic()
+        if self._waiting.get(client, 0) <= now:
+            return 0
+        wait = session_store.locked_for(self.room, f"tracker:{client}")  # (exactly how long)
         if wait:
             self.room.redis.hincrby(self.room.keys.view("metrics"), THROTTLED_TRACKERS, 1)
         return wait

@@ -15,7 +15,7 @@ from liveroom.access import SYSTEM
 from liveroom.api.osmand import osmand_app
 from liveroom.domain.events import decode
 from liveroom.services import accounts
-from liveroom.services.locations import FREE_UNKNOWN_IDS, unknown_devices
+from liveroom.services.locations import FREE_UNKNOWN_IDS, DeviceDirectory, unknown_devices
 from tests.conftest import MORNING, drain
 
 
@@ -117,6 +117,7 @@ def test_an_address_guessing_device_ids_is_slowed_down_and_counted(room, client,
     counted = client.get("/healthz").json()
     assert (counted["unknown_device_fixes"], counted["throttled_tracker_requests"]) == (
         FREE_UNKNOWN_IDS, 1)
+    assert DeviceDirectory(room).throttled("testclient") >= 1  # another worker knows too
 
 
 def test_the_osmand_port_speaks_the_same_protocol_at_its_root(room, client, device):
