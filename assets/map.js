@@ -16,7 +16,8 @@ window.liveroom = Object.assign({}, window.liveroom, {
       var p = feature.properties;
       var waiting = p.status === "received" || p.status === "triaged";
       var size = p.priority === 1 ? 34 : 28;
-      var icon = /^[a-z0-9-]+$/.test(p.icon || "") ? '<span class="incident-icon" style="-webkit-mask-image: url(' +
+      var plain = /^[a-z0-9-]+$/.test(p.icon || "");  // a pack's icon name, nothing else
+      var icon = plain ? '<span class="incident-icon" style="-webkit-mask-image: url(' +
         "'/assets/vendor/tabler-icons/" + p.icon + ".svg'); mask-image: url('" +
         "/assets/vendor/tabler-icons/" + p.icon + ".svg')\"></span>" : "";
       return L.marker(latlng, {

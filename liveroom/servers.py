@@ -16,6 +16,9 @@ import uvicorn
 from liveroom.config import Settings
 
 log = logging.getLogger("liveroom.run")
+#: the largest websocket message taken (a phone's 300 queued fixes are about 100 KB);
+#: uvicorn's own default is 16 MB
+WS_MAX_BYTES = 1_000_000
 
 
 class _Companion(uvicorn.Server):
@@ -28,7 +31,7 @@ class _Companion(uvicorn.Server):
 
 async def serve(settings: Settings, app, osmand_app) -> None:
     main = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                         log_level="info"))
+                                         log_level="info", ws_max_size=WS_MAX_BYTES))
     companion = None
     if settings.osmand_port:
         companion = _Companion(uvicorn.Config(osmand_app, host=settings.host,

@@ -11,10 +11,13 @@ import httpx
 import orjson
 import psutil
 import pytest
+import websockets
+import websockets.sync.client
 
 from liveroom.access import SYSTEM
 from liveroom.domain.events import decode
 from liveroom.room import LiveRoom
+from liveroom.servers import WS_MAX_BYTES
 from liveroom.services import accounts
 from tests.app_process import AppProcess
 
@@ -105,3 +108,17 @@ def test_a_taken_osmand_port_does_not_take_the_control_room_down(settings, tmp_p
             assert "OsmAnd listener did not start" in (tmp_path / "app.log").read_text()
         finally:
             app.stop()
+
+
+def test_a_websocket_message_past_its_limit_closes_the_channel_and_stores_nothing(app, room):
+    device = accounts.add_device(room, "Rudi", agency="dishub", by=SYSTEM)
+    url = app.url.replace("http://", "ws://") + "/ws/device"
+    with websockets.sync.client.connect(url, max_size=None) as socket:
+        socket.send(orjson.dumps({"token": device.secret}).decode())
+        assert orjson.loads(socket.recv())["device_id"] == device.id
+        socket.send("x" * (WS_MAX_BYTES + 1))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            socket.recv()
+    assert closed.value.rcvd.code == 1009  # message too big
+    stored = [decode(fields).type for _, fields in room.redis.xrange(room.keys.stream("officers"))]
+    assert "officer.located" not in stored

@@ -99,8 +99,10 @@ def check_sizes(params: Params) -> None:
     for name, value in params.pairs:
         limit = FIELD_LIMITS.get(name, ANSWER_LIMIT if name.startswith("attribute[")
                                  else OTHER_LIMIT)
-        if len(value) > limit or len(name) > 100:
-            raise Open311Error(400, f"{name[:100]} is longer than {limit} characters")
+        if len(name) > 100:
+            raise Open311Error(400, f"a field name is longer than 100 characters: {name[:40]}")
+        if len(value) > limit:
+            raise Open311Error(400, f"{name} is longer than {limit} characters")
 
 
 def too_large(request: Request, max_bytes: int) -> Response:

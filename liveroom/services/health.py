@@ -28,6 +28,7 @@ def _timed(check) -> dict[str, Any]:
 #: held by a worker that died, say), and the room is degraded until it catches up
 STALLED_MS = 5_000
 
+
 def projection_lag(room: LiveRoom, projection: Projection) -> dict[str, Any]:
     """How far a projection trails its stream: entries and milliseconds behind."""
     key = room.keys.stream(projection.stream)

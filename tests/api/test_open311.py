@@ -265,3 +265,10 @@ def test_a_report_sent_again_with_its_idempotency_key_is_made_once(room, client,
     assert bad.status_code == 400 and "Idempotency-Key must be" in bad.json()[0]["description"]
     assert client.get(f"{BASE}/discovery.json").json()["idempotency_header"] == (
         "Idempotency-Key")
+
+
+def test_a_field_name_past_its_limit_is_refused(room, client, key):
+    response = post(client, key.secret, service_code="genangan", **point(room),
+                    **{"x" * 101: "1"})
+    assert response.status_code == 400
+    assert response.json()[0]["description"].startswith("a field name is longer than 100")
