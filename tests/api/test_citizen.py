@@ -191,3 +191,10 @@ def test_random_forms_never_break_the_page(room, client, fields, image):
     room.settings = room.settings.model_copy(update={"web_reports_per_hour": 100_000})
     response = submit(client, fields, image)
     assert response.status_code in (303, 400)
+
+
+def test_a_control_character_in_a_report_is_refused_and_nothing_is_kept(room, client):
+    response = submit(client, fire(room, description="Asap hitam\x00 dari gudang"))
+    assert response.status_code == 400
+    assert "description contains the control character U+0000" in error_of(response)
+    assert stored(room) == 0

@@ -86,6 +86,8 @@ def test_the_traccar_client_json_with_its_own_units(room, client, device):
     ({"lat": "-6.1", "lon": "106.6", "timestamp": "kemarin"}, "timestamp"),
     ({"lat": "-6.1", "lon": "106.6", "batt": "250"}, "battery"),
     ({"lat": "-6.1", "lon": "nan"}, "finite"),
+    ({"lat": "-6.1", "lon": "106.6", "driver": "Rudi\x00"},
+     "attributes.driver contains the control character U+0000"),
 ])
 def test_malformed_fixes_get_400_with_the_reason(room, client, device, params, reason):
     params = {"id": device.id, **params} if "id (or" not in reason else params
