@@ -147,7 +147,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     projections = "on" if args.projections == "in-process" else "off"
     with (bench_app(database_url, LIVEROOM_PROJECTIONS=projections) as (room, app),
           projections_worker(app) if args.projections == "worker" else nullcontext()):
-        devices = [accounts.add_device(room, f"Bench {n}", agency="dishub", by=SYSTEM).id
+        devices = [accounts.add_device(room, f"Bench {n}", agency="dishub", by=SYSTEM).secret
                    for n in range(args.officers)]
         sample = encode(OfficerLocated(officer_id=devices[0], occurred_at=datetime.now(UTC),
                                        actor="b", lat=-6.17, lon=106.63, speed=6.4,

@@ -157,11 +157,12 @@ def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple
         Output(f"{kind}-issued", "children"), Output(name_field, "value"),
         Input(f"{kind}-create", "n_clicks"),
         Input({"type": "revoke", "kind": kind, "id": ALL}, "n_clicks"),
+        Input({"type": "rotate", "kind": kind, "id": ALL}, "n_clicks"),
         *(State(name, "value") for name in fields),
         State("admin-lang", "data"), State("url", "href"),
         prevent_initial_call=True,
     )
-    async def change_credentials(_create, _revokes, *values):
+    async def change_credentials(_create, _revokes, _rotations, *values):
         *values, lang, href = values
         button, by = clicked(), current_principal()
         box, cleared = [], no_update
@@ -171,6 +172,10 @@ def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple
                 note = translate("admin.credential.issued", lang, name=issued.name, id=issued.id)
                 box = layout.issued_box(kind, issued.id, issued.secret, lang, origin_of(href))
                 cleared = None if kind == "api_token" else ""
+            elif button["type"] == "rotate":
+                issued = await off_loop(accounts.rotate_device, room, button["id"], by=by)
+                note = translate("admin.device.rotated", lang, id=button["id"], new=issued.id)
+                box = layout.issued_box(kind, issued.id, issued.secret, lang, origin_of(href))
             else:
                 await off_loop(accounts.revoke_credential, room, button["id"], by=by)
                 note = translate("admin.credential.revoked", lang, id=button["id"])

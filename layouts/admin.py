@@ -136,6 +136,8 @@ def users_section(users: list[dict], city: City, lang: str, me: str | None) -> h
 # --- credentials -------------------------------------------------------------------------
 
 def credential_state(row: Mapping, tz: tzinfo, lang: str) -> html.Span:
+    if row["revoked_at"] is None and row.get("sends_officer_id"):
+        return html.Span(translate("admin.device.sends_officer_id", lang), className="state-warn")
     if row["revoked_at"] is None:
         return html.Span(translate("admin.state.active", lang), className="state-active")
     return html.Span(translate("admin.state.revoked", lang, time=wib(row["revoked_at"], tz, lang)),
@@ -157,6 +159,17 @@ EXTRA_COLUMN = {"kiosk": "admin.col.role", "device": "admin.col.agency",
                 "api_token": "admin.col.username"}
 
 
+def credential_buttons(kind: str, credential_id: str, lang: str) -> list:
+    """Revoke; for a device, also a new secret (its tracker is then given the new one)."""
+    buttons = [html.Button(translate("admin.revoke", lang), className="admin-button-small danger",
+                           id={"type": "revoke", "kind": kind, "id": credential_id})]
+    if kind == "device":
+        buttons.insert(0, html.Button(translate("admin.device.rotate", lang),
+                                      className="admin-button-small",
+                                      id={"type": "rotate", "kind": kind, "id": credential_id}))
+    return buttons
+
+
 def credentials_table(kind: str, rows: list[Mapping], city: City, lang: str) -> html.Div:
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
     tz = city.timezone
@@ -170,9 +183,8 @@ def credentials_table(kind: str, rows: list[Mapping], city: City, lang: str) -> 
             html.Td(wib(row["created_at"], tz, lang), className="mono nowrap"),
             html.Td(row["created_by"]),
             html.Td(credential_state(row, tz, lang)),
-            html.Td(html.Button(t("admin.revoke"), className="admin-button-small danger",
-                                id={"type": "revoke", "kind": kind, "id": row["id"]})
-                    if active else ""),
+            html.Td(credential_buttons(kind, row["id"], lang) if active else "",
+                    className="nowrap"),
         ]
         body.append(html.Tr(cells, className="" if active else "row-inactive",
                             id=f"credential-row-{row['id']}"))

@@ -213,6 +213,8 @@ def operator_principal():
 
 def show_issued(issued, extra: str = "") -> None:
     typer.echo(f"id: {issued.id}")
+    if issued.officer_id:
+        typer.echo(f"officer: {issued.officer_id}")
     typer.echo(f"secret (shown once, keep it safe): {issued.secret}")
     if extra:
         typer.echo(extra)
@@ -302,13 +304,25 @@ def devices_add(
     post: str = typer.Option(None, help="Home post id (from the city pack)."),
     shift: str = typer.Option(None, help="Shift code from city.yaml (default: its default)."),
 ) -> None:
-    """Register an officer's device; prints its device id and channel token."""
+    """Register an officer's device; prints its secret, the id its tracker sends."""
     from liveroom.services.accounts import add_device
 
     with opened_room() as room:
         show_issued(add_device(room, name, agency=agency, post_id=post, shift=shift,
-                               by=operator_principal()),
-                    "the id is the device id trackers send (OsmAnd `id`)")
+                               by=operator_principal()), DEVICE_SECRET)
+
+
+@devices.command("rotate")
+def devices_rotate(credential_id: str) -> None:
+    """A new secret for a device (by its id in `devices list`); the old one stops."""
+    from liveroom.services.accounts import rotate_device
+
+    with opened_room() as room:
+        show_issued(rotate_device(room, credential_id, by=operator_principal()), DEVICE_SECRET)
+
+
+DEVICE_SECRET = ("enter the secret as the tracker's device id (OsmAnd `id`, the Traccar "
+                 "Client's device identifier); it is also the /ws/device token")
 
 
 def _revoke_command(group: typer.Typer, what: str) -> None:

@@ -22,6 +22,7 @@ import math
 import os
 import random
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ import orjson
 from shapely.geometry import Point
 
 from liveroom.access import SYSTEM
+from liveroom.access.secrets import digest
 from liveroom.cities import City, Post
 from liveroom.room import LiveRoom
 from liveroom.services import accounts
@@ -62,6 +64,7 @@ ARRIVED_M = 30.0
 @dataclass
 class SimOfficer:
     id: str
+    secret: str  # what its tracker sends as `id`
     agency: str
     post: Post
     shift: str
@@ -102,8 +105,7 @@ def provision(room: LiveRoom, officers: int, reports_per_minute: float,
         accounts.add_user(room, name, secrets.token_urlsafe(24), roles=["operator"], by=SYSTEM,
                           display_name="Simulator (operator bot)")
         stored["token"] = accounts.create_api_token(room, name, by=SYSTEM).secret
-    live = accounts.device_principals(room)
-    fleet = [o for o in stored.get("officers", []) if o["id"] in live]
+    fleet = list(live_fleet(room, stored.get("officers", [])))
     posts = [p for p in room.city.posts.values() if p.kind == "post"] or list(
         room.city.posts.values())
     shifts = [s for s in SHIFT_SHARES if s in room.city.shifts] or list(room.city.shifts)
@@ -114,10 +116,25 @@ def provision(room: LiveRoom, officers: int, reports_per_minute: float,
         name = f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}"
         issued = accounts.add_device(room, name, agency=post.agency, post_id=post.id,
                                      shift=works, by=SYSTEM)
-        fleet.append({"id": issued.id, "agency": post.agency, "post": post.id, "shift": works})
+        fleet.append({"id": issued.officer_id, "secret": issued.secret, "agency": post.agency,
+                      "post": post.id, "shift": works})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(stored | {"officers": fleet}, option=orjson.OPT_INDENT_2))
     return Credentials(keys[:apps], stored["token"], fleet[:officers])
+
+
+def live_fleet(room: LiveRoom, stored: list[dict]) -> Iterator[dict]:
+    """The stored trackers whose device is still live. One stored before tracker ids were
+    secrets (it sent its officer id) is rotated onto a secret, as an admin would."""
+    live = accounts.device_principals(room)
+    for officer in stored:
+        principal = live.get(digest(officer.get("secret") or officer["id"]))
+        if principal is None:
+            continue
+        if "secret" not in officer:
+            officer = {**officer, "secret": accounts.rotate_device(
+                room, principal.name, by=SYSTEM).secret}
+        yield officer
 
 
 def point_in(post: Post, rng: random.Random) -> tuple[float, float]:
@@ -151,7 +168,8 @@ class Simulator:
         self.dispatch = dispatch
         self.parent_pid = parent_pid  # stop when this process (the app) is gone
         self.rng = random.Random(seed)
-        self.officers = [SimOfficer(o["id"], o["agency"], city.posts[o["post"]], o["shift"])
+        self.officers = [SimOfficer(o["id"], o["secret"], o["agency"], city.posts[o["post"]],
+                                    o["shift"])
                          for o in credentials.officers if o["post"] in city.posts]
         self.counts = {"reports": 0, "fixes": 0, "assigned": 0, "resolved": 0, "errors": 0}
         self.stopping = asyncio.Event()  # the run is over: start no new request
@@ -286,7 +304,7 @@ class Simulator:
     async def _fix(self, officer: SimOfficer, now: datetime) -> None:
         jitter = self.rng.gauss(0, 3e-6)
         await self._call("GET", self.osmand_url + "/", "fixes", params={
-            "id": officer.id, "lat": f"{officer.lat + jitter:.7f}",
+            "id": officer.secret, "lat": f"{officer.lat + jitter:.7f}",
             "lon": f"{officer.lon - jitter:.7f}", "timestamp": str(int(now.timestamp())),
             "speed": f"{(DRIVE_MPS if officer.task else PATROL_MPS) / 0.514444:.1f}",
             "accuracy": f"{self.rng.uniform(4, 15):.1f}",

@@ -140,3 +140,22 @@ def person(name: str, *roles: str, agencies: tuple[str, ...] = (),
     """A signed-in user with these roles (for tests of who may do what)."""
     return Principal(kind="user", name=name, roles=frozenset(Role(r) for r in roles),
                      agencies=frozenset(agencies), officer_id=officer_id)
+
+
+def device_registered_before_secrets(room: LiveRoom, agency: str, name: str) -> str:
+    """A device as registered before tracker ids were secrets: its credential id is its
+    officer id (which screens show), and that is what its tracker sends. Returns that id."""
+    from sqlalchemy import insert
+
+    from liveroom.access import SYSTEM
+    from liveroom.access.secrets import digest, new_secret
+    from liveroom.services.officers import register_officer
+
+    officer_id = f"{agency}-{uuid.uuid4().hex[:6]}"
+    register_officer(room, officer_id, name=name, agency=agency, by=SYSTEM)
+    with room.engine.begin() as conn:
+        conn.execute(insert(schema.credentials), {
+            "id": officer_id, "kind": "device", "name": name, "agency": agency,
+            "officer_id": officer_id, "secret_hash": digest(new_secret("device")),
+            "created_at": room.clock(), "created_by": SYSTEM.actor})
+    return officer_id

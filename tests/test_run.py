@@ -184,6 +184,24 @@ def test_a_refusal_or_a_bad_argument_is_one_line_and_exit_2(args, said, tmp_path
     assert len(result.stderr.strip().splitlines()) == 1 and said in result.stderr
 
 
+def test_a_device_added_and_rotated_from_the_cli_shows_each_secret_once(tmp_path):
+    env = {"LIVEROOM_DATA_DIR": str(tmp_path / "var")}
+    added = run_cli("devices", "add", "--agency", "dishub", "--name", "Rudi", **env)
+    assert added.returncode == 0, added.stderr
+    said = dict(line.split(": ", 1) for line in added.stdout.splitlines() if ": " in line)
+    first, officer = said["id"], said["officer"]
+    assert said["secret (shown once, keep it safe)"].startswith("lr_device_")
+    assert "tracker's device id" in added.stdout and officer.startswith("dishub-")
+    rotated = run_cli("devices", "rotate", first, **env)
+    assert rotated.returncode == 0, rotated.stderr
+    assert f"officer: {officer}" in rotated.stdout and first not in rotated.stdout
+    listed = run_cli("devices", "list", **env).stdout
+    assert re.search(rf"^{first}  revoked", listed, re.M)
+    assert listed.count("active") == 1 and "lr_device_" not in listed
+    again = run_cli("devices", "rotate", first, **env)
+    assert again.returncode == 2 and f"no active device '{first}'" in again.stderr
+
+
 def test_seeding_history_twice_is_refused_in_one_line(tmp_path):
     env = {"LIVEROOM_DATA_DIR": str(tmp_path / "var")}
     first = run_cli("seed", "--officers-per-post", "0", "--reports", "0", "--history", "5",

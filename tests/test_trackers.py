@@ -43,9 +43,9 @@ def position(room, officer_id: str, timeout: float = 10) -> tuple[float, float] 
 def test_an_osmand_sender_moves_its_officer_and_strangers_get_400(app, room):
     device = accounts.add_device(room, "Rina", agency="satpolpp", by=SYSTEM)
     sent = httpx.get(app.osmand_url + "/", params={
-        "id": device.id, "lat": "-6.17812", "lon": "106.63101", "speed": "0"})
+        "id": device.secret, "lat": "-6.17812", "lon": "106.63101", "speed": "0"})
     assert sent.status_code == 200
-    assert position(room, device.id) == (-6.17812, 106.63101)
+    assert position(room, device.officer_id) == (-6.17812, 106.63101)
     stranger = httpx.get(app.osmand_url + "/", params={"id": "tak-dikenal", "lat": "-6.1",
                                                        "lon": "106.6"})
     assert stranger.status_code == 400
@@ -67,8 +67,14 @@ def test_the_simulator_reports_and_moves_officers_through_the_public_doors(app, 
     assert len(reports) == counts["reports"] and len(fixes) == counts["fixes"]
     assert all(e.actor.startswith("apikey:Simulator") and e.source == "open311"
                for e in reports)
-    assert all(e.actor == f"device:{e.officer_id}" for e in fixes)
     fleet = orjson.loads((room.settings.data_dir / "simulator.json").read_bytes())["officers"]
+    credential_of = {row["officer_id"]: row["id"] for row in accounts.list_credentials(
+        room, kind="device", by=SYSTEM) if row["revoked_at"] is None}
+    assert all(e.actor == f"device:{credential_of[e.officer_id]}" for e in fixes)
+    secrets = {o["secret"] for o in fleet}  # (sent as the trackers' ids, stored nowhere)
+    assert secrets.isdisjoint(o["id"] for o in fleet)
+    assert not any(secret in raw for _, fields in room.redis.xrange(room.keys.stream("officers"))
+                   for raw in fields.values() for secret in secrets)
 
     def on_shift(at: datetime) -> set[str]:
         return {o["id"] for o in fleet

@@ -82,10 +82,10 @@ class LocationIngest:
         principal = self.devices.lookup(device_id)
         if principal is None or principal.officer_id is None:
             self.devices.count_unknown(device_id, client)
-            return 400, f"unknown device {device_id[:64]!r}"
-        try:
-            fixes = [OfficerLocated(officer_id=principal.officer_id,
-                                    actor=f"device:{device_id}", **f) for f in fields]
+            return 400, "unknown device id"
+        try:  # (the actor is the credential's id: the secret it sent is stored nowhere)
+            fixes = [OfficerLocated(officer_id=principal.officer_id, actor=principal.actor,
+                                    **f) for f in fields]
         except InvalidCommand as exc:  # the event model's refusal: a field and why
             return 400, f"bad request: {exc}"
         await self.writer.write(fixes, principal)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
@@ -53,6 +54,7 @@ class Issued:
     kind: str
     name: str
     secret: str
+    officer_id: str | None = None  # (a device's officer)
 
 
 # --- users -------------------------------------------------------------------------------
@@ -215,22 +217,23 @@ def _hash(password: str) -> str:
 
 # --- credentials -------------------------------------------------------------------------
 
-def _issue(room: LiveRoom, kind: str, name: str, by: Principal,
-           credential_id: str | None = None, **fields) -> Issued:
+def _issue(room: LiveRoom, kind: str, name: str, by: Principal, **fields) -> Issued:
     by.check(Action.MANAGE_ACCOUNTS)
     if not name.strip():
         raise InvalidCommand("a credential needs a name")
-    secret = new_secret(kind.replace("_", ""))
-    credential_id = credential_id or secrets.token_hex(6)
-    now = room.clock()
     with room.engine.begin() as conn:
-        conn.execute(insert(schema.credentials), {
-            "id": credential_id, "kind": kind, "name": name.strip(),
-            "secret_hash": digest(secret), "created_at": now, "created_by": by.actor,
-            **fields,
-        })
-        record(conn, now, by.actor, f"{kind}.issued", credential_id, {"name": name, **fields})
-    return Issued(credential_id, kind, name.strip(), secret)
+        return _insert_credential(conn, room.clock(), kind, name.strip(), by, **fields)
+
+
+def _insert_credential(conn: Connection, now, kind: str, name: str, by: Principal,
+                       **fields) -> Issued:
+    secret, credential_id = new_secret(kind.replace("_", "")), secrets.token_hex(6)
+    conn.execute(insert(schema.credentials), {
+        "id": credential_id, "kind": kind, "name": name, "secret_hash": digest(secret),
+        "created_at": now, "created_by": by.actor, **fields,
+    })
+    record(conn, now, by.actor, f"{kind}.issued", credential_id, {"name": name, **fields})
+    return Issued(credential_id, kind, name, secret, fields.get("officer_id"))
 
 
 def create_api_token(room: LiveRoom, username: str, *, by: Principal) -> Issued:
@@ -253,17 +256,43 @@ def create_api_key(room: LiveRoom, name: str, *, by: Principal) -> Issued:
 
 def add_device(room: LiveRoom, name: str, *, agency: str, by: Principal,
                post_id: str | None = None, shift: str | None = None) -> Issued:
-    """Register an officer's phone or tracker: a new officer with a device credential.
+    """Register an officer's phone or tracker: a new officer, and a device credential.
 
-    The credential's id is the device id trackers send (OsmAnd `id`); the secret
-    authenticates the phone's websocket channel.
+    The secret is what the tracker sends as its device id (OsmAnd `id`, the Traccar
+    Client's identifier) and the token of the `/ws/device` channel. It is not the
+    officer id, which screens and exports show.
     """
     by.check(Action.MANAGE_ACCOUNTS)
-    device_id = f"{agency}-{secrets.token_hex(3)}"
-    register_officer(room, device_id, name=name, agency=agency, post_id=post_id, shift=shift,
+    officer_id = f"{agency}-{secrets.token_hex(3)}"
+    register_officer(room, officer_id, name=name, agency=agency, post_id=post_id, shift=shift,
                      by=by)
-    return _issue(room, "device", name, by, credential_id=device_id, agency=agency,
-                  officer_id=device_id)
+    return _issue(room, "device", name, by, agency=agency, officer_id=officer_id)
+
+
+def rotate_device(room: LiveRoom, credential_id: str, *, by: Principal) -> Issued:
+    """A new secret for a device's officer. The old credential is revoked in the same
+    transaction: its secret, and for a device registered before ids were secrets its
+    plain id, stop within seconds, and its sessions end."""
+    by.check(Action.MANAGE_ACCOUNTS)
+    table, now = schema.credentials, room.clock()
+    with room.engine.begin() as conn:
+        row = conn.execute(select(table).where(
+            table.c.id == credential_id, table.c.kind == "device",
+            table.c.revoked_at.is_(None))).mappings().first()
+        if row is None:
+            raise NotFound(f"no active device {credential_id!r}")
+        issued = _insert_credential(conn, now, "device", row["name"], by, agency=row["agency"],
+                                    officer_id=row["officer_id"])
+        conn.execute(update(table).where(table.c.id == credential_id).values(revoked_at=now))
+        record(conn, now, by.actor, "device.rotated", credential_id, {"to": issued.id})
+    session_store.end_sessions_of(room, credential_id=credential_id)
+    return issued
+
+
+def sends_officer_id(row: Mapping) -> bool:
+    """A device registered before tracker ids were secrets: it sends its officer id, which
+    anyone can read off a screen, until it is rotated."""
+    return row["kind"] == "device" and row["id"] == row["officer_id"]
 
 
 def revoke_credential(room: LiveRoom, credential_id: str, *, by: Principal) -> None:
@@ -289,7 +318,8 @@ def list_credentials(room: LiveRoom, *, by: Principal, kind: str | None = None) 
     if kind:
         query = query.where(table.c.kind == kind)
     with room.engine.connect() as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]
+        rows = [dict(row) for row in conn.execute(query).mappings()]
+    return [row | {"sends_officer_id": True} if sends_officer_id(row) else row for row in rows]
 
 
 def credential_principal(room: LiveRoom, secret: str | None,
@@ -320,14 +350,21 @@ def credential_principal(room: LiveRoom, secret: str | None,
 
 
 def device_principals(room: LiveRoom) -> dict[str, Principal]:
-    """Every live device credential, by device id (what OsmAnd trackers send as `id`)."""
+    """Every live device credential, by the digest of what its tracker sends as `id`: its
+    secret (and, for a device that `sends_officer_id`, that id too, until it is rotated)."""
     table = schema.credentials
     with room.engine.connect() as conn:
-        rows = conn.execute(select(table.c.id, table.c.agency, table.c.officer_id).where(
-            table.c.kind == "device", table.c.revoked_at.is_(None))).all()
-    return {row.id: Principal(kind="device", name=row.id, roles=frozenset({Role.OFFICER}),
-                              agencies=frozenset({row.agency}), officer_id=row.officer_id)
-            for row in rows}
+        rows = conn.execute(select(table.c.id, table.c.kind, table.c.agency,
+                                   table.c.officer_id, table.c.secret_hash).where(
+            table.c.kind == "device", table.c.revoked_at.is_(None))).mappings().all()
+    found = {}
+    for row in rows:
+        principal = Principal(kind="device", name=row["id"], roles=frozenset({Role.OFFICER}),
+                              agencies=frozenset({row["agency"]}), officer_id=row["officer_id"])
+        found[row["secret_hash"]] = principal
+        if sends_officer_id(row):
+            found[digest(row["id"])] = principal
+    return found
 
 
 def ensure_not_demo_in_production(room: LiveRoom) -> None:

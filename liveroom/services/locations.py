@@ -17,6 +17,7 @@ import anyio
 
 from liveroom.access import Action, Principal
 from liveroom.access import sessions as session_store
+from liveroom.access.secrets import digest
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
 from liveroom.services.accounts import device_principals
@@ -29,8 +30,9 @@ FREE_UNKNOWN_IDS = 10
 
 
 class DeviceDirectory:
-    """Device id -> its principal, re-read from the archive every `ttl` seconds (and on a
-    miss, at most once a second): a revoked device stops within `ttl`. Also which client
+    """What a tracker sends as its id (a secret) -> its device's principal, re-read from the
+    archive every `ttl` seconds (and on a miss, at most once a second): a revoked device
+    stops within `ttl`. Also which client
     addresses wait for having sent unknown ids: re-read once a second, so a fix costs no
     Redis round trip for it."""
 
@@ -41,16 +43,17 @@ class DeviceDirectory:
         self._waiting: dict[str, float] = {}  # client -> until (epoch seconds), maybe
         self._waiting_read = float("-inf")
 
-    def lookup(self, device_id: str) -> Principal | None:
-        now = time.monotonic()
+    def lookup(self, sent_id: str) -> Principal | None:
+        """The device whose tracker sends `sent_id` (its secret), if any and not revoked."""
+        key, now = digest(sent_id), time.monotonic()
         if now - self._loaded > self.ttl or (
-                device_id not in self._devices and now - self._missed > 1.0):
+                key not in self._devices and now - self._missed > 1.0):
             self._devices, self._loaded = device_principals(self.room), now
-            if device_id not in self._devices:
+            if key not in self._devices:
                 self._missed = now
-        return self._devices.get(device_id)
+        return self._devices.get(key)
 
-    def count_unknown(self, device_id: str, client: str) -> None:
+    def count_unknown(self, sent_id: str, client: str) -> None:
         """A fix from an id no device has: counted, logged, and the address slowed down
         (ids can be guessed; each failure past FREE_UNKNOWN_IDS doubles its wait)."""
         self.room.redis.hincrby(self.room.keys.view("metrics"), UNKNOWN_DEVICES, 1)
@@ -59,7 +62,8 @@ class DeviceDirectory:
             until = time.time() + wait
             self.room.redis.zadd(self.room.keys.view("trackers-waiting"), {client: until})
             self._waiting[client] = until
-        log.warning("fix from unknown device %r refused (from %s)", device_id[:64], client)
+        log.warning("fix from unknown device id %r refused (from %s)", sent_id[:12] + "…",
+                    client)
 
     def throttled(self, client: str) -> int:
         """Seconds the address must wait after sending unknown ids (0: none); counted."""

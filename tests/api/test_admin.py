@@ -13,7 +13,7 @@ from app import create_app
 from liveroom.access.secrets import digest
 from liveroom.services import accounts, audit
 from tests.api.test_access import PASSWORD, sign_in
-from tests.conftest import MORNING, person
+from tests.conftest import MORNING, device_registered_before_secrets, person
 
 ROOT = person("root", "admin")
 PEOPLE = {"boss": ["admin"], "operator": ["operator"], "mayor": ["mayor"]}
@@ -59,7 +59,8 @@ def click(client, first_output: str, button: str | dict, **values):
     for dep in spec["inputs"]:
         if dep["id"].startswith("{"):  # the rows' buttons: only the clicked one, if a row's
             inputs.append([{"id": button, "property": "n_clicks", "value": 1}]
-                          if isinstance(button, dict) else [])
+                          if isinstance(button, dict)
+                          and json.loads(dep["id"])["type"] == button["type"] else [])
         else:
             inputs.append({**dep, "value": 1 if dep["id"] == button else None})
     fields = {"admin-lang": "id", "url": "http://testserver/admin", **values}
@@ -219,3 +220,21 @@ def test_the_admin_page_counts_fixes_from_unknown_device_ids(room, people, clien
     sign_in(client, "boss", next_path="/admin")
     page = render_page(client).text
     assert "Lokasi dari ID perangkat yang tidak dikenal: 3 ditolak; 0 permintaan ditahan" in page
+
+
+def test_an_admin_gives_a_device_a_new_secret_and_sees_which_still_send_officer_ids(
+        room, people, client):
+    old = device_registered_before_secrets(room, "dishub", "Pak Lama")
+    sign_in(client, "boss", next_path="/admin")
+    assert "mengirim ID petugas: buat rahasia baru" in render_page(client).text
+    response = click(client, "device-table", {"type": "rotate", "kind": "device", "id": old})
+    (new,) = [row for row in accounts.list_credentials(room, kind="device", by=ROOT)
+              if row["revoked_at"] is None]
+    box = json.dumps(response["device-issued"])
+    secret = next(word for word in box.split('"') if word.startswith("lr_device_"))
+    assert accounts.credential_principal(room, secret, ("device",))[0].officer_id == old
+    assert f"{old} diganti dengan {new['id']}" in json.dumps(response["device-message"])
+    page = render_page(client).text
+    assert "mengirim ID petugas" not in page and secret not in page  # shown that once
+    assert ("user:boss", "device.rotated", old) in [
+        (e["actor"], e["action"], e["target"]) for e in audit.recent(room, by=ROOT)]

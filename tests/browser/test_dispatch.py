@@ -39,9 +39,9 @@ def on_duty_officer(app, writer, agency: str, name: str = "Pak Damkar"):
     device, post = officer_on_shift(writer, agency, name)
     lat, lon = post.centre
     assert httpx.get(app.osmand_url + "/", params={
-        "id": device.id, "lat": lat, "lon": lon, "accuracy": 6}).status_code == 200
+        "id": device.secret, "lat": lat, "lon": lon, "accuracy": 6}).status_code == 200
     deadline = time.monotonic() + 15
-    while not writer.redis.sismember(writer.keys.view("on_duty", agency), device.id):
+    while not writer.redis.sismember(writer.keys.view("on_duty", agency), device.officer_id):
         assert time.monotonic() < deadline, "the fix on post never checked the officer in"
         time.sleep(0.2)
     return device, post
@@ -78,7 +78,7 @@ def test_an_operator_assigns_a_queued_report_to_the_recommended_officer(
     WebDriverWait(second_browser, 20).until(  # the other screen saw it too, by push
         lambda d: "status-assigned" in d.find_element(
             By.CSS_SELECTOR, f".incident-{incident_id}").get_attribute("class"))
-    tasks = writer.redis.zrange(writer.keys.view("tasks", device.id), 0, -1)
+    tasks = writer.redis.zrange(writer.keys.view("tasks", device.officer_id), 0, -1)
     assert tasks == [incident_id]
     assert severe_console_errors(browser) == []
 
@@ -148,7 +148,7 @@ def a_fire_held_by_the_first_of_two(app, writer):
                            lon=post.centre[1], source="test", by=SYSTEM,
                            attributes={"orang-terjebak": "ya"})
     wait_for_live(writer, fire.id, "triaged")
-    assign_incident(writer, fire.id, first.id, by=SYSTEM)
+    assign_incident(writer, fire.id, first.officer_id, by=SYSTEM)
     return first, second, fire
 
 
@@ -174,21 +174,22 @@ def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
         app, writer, browser, supervisor):
     first, second, fire = a_fire_held_by_the_first_of_two(app, writer)
     sign_in(browser, app, supervisor)
-    wait = click_incident_then_officer(browser, fire.id, second.id)
+    wait = click_incident_then_officer(browser, fire.id, second.officer_id)
     form = wait.until(lambda d: d.find_element(By.ID, "give-confirm"))
     assert f"Alihkan {fire.id} ke Bu Siti" in browser.find_element(By.ID, "officer-card").text
     form.click()  # without a reason: refused, nothing changes
     wait.until(lambda d: f"Pengalihan {fire.id} perlu alasan." in d.find_element(
         By.ID, "give-message").text)
-    assert get_incident(writer, fire.id).officer_id == first.id
+    assert get_incident(writer, fire.id).officer_id == first.officer_id
     browser.find_element(By.ID, "give-reason").send_keys("Bu Siti lebih dekat")
     browser.find_element(By.ID, "give-confirm").click()
     wait.until(lambda d: "kini di tangan" in d.find_element(By.ID, "give-message").text)
-    assert get_incident(writer, fire.id).officer_id == second.id
+    assert get_incident(writer, fire.id).officer_id == second.officer_id
     with writer.engine.connect() as conn:
         wait_until(lambda: conn.execute(select(schema.assignments.c.reason).where(
-            schema.assignments.c.officer_id == second.id)).scalar() == "Bu Siti lebih dekat")
-    assert writer.redis.zrange(writer.keys.view("tasks", first.id), 0, -1) == []  # released
+            schema.assignments.c.officer_id == second.officer_id)).scalar()
+                   == "Bu Siti lebih dekat")
+    assert writer.redis.zrange(writer.keys.view("tasks", first.officer_id), 0, -1) == []  # released
 
 
 def test_a_supervisor_reassigns_by_choosing_from_the_recommended_list(
@@ -196,26 +197,26 @@ def test_a_supervisor_reassigns_by_choosing_from_the_recommended_list(
     first, second, fire = a_fire_held_by_the_first_of_two(app, writer)
     sign_in(browser, app, supervisor)
     wait = open_held_incident(browser, fire.id)
-    chosen = f'#recommended [id*=\'"officer":"{second.id}"\']'
+    chosen = f'#recommended [id*=\'"officer":"{second.officer_id}"\']'
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, chosen)).click()
     assert not browser.find_elements(  # the holder is busy: not recommended
-        By.CSS_SELECTOR, f'#recommended [id*=\'"officer":"{first.id}"\']')
+        By.CSS_SELECTOR, f'#recommended [id*=\'"officer":"{first.officer_id}"\']')
     wait.until(lambda d: d.find_element(By.ID, "give-reason")).send_keys("Pak Damkar istirahat")
     assert f"Alihkan {fire.id} ke Bu Siti" in browser.find_element(By.ID, "officer-card").text
     browser.find_element(By.ID, "give-confirm").click()
     wait.until(lambda d: "kini di tangan" in d.find_element(By.ID, "give-message").text)
-    assert get_incident(writer, fire.id).officer_id == second.id
+    assert get_incident(writer, fire.id).officer_id == second.officer_id
 
 
 def test_an_operator_may_not_reassign_from_the_map(app, writer, browser, operator):
     first, second, fire = a_fire_held_by_the_first_of_two(app, writer)
     sign_in(browser, app, operator)
-    wait = click_incident_then_officer(browser, fire.id, second.id)
+    wait = click_incident_then_officer(browser, fire.id, second.officer_id)
     wait.until(lambda d: d.find_element(By.ID, "give-reason")).send_keys("coba")
     browser.find_element(By.ID, "give-confirm").click()
     wait.until(lambda d: "Anda tidak berwenang mengalihkan tugas." in d.find_element(
         By.ID, "give-message").text)
-    assert get_incident(writer, fire.id).officer_id == first.id
+    assert get_incident(writer, fire.id).officer_id == first.officer_id
 
 
 def wait_for_live(writer, incident_id: str, status: str) -> None:

@@ -75,7 +75,7 @@ def test_an_officer_s_hostile_name_is_shown_on_the_map_as_text(app, writer, brow
     sign_in(browser, app, operator)
     opened = ("var m = window.liveroom.map.officerMarkers[arguments[0]]; if (!m || !m._map) "
               "return null; m.openTooltip(); return m.getTooltip().getElement().innerText;")
-    shown = WebDriverWait(browser, 20).until(lambda d: d.execute_script(opened, device.id))
+    shown = WebDriverWait(browser, 20).until(lambda d: d.execute_script(opened, device.officer_id))
     assert shown == HOSTILE
     assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip img, .leaflet-tooltip b") == []
     assert browser.execute_script("return window.pwned === undefined")
@@ -118,12 +118,12 @@ def test_an_officer_moves_on_an_open_screen_without_reload(app, writer, browser,
     where = "var m = window.liveroom.map.officerMarkers[arguments[0]]; " \
             "return m && m._map ? [m.getLatLng().lat, m.getLatLng().lng] : null;"
     lat, lon = post.centre
-    assert WebDriverWait(browser, 20).until(lambda d: d.execute_script(where, device.id))
+    assert WebDriverWait(browser, 20).until(lambda d: d.execute_script(where, device.officer_id))
     moved = (round(lat + 0.004, 6), round(lon + 0.003, 6))
     assert httpx.get(app.osmand_url + "/", params={
-        "id": device.id, "lat": moved[0], "lon": moved[1], "accuracy": 6}).status_code == 200
+        "id": device.secret, "lat": moved[0], "lon": moved[1], "accuracy": 6}).status_code == 200
     WebDriverWait(browser, 20).until(
-        lambda d: tuple(round(v, 6) for v in d.execute_script(where, device.id)) == moved,
+        lambda d: tuple(round(v, 6) for v in d.execute_script(where, device.officer_id)) == moved,
         message="the officer's marker never moved to the new fix")
     assert severe_console_errors(browser) == []
 
@@ -134,11 +134,11 @@ def test_a_task_whose_officer_goes_off_duty_is_flagged_for_reassignment_live(
     incident = report_incident(writer, category="kemacetan", lat=post.centre[0],
                                lon=post.centre[1], source="test", by=SYSTEM)
     wait_for_live(writer, incident.id, "triaged")
-    assign_incident(writer, incident.id, device.id, by=SYSTEM)
+    assign_incident(writer, incident.id, device.officer_id, by=SYSTEM)
     sign_in(browser, app, operator)
     assert text_of(browser, "count-open") == "1"
     assert browser.find_element(By.ID, "stranded").text == ""  # nothing to reassign yet
-    check_out(writer, device.id, by=SYSTEM)
+    check_out(writer, device.officer_id, by=SYSTEM)
     WebDriverWait(browser, 20).until(
         lambda d: "Pak Damkar sudah selesai dinas" in d.find_element(By.ID, "stranded").text,
         message="the task of an officer gone off duty was never flagged")

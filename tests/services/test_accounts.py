@@ -127,12 +127,13 @@ def test_a_device_is_an_officer_who_may_report_only_its_own_position(room):
     device = accounts.add_device(room, "HP Pak Joko", agency="dishub", by=ADMIN)
     other = accounts.add_device(room, "HP Bu Sari", agency="dishub", by=ADMIN)
     principal, _ = accounts.credential_principal(room, device.secret, ("device",))
-    assert principal.officer_id == device.id and principal.agencies == {"dishub"}
-    own = OfficerLocated(officer_id=device.id, occurred_at=room.clock(), actor=principal.actor,
-                         lat=-6.18, lon=106.63)
+    assert principal.officer_id == device.officer_id and principal.agencies == {"dishub"}
+    own = OfficerLocated(officer_id=device.officer_id, occurred_at=room.clock(),
+                         actor=principal.actor, lat=-6.18, lon=106.63)
     assert len(record_locations(room, [own], by=principal)) == 1
     with pytest.raises(Forbidden):
-        record_locations(room, [own.model_copy(update={"officer_id": other.id})], by=principal)
+        record_locations(room, [own.model_copy(update={"officer_id": other.officer_id})],
+                         by=principal)
 
 
 def test_api_keys_are_citizen_apps_with_a_rate_limit(room):

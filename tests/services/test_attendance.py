@@ -215,6 +215,6 @@ def test_only_those_who_may_see_kpis_get_the_recap(room, officer):
 
 def test_a_device_registers_its_officer_on_a_shift_of_the_city(room):
     night = accounts.add_device(room, "Malam", agency="damkar", shift="malam", by=SYSTEM)
-    assert get_officer(room, night.id).shift == "malam"
+    assert get_officer(room, night.officer_id).shift == "malam"
     with pytest.raises(Exception, match="unknown shift 'subuh'; known: pagi, siang, malam"):
         accounts.add_device(room, "Subuh", agency="damkar", shift="subuh", by=SYSTEM)
