@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
+from urllib.parse import parse_qs
 
 import anyio
 from dash import Dash, Input, Output, State, html
@@ -24,11 +25,18 @@ def content(room: LiveRoom, by: Principal, first: date, last: date, agency: str 
                        recent_flags(room, by=by), lang)
 
 
-def render(room: LiveRoom, by: Principal, lang: str, _search: str = ""):
+def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
+    """Today's recap, or the period the address names (`?from=YYYY-MM-DD&to=…`)."""
     today = room.clock().astimezone(room.city.timezone).date()
-    return layout.attendance_layout(room.city, today, today,
-                                    content(room, by, today, today, None, lang), lang, by,
-                                    csrf_token())
+    query = parse_qs(search.lstrip("?"))
+    try:
+        first = date.fromisoformat(query.get("from", [""])[0] or today.isoformat())
+        last = date.fromisoformat(query.get("to", [""])[0] or first.isoformat())
+        found = content(room, by, first, last, None, lang)
+    except ValueError:  # (a bad period in the address: today's, as without one)
+        first = last = today
+        found = content(room, by, today, today, None, lang)
+    return layout.attendance_layout(room.city, first, last, found, lang, by, csrf_token())
 
 
 def register(app: Dash, room: LiveRoom) -> None:

@@ -1,5 +1,6 @@
-"""The attendance page: the daily recap per agency, per post and per officer, the latest
-spoofing flags with their evidence, and the CSV/XLSX downloads. Pure: data in,
+"""The attendance page: the daily recap per agency, per post and per officer, the
+check-ins marked for review and the latest spoofing flags, each with their evidence, and
+the CSV/XLSX downloads. Pure: data in,
 components out; times in the city's zone."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from layouts.home import page_header
 from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
-from liveroom.services.attendance import RecapRow, Summary
+from liveroom.services.attendance import RecapRow, Summary, review_text
 
 DETAIL_ROWS = 500
 
@@ -37,13 +38,13 @@ def summary_table(summaries: list[Summary], names: dict[str, str], lang: str,
     t = _t(lang)
     head = [key_label] + [t(f"attendance.summary.{c}") for c in (
         "officer_days", "present", "late", "absent", "scheduled", "left_early",
-        "minutes_on_post", "attendance_rate")]
+        "minutes_on_post", "to_review", "attendance_rate")]
     return html.Table([
         html.Thead(html.Tr([html.Th(h) for h in head])),
         html.Tbody([html.Tr([
             html.Td(names.get(s.key, s.key)), html.Td(s.officer_days), html.Td(s.present),
             html.Td(s.late), html.Td(s.absent), html.Td(s.scheduled), html.Td(s.left_early),
-            html.Td(f"{s.minutes_on_post:,}"),
+            html.Td(f"{s.minutes_on_post:,}"), html.Td(s.to_review or ""),
             html.Td("–" if s.attendance_rate is None else f"{s.attendance_rate:.0%}"),
         ]) for s in summaries]),
     ], className="admin-table", id=table_id)
@@ -57,7 +58,8 @@ def detail_table(rows: list[RecapRow], city: City, lang: str) -> html.Table:
 
     head = [t(f"attendance.column.{c}") for c in (
         "day", "name", "agency", "post_id", "shift", "status", "first_in", "last_out",
-        "minutes_on_post", "flags")]
+        "minutes_on_post", "flags", "review")]
+
     def agency(key: str) -> str:
         return city.agencies[key].name.get(lang) if key in city.agencies else key
 
@@ -74,9 +76,25 @@ def detail_table(rows: list[RecapRow], city: City, lang: str) -> html.Table:
                                                else ""), className=f"att-{r.status}"),
         html.Td(clock(r.first_in)), html.Td(clock(r.last_out) + (" ⚑" if r.left_early else "")),
         html.Td(r.minutes_on_post), html.Td(r.flags or ""),
+        html.Td(", ".join(t(f"review.{mark.rule}") for mark in r.review),
+                className="att-review" if r.review else ""),
     ]) for r in rows[:DETAIL_ROWS]]
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
                       className="admin-table", id="attendance-detail")
+
+
+def review_list(rows: list[RecapRow], city: City, lang: str) -> html.Ul | html.P:
+    """Check-ins that count but a supervisor should look at, with the evidence."""
+    t = _t(lang)
+    marked = [r for r in rows if r.review]
+    if not marked:
+        return html.P(t("attendance.no_reviews"), className="admin-empty", id="reviews")
+    return html.Ul([html.Li([
+        html.Span(f"{r.day:%d-%m} {r.review[0].checked_in_at.astimezone(city.timezone):%H:%M}",
+                  className="feed-time"),
+        html.Span(r.name, className="feed-category"),
+        html.Span(review_text(r.review, city, lang), className="feed-text"),
+    ], className="feed-item") for r in marked[:DETAIL_ROWS]], className="feed", id="reviews")
 
 
 def flags_list(flags: list[dict], city: City, lang: str) -> html.Div:
@@ -108,6 +126,9 @@ def body(city: City, rows: list[RecapRow], by_agency: list[Summary], by_post: li
                       t("attendance.column.agency")),
         html.H2(t("attendance.by_post")),
         summary_table(by_post, posts, lang, "attendance-posts", t("attendance.column.post_id")),
+        html.H2(t("attendance.reviews")), html.P(t("attendance.reviews_help"),
+                                                 className="admin-hint"),
+        review_list(rows, city, lang),
         html.H2(t("attendance.title")), detail_table(rows, city, lang),
         html.H2(t("attendance.flags")), flags_list(flags, city, lang),
     ]

@@ -146,6 +146,17 @@ def point_in(post: Post, rng: random.Random) -> tuple[float, float]:
     return post.centre
 
 
+def approach_from(post: Post, rng: random.Random, metres: float = 1500) -> tuple[float, float]:
+    """A point `metres` beyond the post's edge, whence an officer comes at the shift's
+    start (so their trail shows the approach that attendance review looks for)."""
+    west, south, east, north = post.geometry.bounds
+    reach = max(north - south, (east - west) * math.cos(math.radians(post.centre[0]))) / 2
+    angle = rng.uniform(0, 2 * math.pi)
+    away = reach + metres / 111_320
+    return (post.centre[0] + away * math.sin(angle),
+            post.centre[1] + away * math.cos(angle) / math.cos(math.radians(post.centre[0])))
+
+
 def step_towards(lat: float, lon: float, target: tuple[float, float],
                  metres: float) -> tuple[float, float, bool]:
     """Move up to `metres` towards target; returns the new point and whether it arrived."""
@@ -254,10 +265,10 @@ class Simulator:
                 return True
             if not officer.active:
                 return False
-        if not officer.active:  # the shift begins: they arrive at their post
+        if not officer.active:  # the shift begins: they come to their post from outside
             officer.active = True
-            officer.lat, officer.lon = point_in(officer.post, self.rng)
-            officer.target = None
+            officer.lat, officer.lon = approach_from(officer.post, self.rng)
+            officer.target = point_in(officer.post, self.rng)
         if officer.task is None and on_shift and officer.polls % 6 == 0:
             await self._take_task(officer)
         officer.polls += 1

@@ -25,7 +25,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.access import Forbidden
-from liveroom.api.access import csrf_token, current_principal
+from liveroom.api.access import client_address, csrf_token, current_principal
 from liveroom.api.templates import map_config, page_language, render_page
 from liveroom.i18n import catalog
 from liveroom.room import LiveRoom
@@ -88,8 +88,8 @@ async def field_channel(websocket: WebSocket) -> None:
     pushing = asyncio.create_task(_push(websocket, room, by, officer_id, lang, subscription))
     try:
         while True:
-            reply = await websocket.app.state.ingest.take(by, by.actor,
-                                                          await websocket.receive_text())
+            reply = await websocket.app.state.ingest.take(
+                by, by.actor, await websocket.receive_text(), client_address(websocket))
             await websocket.send_text(orjson.dumps({"type": "fix", **reply}).decode())
     except WebSocketDisconnect:
         pass

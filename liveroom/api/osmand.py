@@ -85,13 +85,14 @@ class LocationIngest:
             return 400, "unknown device id"
         try:  # (the actor is the credential's id: the secret it sent is stored nowhere)
             fixes = [OfficerLocated(officer_id=principal.officer_id, actor=principal.actor,
-                                    **f) for f in fields]
+                                    client=client, **f) for f in fields]
         except InvalidCommand as exc:  # the event model's refusal: a field and why
             return 400, f"bad request: {exc}"
         await self.writer.write(fixes, principal)
         return 200, ""
 
-    async def take(self, principal: Principal, actor: str, message: str) -> dict[str, Any]:
+    async def take(self, principal: Principal, actor: str, message: str,
+                   client: str) -> dict[str, Any]:
         """One websocket message of fixes from a signed-in phone or device: a Traccar Client
         location, a list of them, or `{"location": [...]}`; answered `{"ok": n}` or
         `{"error": reason}` (then nothing is stored)."""
@@ -99,8 +100,8 @@ class LocationIngest:
             body = orjson.loads(message)
             body = body if isinstance(body, dict) and "location" in body else {"location": body}
             _, fields = from_json({**body, "device_id": actor})
-            fixes = [OfficerLocated(officer_id=principal.officer_id or "", actor=actor, **f)
-                     for f in fields]
+            fixes = [OfficerLocated(officer_id=principal.officer_id or "", actor=actor,
+                                    client=client, **f) for f in fields]
         except (BadFix, orjson.JSONDecodeError, InvalidCommand) as exc:
             return {"error": str(exc).splitlines()[0][:300]}
         try:
@@ -282,8 +283,8 @@ async def device_channel(websocket: WebSocket) -> None:
         principal, device_id = found
         await websocket.send_json({"ok": 0, "device_id": device_id})
         while True:
-            reply = await ingest.take(principal, f"device:{device_id}",
-                                      await websocket.receive_text())
+            reply = await ingest.take(principal, principal.actor,
+                                      await websocket.receive_text(), client_address(websocket))
             await websocket.send_json(reply)
     except WebSocketDisconnect:
         return

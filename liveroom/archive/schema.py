@@ -200,6 +200,16 @@ location_flags = Table(
     UniqueConstraint("fix_id", "rule"),
 )
 
+check_in_reviews = Table(  # check-ins that count but a supervisor should look at
+    "check_in_reviews", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_id", String(64), nullable=False),
+    Column("checked_in_at", UTCDateTime, nullable=False, index=True),
+    Column("rule", String(32), nullable=False),
+    Column("evidence", JSON, nullable=False),
+    UniqueConstraint("officer_id", "checked_in_at", "rule"),
+)
+
 projection_checkpoints = Table(
     "projection_checkpoints", metadata,
     Column("name", String(64), primary_key=True),

@@ -197,6 +197,8 @@ class OfficerLocated(OfficerEvent):
     """A position fix; `occurred_at` is the device's fix time."""
 
     type: ClassVar[str] = "officer.located"
+    version: ClassVar[int] = 2
+    upcasts: ClassVar[dict] = {1: lambda body: body}  # v1 did not say who sent it: no one
     lat: Latitude
     lon: Longitude
     speed: float | None = Field(default=None, ge=0, description="metres per second")
@@ -207,6 +209,8 @@ class OfficerLocated(OfficerEvent):
     moving: bool | None = None
     mock: bool = False  # the phone says the location comes from a mock provider
     attributes: dict[str, str] = Field(default_factory=dict)  # other keys the tracker sent
+    #: the client address the fix came from (for attendance review), when it came over HTTP
+    client: str | None = Field(default=None, max_length=64)
 
 
 class FixFlagged(OfficerEvent):
@@ -237,6 +241,16 @@ class OfficerCheckedIn(OfficerEvent):
     shift_end: AwareDatetime | None = None
 
 
+class CheckInMarkedForReview(OfficerEvent):
+    """A check-in that counts, but whose evidence a supervisor should look at
+    (`domain.check_in_review`); `checked_in_at` says which check-in."""
+
+    type: ClassVar[str] = "officer.check_in_marked_for_review"
+    checked_in_at: AwareDatetime
+    rule: Literal["no_approach", "two_addresses"]
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
 class OfficerCheckedOut(OfficerEvent):
     type: ClassVar[str] = "officer.checked_out"
     agency: str
@@ -259,6 +273,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OfficerLocated,
         FixFlagged,
         OfficerCheckedIn,
+        CheckInMarkedForReview,
         OfficerCheckedOut,
     )
 }

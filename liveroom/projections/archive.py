@@ -18,6 +18,7 @@ from liveroom.archive import insert_ignoring_duplicates, schema, upsert
 from liveroom.domain.events import (
     INCIDENTS,
     OFFICERS,
+    CheckInMarkedForReview,
     Event,
     FixFlagged,
     IncidentAssigned,
@@ -329,11 +330,19 @@ def _flagged(batch: Batch, e: FixFlagged, _event_id: str) -> None:
         "lat": e.lat, "lon": e.lon, "evidence": e.evidence}])
 
 
+def _marked(batch: Batch, e: CheckInMarkedForReview, _event_id: str) -> None:
+    insert_ignoring_duplicates(batch.conn, schema.check_in_reviews, [{
+        "officer_id": e.officer_id, "checked_in_at": e.checked_in_at, "rule": e.rule,
+        "evidence": e.evidence}])
+
+
 class ArchiveOfficers(ArchiveProjection):
     name = "archive-officers"
     stream = OFFICERS
-    derived = (schema.officers, schema.attendance, schema.location_flags)
+    derived = (schema.officers, schema.attendance, schema.location_flags,
+               schema.check_in_reviews)
     handlers = {
+        CheckInMarkedForReview: _marked,
         OfficerRegistered: _registered,
         FixFlagged: _flagged,
         OfficerLocated: _located,

@@ -4,7 +4,8 @@ the city's time (WIB).
 For each officer and day from their registration on: present (checked in by the end
 of the grace period), late, or absent; whether they left early (checked out themselves
 before the shift's end less its grace); minutes on post (check-in to check-out, within
-the shift); and the spoofing flags their fixes earned that day. Every officer is
+the shift); the spoofing flags their fixes earned that day; and the marks for review
+their check-ins earned (`domain.check_in_review`), with the evidence. Every officer is
 expected on every day of their shift (rosters with days off are not modelled yet).
 """
 
@@ -28,6 +29,15 @@ MAX_DAYS = 93
 
 
 @dataclass(frozen=True)
+class Review:
+    """A check-in's mark for review: its rule and the evidence."""
+
+    rule: str
+    checked_in_at: datetime
+    evidence: dict
+
+
+@dataclass(frozen=True)
 class RecapRow:
     day: date
     officer_id: str
@@ -42,6 +52,7 @@ class RecapRow:
     minutes_on_post: int
     late_minutes: int
     flags: int
+    review: tuple[Review, ...] = ()
 
 
 def daily_recap(room: LiveRoom, first: date, last: date, *, by: Principal,
@@ -67,7 +78,15 @@ def daily_recap(room: LiveRoom, first: date, last: date, *, by: Principal,
         flag_rows = conn.execute(
             select(flags_t.c.officer_id, flags_t.c.at).where(and_(
                 flags_t.c.at >= start, flags_t.c.at < end))).all()
+        reviews_t = schema.check_in_reviews
+        review_rows = conn.execute(select(reviews_t).where(and_(  # (a night shift's day
+            reviews_t.c.checked_in_at >= start - timedelta(days=1),  # is not its date)
+            reviews_t.c.checked_in_at < end + timedelta(days=1))).order_by(reviews_t.c.id)).all()
         now = room.clock()
+    reviews: dict[tuple[str, datetime], list[Review]] = defaultdict(list)
+    for row in review_rows:
+        reviews[(row.officer_id, row.checked_in_at)].append(
+            Review(row.rule, row.checked_in_at, row.evidence))
     by_officer_day: dict[tuple[str, date], list] = defaultdict(list)
     for session in sessions:
         by_officer_day[(session.officer_id, session.day)].append(session)
@@ -79,8 +98,11 @@ def daily_recap(room: LiveRoom, first: date, last: date, *, by: Principal,
         for officer in officers:
             if officer.registered_at >= _shift(city, officer).window(day, zone)[1]:
                 continue  # registered after that day's shift was over
-            rows.append(_row(city, officer, day, by_officer_day.get((officer.id, day), []),
-                             flag_count.get((officer.id, day), 0), now))
+            sessions_of_day = by_officer_day.get((officer.id, day), [])
+            marks = tuple(mark for session in sessions_of_day
+                          for mark in reviews.get((officer.id, session.checked_in_at), ()))
+            rows.append(_row(city, officer, day, sessions_of_day,
+                             flag_count.get((officer.id, day), 0), now, marks))
     return rows
 
 
@@ -89,12 +111,12 @@ def _shift(city: City, officer) -> Shift:
 
 
 def _row(city: City, officer, day: date, sessions: list, flags: int,
-         now: datetime) -> RecapRow:
+         now: datetime, review: tuple[Review, ...]) -> RecapRow:
     shift = _shift(city, officer)
     start, end = shift.window(day, city.timezone)
     grace = timedelta(minutes=shift.grace_minutes)
     common = dict(day=day, officer_id=officer.id, name=officer.name, agency=officer.agency,
-                  post_id=officer.post_id, shift=shift.code, flags=flags)
+                  post_id=officer.post_id, shift=shift.code, flags=flags, review=review)
     if not sessions:
         status = "scheduled" if now < start + grace else "absent"
         return RecapRow(**common, status=status, first_in=None, last_out=None,
@@ -129,6 +151,7 @@ class Summary:
     scheduled: int
     left_early: int
     minutes_on_post: int
+    to_review: int  # officer-days with a check-in marked for review
 
     @property
     def attendance_rate(self) -> float | None:
@@ -145,13 +168,35 @@ def summarize(rows: list[RecapRow], key: str = "agency") -> list[Summary]:
     return [Summary(name, len(g), sum(r.status == "present" for r in g),
                     sum(r.status == "late" for r in g), sum(r.status == "absent" for r in g),
                     sum(r.status == "scheduled" for r in g), sum(r.left_early for r in g),
-                    sum(r.minutes_on_post for r in g))
+                    sum(r.minutes_on_post for r in g), sum(bool(r.review) for r in g))
             for name, g in sorted(groups.items())]
+
+
+def review_text(review: tuple[Review, ...], city: City, lang: str) -> str:
+    """The marks and their evidence, in words (for the page and the exports)."""
+    zone = city.timezone
+
+    def clock(moment: str) -> str:
+        return datetime.fromisoformat(moment).astimezone(zone).strftime("%H:%M")
+
+    said = []
+    for mark in review:
+        if mark.rule == "no_approach":
+            evidence = translate("review.no_approach.evidence", lang,
+                                 time=clock(mark.evidence["first_fix_at"]),
+                                 lat=f"{mark.evidence['lat']:.5f}",
+                                 lon=f"{mark.evidence['lon']:.5f}")
+        else:
+            evidence = ", ".join(f"{f['address']} {clock(f['at'])}"
+                                 for f in mark.evidence.get("fixes", []))
+        said.append(f"{translate(f'review.{mark.rule}', lang)}: {evidence}")
+    return "; ".join(said)
 
 
 def _cells(row: RecapRow, city: City, lang: str) -> list:
     zone = city.timezone
     values = asdict(row)
+    values["review"] = review_text(row.review, city, lang)
     values["status"] = translate(f"attendance.{row.status}", lang)
     for name in ("first_in", "last_out"):
         moment = values[name]
@@ -170,7 +215,7 @@ def recap_csv(rows: list[RecapRow], city: City, lang: str) -> bytes:
 
 def recap_xlsx(rows: list[RecapRow], city: City, lang: str) -> bytes:
     totals = [[s.key, s.officer_days, s.present, s.late, s.absent, s.scheduled, s.left_early,
-               s.minutes_on_post, None if s.attendance_rate is None
+               s.minutes_on_post, s.to_review, None if s.attendance_rate is None
                else round(s.attendance_rate, 3)] for s in summarize(rows)]
     return xlsx_bytes([
         (translate("attendance.title", lang), headers(lang),
@@ -178,7 +223,7 @@ def recap_xlsx(rows: list[RecapRow], city: City, lang: str) -> bytes:
         (translate("attendance.by_agency", lang),
          [translate(f"attendance.summary.{name}", lang) for name in (
              "agency", "officer_days", "present", "late", "absent", "scheduled",
-             "left_early", "minutes_on_post", "attendance_rate")], totals),
+             "left_early", "minutes_on_post", "to_review", "attendance_rate")], totals),
     ])
 
 

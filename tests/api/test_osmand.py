@@ -128,6 +128,19 @@ def test_a_tracker_is_known_by_its_secret_never_by_the_officer_id_screens_show(
     assert device.secret not in stored  # only its digest
 
 
+def test_each_fix_says_which_address_sent_it_for_attendance_review(room, client, device):
+    elsewhere = TestClient(client.app, client=("203.0.113.9", 40000))
+    for sender in (client, elsewhere):
+        assert sender.get("/osmand", params={"id": device.secret, "lat": "-6.1",
+                                             "lon": "106.6"}).status_code == 200
+    with client.websocket_connect("/ws/device") as socket:
+        socket.send_json({"token": device.secret})
+        socket.receive_json()
+        socket.send_text('{"coords": {"latitude": -6.2, "longitude": 106.6}}')
+        assert socket.receive_json() == {"ok": 1}
+    assert [f.client for f in fixes(room)] == ["testclient", "203.0.113.9", "testclient"]
+
+
 def test_a_rotated_device_sends_its_new_secret_and_the_old_one_stops(room, client, device):
     new = accounts.rotate_device(room, device.id, by=SYSTEM)
     client.app.state.ingest.devices._loaded = float("-inf")  # as if its cache had expired

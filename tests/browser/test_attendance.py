@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import httpx
@@ -12,7 +13,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
 from liveroom.services import accounts
+from liveroom.services.attendance import daily_recap
+from liveroom.services.officers import get_officer
 from tests.browser.helpers import PASSWORD, severe_console_errors, sign_in
+from tests.browser.test_dispatch import on_duty_officer
 
 pytestmark = pytest.mark.browser
 
@@ -45,4 +49,31 @@ def test_a_supervisor_reads_filters_and_downloads_the_recap(app, writer, browser
     csv = httpx.get(link, cookies=cookies)
     assert csv.status_code == 200 and "Petugas dishub" in csv.text
     assert "Petugas damkar" not in csv.text
+    assert severe_console_errors(browser) == []
+
+
+def test_a_check_in_with_no_approach_is_listed_for_review_with_its_evidence(app, writer,
+                                                                           browser):
+    name = f"spv-{uuid.uuid4().hex[:6]}"
+    accounts.add_user(writer, name, PASSWORD, roles=["supervisor"], by=SYSTEM)
+    device, _ = on_duty_officer(app, writer, "dishub", name="Pak Tinjau")  # first fix: on post
+    officer = get_officer(writer, device.officer_id)
+    day = officer.checked_in_at.astimezone(writer.city.timezone)
+    shift_day = writer.city.shifts[officer.shift].instance_at(day, writer.city.timezone)[0]
+    deadline = time.monotonic() + 15
+    while not [r for r in daily_recap(writer, shift_day, shift_day, by=SYSTEM) if r.review]:
+        assert time.monotonic() < deadline, "the mark never reached the archive"
+        time.sleep(0.2)
+    sign_in(browser, app, name)
+    browser.get(f"{app.url}/attendance?from={shift_day}&to={shift_day}")
+    reviews = WebDriverWait(browser, 15).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#reviews .feed-item"))
+    (item,) = reviews
+    assert "Pak Tinjau" in item.text
+    assert f"Tidak terlihat datang: lokasi pertama hari ini {day:%H:%M} sudah di dalam pos" in (
+        item.text)
+    row = next(tr for tr in browser.find_elements(By.CSS_SELECTOR, "#attendance-detail tr")
+               if "Pak Tinjau" in tr.text)
+    assert "Tidak terlihat datang" in row.text
+    assert row.find_elements(By.CSS_SELECTOR, ".att-present, .att-late")  # it counts
     assert severe_console_errors(browser) == []

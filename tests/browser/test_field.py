@@ -90,14 +90,14 @@ def test_a_reassignment_moves_the_task_between_phones_and_each_step_shows_on_the
         app, writer, browser, supervisor, photo_file):
     first, second, fire = a_fire_held_by_the_first_of_two(app, writer)
     near = (fire.lat, fire.lon)
-    phones = [phone(app, officer_account(writer, who.id, "damkar"), near)
+    phones = [phone(app, officer_account(writer, who.officer_id, "damkar"), near)
               for who in (first, second)]
     try:
         first_phone, second_phone = phones
         task_card(first_phone, fire.id)
         waiting(second_phone).until(lambda d: d.find_element(By.ID, "no-tasks").is_displayed())
         sign_in(browser, app, supervisor)
-        wait = click_incident_then_officer(browser, fire.id, second.id)
+        wait = click_incident_then_officer(browser, fire.id, second.officer_id)
         wait.until(lambda d: d.find_element(By.ID, "give-reason")).send_keys("Bu Siti dekat")
         browser.find_element(By.ID, "give-confirm").click()
 
@@ -135,8 +135,8 @@ def rubbish_on_the_phone(app, writer, officer, post, district: int, description:
     task = report_incident(writer, category="sampah-menumpuk", lat=spot.y, lon=spot.x,
                            source="test", by=SYSTEM, description=description)
     wait_for_live(writer, task.id, "triaged")
-    assign_incident(writer, task.id, officer.id, by=SYSTEM)
-    return task, phone(app, officer_account(writer, officer.id, "kebersihan"), post.centre)
+    assign_incident(writer, task.id, officer.officer_id, by=SYSTEM)
+    return task, phone(app, officer_account(writer, officer.officer_id, "kebersihan"), post.centre)
 
 
 LOSE_ONE_ANSWER = """
@@ -196,12 +196,13 @@ def test_a_step_refused_after_the_signal_returns_is_said_and_dropped(app, writer
         driver.execute_cdp_cmd("Network.enable", {})
         driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/v1/*"]})
         take_step(driver, task.id, "acknowledged")
-        assign_incident(writer, task.id, other.id, by=SYSTEM, reason="dialihkan")  # meanwhile
+        assign_incident(writer, task.id, other.officer_id, by=SYSTEM,
+                        reason="dialihkan")  # meanwhile
         driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
         waiting(driver, 40).until(lambda d: "ditolak" in d.find_element(By.ID, "notice").text
                                   and not d.find_element(By.ID, "queue-status").is_displayed())
         assert "bukan lagi milik Anda" in driver.find_element(By.ID, "notice").text
-        assert get_incident(writer, task.id).officer_id == other.id
+        assert get_incident(writer, task.id).officer_id == other.officer_id
         assert statuses(writer, task.id) == []
     finally:
         driver.quit()
@@ -241,9 +242,9 @@ def test_the_page_opens_with_no_server_and_sends_what_was_done_meanwhile(app, wr
 def test_check_in_follows_the_geofence_and_checking_out_stops_sharing(app, writer):
     officer, post = officer_on_shift(writer, "satpolpp", "Bu Sari")
     away = (post.centre[0] + 0.03, post.centre[1])
-    driver = phone(app, officer_account(writer, officer.id, "satpolpp"), away)
+    driver = phone(app, officer_account(writer, officer.officer_id, "satpolpp"), away)
     on_duty = lambda: writer.redis.sismember(  # noqa: E731
-        writer.keys.view("on_duty", "satpolpp"), officer.id)
+        writer.keys.view("on_duty", "satpolpp"), officer.officer_id)
     try:
         waiting(driver).until(lambda d: d.find_element(By.ID, "check-in").is_displayed())
         assert driver.find_element(By.ID, "duty-status").text == "Belum absen masuk"

@@ -25,6 +25,15 @@ def test_an_event_round_trips_through_stream_fields():
     assert decode(fields) == event
 
 
+def test_a_fix_stored_before_fixes_said_their_sender_reads_as_sent_by_no_known_address():
+    stored = {"type": "officer.located", "v": "1", "agg": "o",
+              "data": '{"officer_id":"o","occurred_at":"2026-11-23T01:00:00Z","actor":"a",'
+                      '"lat":-6.1,"lon":106.6}'}
+    fix = decode(stored)
+    assert (fix.lat, fix.client) == (-6.1, None)
+    assert encode(fix)["v"] == "2"
+
+
 @pytest.mark.parametrize(("fields", "reason"), [
     ({"type": "report.exploded", "v": "1", "data": "{}"}, "unknown event type"),
     ({"type": "report.received", "v": "9", "data": "{}"}, "unsupported version"),

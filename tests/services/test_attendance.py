@@ -175,6 +175,59 @@ def test_a_clean_walk_is_not_flagged(room, clock, post, officer):
     assert flags(room) == []
 
 
+def test_a_check_in_with_no_approach_counts_but_is_marked_for_review(room, clock, post,
+                                                                    officer):
+    send(room, clock, wib(6, 50), *post.centre)  # the day's first fix: already on post
+    (row,) = daily_recap(room, DAY, DAY, by=MAYOR)
+    assert row.status == "present"  # it counts
+    (mark,) = row.review
+    assert (mark.rule, mark.checked_in_at) == ("no_approach", wib(6, 50))
+    assert mark.evidence["first_fix_at"] == wib(6, 50).isoformat()
+    (dishub,) = summarize([row])
+    assert dishub.to_review == 1
+    table = list(csv.reader(io.StringIO(recap_csv([row], room.city, "id").decode("utf-8-sig"))))
+    said = dict(zip(table[0], table[1], strict=True))["Perlu ditinjau"]
+    assert said.startswith("Tidak terlihat datang: lokasi pertama hari ini 06:50")
+
+
+def test_a_walk_to_the_post_from_one_address_is_not_marked(room, clock, post, officer):
+    send(room, clock, wib(6, 30), *outside(post), client="10.0.0.7")
+    send(room, clock, wib(6, 50), *post.centre, client="10.0.0.7")
+    send(room, clock, wib(6, 55), *post.centre, client="10.0.0.7")
+    (row,) = daily_recap(room, DAY, DAY, by=MAYOR)
+    assert (row.status, row.review) == ("present", ())
+
+
+def test_fixes_from_two_addresses_mark_the_check_in_at_it_or_while_on_duty(room, clock, post,
+                                                                         officer):
+    send(room, clock, wib(6, 30), *outside(post), client="10.0.0.7")
+    send(room, clock, wib(6, 48), *outside(post), client="10.0.0.7")
+    send(room, clock, wib(6, 50), *post.centre, client="203.0.113.9")  # checks in
+    (row,) = daily_recap(room, DAY, DAY, by=MAYOR)
+    (mark,) = row.review
+    assert mark.rule == "two_addresses" and row.status == "present"
+    assert [(f["address"], f["at"]) for f in mark.evidence["fixes"]] == [
+        ("10.0.0.7", wib(6, 48).isoformat()), ("203.0.113.9", wib(6, 50).isoformat())]
+    send(room, clock, wib(6, 52), *post.centre, client="198.51.100.4")  # marked once
+    (row,) = daily_recap(room, DAY, DAY, by=MAYOR)
+    assert len(row.review) == 1
+
+    register_officer(room, "dh-2", name="Sri", agency="dishub", post_id=post.id, by=SYSTEM)
+    for at, where, client in ((wib(6, 40), outside(post), "10.0.0.8"),
+                              (wib(6, 55), post.centre, "10.0.0.8"),  # checks in, clean
+                              (wib(9, 0), post.centre, "10.0.0.8"),
+                              (wib(9, 3), outside(post), "192.0.2.66")):  # someone else
+        clock.now = max(clock.now, at)
+        record_locations(room, [OfficerLocated(officer_id="dh-2", occurred_at=at,
+                                               actor="device", lat=where[0], lon=where[1],
+                                               accuracy=8, client=client)], by=SYSTEM)
+        drain(room)
+    sri = next(r for r in daily_recap(room, DAY, DAY, by=MAYOR) if r.officer_id == "dh-2")
+    assert [m.rule for m in sri.review] == ["two_addresses"]
+    assert {f["address"] for f in sri.review[0].evidence["fixes"]} == {"10.0.0.8",
+                                                                       "192.0.2.66"}
+
+
 def test_a_restart_mid_day_keeps_attendance_right(room, clock, post, officer, settings):
     send(room, clock, wib(6, 55), *post.centre)
     room.redis.delete(room.keys.lease("attendance-policy"))  # the worker is gone
