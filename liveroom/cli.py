@@ -343,7 +343,9 @@ def _revoke_command(group: typer.Typer, what: str) -> None:
         with opened_room() as room:
             for row in list_credentials(room, kind=kind, by=operator_principal()):
                 state = "revoked" if row["revoked_at"] else "active"
-                typer.echo(f"{row['id']}  {state:7}  {row['name']}")
+                moved = "  (sends its officer id: rotate it)" if row.get(
+                    "sends_officer_id") and not row["revoked_at"] else ""
+                typer.echo(f"{row['id']}  {state:7}  {row['name']}{moved}")
 
 
 for _group, _what in ((tokens, "an API token"), (kiosk, "a kiosk link"),
