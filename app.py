@@ -24,9 +24,11 @@ from liveroom.api.limits import BodyLimit, Limit
 from liveroom.api.osmand import MAX_BODY as OSMAND_MAX_BODY
 from liveroom.api.osmand import LocationIngest, device_channel
 from liveroom.i18n import translate
+from liveroom.live.changes import ChangeHub
 from liveroom.projections.runner import ProjectionService
 from liveroom.room import LiveRoom
-from liveroom.services.changes import ChangeHub
+
+ASSETS = Path(__file__).parent / "assets"
 
 
 def create_app(room: LiveRoom) -> Dash:
@@ -45,6 +47,7 @@ def create_app(room: LiveRoom) -> Dash:
 
     server = FastAPI(lifespan=lifespan, title="LIVE Room")
     server.state.room = room
+    server.state.assets = ASSETS
     server.state.ingest = LocationIngest(room)  # shared with the OsmAnd port's listener
     server.add_api_route("/osmand", server.state.ingest.receive, methods=["GET", "POST"],
                          include_in_schema=False)
@@ -64,7 +67,7 @@ def create_app(room: LiveRoom) -> Dash:
         __name__,
         server=server,
         title=translate("app.title"),
-        assets_folder=str(Path(__file__).parent / "assets"),
+        assets_folder=str(ASSETS),
         assets_path_ignore=["^citizen$", "^field$", "^vendor$"],  # light pages load their own
         websocket_inactivity_timeout=0,  # a quiet night must not darken a wall screen
         update_title=None,
@@ -91,6 +94,11 @@ def create_app(room: LiveRoom) -> Dash:
     # (outermost: sizes before anything else)
     app._setup_server()  # fully set up before the first websocket reconnects after a restart
     return app
+
+
+def create_server(room: LiveRoom) -> FastAPI:
+    """The ASGI app `python -m liveroom run` serves (its `--app` names this)."""
+    return create_app(room).server
 
 
 def __getattr__(name: str):

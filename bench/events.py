@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from liveroom.access import SYSTEM
 from liveroom.archive import migrate, temporary_schema
+from liveroom.commands.incidents import report_incident
+from liveroom.commands.officers import record_locations, register_officer
 from liveroom.config import Settings
+from liveroom.demo.seed import random_point, sample_answers
 from liveroom.domain.events import OfficerLocated, ReportReceived, encode
 from liveroom.projections.runner import Projector, all_projections
 from liveroom.room import LiveRoom
-from liveroom.services.incidents import report_incident
-from liveroom.services.officers import record_locations, register_officer
-from liveroom.services.seed import random_point, sample_answers
 from liveroom.streams import delete_matching
 
 BATCH = 500

@@ -28,9 +28,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.app import bench_app
 from liveroom.access import SYSTEM
-from liveroom.services import accounts
-from liveroom.services.incidents import assign_incident, report_incident
-from liveroom.services.officers import register_officer
+from liveroom.commands import accounts
+from liveroom.commands.incidents import assign_incident, report_incident
+from liveroom.commands.officers import register_officer
 from tests.browser.conftest import chromium
 from tests.browser.helpers import PASSWORD, sign_in
 

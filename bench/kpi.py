@@ -26,9 +26,9 @@ from sqlalchemy import select
 from liveroom.access import SYSTEM
 from liveroom.archive import migrate, schema, temporary_schema
 from liveroom.config import Settings
+from liveroom.demo.history import seed_history
+from liveroom.reporting import kpi
 from liveroom.room import LiveRoom
-from liveroom.services import kpi
-from liveroom.services.history import seed_history
 from liveroom.streams import delete_matching
 
 PANELS = {

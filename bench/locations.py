@@ -34,10 +34,10 @@ from bench.app import bench_app, projections_worker
 from bench.events import raw_xadd
 from liveroom.access import SYSTEM
 from liveroom.archive import schema, temporary_schema
+from liveroom.commands import accounts
 from liveroom.domain.events import OfficerLocated, encode
+from liveroom.reporting.attendance import daily_recap
 from liveroom.room import LiveRoom
-from liveroom.services import accounts
-from liveroom.services.attendance import daily_recap
 from liveroom.streams import id_tuple
 
 

@@ -14,8 +14,8 @@ from werkzeug.serving import make_server
 
 from layouts.home import INCIDENT_POINT
 from liveroom.access import SYSTEM
+from liveroom.live.live_map import incident_features
 from liveroom.room import LiveRoom
-from liveroom.services.live_map import incident_features
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 

@@ -28,9 +28,9 @@ from bench.app import bench_app
 from bench.events import raw_xadd
 from liveroom.access import SYSTEM
 from liveroom.archive import temporary_schema
+from liveroom.commands.accounts import create_api_key
+from liveroom.demo.seed import random_point, sample_answers
 from liveroom.domain.events import ReportReceived, encode
-from liveroom.services.accounts import create_api_key
-from liveroom.services.seed import random_point, sample_answers
 
 
 async def post_all(url: str, key: str, points: list[tuple[float, float]], clients: int,

@@ -25,7 +25,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.app import bench_app
-from liveroom.services.media import MAX_PIXELS
+from liveroom.commands.media import MAX_PIXELS
 
 NAIVE = """
 import io, sys, threading

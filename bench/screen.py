@@ -38,11 +38,11 @@ from bench.ws_screen import WsScreen, persistent_callbacks
 from bench.ws_screen import sign_in as ws_sign_in
 from liveroom.access import SYSTEM
 from liveroom.archive import temporary_schema
-from liveroom.services import accounts
-from liveroom.services.changes import changes_key, current_version
-from liveroom.services.incidents import escalate_incident
-from liveroom.services.overview import overview
-from liveroom.services.seed import random_point
+from liveroom.commands import accounts
+from liveroom.commands.incidents import escalate_incident
+from liveroom.demo.seed import random_point
+from liveroom.live.changes import changes_key, current_version
+from liveroom.live.overview import overview
 from tests.app_process import free_port
 from tests.browser.conftest import chromium
 from tests.browser.helpers import PASSWORD, sign_in, text_of

@@ -19,11 +19,11 @@ from layouts import admin as layout
 from layouts import admin_city as city_layout
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
+from liveroom.commands import accounts, audit, configuration
+from liveroom.commands.locations import unknown_devices
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
 from liveroom.room import LiveRoom
-from liveroom.services import accounts, audit, configuration
-from liveroom.services.locations import unknown_devices
 
 
 def credentials_by_kind(room: LiveRoom, by: Principal) -> dict[str, list[dict]]:
@@ -157,13 +157,15 @@ def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple
         Output(f"{kind}-issued", "children"), Output(name_field, "value"),
         Input(f"{kind}-create", "n_clicks"),
         Input({"type": "revoke", "kind": kind, "id": ALL}, "n_clicks"),
-        Input({"type": "rotate", "kind": kind, "id": ALL}, "n_clicks"),
+        *([Input({"type": "rotate", "kind": kind, "id": ALL}, "n_clicks")]
+          if kind == "device" else []),  # (only devices get new secrets)
         *(State(name, "value") for name in fields),
         State("admin-lang", "data"), State("url", "href"),
         prevent_initial_call=True,
     )
-    async def change_credentials(_create, _revokes, _rotations, *values):
+    async def change_credentials(_create, _revokes, *values):
         *values, lang, href = values
+        values = values[1:] if kind == "device" else values  # (the rotate buttons' clicks)
         button, by = clicked(), current_principal()
         box, cleared = [], no_update
         try:

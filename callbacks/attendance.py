@@ -14,8 +14,8 @@ from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
+from liveroom.reporting.attendance import daily_recap, recent_flags, summarize
 from liveroom.room import LiveRoom
-from liveroom.services.attendance import daily_recap, recent_flags, summarize
 
 
 def content(room: LiveRoom, by: Principal, first: date, last: date, agency: str | None,

@@ -13,15 +13,17 @@ from layouts.home import home_layout
 from layouts.officer import officer_panel
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
+from liveroom.commands import incidents
+from liveroom.commands.incidents import assign_incident
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
+from liveroom.live import dispatch
+from liveroom.live.changes import current_version
+from liveroom.live.live_map import incident_features, officer_features
+from liveroom.live.officer_card import officer_card
+from liveroom.live.screen_filter import ScreenFilter
+from liveroom.reporting import reports
 from liveroom.room import LiveRoom
-from liveroom.services import dispatch, incidents, reports
-from liveroom.services.changes import current_version
-from liveroom.services.incidents import assign_incident
-from liveroom.services.live_map import incident_features, officer_features
-from liveroom.services.officer_card import officer_card
-from liveroom.services.screen_filter import ScreenFilter
 
 
 def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):

@@ -13,8 +13,8 @@ from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
+from liveroom.reporting.kpi import Period, Scope, dashboard
 from liveroom.room import LiveRoom
-from liveroom.services.kpi import Period, Scope, dashboard
 
 
 def today(room: LiveRoom) -> date:

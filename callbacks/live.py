@@ -15,8 +15,7 @@ from plotly.io.json import to_json_plotly
 from layouts.home import live_figures
 from liveroom.access import Principal
 from liveroom.api.access import current_principal
-from liveroom.room import LiveRoom
-from liveroom.services.changes import (
+from liveroom.live.changes import (
     Budget,
     Change,
     ChangeHub,
@@ -25,10 +24,11 @@ from liveroom.services.changes import (
     changes_since,
     everything,
 )
-from liveroom.services.dispatch import screen_state
-from liveroom.services.live_map import shows_incident, shows_officer
-from liveroom.services.overview import visible
-from liveroom.services.screen_filter import ScreenFilter
+from liveroom.live.dispatch import screen_state
+from liveroom.live.live_map import shows_incident, shows_officer
+from liveroom.live.overview import visible
+from liveroom.live.screen_filter import ScreenFilter
+from liveroom.room import LiveRoom
 
 #: Pushes of incident changes a second, sustained, however fast changes arrive; a few
 #: may go back to back, so a change soon after another is not held back.

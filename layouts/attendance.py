@@ -14,7 +14,7 @@ from layouts.home import page_header
 from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
-from liveroom.services.attendance import RecapRow, Summary, review_text
+from liveroom.reporting.attendance import RecapRow, Summary, review_text
 
 DETAIL_ROWS = 500
 

@@ -13,8 +13,8 @@ from dash import dcc, html
 
 from liveroom.cities import City
 from liveroom.i18n import translate
-from liveroom.services.dispatch import OfficerStatus, StrandedTask
-from liveroom.services.reports import PublicReport
+from liveroom.live.dispatch import OfficerStatus, StrandedTask
+from liveroom.reporting.reports import PublicReport
 
 
 def _local(value: str | None, city: City) -> str:

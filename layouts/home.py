@@ -10,8 +10,8 @@ from layouts.dispatch import queue_items, stranded_items
 from liveroom.access import Action, Principal
 from liveroom.cities import City
 from liveroom.i18n import translate, with_language
-from liveroom.services.dispatch import StrandedTask
-from liveroom.services.overview import OPEN_STATUSES, FeedItem, Overview
+from liveroom.live.dispatch import StrandedTask
+from liveroom.live.overview import OPEN_STATUSES, FeedItem, Overview
 
 
 def shell() -> html.Div:

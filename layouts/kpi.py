@@ -15,9 +15,9 @@ from layouts.home import page_header
 from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
-from liveroom.services.kpi import AGE_BUCKETS, DIMENSIONS, Dashboard, Times, bucket_name
-from liveroom.services.kpi.figures import names
-from liveroom.services.kpi.recap import formula_text
+from liveroom.reporting.kpi import AGE_BUCKETS, DIMENSIONS, Dashboard, Times, bucket_name
+from liveroom.reporting.kpi.figures import names
+from liveroom.reporting.kpi.recap import formula_text
 
 PERIODS = ("today", "7d", "30d", "custom")
 STEPS = ("acknowledge", "arrive", "resolve")

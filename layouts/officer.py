@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from liveroom.cities import City
 from liveroom.i18n import translate
-from liveroom.services.officer_card import OfficerCard
+from liveroom.live.officer_card import OfficerCard
 
 
 def officer_panel(city: City, card: OfficerCard, lang: str,

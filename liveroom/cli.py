@@ -43,14 +43,16 @@ def opened_room():
 
 
 @cli.command()
-def run() -> None:
+def run(app: str = typer.Option(
+        "app:create_server", help="module:function that makes the ASGI app for a room "
+        "(the UI lives above this package, so it is named, as uvicorn names apps).")) -> None:
     """Start the app (and its projections) at LIVEROOM_HOST:LIVEROOM_PORT, the OsmAnd
     listener at LIVEROOM_OSMAND_PORT and, unless LIVEROOM_SIMULATOR=off, the simulator.
     Ctrl-C or SIGTERM stops it all (the embedded Redis too, unless another process uses
     it)."""
     import asyncio
+    import importlib
 
-    from app import create_app
     from liveroom.api.osmand import osmand_app
     from liveroom.embedded import stop_embedded
     from liveroom.servers import serve
@@ -63,7 +65,8 @@ def run() -> None:
         typer.echo(f"LIVE Room {room.city.name}: http://{settings.host}:{settings.port}/")
         if settings.osmand_port:
             typer.echo(f"trackers (OsmAnd): http://{settings.host}:{settings.osmand_port}/")
-        server = create_app(room).server
+        module, _, factory = app.partition(":")
+        server = getattr(importlib.import_module(module), factory)(room)
         try:
             asyncio.run(serve(settings, server, osmand_app(server.state.ingest)))
         except KeyboardInterrupt:
@@ -113,7 +116,7 @@ def simulate(
     import asyncio
     import random
 
-    from liveroom.simulator import Simulator, provision
+    from liveroom.demo.simulator import Simulator, provision
 
     logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -176,8 +179,8 @@ def seed(
 ) -> None:
     """Add demo officers and reports for the city pack (skips officers that exist), and
     optionally months of history for the KPI panels."""
-    from liveroom.services.history import seed_history
-    from liveroom.services.seed import seed_demo, summary
+    from liveroom.demo.history import seed_history
+    from liveroom.demo.seed import seed_demo, summary
 
     with opened_room() as room:
         result = seed_demo(room, officers_per_post=officers_per_post, reports=reports)
@@ -233,7 +236,7 @@ def users_add(
     """Add a user; the password is read from standard input (or prompted for)."""
     import sys
 
-    from liveroom.services.accounts import add_user
+    from liveroom.commands.accounts import add_user
 
     if sys.stdin.isatty():
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -248,7 +251,7 @@ def users_add(
 @users.command("list")
 def users_list() -> None:
     """List users and their roles."""
-    from liveroom.services.accounts import list_users
+    from liveroom.commands.accounts import list_users
 
     with opened_room() as room:
         for user in list_users(room, by=operator_principal()):
@@ -260,7 +263,7 @@ def users_list() -> None:
 @users.command("disable")
 def users_disable(username: str) -> None:
     """Disable a user: sign-in refused and sessions ended at once."""
-    from liveroom.services.accounts import update_user
+    from liveroom.commands.accounts import update_user
 
     with opened_room() as room:
         update_user(room, username, active=False, by=operator_principal())
@@ -270,7 +273,7 @@ def users_disable(username: str) -> None:
 @tokens.command("create")
 def tokens_create(username: str) -> None:
     """Print a bearer token acting as USERNAME on /api/v1/…"""
-    from liveroom.services.accounts import create_api_token
+    from liveroom.commands.accounts import create_api_token
 
     with opened_room() as room:
         show_issued(create_api_token(room, username, by=operator_principal()),
@@ -280,7 +283,7 @@ def tokens_create(username: str) -> None:
 @kiosk.command("create")
 def kiosk_create(name: str, role: str = typer.Option("mayor", help="operator or mayor")) -> None:
     """Print a URL that signs a wall screen in (revocable)."""
-    from liveroom.services.accounts import create_kiosk_link
+    from liveroom.commands.accounts import create_kiosk_link
 
     with opened_room() as room:
         issued = create_kiosk_link(room, name, role=role, by=operator_principal())
@@ -291,7 +294,7 @@ def kiosk_create(name: str, role: str = typer.Option("mayor", help="operator or 
 @apikeys.command("create")
 def apikeys_create(name: str) -> None:
     """Print an Open311 API key for a citizen app."""
-    from liveroom.services.accounts import create_api_key
+    from liveroom.commands.accounts import create_api_key
 
     with opened_room() as room:
         show_issued(create_api_key(room, name, by=operator_principal()))
@@ -305,7 +308,7 @@ def devices_add(
     shift: str = typer.Option(None, help="Shift code from city.yaml (default: its default)."),
 ) -> None:
     """Register an officer's device; prints its secret, the id its tracker sends."""
-    from liveroom.services.accounts import add_device
+    from liveroom.commands.accounts import add_device
 
     with opened_room() as room:
         show_issued(add_device(room, name, agency=agency, post_id=post, shift=shift,
@@ -315,7 +318,7 @@ def devices_add(
 @devices.command("rotate")
 def devices_rotate(credential_id: str) -> None:
     """A new secret for a device (by its id in `devices list`); the old one stops."""
-    from liveroom.services.accounts import rotate_device
+    from liveroom.commands.accounts import rotate_device
 
     with opened_room() as room:
         show_issued(rotate_device(room, credential_id, by=operator_principal()), DEVICE_SECRET)
@@ -328,7 +331,7 @@ DEVICE_SECRET = ("enter the secret as the tracker's device id (OsmAnd `id`, the 
 def _revoke_command(group: typer.Typer, what: str) -> None:
     @group.command("revoke", help=f"Revoke {what} by id: it stops working at once.")
     def revoke(credential_id: str) -> None:
-        from liveroom.services.accounts import revoke_credential
+        from liveroom.commands.accounts import revoke_credential
 
         with opened_room() as room:
             revoke_credential(room, credential_id, by=operator_principal())
@@ -336,7 +339,7 @@ def _revoke_command(group: typer.Typer, what: str) -> None:
 
     @group.command("list", help="List them, active and revoked (secrets are never shown).")
     def listing() -> None:
-        from liveroom.services.accounts import list_credentials
+        from liveroom.commands.accounts import list_credentials
 
         kind = {"an API token": "api_token", "a kiosk link": "kiosk", "an API key": "api_key",
                 "a device": "device"}[what]
@@ -357,7 +360,7 @@ def demo_credentials(room) -> None:
     """Development: make demo accounts on first start and print them at every start.
     Production: refuse to start while any demo account is active."""
     from liveroom.access import Forbidden
-    from liveroom.services.accounts import create_demo_accounts, ensure_not_demo_in_production
+    from liveroom.commands.accounts import create_demo_accounts, ensure_not_demo_in_production
 
     try:
         ensure_not_demo_in_production(room)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from liveroom.cities import City, load_city
+from liveroom.cities.overrides import overridden
 from liveroom.config import Settings
 from liveroom.connections import connect_database, connect_redis
 from liveroom.streams import EventStore, Keys
@@ -52,8 +53,6 @@ class LiveRoom:
             self._config_checked = now
             version = self.redis.get(self.keys.config_version)
             if self._city is None or version != self._config_version:
-                from liveroom.services.configuration import overridden
-
                 try:
                     self._city, self._config_version = overridden(self.pack, self.engine), version
                 except SQLAlchemyError:  # the archive is down: keep serving what we had

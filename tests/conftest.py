@@ -149,7 +149,7 @@ def device_registered_before_secrets(room: LiveRoom, agency: str, name: str) -> 
 
     from liveroom.access import SYSTEM
     from liveroom.access.secrets import digest, new_secret
-    from liveroom.services.officers import register_officer
+    from liveroom.commands.officers import register_officer
 
     officer_id = f"{agency}-{uuid.uuid4().hex[:6]}"
     register_officer(room, officer_id, name=name, agency=agency, by=SYSTEM)

@@ -7,8 +7,8 @@ import random
 import orjson
 
 from liveroom.access.secrets import digest
-from liveroom.services.accounts import device_principals
-from liveroom.simulator import provision
+from liveroom.commands.accounts import device_principals
+from liveroom.demo.simulator import provision
 from tests.conftest import device_registered_before_secrets
 
 

@@ -15,10 +15,10 @@ import websockets
 import websockets.sync.client
 
 from liveroom.access import SYSTEM
+from liveroom.commands import accounts
 from liveroom.domain.events import decode
 from liveroom.room import LiveRoom
 from liveroom.servers import WS_MAX_BYTES
-from liveroom.services import accounts
 from tests.app_process import AppProcess
 
 

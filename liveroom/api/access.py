@@ -31,8 +31,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from liveroom.access import Forbidden, Principal
 from liveroom.access import sessions as session_store
 from liveroom.access.secrets import digest
+from liveroom.commands.accounts import credential_principal
 from liveroom.room import LiveRoom
-from liveroom.services.accounts import credential_principal
 
 log = logging.getLogger("liveroom.access")
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from liveroom.access import Forbidden
 from liveroom.api.access import current_principal
-from liveroom.services.audit import export_csv
+from liveroom.commands.audit import export_csv
 
 router = APIRouter()
 log = logging.getLogger("liveroom.access")

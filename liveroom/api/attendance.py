@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse, Response
 from liveroom.access import Forbidden
 from liveroom.api.access import current_principal
 from liveroom.api.templates import page_language
+from liveroom.reporting.attendance import daily_recap, recap_csv, recap_xlsx
 from liveroom.room import LiveRoom
-from liveroom.services.attendance import daily_recap, recap_csv, recap_xlsx
 
 router = APIRouter()
 log = logging.getLogger("liveroom.access")

@@ -25,13 +25,13 @@ from liveroom.access import Principal, Role
 from liveroom.access import sessions as session_store
 from liveroom.api.access import client_address
 from liveroom.api.templates import map_config, page_language, render_page
+from liveroom.commands.incidents import report_incident
+from liveroom.commands.media import PhotoRefused, discard_photo, photo_path, store_photo
 from liveroom.domain.errors import DomainError, NotFound
 from liveroom.domain.lifecycle import Status
 from liveroom.i18n import format_datetime, translate
+from liveroom.reporting.reports import public_report
 from liveroom.room import LiveRoom
-from liveroom.services.incidents import report_incident
-from liveroom.services.media import PhotoRefused, discard_photo, photo_path, store_photo
-from liveroom.services.reports import public_report
 
 router = APIRouter()
 log = logging.getLogger("liveroom.citizen")

@@ -27,10 +27,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from liveroom.access import Forbidden
 from liveroom.api.access import client_address, csrf_token, current_principal
 from liveroom.api.templates import map_config, page_language, render_page
+from liveroom.commands import officers
 from liveroom.i18n import catalog
+from liveroom.live import field
+from liveroom.live.changes import Change, ChangeHub
 from liveroom.room import LiveRoom
-from liveroom.services import field, officers
-from liveroom.services.changes import Change, ChangeHub
 
 router = APIRouter()
 log = logging.getLogger("liveroom.field")
@@ -57,13 +58,12 @@ def field_page(request: Request) -> Response:
     )
 
 
-SERVICE_WORKER = Path(__file__).parents[2] / "assets" / "field" / "sw.js"
-
-
 @router.get("/field/sw.js")
-def service_worker() -> Response:
-    """The page's service worker, served under `/field` so that it may keep that page."""
-    return FileResponse(SERVICE_WORKER, media_type="text/javascript",
+def service_worker(request: Request) -> Response:
+    """The page's service worker, served under `/field` so that it may keep that page
+    (from the app's assets folder, which the app names in `state.assets`)."""
+    return FileResponse(Path(request.app.state.assets) / "field" / "sw.js",
+                        media_type="text/javascript",
                         headers={"Cache-Control": "no-cache",
                                  "Service-Worker-Allowed": "/field"})
 

@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from liveroom.projections.health import health
 from liveroom.projections.runner import all_policies, all_projections
-from liveroom.services.health import health
 
 router = APIRouter()
 

@@ -16,26 +16,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from liveroom.api.access import current_principal
+from liveroom.api.errors import json_refusal
 from liveroom.api.templates import page_language
 from liveroom.domain.errors import DomainError
+from liveroom.reporting.kpi import Scope, dashboard
+from liveroom.reporting.kpi.exports import TABLES
+from liveroom.reporting.kpi.recap import month_of, monthly_recap, recap_pdf, recap_xlsx
+from liveroom.reporting.spreadsheets import csv_bytes, xlsx_bytes
 from liveroom.room import LiveRoom
-from liveroom.services.kpi import Scope, dashboard
-from liveroom.services.kpi.exports import TABLES
-from liveroom.services.kpi.recap import month_of, monthly_recap, recap_pdf, recap_xlsx
-from liveroom.services.spreadsheets import csv_bytes, xlsx_bytes
 
 router = APIRouter()
 log = logging.getLogger("liveroom.access")
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "pdf": "application/pdf"}
-
-
-def refused(exc: DomainError) -> JSONResponse:
-    status = 403 if exc.code == "forbidden" else 400
-    if status == 403:
-        log.warning("refused: %s", exc)
-    return JSONResponse({"code": exc.code, "message": str(exc)}, status)
 
 
 @router.get("/kpi/recap.{fmt}")
@@ -55,7 +49,7 @@ async def recap(request: Request, fmt: str) -> Response:
     try:
         month, body = await anyio.to_thread.run_sync(build)
     except DomainError as exc:
-        return refused(exc)
+        return json_refusal(exc, invalid=400)
     return Response(body, media_type=MEDIA[fmt], headers={
         "Content-Disposition": f"attachment; filename=rekap-kinerja-{month:%Y-%m}.{fmt}"})
 
@@ -82,7 +76,7 @@ async def download(request: Request, table: str, fmt: str) -> Response:
     try:
         scope, body = await anyio.to_thread.run_sync(build)
     except DomainError as exc:
-        return refused(exc)
+        return json_refusal(exc, invalid=400)
     name = f"kpi-{table}-{scope.period.first}_{scope.period.last}.{fmt}"
     return Response(body, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f"attachment; filename={name}"})

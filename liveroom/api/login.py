@@ -13,8 +13,8 @@ from liveroom.access import Action
 from liveroom.access import sessions as session_store
 from liveroom.api.access import SESSION_COOKIE, client_address, csrf_token, session_cookie
 from liveroom.api.templates import page_language, render_page
+from liveroom.commands.accounts import LoginRefused, Throttled, authenticate
 from liveroom.i18n import translate
-from liveroom.services.accounts import LoginRefused, Throttled, authenticate
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "lr_login_csrf"

@@ -24,21 +24,22 @@ from sqlalchemy import select
 
 from liveroom.access import sessions as session_store
 from liveroom.api.access import client_address
+from liveroom.api.errors import http_status
 from liveroom.archive import schema
 from liveroom.cities.pack import Attribute
+from liveroom.commands.accounts import credential_principal
+from liveroom.commands.idempotency import once
+from liveroom.commands.incidents import report_incident
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import translate
-from liveroom.room import LiveRoom
-from liveroom.services.accounts import credential_principal
-from liveroom.services.idempotency import once
-from liveroom.services.incidents import report_incident
-from liveroom.services.reports import (
+from liveroom.reporting.reports import (
     CLOSED,
     MAX_RESULTS,
     PublicReport,
     find_reports,
     reports_by_id,
 )
+from liveroom.room import LiveRoom
 
 router = APIRouter(prefix="/open311/v2")
 log = logging.getLogger("liveroom.open311")
@@ -271,8 +272,7 @@ async def answer(request: Request, name: str, build) -> Response:
     except Open311Error as exc:
         return error(fmt, exc.status, exc.description)
     except DomainError as exc:
-        status = 403 if exc.code == "forbidden" else 400
-        return error(fmt, status, str(exc))
+        return error(fmt, http_status(exc, invalid=400), str(exc))
     except ValidationError as exc:  # e.g. a latitude of 200
         first = exc.errors()[0]
         return error(fmt, 400, f"{'.'.join(map(str, first['loc']))}: {first['msg']}")

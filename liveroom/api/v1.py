@@ -18,30 +18,18 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from liveroom.access import Action, Principal
+from liveroom.api.errors import json_refusal
+from liveroom.commands import incidents
+from liveroom.commands.idempotency import once
 from liveroom.domain.errors import (
-    ConcurrencyConflict,
     DomainError,
-    IllegalTransition,
     InvalidCommand,
-    NotFound,
 )
+from liveroom.live import dispatch, field
 from liveroom.room import LiveRoom
-from liveroom.services import dispatch, field, incidents
-from liveroom.services.idempotency import once
 
 router = APIRouter(prefix="/api/v1")
 log = logging.getLogger("liveroom.access")
-
-STATUS = {NotFound: 404, IllegalTransition: 409, ConcurrencyConflict: 409, InvalidCommand: 422}
-
-
-def refusal(exc: DomainError) -> JSONResponse:
-    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 403)
-    if status == 403:
-        log.warning("refused: %s", exc)
-    return JSONResponse({"code": exc.code, "message": str(exc),
-                         **({"params": exc.params} if exc.params else {})}, status)
-
 
 def principal(request: Request) -> Principal:
     return request.scope["state"]["principal"]
@@ -88,7 +76,7 @@ async def run(call, *args, **kwargs):
     try:
         result = await anyio.to_thread.run_sync(lambda: call(*args, **kwargs))
     except DomainError as exc:
-        return refusal(exc)
+        return json_refusal(exc)
     return _result(result)
 
 
@@ -108,14 +96,14 @@ async def act(request: Request, call, *args, **kwargs):
         try:
             return 200, _result(call(*args, **kwargs))
         except DomainError as exc:
-            response = refusal(exc)
+            response = json_refusal(exc)
             return response.status_code, orjson.loads(response.body)
 
     try:
         status, body = await anyio.to_thread.run_sync(
             lambda: once(room_of(request), principal(request), key, outcome))
     except DomainError as exc:
-        return refusal(exc)
+        return json_refusal(exc)
     return JSONResponse(body, status)
 
 
@@ -141,7 +129,7 @@ async def assign(incident_id: str, body: Assign, room: Room, by: By, request: Re
 async def change_status(incident_id: str, body: StatusChange, room: Room, by: By,
                         request: Request):
     if body.status not in {s.value for s in incidents.Status}:
-        return refusal(InvalidCommand(f"unknown status {body.status!r}"))
+        return json_refusal(InvalidCommand(f"unknown status {body.status!r}"))
     return await act(request, incidents.change_status, room, incident_id, body.status, by=by,
                      reason=body.reason, duplicate_of=body.duplicate_of,
                      expected_version=body.expected_version)

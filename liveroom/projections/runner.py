@@ -16,10 +16,10 @@ import threading
 
 import redis
 
+from liveroom.live.projection import LiveIncidents, LiveOfficers
 from liveroom.projections.archive import ArchiveIncidents, ArchiveOfficers
-from liveroom.projections.attendance import AttendancePolicy
 from liveroom.projections.base import Entry, Projection
-from liveroom.projections.live import LiveIncidents, LiveOfficers
+from liveroom.projections.policies.attendance import AttendancePolicy
 from liveroom.room import LiveRoom
 from liveroom.streams import STREAMS, id_tuple
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from liveroom.access import SYSTEM, Forbidden
-from liveroom.domain.events import OfficerLocated
-from liveroom.services.incidents import (
+from liveroom.commands.incidents import (
     add_note,
     assign_incident,
     change_status,
     report_incident,
     triage_incident,
 )
-from liveroom.services.officers import check_in, record_locations, register_officer
+from liveroom.commands.officers import check_in, record_locations, register_officer
+from liveroom.domain.events import OfficerLocated
 from tests.conftest import person
 
 ROLES = {

@@ -9,7 +9,7 @@ from app import create_app
 from liveroom.access import SYSTEM
 from liveroom.access import sessions as session_store
 from liveroom.api.access import SESSION_COOKIE, csrf_token
-from liveroom.services import accounts
+from liveroom.commands import accounts
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from liveroom.access import SYSTEM
-from liveroom.services import accounts
-from liveroom.services.incidents import assign_incident, report_incident
-from liveroom.services.officers import register_officer
+from liveroom.commands import accounts
+from liveroom.commands.incidents import assign_incident, report_incident
+from liveroom.commands.officers import register_officer
 from tests.conftest import person
 
 ADMIN = person("root", "admin")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from liveroom.access.secrets import digest
-from liveroom.services import accounts, audit
+from liveroom.commands import accounts, audit
 from tests.api.test_access import PASSWORD, sign_in
 from tests.conftest import MORNING, device_registered_before_secrets, person
 

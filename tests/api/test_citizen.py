@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
-from liveroom.services.incidents import assign_incident, change_status
-from liveroom.services.officers import register_officer
+from liveroom.commands.incidents import assign_incident, change_status
+from liveroom.commands.officers import register_officer
 from tests.conftest import MORNING, drain, person
 
 SUPERVISOR = person("sari", "supervisor")

@@ -11,10 +11,10 @@ from PIL import Image
 from starlette.websockets import WebSocketDisconnect
 
 from liveroom.access import SYSTEM
+from liveroom.commands import accounts
+from liveroom.commands.incidents import assign_incident, get_incident, report_incident
+from liveroom.commands.officers import register_officer
 from liveroom.i18n import catalog
-from liveroom.services import accounts
-from liveroom.services.incidents import assign_incident, get_incident, report_incident
-from liveroom.services.officers import register_officer
 from tests.api.conftest import signed_in
 from tests.api.test_access import ADMIN, PASSWORD
 from tests.api.test_idempotency import events

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from liveroom.access import SYSTEM
+from liveroom.commands.incidents import report_incident
 from liveroom.room import LiveRoom
-from liveroom.services.incidents import report_incident
 
 
 def test_healthz_reports_every_projection_and_its_lag(room, tangerang_point):

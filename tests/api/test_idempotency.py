@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from liveroom.access import SYSTEM
+from liveroom.commands import accounts
+from liveroom.commands.incidents import assign_incident, report_incident
+from liveroom.commands.officers import register_officer
 from liveroom.domain.events import decode
-from liveroom.services import accounts
-from liveroom.services.incidents import assign_incident, report_incident
-from liveroom.services.officers import register_officer
 from tests.api.test_access import ADMIN, PASSWORD
 from tests.conftest import drain
 

@@ -9,7 +9,7 @@ import io
 from openpyxl import load_workbook
 
 from liveroom.access import SYSTEM
-from liveroom.services import accounts
+from liveroom.commands import accounts
 from tests.api.conftest import signed_in
 from tests.api.test_access import PASSWORD
 from tests.services.test_kpi import MONTH, history, on  # noqa: F401 (the fixture)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from liveroom.archive import schema
-from liveroom.services import accounts
+from liveroom.commands import accounts
 from tests.conftest import drain, person
 
 ADMIN = person("ani", "admin")

@@ -8,8 +8,8 @@ import pytest
 from georeport import GeoReport
 
 from liveroom.access import SYSTEM
+from liveroom.commands import accounts
 from liveroom.room import LiveRoom
-from liveroom.services import accounts
 
 
 @pytest.mark.parametrize("output_format", ["json", "xml"])

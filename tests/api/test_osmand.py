@@ -15,10 +15,10 @@ from starlette.websockets import WebSocketDisconnect
 from liveroom.access import SYSTEM
 from liveroom.api.osmand import osmand_app
 from liveroom.archive import schema
+from liveroom.commands import accounts
+from liveroom.commands.locations import FREE_UNKNOWN_IDS, DeviceDirectory, unknown_devices
 from liveroom.domain.errors import NotFound
 from liveroom.domain.events import decode
-from liveroom.services import accounts
-from liveroom.services.locations import FREE_UNKNOWN_IDS, DeviceDirectory, unknown_devices
 from tests.conftest import MORNING, device_registered_before_secrets, drain
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from liveroom.services import accounts
+from liveroom.commands import accounts
 from tests.api.test_access import PASSWORD
 from tests.conftest import person
 

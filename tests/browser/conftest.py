@@ -11,8 +11,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from liveroom.access import SYSTEM
+from liveroom.commands import accounts
 from liveroom.room import LiveRoom
-from liveroom.services import accounts
 from tests.browser.helpers import PASSWORD
 
 CHROMIUM = shutil.which("chromium")

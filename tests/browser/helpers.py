@@ -7,8 +7,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
+from liveroom.commands.incidents import report_incident
 from liveroom.room import LiveRoom
-from liveroom.services.incidents import report_incident
 
 PASSWORD = "kata-sandi-rahasia"
 

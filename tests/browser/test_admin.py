@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
-from liveroom.services import accounts
+from liveroom.commands import accounts
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser

@@ -12,9 +12,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
-from liveroom.services import accounts
-from liveroom.services.attendance import daily_recap
-from liveroom.services.officers import get_officer
+from liveroom.commands import accounts
+from liveroom.commands.officers import get_officer
+from liveroom.reporting.attendance import daily_recap
 from tests.browser.helpers import PASSWORD, severe_console_errors, sign_in
 from tests.browser.test_dispatch import on_duty_officer
 

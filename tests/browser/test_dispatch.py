@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
-from liveroom.services import accounts
-from liveroom.services.incidents import assign_incident, get_incident, report_incident
+from liveroom.commands import accounts
+from liveroom.commands.incidents import assign_incident, get_incident, report_incident
 from tests.browser.helpers import severe_console_errors, sign_in, text_of
 
 pytestmark = pytest.mark.browser

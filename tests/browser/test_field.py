@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
+from liveroom.commands import accounts
+from liveroom.commands.incidents import assign_incident, get_incident, report_incident
 from liveroom.domain.events import decode
-from liveroom.services import accounts
-from liveroom.services.incidents import assign_incident, get_incident, report_incident
 from tests.browser.conftest import chromium
 from tests.browser.helpers import PASSWORD, severe_console_errors, sign_in
 from tests.browser.test_dispatch import (

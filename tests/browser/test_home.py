@@ -8,9 +8,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
-from liveroom.services import accounts
-from liveroom.services.incidents import assign_incident, report_incident
-from liveroom.services.officers import check_out
+from liveroom.commands import accounts
+from liveroom.commands.incidents import assign_incident, report_incident
+from liveroom.commands.officers import check_out
 from tests.browser.helpers import report, severe_console_errors, sign_in, text_of, wait_for_text
 from tests.browser.test_dispatch import on_duty_officer, wait_for_live
 from tests.conftest import drain

@@ -11,8 +11,8 @@ from sqlalchemy import delete, func, select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
-from liveroom.services import accounts
-from liveroom.services.incidents import report_incident
+from liveroom.commands import accounts
+from liveroom.commands.incidents import report_incident
 from tests.browser.helpers import PASSWORD, severe_console_errors, sign_in, text_of, wait_for_text
 from tests.browser.test_dispatch import wait_for_live
 

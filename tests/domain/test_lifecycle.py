@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liveroom.cities import load_city
+from liveroom.demo.seed import sample_answers
 from liveroom.domain import incident as domain
 from liveroom.domain.errors import DomainError, IllegalTransition, InvalidCommand
 from liveroom.domain.events import ReportReceived
 from liveroom.domain.lifecycle import TERMINAL, TRANSITIONS, WITH_OFFICER, Status
 from liveroom.domain.officer import Officer
-from liveroom.services.seed import sample_answers
 
 CITY = load_city("tangerang")
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
+from liveroom.commands.incidents import assign_incident, change_status, report_incident
+from liveroom.commands.officers import check_in, register_officer
 from liveroom.room import LiveRoom
-from liveroom.services.incidents import assign_incident, change_status, report_incident
-from liveroom.services.officers import check_in, register_officer
 
 
 def live_state(room: LiveRoom) -> dict:

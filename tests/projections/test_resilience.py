@@ -10,14 +10,14 @@ from sqlalchemy import func, select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
+from liveroom.commands.incidents import add_note, change_status, get_incident, report_incident
 from liveroom.domain.events import encode
+from liveroom.live.projection import LiveIncidents
 from liveroom.projections.archive import ArchiveIncidents
 from liveroom.projections.base import Entry
-from liveroom.projections.live import LiveIncidents
+from liveroom.projections.health import health
 from liveroom.projections.rebuild import rebuild
 from liveroom.projections.runner import Projector, all_projections, trim_streams
-from liveroom.services.health import health
-from liveroom.services.incidents import add_note, change_status, get_incident, report_incident
 from tests.conftest import drain
 from tests.projections.helpers import archive_state, busy_day, live_state
 

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
+from liveroom.commands.incidents import assign_incident, report_incident
+from liveroom.commands.officers import record_locations
 from liveroom.domain.events import OfficerLocated
-from liveroom.services.incidents import assign_incident, report_incident
-from liveroom.services.officers import record_locations
-from liveroom.services.overview import overview
+from liveroom.live.overview import overview
 from tests.conftest import MORNING, drain
 from tests.projections.helpers import busy_day
 

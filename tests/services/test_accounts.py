@@ -8,10 +8,10 @@ import pytest
 
 from liveroom.access import SYSTEM, Forbidden, Role
 from liveroom.access import sessions as session_store
+from liveroom.commands import accounts, audit
+from liveroom.commands.officers import record_locations
 from liveroom.domain.errors import InvalidCommand, NotFound
 from liveroom.domain.events import OfficerLocated
-from liveroom.services import accounts, audit
-from liveroom.services.officers import record_locations
 from tests.conftest import drain, person
 
 ADMIN = person("ani", "admin")
@@ -148,7 +148,7 @@ def test_api_keys_are_citizen_apps_with_a_rate_limit(room):
 
 def test_the_audit_trail_records_account_changes_and_commands(room, operator,
                                                               tangerang_point):
-    from liveroom.services.incidents import report_incident
+    from liveroom.commands.incidents import report_incident
 
     issued = accounts.create_api_token(room, "opi", by=ADMIN)
     accounts.revoke_credential(room, issued.id, by=ADMIN)

@@ -13,18 +13,18 @@ from sqlalchemy import select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
-from liveroom.domain.events import OfficerLocated
-from liveroom.projections.attendance import AttendancePolicy
-from liveroom.projections.runner import Projector
-from liveroom.services import accounts
-from liveroom.services.attendance import daily_recap, recap_csv, recap_xlsx, summarize
-from liveroom.services.officers import (
+from liveroom.commands import accounts
+from liveroom.commands.officers import (
     check_in,
     check_out,
     get_officer,
     record_locations,
     register_officer,
 )
+from liveroom.domain.events import OfficerLocated
+from liveroom.projections.policies.attendance import AttendancePolicy
+from liveroom.projections.runner import Projector
+from liveroom.reporting.attendance import daily_recap, recap_csv, recap_xlsx, summarize
 from tests.conftest import MORNING, drain, person
 
 WIB = 7  # hours ahead of UTC

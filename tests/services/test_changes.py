@@ -7,8 +7,10 @@ import asyncio
 import logging
 
 from liveroom.access import SYSTEM
+from liveroom.commands.incidents import assign_incident, change_status, report_incident
+from liveroom.commands.officers import record_locations, register_officer
 from liveroom.domain.events import OfficerLocated
-from liveroom.services.changes import (
+from liveroom.live.changes import (
     SCREEN_BACKLOG,
     Budget,
     Change,
@@ -18,9 +20,7 @@ from liveroom.services.changes import (
     changes_since,
     current_version,
 )
-from liveroom.services.incidents import assign_incident, change_status, report_incident
-from liveroom.services.officers import record_locations, register_officer
-from liveroom.services.overview import overview
+from liveroom.live.overview import overview
 from tests.conftest import drain, person
 from tests.services.test_dispatch import on_duty
 
@@ -172,6 +172,6 @@ def test_the_reader_waits_out_an_idle_room_without_errors(room, caplog):
         await asyncio.sleep(12)
         return screen.lost
 
-    with caplog.at_level(logging.ERROR, logger="liveroom.services.changes"):
+    with caplog.at_level(logging.ERROR, logger="liveroom.live.changes"):
         assert asyncio.run(idle()) is False
     assert "reading the changes stream failed" not in caplog.text

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from liveroom.access import Forbidden
+from liveroom.commands import audit
+from liveroom.commands.configuration import save_agency, save_category
+from liveroom.commands.incidents import report_incident
 from liveroom.domain.errors import InvalidCommand
 from liveroom.room import LiveRoom
-from liveroom.services import audit
-from liveroom.services.configuration import save_agency, save_category
-from liveroom.services.incidents import report_incident
 from tests.conftest import person
 
 ADMIN = person("ani", "admin")

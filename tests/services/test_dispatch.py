@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from liveroom.access import SYSTEM
+from liveroom.commands.incidents import assign_incident, report_incident
+from liveroom.commands.officers import check_in, check_out, record_locations, register_officer
 from liveroom.domain.events import OfficerLocated
-from liveroom.services.dispatch import officer_tasks, officers_near, stranded_tasks, unassigned
-from liveroom.services.incidents import assign_incident, report_incident
-from liveroom.services.officers import check_in, check_out, record_locations, register_officer
+from liveroom.live.dispatch import officer_tasks, officers_near, stranded_tasks, unassigned
 from tests.conftest import drain, person
 
 OPERATOR = person("opi", "operator")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from liveroom.access import SYSTEM
+from liveroom.commands.incidents import change_status, report_incident
 from liveroom.domain.lifecycle import Status
-from liveroom.services.incidents import change_status, report_incident
 from tests.conftest import drain
 
 METRE = 1 / 111_320  # degrees of latitude

@@ -11,16 +11,16 @@ from sqlalchemy import select
 
 from liveroom.access import SYSTEM, Forbidden
 from liveroom.archive import schema
-from liveroom.domain.errors import AttendanceRefused, IllegalTransition, InvalidCommand
-from liveroom.domain.events import decode, encode
-from liveroom.services.field import check_in_here, departed, field_state, resolve_task
-from liveroom.services.incidents import (
+from liveroom.commands.incidents import (
     assign_incident,
     change_status,
     get_incident,
     report_incident,
 )
-from liveroom.services.officers import register_officer
+from liveroom.commands.officers import register_officer
+from liveroom.domain.errors import AttendanceRefused, IllegalTransition, InvalidCommand
+from liveroom.domain.events import decode, encode
+from liveroom.live.field import check_in_here, departed, field_state, resolve_task
 from tests.conftest import drain, person
 
 

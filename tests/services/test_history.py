@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
+from liveroom.demo.history import seed_history
 from liveroom.domain.errors import InvalidCommand
-from liveroom.services.history import seed_history
-from liveroom.services.kpi import Period, Scope, response_times, volumes
+from liveroom.reporting.kpi import Period, Scope, response_times, volumes
 
 ORDER = ("triaged_at", "assigned_at", "acknowledged_at", "en_route_at", "on_scene_at",
          "resolved_at", "closed_at")

@@ -8,16 +8,7 @@ from datetime import timedelta
 import pytest
 
 from liveroom.access import SYSTEM, Forbidden
-from liveroom.domain.errors import (
-    ConcurrencyConflict,
-    DomainError,
-    IllegalTransition,
-    InvalidCommand,
-    NotFound,
-)
-from liveroom.domain.events import decode
-from liveroom.domain.lifecycle import Status
-from liveroom.services.incidents import (
+from liveroom.commands.incidents import (
     add_note,
     assign_incident,
     change_status,
@@ -27,7 +18,16 @@ from liveroom.services.incidents import (
     report_incident,
     triage_incident,
 )
-from liveroom.services.officers import register_officer
+from liveroom.commands.officers import register_officer
+from liveroom.domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    IllegalTransition,
+    InvalidCommand,
+    NotFound,
+)
+from liveroom.domain.events import decode
+from liveroom.domain.lifecycle import Status
 from tests.conftest import drain, person
 
 

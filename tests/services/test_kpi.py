@@ -27,9 +27,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from liveroom.access import SYSTEM, Forbidden
+from liveroom.commands.incidents import assign_incident, change_status, report_incident
+from liveroom.commands.officers import check_in, check_out, register_officer
 from liveroom.domain.errors import InvalidCommand
-from liveroom.services.incidents import assign_incident, change_status, report_incident
-from liveroom.services.kpi import (
+from liveroom.reporting.kpi import (
     Period,
     Scope,
     backlog,
@@ -39,8 +40,7 @@ from liveroom.services.kpi import (
     response_times,
     volumes,
 )
-from liveroom.services.kpi.recap import month_of, monthly_recap
-from liveroom.services.officers import check_in, check_out, register_officer
+from liveroom.reporting.kpi.recap import month_of, monthly_recap
 from tests.conftest import MORNING, drain, person
 
 MAYOR = person("wali", "mayor")

@@ -7,12 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liveroom.access import SYSTEM
+from liveroom.commands import incidents
+from liveroom.commands.officers import register_officer
 from liveroom.domain.errors import DomainError
 from liveroom.domain.lifecycle import Status
-from liveroom.projections.live import LiveIncidents
+from liveroom.live.projection import LiveIncidents
 from liveroom.projections.runner import Projector
-from liveroom.services import incidents
-from liveroom.services.officers import register_officer
 from liveroom.streams import delete_matching
 
 CREW = {"dlh-1": "kebersihan", "dlh-2": "kebersihan", "damkar-1": "damkar"}

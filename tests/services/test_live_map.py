@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from liveroom.access import SYSTEM
+from liveroom.commands.incidents import change_status, report_incident
+from liveroom.commands.officers import record_locations, register_officer
 from liveroom.domain.events import OfficerLocated
-from liveroom.services.incidents import change_status, report_incident
-from liveroom.services.live_map import incident_features, officer_features
-from liveroom.services.officers import record_locations, register_officer
+from liveroom.live.live_map import incident_features, officer_features
 from tests.conftest import drain, person
 
 OPERATOR = person("opi", "operator")

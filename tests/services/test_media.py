@@ -9,8 +9,8 @@ import threading
 import pytest
 from PIL import Image
 
-from liveroom.services import media
-from liveroom.services.media import PhotoRefused, photo_path, store_photo
+from liveroom.commands import media
+from liveroom.commands.media import PhotoRefused, photo_path, store_photo
 
 
 def image(width: int, height: int, fmt: str) -> bytes:

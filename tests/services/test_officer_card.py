@@ -9,11 +9,11 @@ import pytest
 
 from liveroom.access import SYSTEM
 from liveroom.access.roles import Forbidden
+from liveroom.commands.incidents import assign_incident, report_incident
+from liveroom.commands.officers import record_locations, register_officer
 from liveroom.domain.errors import NotFound
 from liveroom.domain.events import OfficerLocated
-from liveroom.services.incidents import assign_incident, report_incident
-from liveroom.services.officer_card import officer_card
-from liveroom.services.officers import record_locations, register_officer
+from liveroom.live.officer_card import officer_card
 from tests.conftest import drain, person
 from tests.services.test_dispatch import on_duty
 

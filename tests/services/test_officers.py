@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from liveroom.access import SYSTEM
+from liveroom.commands.officers import check_in, check_out, record_locations, register_officer
 from liveroom.domain.errors import InvalidCommand, NotFound
 from liveroom.domain.events import OfficerLocated
-from liveroom.services.officers import check_in, check_out, record_locations, register_officer
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from liveroom.access import SYSTEM
-from liveroom.services.dispatch import queue
-from liveroom.services.incidents import report_incident
-from liveroom.services.live_map import incident_features
-from liveroom.services.overview import overview
-from liveroom.services.screen_filter import ScreenFilter
+from liveroom.commands.incidents import report_incident
+from liveroom.live.dispatch import queue
+from liveroom.live.live_map import incident_features
+from liveroom.live.overview import overview
+from liveroom.live.screen_filter import ScreenFilter
 from tests.conftest import drain, person
 
 OPERATOR = person("opi", "operator")

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
+from liveroom.commands.incidents import report_incident
+from liveroom.demo.seed import sample_answers, seed_demo, summary
 from liveroom.room import LiveRoom
-from liveroom.services.incidents import report_incident
-from liveroom.services.seed import sample_answers, seed_demo, summary
 from tests.conftest import drain
 
 

@@ -1,0 +1,33 @@
+"""The one mapping of domain refusals to HTTP statuses, for every protocol.
+
+Not found 404; an illegal move or a lost race 409; not allowed 403 (logged); a bad
+command `invalid`: 422 on the JSON APIs, 400 where the protocol says so (Open311, the
+downloads). Each protocol words the refusal in its own format.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.responses import JSONResponse
+
+from liveroom.access import Forbidden
+from liveroom.domain.errors import ConcurrencyConflict, DomainError, IllegalTransition, NotFound
+
+log = logging.getLogger("liveroom.access")
+STATUS: dict[type[DomainError], int] = {NotFound: 404, IllegalTransition: 409,
+                                        ConcurrencyConflict: 409, Forbidden: 403}
+
+
+def http_status(exc: DomainError, *, invalid: int = 422) -> int:
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), invalid)
+    if status == 403:
+        log.warning("refused: %s", exc)
+    return status
+
+
+def json_refusal(exc: DomainError, *, invalid: int = 422) -> JSONResponse:
+    """`{"code", "message", "params"?}` with the refusal's status."""
+    return JSONResponse({"code": exc.code, "message": str(exc),
+                         **({"params": exc.params} if exc.params else {})},
+                        http_status(exc, invalid=invalid))

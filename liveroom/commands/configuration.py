@@ -1,0 +1,66 @@
+"""Admins' changes to the city pack: agencies, report categories and their SLAs.
+
+The pack's files are the defaults; an admin's change is stored in the archive
+(`city_overrides`, audited) and laid over them. Every worker picks changes up
+within seconds (a version counter in Redis).
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from liveroom.access import Action, Principal
+from liveroom.archive import schema, upsert
+from liveroom.cities import Agency, Category
+from liveroom.commands.audit import record
+from liveroom.domain.errors import InvalidCommand, NotFound
+from liveroom.room import LiveRoom
+
+
+def _save(room: LiveRoom, kind: str, code: str, model, by: Principal, action: str) -> None:
+    now = room.clock()
+    with room.engine.begin() as conn:
+        upsert(conn, schema.city_overrides, [{
+            "city": room.city.slug, "kind": kind, "code": code,
+            "data": model.model_dump(mode="json"), "updated_at": now, "updated_by": by.actor,
+        }], key=None)
+        record(conn, now, by.actor, action, f"{kind}:{code}", model.model_dump(mode="json"))
+    room.config_changed()
+
+
+def save_category(room: LiveRoom, code: str, *, by: Principal, **changes) -> Category:
+    """Change a category (or add one: then every field is needed). Checked like the pack."""
+    by.check(Action.MANAGE_ACCOUNTS)
+    current = room.city.categories.get(code)
+    data = {**(current.model_dump() if current else {"code": code}),
+            **{k: v for k, v in changes.items() if v is not None}}
+    try:
+        category = Category.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InvalidCommand(f"category {code}: {field}: {first['msg']}") from None
+    if category.agency not in room.city.agencies:
+        raise InvalidCommand(f"category {code}: unknown agency {category.agency!r}")
+    if category.sla_resolve_minutes < category.sla_acknowledge_minutes:
+        raise InvalidCommand(f"category {code}: resolving cannot be due before acknowledging")
+    _save(room, "category", code, category, by,
+          "category.changed" if current else "category.added")
+    return category
+
+
+def save_agency(room: LiveRoom, key: str, *, by: Principal, **changes) -> Agency:
+    """Rename an agency or change its colour (agencies themselves come from the pack)."""
+    by.check(Action.MANAGE_ACCOUNTS)
+    current = room.city.agencies.get(key)
+    if current is None:
+        raise NotFound(f"no agency {key!r}")
+    try:
+        agency = Agency.model_validate({**current.model_dump(),
+                                        **{k: v for k, v in changes.items() if v is not None}})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidCommand(f"agency {key}: {'.'.join(map(str, first['loc']))}: "
+                             f"{first['msg']}") from None
+    _save(room, "agency", key, agency, by, "agency.changed")
+    return agency

@@ -1,0 +1,1 @@
+"""Demo data and the simulator: never on a production request's path."""

@@ -1,0 +1,213 @@
+"""Past months of finished incidents, officers and attendance, written straight into the
+archive (`python -m liveroom seed --history N`) for KPI demos and benchmarks.
+
+History is imported, not replayed: it is not in the event streams (a million incidents'
+events would not fit in Redis), so `liveroom rebuild` leaves the archive without it; seed
+it again afterwards. Every lifecycle has ended (resolved and closed, rejected, or marked a
+duplicate) before today, so the live wall screen and the archive agree on what is open.
+Incident numbers have an `H` after the date (`261123-H00A7`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import insert, select
+
+from liveroom.archive import insert_ignoring_duplicates, schema
+from liveroom.demo.seed import FAMILY, GIVEN, random_point
+from liveroom.demo.simulator import CATEGORY_SHARES, HOURLY
+from liveroom.domain.errors import InvalidCommand
+from liveroom.room import LiveRoom
+
+BATCH = 5_000
+SOURCE = "history"  # the incidents' channel: seeded, not reported
+#: shares of reports that end rejected or marked a duplicate
+REJECTED, DUPLICATE = 0.03, 0.02
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def seed_history(room: LiveRoom, count: int, *, days: int = 180, seed: int = 11,
+                 officers_per_post: int = 2) -> dict[str, int]:
+    """About `count` finished incidents reported over the `days` before today (local), with
+    their officers, assignments, status history and the officers' attendance. The few that
+    would not have finished by now are left out: the counts written are returned."""
+    with room.engine.connect() as conn:
+        if conn.execute(select(schema.incidents.c.id).where(
+                schema.incidents.c.source == SOURCE).limit(1)).first():
+            raise InvalidCommand("this archive already has seeded history")
+    rng = random.Random(seed)
+    city = room.city
+    now = room.clock()
+    today = now.astimezone(city.timezone).date()
+    first = today - timedelta(days=days)
+    by_agency = _officers(room, officers_per_post, rng)
+    codes = list(city.categories)
+    weights = [CATEGORY_SHARES.get(code, 0.5) for code in codes]
+    written = {"incidents": 0, "assignments": 0, "status_history": 0, "attendance": 0}
+    per_day = _spread(count, days, rng)
+    serial: dict[date, int] = {}
+    batch: dict[str, list[dict]] = {name: [] for name in written}
+    for offset, reports in enumerate(per_day):
+        day = first + timedelta(days=offset)
+        for _ in range(reports):
+            category = city.categories[rng.choices(codes, weights)[0]]
+            lat, lon = random_point(city, rng)
+            district = city.district_at(lat, lon)
+            hour = rng.choices(range(24), HOURLY)[0]
+            reported = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)),
+                                        city.timezone)
+            number = serial[day] = serial.get(day, -1) + 1
+            incident_id = f"{day:%y%m%d}-H{_base36(number, 4)}"
+            officer = rng.choice(by_agency.get(category.agency) or [None])
+            rows = _lifecycle(incident_id, category, reported, lat, lon,
+                              district.code if district else None, officer, rng)
+            if rows["incidents"][0]["updated_at"] >= now:
+                continue  # it would still be running: history holds only finished ones
+            for table, found in rows.items():
+                batch[table].extend(found)
+            if len(batch["incidents"]) >= BATCH:
+                _write(room, batch, written)
+    batch["attendance"] = list(_attendance(room, by_agency, first, today, rng))
+    _write(room, batch, written)
+    return written
+
+
+def _spread(count: int, days: int, rng: random.Random) -> list[int]:
+    """How many reports each day gets: about equal, busier on weekdays."""
+    weights = [1.0 + 0.25 * rng.random() for _ in range(days)]
+    total = sum(weights)
+    counts = [math.floor(count * w / total) for w in weights]
+    for n in range(count - sum(counts)):
+        counts[n % days] += 1
+    return counts
+
+
+def _event_id(*parts: object) -> str:
+    """A row's stand-in for the event id it would have had (unique, 34 characters)."""
+    return "h:" + hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+
+
+def _base36(number: int, width: int) -> str:
+    digits = ""
+    for _ in range(width):
+        number, digit = divmod(number, 36)
+        digits = DIGITS[digit] + digits
+    return digits
+
+
+def _officers(room: LiveRoom, per_post: int, rng: random.Random) -> dict[str, list[str]]:
+    """The archive's officers per agency; posts get `per_post` more if an agency has none."""
+    with room.engine.begin() as conn:
+        known: dict[str, list[str]] = {}
+        for officer_id, agency in conn.execute(select(schema.officers.c.id,
+                                                      schema.officers.c.agency)):
+            known.setdefault(agency, []).append(officer_id)
+        rows = []
+        for post in room.city.posts.values():
+            if known.get(post.agency):
+                continue
+            for n in range(1, per_post + 1):
+                rows.append({"id": f"{post.id}-h{n:02d}", "agency": post.agency,
+                             "name": f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+                             "post_id": post.id, "shift": None, "active": True,
+                             "registered_at": room.clock() - timedelta(days=400)})
+        insert_ignoring_duplicates(conn, schema.officers, rows)
+        for row in rows:
+            known.setdefault(row["agency"], []).append(row["id"])
+    return known
+
+
+def _minutes(rng: random.Random, typical: float, spread: float = 0.6) -> timedelta:
+    """A log-normal duration around `typical` minutes: most near it, a long tail."""
+    return timedelta(minutes=max(0.5, rng.lognormvariate(math.log(typical), spread)))
+
+
+def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: float,
+               district: str | None, officer: str | None,
+               rng: random.Random) -> dict[str, list[dict]]:
+    """One finished incident's archive rows."""
+    steps = [("received", reported), ("triaged", reported)]
+    ending = rng.random()
+    at = reported
+    if officer is not None and ending >= REJECTED + DUPLICATE:
+        ack_sla, resolve_sla = category.sla_acknowledge_minutes, category.sla_resolve_minutes
+        at += _minutes(rng, 3, 0.5)
+        steps.append(("assigned", at))
+        at += _minutes(rng, ack_sla * 0.4)
+        steps.append(("acknowledged", at))
+        at += _minutes(rng, 3, 0.5)
+        steps.append(("en_route", at))
+        at += _minutes(rng, 18, 0.5)
+        steps.append(("on_scene", at))
+        at = max(at, reported) + _minutes(rng, min(resolve_sla * 0.3, 600), 0.8)
+        steps.append(("resolved", at))
+        steps.append(("closed", at + _minutes(rng, 600, 0.4)))
+    else:
+        at += _minutes(rng, 40)
+        steps.append(("duplicate" if ending < DUPLICATE else "rejected", at))
+    times = {f"{status}_at": when for status, when in steps if status != "received"}
+    incident = {
+        "id": incident_id, "category": category.code, "agency": category.agency,
+        "priority": category.priority, "district": district, "status": steps[-1][0],
+        "lat": lat, "lon": lon, "description": "", "address": None, "source": SOURCE,
+        "media_url": None, "reporter": None, "attributes": None,
+        "officer_id": officer if "assigned_at" in times else None, "duplicate_of": None,
+        "reported_at": reported, "updated_at": steps[-1][1],
+        "acknowledge_due": reported + timedelta(minutes=category.sla_acknowledge_minutes),
+        "resolve_due": reported + timedelta(minutes=category.sla_resolve_minutes),
+        **{f"{s}_at": times.get(f"{s}_at") for s in (
+            "triaged", "assigned", "acknowledged", "en_route", "on_scene", "resolved",
+            "closed", "rejected", "duplicate")},
+    }
+    history = [{"incident_id": incident_id, "from_status": before, "to_status": status,
+                "at": when, "actor": "history", "reason": "tidak valid" if status == "rejected"
+                else None, "media_url": None, "event_id": _event_id(incident_id, n)}
+               for n, ((before, _), (status, when)) in enumerate(
+                   zip([(None, None), *steps], steps, strict=False))]
+    assignments = [{"incident_id": incident_id, "officer_id": officer, "previous_officer_id":
+                    None, "agency": category.agency, "assigned_at": times["assigned_at"],
+                    "ended_at": times["closed_at"], "actor": "history", "reason": None,
+                    "event_id": _event_id(incident_id, "a")}] if "assigned_at" in times else []
+    return {"incidents": [incident], "status_history": history, "assignments": assignments}
+
+
+def _attendance(room: LiveRoom, by_agency: dict[str, list[str]], first: date, last: date,
+                rng: random.Random) -> Iterator[dict]:
+    """Each officer, each day of the period: usually present, sometimes late or absent."""
+    city = room.city
+    shift = city.shifts[city.default_shift]
+    with room.engine.connect() as conn:
+        posts = dict(conn.execute(select(schema.officers.c.id, schema.officers.c.post_id)).all())
+    for officers in by_agency.values():
+        for officer_id in officers:
+            post = city.posts.get(posts.get(officer_id) or "")
+            if post is None:
+                continue
+            day = first
+            while day < last:
+                start, end = shift.window(day, city.timezone)
+                if rng.random() < 0.93:
+                    late = max(-15.0, rng.gauss(0, 12))
+                    yield {"officer_id": officer_id, "post_id": post.id, "day": day,
+                           "checked_in_at": start + timedelta(minutes=late),
+                           "check_in_method": "fix", "lat": post.centre[0],
+                           "lon": post.centre[1],
+                           "checked_out_at": end + timedelta(minutes=rng.gauss(5, 15)),
+                           "check_out_method": "fix", "shift": shift.code,
+                           "shift_start": start, "shift_end": end,
+                           "event_id": _event_id(officer_id, day)}
+                day += timedelta(days=1)
+
+
+def _write(room: LiveRoom, batch: dict[str, list[dict]], written: dict[str, int]) -> None:
+    with room.engine.begin() as conn:
+        for name, rows in batch.items():
+            if rows:
+                conn.execute(insert(getattr(schema, name)), rows)
+                written[name] += len(rows)
+            rows.clear()

@@ -1,0 +1,169 @@
+"""What dispatching reads from the live model: the unassigned queue, an officer's tasks,
+officers' presence, and the available officers nearest an incident."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from liveroom.access import Action, Principal
+from liveroom.domain.errors import NotFound
+from liveroom.domain.presence import moving, presence
+from liveroom.live.live_map import officer_ids
+from liveroom.live.overview import Overview, overview, visible
+from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
+from liveroom.room import LiveRoom
+
+#: assumed average speed through city traffic, for an estimated time of arrival
+ETA_KMH = 25.0
+
+
+def _incidents(room: LiveRoom, ids: list[str]) -> list[dict]:
+    pipe = room.redis.pipeline(transaction=False)
+    for incident_id in ids:
+        pipe.hgetall(room.keys.view("incident", incident_id))
+    return [data for data in pipe.execute() if data]
+
+
+def unassigned(room: LiveRoom, agency: str, *, by: Principal, limit: int = 50) -> list[dict]:
+    """An agency's triaged, unassigned incidents: highest priority first, then oldest."""
+    by.check(Action.VIEW_LIVE, agency)
+    return _incidents(room, room.redis.zrange(room.keys.view("queue", agency), 0, limit - 1))
+
+
+def officer_tasks(room: LiveRoom, officer_id: str, *, by: Principal) -> list[dict]:
+    """The officer's open tasks, oldest assignment first (for them, or the control room)."""
+    data = room.redis.hgetall(room.keys.view("officer", officer_id))
+    agency = data.get("agency")
+    if not (by.can(Action.VIEW_LIVE, agency) or by.can(Action.WORK_OWN_TASKS, agency,
+                                                         officer_id)):
+        by.check(Action.VIEW_LIVE, agency)
+    return _incidents(room, room.redis.zrange(room.keys.view("tasks", officer_id), 0, -1))
+
+
+@dataclass(frozen=True)
+class OfficerStatus:
+    id: str
+    name: str
+    agency: str
+    on_duty: bool
+    presence: str
+    moving: bool
+    lat: float | None
+    lon: float | None
+    last_fix: datetime | None
+    tasks: int
+    distance_m: float | None = None
+
+    @property
+    def eta_minutes(self) -> float | None:
+        return None if self.distance_m is None else round(self.distance_m / 1000 / ETA_KMH
+                                                          * 60, 1)
+
+
+def officer_statuses(room: LiveRoom, officer_ids: list[str],
+                     distances: dict[str, float] | None = None) -> list[OfficerStatus]:
+    """Each officer's duty, presence (from their last fix) and open task count."""
+    settings, now = room.settings, room.clock()
+    stale = timedelta(minutes=settings.presence_stale_minutes)
+    offline = timedelta(minutes=settings.presence_offline_minutes)
+    pipe = room.redis.pipeline(transaction=False)
+    for officer_id in officer_ids:
+        pipe.hgetall(room.keys.view("officer", officer_id))
+        pipe.zcard(room.keys.view("tasks", officer_id))
+    replies = pipe.execute()
+    statuses = []
+    for officer_id, data, tasks in zip(officer_ids, replies[::2], replies[1::2], strict=True):
+        if not data:
+            continue
+        fix_at = datetime.fromisoformat(data["fix_at"]) if data.get("fix_at") else None
+        speed = float(data["speed"]) if data.get("speed") else None
+        statuses.append(OfficerStatus(
+            id=officer_id, name=data.get("name", officer_id), agency=data.get("agency", ""),
+            on_duty=bool(data.get("on_duty_post")),
+            presence=presence(fix_at, now, stale, offline), moving=moving(speed),
+            lat=float(data["lat"]) if data.get("lat") else None,
+            lon=float(data["lon"]) if data.get("lon") else None, last_fix=fix_at,
+            tasks=tasks, distance_m=(distances or {}).get(officer_id)))
+    return statuses
+
+
+def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Principal,
+                  limit: int = 5, radius_m: float = 15_000) -> list[OfficerStatus]:
+    """Available officers of `agency` nearest (lat, lon): on duty, online, no open task;
+    with their distance and an estimated time of arrival."""
+    by.check(Action.VIEW_LIVE, agency)
+    members = room.redis.smembers(room.keys.view("on_duty", agency))
+    found = room.redis.geosearch(room.keys.view("geo", "officers"), longitude=lon,
+                                 latitude=lat, radius=radius_m, unit="m", sort="ASC",
+                                 withdist=True)
+    nearest = {officer_id: dist for officer_id, dist in found if officer_id in members}
+    statuses = officer_statuses(room, list(nearest), nearest)
+    return [s for s in statuses if s.presence == "online" and s.tasks == 0][:limit]
+
+
+def queue(room: LiveRoom, *, by: Principal, limit: int = 12,
+          screen: ScreenFilter = EVERYTHING) -> list[dict]:
+    """The unassigned incidents on the screen, of every agency the principal sees: highest
+    priority first, then the soonest acknowledge deadline."""
+    by.check(Action.VIEW_LIVE)
+    screen = visible(screen, by)
+    agencies = [a for a in room.city.agencies if screen.admits_agency(a)]
+    pipe = room.redis.pipeline(transaction=False)
+    for agency in agencies:
+        pipe.zrange(room.keys.view("queue", agency), 0, -1 if screen.active else limit - 1)
+    ids = [i for group in pipe.execute() for i in group]
+    items = [i for i in _incidents(room, ids) if screen.admits(i)]
+    items.sort(key=lambda i: (int(i.get("priority") or 4), i.get("acknowledge_due", "")))
+    return items[:limit]
+
+
+def live_incident(room: LiveRoom, incident_id: str, *, by: Principal) -> dict:
+    """One incident as the live model has it; NotFound once it has left it."""
+    data = room.redis.hgetall(room.keys.view("incident", incident_id))
+    if not data:
+        raise NotFound(f"no live incident {incident_id!r}")
+    by.check(Action.VIEW_LIVE, data.get("agency"))
+    return data
+
+
+@dataclass(frozen=True)
+class StrandedTask:
+    """An open task whose officer went offline or off duty: to be reassigned."""
+
+    incident: dict
+    officer: OfficerStatus
+
+    @property
+    def reason(self) -> str:
+        return "offline" if self.officer.presence == "offline" else "off_duty"
+
+
+def stranded_tasks(room: LiveRoom, *, by: Principal,
+                   screen: ScreenFilter = EVERYTHING) -> list[StrandedTask]:
+    """Open tasks on the screen held by officers who are offline (no fix for an hour) or no
+    longer on duty (checked out), oldest assignment first."""
+    by.check(Action.VIEW_LIVE)
+    screen = visible(screen, by)
+    ids = officer_ids(room, screen)
+    pipe = room.redis.pipeline(transaction=False)
+    for officer_id in ids:
+        pipe.zcard(room.keys.view("tasks", officer_id))
+    busy = [i for i, tasks in zip(ids, pipe.execute(), strict=True) if tasks]
+    away = [s for s in officer_statuses(room, busy)
+            if s.presence == "offline" or not s.on_duty]
+    pipe = room.redis.pipeline(transaction=False)
+    for officer in away:
+        pipe.zrange(room.keys.view("tasks", officer.id), 0, -1)
+    found = [StrandedTask(incident, officer)
+             for officer, task_ids in zip(away, pipe.execute(), strict=True)
+             for incident in _incidents(room, task_ids) if screen.admits(incident)]
+    return sorted(found, key=lambda t: t.incident.get("assigned_at", ""))
+
+
+def screen_state(room: LiveRoom, by: Principal,
+                 screen: ScreenFilter) -> tuple[Overview, list[dict], list[StrandedTask]]:
+    """What a wall screen shows beside its map: the figures, the unassigned queue and the
+    tasks to reassign."""
+    return (overview(room, by=by, screen=screen), queue(room, by=by, screen=screen),
+            stranded_tasks(room, by=by, screen=screen))

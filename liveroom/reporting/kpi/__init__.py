@@ -1,0 +1,21 @@
+"""The mayor's KPIs: incident figures, officers' performance, and the page's dashboard."""
+
+from liveroom.reporting.kpi.dashboard import Dashboard, dashboard
+from liveroom.reporting.kpi.figures import (
+    AGE_BUCKETS,
+    DIMENSIONS,
+    Period,
+    Scope,
+    Times,
+    backlog,
+    bucket_name,
+    hexbins,
+    recurring,
+    response_times,
+    volumes,
+)
+from liveroom.reporting.kpi.officers import OfficerPerformance, officer_performance
+
+__all__ = ["AGE_BUCKETS", "DIMENSIONS", "Dashboard", "OfficerPerformance", "Period", "Scope",
+           "Times", "backlog", "bucket_name", "dashboard", "hexbins", "officer_performance",
+           "recurring", "response_times", "volumes"]

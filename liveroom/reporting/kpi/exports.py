@@ -1,0 +1,87 @@
+"""Each table of the KPI page as rows for a CSV or XLSX file, in the page's language; the
+same figures the page shows, unrounded where the page rounds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from liveroom.cities import City
+from liveroom.i18n import translate
+from liveroom.reporting.kpi.dashboard import Dashboard
+from liveroom.reporting.kpi.figures import Times, names
+from liveroom.reporting.kpi.officers import OfficerPerformance
+
+STEPS = ("acknowledge", "arrive", "resolve")
+Rows = tuple[list[str], list[list]]
+
+
+def _times(rows: list[Times], names: dict[str, str], key_label: str, lang: str) -> Rows:
+    t = lambda key: translate(key, lang)  # noqa: E731
+    headers = [key_label, t("kpi.reported")]
+    for step in STEPS:
+        headers += [f"{t(f'kpi.step.{step}')} ({t('kpi.export.reached')})",
+                    f"{t(f'kpi.step.{step}')} {t('kpi.export.median')}",
+                    f"{t(f'kpi.step.{step}')} {t('kpi.export.p90')}"]
+    headers += [f"{t('kpi.acknowledge_sla')} %", f"{t('kpi.resolve_sla')} %"]
+    return headers, [[names.get(r.key, r.key), r.reported,
+                      *[v for s in STEPS for v in (r.reached[s], r.median[s], r.p90[s])],
+                      r.acknowledge_sla, r.resolve_sla] for r in rows]
+
+
+def agencies(data: Dashboard, city: City, lang: str) -> Rows:
+    return _times(data.by_agency, names(city, "agency", lang), translate("kpi.agency", lang),
+                  lang)
+
+
+def districts(data: Dashboard, city: City, lang: str) -> Rows:
+    return _times(data.by_district, names(city, "district", lang),
+                  translate("kpi.district", lang), lang)
+
+
+def volume(data: Dashboard, city: City, lang: str) -> Rows:
+    called = names(city, data.dimension, lang)
+    return ([translate("kpi.export.day", lang), translate(f"kpi.by.{data.dimension}", lang),
+             translate("kpi.reported", lang)],
+            [[day.isoformat(), called.get(key, key), n] for day, key, n in data.volumes])
+
+
+def recurring(data: Dashboard, city: City, lang: str) -> Rows:
+    categories, districts_ = names(city, "category", lang), names(city, "district", lang)
+    return ([translate("kpi.export.category", lang), translate("kpi.district", lang),
+             translate("kpi.reported", lang)],
+            [[categories.get(c, c), districts_.get(d, d), n] for c, d, n in data.recurring])
+
+
+def officers(data: Dashboard, city: City, lang: str) -> Rows:
+    return officer_table(data.officers, city, lang)
+
+
+def officer_table(people: list[OfficerPerformance], city: City, lang: str) -> Rows:
+    weights, agencies_ = city.performance.weights, names(city, "agency", lang)
+    headers = [translate(f"kpi.officer.{c}", lang) for c in (
+        "name", "agency")] + [translate(f"kpi.export.{c}", lang) for c in (
+            "officer_id", "expected_days", "present_days", "on_time_days")] + [
+        translate(f"kpi.officer.{c}", lang) for c in (
+            "attendance", "punctuality", "minutes_on_post", "resolved", "acknowledge_median",
+            "resolve_median", "resolve_sla", "score")]
+    return headers, [[
+        o.name, agencies_.get(o.agency, o.agency), o.officer_id, o.expected_days,
+        o.present_days, o.on_time_days, o.attendance, o.punctuality, o.minutes_on_post,
+        o.times.reached["resolve"] if o.times else 0,
+        o.times.median["acknowledge"] if o.times else None,
+        o.times.median["resolve"] if o.times else None,
+        o.times.resolve_sla if o.times else None, o.score(weights),
+    ] for o in people]
+
+
+def backlog(data: Dashboard, city: City, lang: str) -> Rows:
+    agencies_ = names(city, "agency", lang)
+    return ([translate("kpi.agency", lang), translate("kpi.export.age", lang),
+             translate("kpi.open_now", lang)],
+            [[agencies_.get(a, a), bucket, n] for a, bucket, n in data.backlog])
+
+
+#: the page's tables by the name their download uses
+TABLES: dict[str, Callable[[Dashboard, City, str], Rows]] = {
+    "agencies": agencies, "districts": districts, "volume": volume, "recurring": recurring,
+    "officers": officers, "backlog": backlog}

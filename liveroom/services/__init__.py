@@ -1,1 +1,0 @@
-"""Services: the commands and queries the web app, CLI and simulator call."""

@@ -1,0 +1,1 @@
+"""Trackers' protocols: pure decoders, tested with literal captured payloads."""
