@@ -16,6 +16,7 @@ from liveroom.cities import City, load_city
 from liveroom.cities.overrides import overridden
 from liveroom.config import Settings
 from liveroom.connections import connect_database, connect_redis
+from liveroom.live.keys import LiveKeys
 from liveroom.streams import EventStore, Keys
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ class LiveRoom:
                     log.warning("city configuration not reloaded: archive unavailable")
                     self._city = self._city or self.pack
         return self._city
+
+    @property
+    def live(self) -> LiveKeys:
+        """The live read model's keys (`live.keys`)."""
+        return LiveKeys(self.keys)
 
     def config_changed(self) -> None:
         """Tell every worker (this one at once) that the city's configuration changed."""

@@ -14,7 +14,7 @@ PACKAGE = ROOT / "liveroom"
 #: lowest first; a module may import its own layer and those below it
 LAYERS = [
     ("domain", "cities", "i18n", "archive", "config", "embedded", "streams", "connections",
-     "access.roles", "access.secrets", "trackers"),
+     "access.roles", "access.secrets", "trackers", "live.keys"),
     ("room",),
     ("access", "commands"),
     ("projections.base",),

@@ -29,7 +29,7 @@ def once(room: LiveRoom, by: Principal, key: str,
     """(status, body) of `command`, run at most once for this principal and key."""
     if not KEY.match(key):
         raise InvalidCommand("Idempotency-Key must be 8 to 128 letters, digits or . _ : -")
-    slot = room.keys.view("idempotency", by.actor, key)
+    slot = room.live.idempotency(by.actor, key)
     if room.redis.set(slot, PENDING, nx=True, ex=KEPT_SECONDS):
         try:
             status, body = command()

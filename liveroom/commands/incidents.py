@@ -88,11 +88,11 @@ def likely_duplicate(room: LiveRoom, category: str, lat: float, lon: float) -> I
     if not (radius and room.settings.duplicate_window_minutes and room.city.contains(lat, lon)):
         return None  # (a point outside the city is refused by the domain, with its reason)
     since = room.clock() - timedelta(minutes=room.settings.duplicate_window_minutes)
-    nearby = room.redis.geosearch(room.keys.view("geo", "incidents"), longitude=lon,
+    nearby = room.redis.geosearch(room.live.incidents_geo, longitude=lon,
                                   latitude=lat, radius=radius, unit="m", sort="ASC", count=20)
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in nearby:
-        pipe.hmget(room.keys.view("incident", incident_id), ["category", "reported_at"])
+        pipe.hmget(room.live.incident(incident_id), ["category", "reported_at"])
     for incident_id, (found_category, reported) in zip(nearby, pipe.execute(), strict=True):
         if found_category == category and reported and datetime.fromisoformat(reported) >= since:
             try:

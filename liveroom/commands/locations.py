@@ -56,11 +56,11 @@ class DeviceDirectory:
     def count_unknown(self, sent_id: str, client: str) -> None:
         """A fix from an id no device has: counted, logged, and the address slowed down
         (ids can be guessed; each failure past FREE_UNKNOWN_IDS doubles its wait)."""
-        self.room.redis.hincrby(self.room.keys.view("metrics"), UNKNOWN_DEVICES, 1)
+        self.room.redis.hincrby(self.room.live.metrics, UNKNOWN_DEVICES, 1)
         wait = session_store.record_failure(self.room, f"tracker:{client}", FREE_UNKNOWN_IDS)
         if wait:  # (every worker's directory reads this index, not each address's lock)
             until = time.time() + wait
-            self.room.redis.zadd(self.room.keys.view("trackers-waiting"), {client: until})
+            self.room.redis.zadd(self.room.live.trackers_waiting, {client: until})
             self._waiting[client] = until
         log.warning("fix from unknown device id %r refused (from %s)", sent_id[:12] + "…",
                     client)
@@ -69,7 +69,7 @@ class DeviceDirectory:
         """Seconds the address must wait after sending unknown ids (0: none); counted."""
         now = time.time()
         if time.monotonic() - self._waiting_read > 1.0:
-            key = self.room.keys.view("trackers-waiting")
+            key = self.room.live.trackers_waiting
             pipe = self.room.redis.pipeline(transaction=False)
             pipe.zremrangebyscore(key, "-inf", now)
             pipe.zrange(key, 0, -1, withscores=True)
@@ -79,14 +79,14 @@ class DeviceDirectory:
             return 0
         wait = session_store.locked_for(self.room, f"tracker:{client}")  # (exactly how long)
         if wait:
-            self.room.redis.hincrby(self.room.keys.view("metrics"), THROTTLED_TRACKERS, 1)
+            self.room.redis.hincrby(self.room.live.metrics, THROTTLED_TRACKERS, 1)
         return wait
 
 
 def unknown_devices(room: LiveRoom) -> dict[str, int]:
     """Fixes refused from unknown device ids, and requests refused while their address
     waited for having sent them (on /healthz and the admin page)."""
-    unknown, throttled = room.redis.hmget(room.keys.view("metrics"), UNKNOWN_DEVICES,
+    unknown, throttled = room.redis.hmget(room.live.metrics, UNKNOWN_DEVICES,
                                           THROTTLED_TRACKERS)
     return {"unknown": int(unknown or 0), "throttled": int(throttled or 0)}
 

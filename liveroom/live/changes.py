@@ -54,7 +54,7 @@ class Change:
 
 
 def changes_key(room: LiveRoom) -> str:
-    return room.keys.view("changes")
+    return room.live.changes
 
 
 def _id(version: str) -> tuple[int, int]:

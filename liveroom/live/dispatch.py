@@ -4,11 +4,11 @@ officers' presence, and the available officers nearest an incident."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
-from liveroom.domain.presence import moving, presence
+from liveroom.live.keys import LiveOfficer
 from liveroom.live.live_map import officer_ids
 from liveroom.live.overview import Overview, overview, visible
 from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
@@ -21,24 +21,24 @@ ETA_KMH = 25.0
 def _incidents(room: LiveRoom, ids: list[str]) -> list[dict]:
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in ids:
-        pipe.hgetall(room.keys.view("incident", incident_id))
+        pipe.hgetall(room.live.incident(incident_id))
     return [data for data in pipe.execute() if data]
 
 
 def unassigned(room: LiveRoom, agency: str, *, by: Principal, limit: int = 50) -> list[dict]:
     """An agency's triaged, unassigned incidents: highest priority first, then oldest."""
     by.check(Action.VIEW_LIVE, agency)
-    return _incidents(room, room.redis.zrange(room.keys.view("queue", agency), 0, limit - 1))
+    return _incidents(room, room.redis.zrange(room.live.queue(agency), 0, limit - 1))
 
 
 def officer_tasks(room: LiveRoom, officer_id: str, *, by: Principal) -> list[dict]:
     """The officer's open tasks, oldest assignment first (for them, or the control room)."""
-    data = room.redis.hgetall(room.keys.view("officer", officer_id))
+    data = room.redis.hgetall(room.live.officer(officer_id))
     agency = data.get("agency")
     if not (by.can(Action.VIEW_LIVE, agency) or by.can(Action.WORK_OWN_TASKS, agency,
                                                          officer_id)):
         by.check(Action.VIEW_LIVE, agency)
-    return _incidents(room, room.redis.zrange(room.keys.view("tasks", officer_id), 0, -1))
+    return _incidents(room, room.redis.zrange(room.live.tasks(officer_id), 0, -1))
 
 
 @dataclass(frozen=True)
@@ -65,25 +65,21 @@ def officer_statuses(room: LiveRoom, officer_ids: list[str],
                      distances: dict[str, float] | None = None) -> list[OfficerStatus]:
     """Each officer's duty, presence (from their last fix) and open task count."""
     settings, now = room.settings, room.clock()
-    stale = timedelta(minutes=settings.presence_stale_minutes)
-    offline = timedelta(minutes=settings.presence_offline_minutes)
     pipe = room.redis.pipeline(transaction=False)
     for officer_id in officer_ids:
-        pipe.hgetall(room.keys.view("officer", officer_id))
-        pipe.zcard(room.keys.view("tasks", officer_id))
+        pipe.hmget(room.live.officer(officer_id), LiveOfficer.FIELDS)
+        pipe.zcard(room.live.tasks(officer_id))
     replies = pipe.execute()
     statuses = []
-    for officer_id, data, tasks in zip(officer_ids, replies[::2], replies[1::2], strict=True):
-        if not data:
+    for officer_id, values, tasks in zip(officer_ids, replies[::2], replies[1::2], strict=True):
+        officer = LiveOfficer.parse(officer_id, values)
+        if officer is None:
             continue
-        fix_at = datetime.fromisoformat(data["fix_at"]) if data.get("fix_at") else None
-        speed = float(data["speed"]) if data.get("speed") else None
         statuses.append(OfficerStatus(
-            id=officer_id, name=data.get("name", officer_id), agency=data.get("agency", ""),
-            on_duty=bool(data.get("on_duty_post")),
-            presence=presence(fix_at, now, stale, offline), moving=moving(speed),
-            lat=float(data["lat"]) if data.get("lat") else None,
-            lon=float(data["lon"]) if data.get("lon") else None, last_fix=fix_at,
+            id=officer_id, name=officer.name, agency=officer.agency, on_duty=officer.on_duty,
+            presence=officer.presence(now, settings.presence_stale_minutes,
+                                      settings.presence_offline_minutes),
+            moving=officer.moving, lat=officer.lat, lon=officer.lon, last_fix=officer.fix_at,
             tasks=tasks, distance_m=(distances or {}).get(officer_id)))
     return statuses
 
@@ -93,8 +89,8 @@ def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Pr
     """Available officers of `agency` nearest (lat, lon): on duty, online, no open task;
     with their distance and an estimated time of arrival."""
     by.check(Action.VIEW_LIVE, agency)
-    members = room.redis.smembers(room.keys.view("on_duty", agency))
-    found = room.redis.geosearch(room.keys.view("geo", "officers"), longitude=lon,
+    members = room.redis.smembers(room.live.on_duty(agency))
+    found = room.redis.geosearch(room.live.officers_geo, longitude=lon,
                                  latitude=lat, radius=radius_m, unit="m", sort="ASC",
                                  withdist=True)
     nearest = {officer_id: dist for officer_id, dist in found if officer_id in members}
@@ -111,7 +107,7 @@ def queue(room: LiveRoom, *, by: Principal, limit: int = 12,
     agencies = [a for a in room.city.agencies if screen.admits_agency(a)]
     pipe = room.redis.pipeline(transaction=False)
     for agency in agencies:
-        pipe.zrange(room.keys.view("queue", agency), 0, -1 if screen.active else limit - 1)
+        pipe.zrange(room.live.queue(agency), 0, -1 if screen.active else limit - 1)
     ids = [i for group in pipe.execute() for i in group]
     items = [i for i in _incidents(room, ids) if screen.admits(i)]
     items.sort(key=lambda i: (int(i.get("priority") or 4), i.get("acknowledge_due", "")))
@@ -120,7 +116,7 @@ def queue(room: LiveRoom, *, by: Principal, limit: int = 12,
 
 def live_incident(room: LiveRoom, incident_id: str, *, by: Principal) -> dict:
     """One incident as the live model has it; NotFound once it has left it."""
-    data = room.redis.hgetall(room.keys.view("incident", incident_id))
+    data = room.redis.hgetall(room.live.incident(incident_id))
     if not data:
         raise NotFound(f"no live incident {incident_id!r}")
     by.check(Action.VIEW_LIVE, data.get("agency"))
@@ -148,13 +144,13 @@ def stranded_tasks(room: LiveRoom, *, by: Principal,
     ids = officer_ids(room, screen)
     pipe = room.redis.pipeline(transaction=False)
     for officer_id in ids:
-        pipe.zcard(room.keys.view("tasks", officer_id))
+        pipe.zcard(room.live.tasks(officer_id))
     busy = [i for i, tasks in zip(ids, pipe.execute(), strict=True) if tasks]
     away = [s for s in officer_statuses(room, busy)
             if s.presence == "offline" or not s.on_duty]
     pipe = room.redis.pipeline(transaction=False)
     for officer in away:
-        pipe.zrange(room.keys.view("tasks", officer.id), 0, -1)
+        pipe.zrange(room.live.tasks(officer.id), 0, -1)
     found = [StrandedTask(incident, officer)
              for officer, task_ids in zip(away, pipe.execute(), strict=True)
              for incident in _incidents(room, task_ids) if screen.admits(incident)]

@@ -84,7 +84,7 @@ def departed(room: LiveRoom, officer_id: str, before: list[str], now: list[str])
     gone = [incident_id for incident_id in before if incident_id not in now]
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in gone:
-        pipe.hmget(room.keys.view("incident", incident_id), ["officer_id", "status"])
+        pipe.hmget(room.live.incident(incident_id), ["officer_id", "status"])
     found = []
     for incident_id, (holder, status) in zip(gone, pipe.execute(), strict=True):
         if holder and holder != officer_id and status in _HELD:

@@ -4,11 +4,9 @@ them. Read for the whole map, or for just the ids a change touched (None: off th
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from liveroom.access import Action, Principal
 from liveroom.domain.lifecycle import TERMINAL, Status
-from liveroom.domain.presence import presence
+from liveroom.live.keys import LiveOfficer
 from liveroom.live.overview import visible
 from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
 from liveroom.room import LiveRoom
@@ -17,7 +15,6 @@ OPEN = [s for s in Status if s not in TERMINAL and s is not Status.RESOLVED]
 ON_MAP = frozenset(s.value for s in OPEN)
 MAX_INCIDENTS = 5000
 INCIDENT_FIELDS = ["lat", "lon", "category", "status", "priority", "agency", "district"]
-OFFICER_FIELDS = ["lat", "lon", "fix_at", "agency", "on_duty_post", "name"]
 
 
 def _point(lat: float, lon: float, properties: dict) -> dict:
@@ -35,7 +32,7 @@ def incidents_by_id(room: LiveRoom, ids: list[str]) -> dict[str, dict | None]:
     categories = room.city.categories
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in ids:
-        pipe.hmget(room.keys.view("incident", incident_id), INCIDENT_FIELDS)
+        pipe.hmget(room.live.incident(incident_id), INCIDENT_FIELDS)
     points: dict[str, dict | None] = {}
     for incident_id, values in zip(ids, pipe.execute(), strict=True):
         lat, lon, category, status, priority, agency, district = values
@@ -52,24 +49,27 @@ def officers_by_id(room: LiveRoom, ids: list[str]) -> dict[str, dict | None]:
     """Each officer's map point (agency, colour, presence, on duty, open tasks), or None when
     they have no position, or are offline and off duty."""
     settings, now = room.settings, room.clock()
-    stale = timedelta(minutes=settings.presence_stale_minutes)
-    offline = timedelta(minutes=settings.presence_offline_minutes)
     pipe = room.redis.pipeline(transaction=False)
     for officer_id in ids:
-        pipe.hmget(room.keys.view("officer", officer_id), OFFICER_FIELDS)
-        pipe.zcard(room.keys.view("tasks", officer_id))
+        pipe.hmget(room.live.officer(officer_id), LiveOfficer.FIELDS)
+        pipe.zcard(room.live.tasks(officer_id))
     replies = pipe.execute()
     points: dict[str, dict | None] = {}
-    for officer_id, (lat, lon, fix_at, agency, on_duty, name), tasks in zip(
-            ids, replies[::2], replies[1::2], strict=True):
-        state = presence(datetime.fromisoformat(fix_at), now, stale, offline) if fix_at else ""
-        if not (lat and fix_at) or (state == "offline" and not on_duty):
+    for officer_id, values, tasks in zip(ids, replies[::2], replies[1::2], strict=True):
+        officer = LiveOfficer.parse(officer_id, values)
+        if officer is None or officer.lat is None or officer.lon is None or not officer.fix_at:
             points[officer_id] = None
             continue
-        colour = room.city.agencies[agency].colour if agency in room.city.agencies else "#999"
-        points[officer_id] = _point(float(lat), float(lon), {
-            "id": officer_id, "name": name, "agency": agency, "colour": colour,
-            "presence": state, "on_duty": bool(on_duty), "tasks": tasks})
+        state = officer.presence(now, settings.presence_stale_minutes,
+                                 settings.presence_offline_minutes)
+        if state == "offline" and not officer.on_duty:
+            points[officer_id] = None
+            continue
+        agencies = room.city.agencies
+        colour = agencies[officer.agency].colour if officer.agency in agencies else "#999"
+        points[officer_id] = _point(officer.lat, officer.lon, {
+            "id": officer_id, "name": officer.name, "agency": officer.agency,
+            "colour": colour, "presence": state, "on_duty": officer.on_duty, "tasks": tasks})
     return points
 
 
@@ -77,7 +77,7 @@ def open_incident_ids(room: LiveRoom) -> list[str]:
     """The incidents on the map, newest first in each status (capped)."""
     pipe = room.redis.pipeline(transaction=False)
     for status in OPEN:
-        pipe.zrevrange(room.keys.view("status", status.value), 0, MAX_INCIDENTS - 1)
+        pipe.zrevrange(room.live.status(status.value), 0, MAX_INCIDENTS - 1)
     return [i for group in pipe.execute() for i in group][:MAX_INCIDENTS]
 
 
@@ -86,7 +86,7 @@ def officer_ids(room: LiveRoom, screen: ScreenFilter = EVERYTHING) -> list[str]:
     pipe = room.redis.pipeline(transaction=False)
     for agency in room.city.agencies:
         if screen.admits_agency(agency):
-            pipe.smembers(room.keys.view("officers", agency))
+            pipe.smembers(room.live.officers(agency))
     return sorted(i for group in pipe.execute() for i in group)
 
 

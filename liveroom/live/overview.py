@@ -73,10 +73,10 @@ def overview(room: LiveRoom, *, by: Principal,
         return _filtered_overview(room, screen)
     pipe = room.redis.pipeline(transaction=False)
     for status in OPEN_STATUSES:
-        pipe.zcard(room.keys.view("status", status.value))
+        pipe.zcard(room.live.status(status.value))
     for agency in room.city.agencies:
-        pipe.scard(room.keys.view("on_duty", agency))
-    pipe.zrevrange(room.keys.view("feed"), 0, LATEST - 1)
+        pipe.scard(room.live.on_duty(agency))
+    pipe.zrevrange(room.live.feed, 0, LATEST - 1)
     *counts, newest = pipe.execute()
     open_counts = counts[: len(OPEN_STATUSES)]
     return Overview(
@@ -93,16 +93,16 @@ def agency_figures(room: LiveRoom, agencies: list[str]) -> tuple[AgencyFigures, 
     now = int(room.clock().timestamp() * 1000)
     pipe = room.redis.pipeline(transaction=False)
     for agency in agencies:
-        pipe.zcard(room.keys.view("agency", agency))
-        pipe.zcard(room.keys.view("queue", agency))
-        pipe.scard(room.keys.view("on_duty", agency))
+        pipe.zcard(room.live.agency(agency))
+        pipe.zcard(room.live.queue(agency))
+        pipe.scard(room.live.on_duty(agency))
     for deadline in ("acknowledge", "resolve"):
-        pipe.zrangebyscore(room.keys.view("due", deadline), "-inf", now)
+        pipe.zrangebyscore(room.live.due(deadline), "-inf", now)
     *counts, late_ack, late_resolve = pipe.execute()
     late = sorted(set(late_ack) | set(late_resolve))
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in late:
-        pipe.hget(room.keys.view("incident", incident_id), "agency")
+        pipe.hget(room.live.incident(incident_id), "agency")
     breaching = Counter(pipe.execute() if late else [])
     return tuple(AgencyFigures(agency, *counts[3 * n: 3 * n + 2], breaching[agency],
                                counts[3 * n + 2]) for n, agency in enumerate(agencies))
@@ -112,11 +112,11 @@ def _filtered_overview(room: LiveRoom, screen: ScreenFilter) -> Overview:
     """The same figures, counting only what the screen shows (reads each open incident)."""
     pipe = room.redis.pipeline(transaction=False)
     for status in OPEN_STATUSES:
-        pipe.zrange(room.keys.view("status", status.value), 0, -1)
+        pipe.zrange(room.live.status(status.value), 0, -1)
     ids = [i for group in pipe.execute() for i in group]
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in ids:
-        pipe.hmget(room.keys.view("incident", incident_id), FILTERED_FIELDS)
+        pipe.hmget(room.live.incident(incident_id), FILTERED_FIELDS)
     counts = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
     for values in pipe.execute():
         fields = dict(zip(FILTERED_FIELDS, values, strict=True))
@@ -125,8 +125,8 @@ def _filtered_overview(room: LiveRoom, screen: ScreenFilter) -> Overview:
     agencies = [a for a in room.city.agencies if screen.admits_agency(a)]
     pipe = room.redis.pipeline(transaction=False)
     for agency in agencies:
-        pipe.scard(room.keys.view("on_duty", agency))
-    pipe.zrevrange(room.keys.view("feed"), 0, -1)
+        pipe.scard(room.live.on_duty(agency))
+    pipe.zrevrange(room.live.feed, 0, -1)
     *on_duty, newest = pipe.execute()
     return Overview(at=room.clock().astimezone(room.city.timezone), open_by_status=counts,
                     officers_on_duty=sum(on_duty),
@@ -138,7 +138,7 @@ def latest_reports(room: LiveRoom, incident_ids: list[str],
                    screen: ScreenFilter = EVERYTHING) -> tuple[FeedItem, ...]:
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in incident_ids:
-        pipe.hgetall(room.keys.view("incident", incident_id))
+        pipe.hgetall(room.live.incident(incident_id))
     items = []
     for data in pipe.execute():
         if not data or not screen.admits(data):

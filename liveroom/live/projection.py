@@ -90,6 +90,7 @@ class LiveProjection(Projection):
     def __init__(self, room) -> None:
         super().__init__(room)
         self.keys: Keys = room.keys
+        self.live = room.live
         self.locate = room.redis.register_script(_LOCATE)
 
     def checkpoint(self) -> str | None:
@@ -130,7 +131,7 @@ class LiveProjection(Projection):
                     pipe.xadd(self.dead_letter_key, letter.fields(self.name, self.stream),
                               maxlen=DEAD_LETTERS_KEPT, approximate=True)
                 pipe.set(checkpoint_key, entries[-1].id)
-                pipe.xadd(self.keys.view("changes"), touched(entries),
+                pipe.xadd(self.live.changes, touched(entries),
                           maxlen=CHANGES_KEPT, approximate=True)
                 pipe.execute()
             except redis.WatchError:
@@ -160,7 +161,7 @@ def touched(entries: list[Entry]) -> dict[str, str]:
 # Status indexes are scored by when the incident entered that status.
 
 def _incident(p: LiveProjection, incident_id: str) -> str:
-    return p.keys.view("incident", incident_id)
+    return p.live.incident(incident_id)
 
 
 def _enter(p: LiveProjection, e: Event, ops: Ops, old: Status | None, new: Status) -> None:
@@ -170,9 +171,9 @@ def _enter(p: LiveProjection, e: Event, ops: Ops, old: Status | None, new: Statu
     at = e.occurred_at.isoformat()
     ops.hset(key, mapping={"status": new.value, f"{new.value}_at": at, "updated_at": at})
     if old is not None:
-        ops.zrem(p.keys.view("status", old.value), incident_id)
+        ops.zrem(p.live.status(old.value), incident_id)
     if new in TERMINAL:
-        recent = p.keys.view("recent")
+        recent = p.live.recent
         retention = timedelta(hours=p.room.settings.closed_retention_hours)
         ops.zadd(recent, {incident_id: ms(e.occurred_at)})
         ops.zremrangebyscore(recent, "-inf", ms(e.occurred_at - retention))
@@ -180,13 +181,13 @@ def _enter(p: LiveProjection, e: Event, ops: Ops, old: Status | None, new: Statu
         # (a rebuild, a test clock); none left removes the hash at once.
         left = e.occurred_at + retention - p.room.clock()
         ops.expire(key, max(0, int(left.total_seconds())))
-        ops.zrem(p.keys.view("geo", "incidents"), incident_id)
+        ops.zrem(p.live.incidents_geo, incident_id)
     else:
-        ops.zadd(p.keys.view("status", new.value), {incident_id: ms(e.occurred_at)})
+        ops.zadd(p.live.status(new.value), {incident_id: ms(e.occurred_at)})
     if new not in (Status.RECEIVED, Status.TRIAGED, Status.ASSIGNED):
-        ops.zrem(p.keys.view("due", "acknowledge"), incident_id)
+        ops.zrem(p.live.due("acknowledge"), incident_id)
     if new is Status.RESOLVED or new in TERMINAL:
-        ops.zrem(p.keys.view("due", "resolve"), incident_id)
+        ops.zrem(p.live.due("resolve"), incident_id)
 
 
 def _on_received(p: LiveProjection, e: ReportReceived, ops: Ops) -> None:
@@ -198,9 +199,9 @@ def _on_received(p: LiveProjection, e: ReportReceived, ops: Ops) -> None:
         "location_approximate": int(e.location_approximate),
     })
     _enter(p, e, ops, None, Status.RECEIVED)
-    ops.geoadd(p.keys.view("geo", "incidents"), (e.lon, e.lat, e.incident_id))
-    ops.zadd(p.keys.view("feed"), {e.incident_id: ms(e.occurred_at)})
-    ops.zremrangebyrank(p.keys.view("feed"), 0, -FEED_LENGTH - 1)
+    ops.geoadd(p.live.incidents_geo, (e.lon, e.lat, e.incident_id))
+    ops.zadd(p.live.feed, {e.incident_id: ms(e.occurred_at)})
+    ops.zremrangebyrank(p.live.feed, 0, -FEED_LENGTH - 1)
 
 
 def _on_triaged(p: LiveProjection, e: ReportTriaged, ops: Ops) -> None:
@@ -210,27 +211,27 @@ def _on_triaged(p: LiveProjection, e: ReportTriaged, ops: Ops) -> None:
         "resolve_due": e.resolve_due.isoformat(),
     })
     _enter(p, e, ops, e.from_status, Status.TRIAGED)
-    ops.zadd(p.keys.view("due", "acknowledge"), {e.incident_id: ms(e.acknowledge_due)})
-    ops.zadd(p.keys.view("due", "resolve"), {e.incident_id: ms(e.resolve_due)})
+    ops.zadd(p.live.due("acknowledge"), {e.incident_id: ms(e.acknowledge_due)})
+    ops.zadd(p.live.due("resolve"), {e.incident_id: ms(e.resolve_due)})
     if e.previous_agency:
-        ops.zrem(p.keys.view("queue", e.previous_agency), e.incident_id)
-        ops.zrem(p.keys.view("agency", e.previous_agency), e.incident_id)
+        ops.zrem(p.live.queue(e.previous_agency), e.incident_id)
+        ops.zrem(p.live.agency(e.previous_agency), e.incident_id)
     score = e.priority * 10**13 + ms(e.occurred_at)  # priority first, then age
-    ops.zadd(p.keys.view("queue", e.agency), {e.incident_id: score})
-    ops.zadd(p.keys.view("agency", e.agency), {e.incident_id: score})
+    ops.zadd(p.live.queue(e.agency), {e.incident_id: score})
+    ops.zadd(p.live.agency(e.agency), {e.incident_id: score})
 
 
 def _on_assigned(p: LiveProjection, e: IncidentAssigned | IncidentReassigned, ops: Ops) -> None:
     ops.hset(_incident(p, e.incident_id),
              mapping={"officer_id": e.officer_id, "agency": e.agency})
     _enter(p, e, ops, e.from_status, Status.ASSIGNED)
-    ops.zrem(p.keys.view("queue", e.previous_agency), e.incident_id)
+    ops.zrem(p.live.queue(e.previous_agency), e.incident_id)
     if e.previous_agency != e.agency:
-        ops.zrem(p.keys.view("agency", e.previous_agency), e.incident_id)
-        ops.zadd(p.keys.view("agency", e.agency), {e.incident_id: ms(e.occurred_at)})
+        ops.zrem(p.live.agency(e.previous_agency), e.incident_id)
+        ops.zadd(p.live.agency(e.agency), {e.incident_id: ms(e.occurred_at)})
     if isinstance(e, IncidentReassigned):
-        ops.zrem(p.keys.view("tasks", e.previous_officer_id), e.incident_id)
-    ops.zadd(p.keys.view("tasks", e.officer_id), {e.incident_id: ms(e.occurred_at)})
+        ops.zrem(p.live.tasks(e.previous_officer_id), e.incident_id)
+    ops.zadd(p.live.tasks(e.officer_id), {e.incident_id: ms(e.occurred_at)})
 
 
 def _on_status(p: LiveProjection, e: IncidentStatusChanged, ops: Ops) -> None:
@@ -238,10 +239,10 @@ def _on_status(p: LiveProjection, e: IncidentStatusChanged, ops: Ops) -> None:
     if e.duplicate_of:
         ops.hset(_incident(p, e.incident_id), "duplicate_of", e.duplicate_of)
     if e.to_status in TERMINAL:
-        ops.zrem(p.keys.view("queue", e.agency), e.incident_id)
-        ops.zrem(p.keys.view("agency", e.agency), e.incident_id)
+        ops.zrem(p.live.queue(e.agency), e.incident_id)
+        ops.zrem(p.live.agency(e.agency), e.incident_id)
     if e.officer_id and (e.to_status not in WITH_OFFICER or e.to_status is Status.RESOLVED):
-        ops.zrem(p.keys.view("tasks", e.officer_id), e.incident_id)
+        ops.zrem(p.live.tasks(e.officer_id), e.incident_id)
 
 
 def _on_note(p: LiveProjection, e: NoteAdded, ops: Ops) -> None:
@@ -268,7 +269,7 @@ class LiveIncidents(LiveProjection):
 # --- officers ----------------------------------------------------------------------------
 
 def _officer(p: LiveProjection, officer_id: str) -> str:
-    return p.keys.view("officer", officer_id)
+    return p.live.officer(officer_id)
 
 
 def _on_registered(p: LiveProjection, e: OfficerRegistered, ops: Ops) -> None:
@@ -276,7 +277,7 @@ def _on_registered(p: LiveProjection, e: OfficerRegistered, ops: Ops) -> None:
         "id": e.officer_id, "name": e.name, "agency": e.agency, "post_id": e.post_id or "",
         "on_duty_post": "", "registered_at": e.occurred_at.isoformat(),
     })
-    ops.sadd(p.keys.view("officers", e.agency), e.officer_id)
+    ops.sadd(p.live.officers(e.agency), e.officer_id)
 
 
 def _on_located(p: LiveProjection, e: OfficerLocated, ops: Ops) -> None:
@@ -286,19 +287,19 @@ def _on_located(p: LiveProjection, e: OfficerLocated, ops: Ops) -> None:
         value = getattr(e, name)
         fields[name] = "" if value is None else value
     flat = [item for pair in fields.items() for item in pair]
-    ops.locate(keys=[_officer(p, e.officer_id), p.keys.view("geo", "officers")],
+    ops.locate(keys=[_officer(p, e.officer_id), p.live.officers_geo],
                args=[ms(e.occurred_at), e.lon, e.lat, e.officer_id, *flat])
 
 
 def _on_checked_in(p: LiveProjection, e: OfficerCheckedIn, ops: Ops) -> None:
     ops.hset(_officer(p, e.officer_id),
              mapping={"on_duty_post": e.post_id, "checked_in_at": e.occurred_at.isoformat()})
-    ops.sadd(p.keys.view("on_duty", e.agency), e.officer_id)
+    ops.sadd(p.live.on_duty(e.agency), e.officer_id)
 
 
 def _on_checked_out(p: LiveProjection, e: OfficerCheckedOut, ops: Ops) -> None:
     ops.hset(_officer(p, e.officer_id), mapping={"on_duty_post": "", "checked_in_at": ""})
-    ops.srem(p.keys.view("on_duty", e.agency), e.officer_id)
+    ops.srem(p.live.on_duty(e.agency), e.officer_id)
 
 
 FLAGS_KEPT = 500
@@ -309,7 +310,7 @@ def _on_flagged(p: LiveProjection, e: FixFlagged, ops: Ops) -> None:
     flag = orjson.dumps({"officer_id": e.officer_id, "fix_id": e.fix_id, "rule": e.rule,
                          "at": e.fix_at.isoformat(), "lat": e.lat, "lon": e.lon,
                          "evidence": e.evidence}).decode()
-    recent = p.keys.view("flags", "recent")
+    recent = p.live.recent_flags
     ops.zadd(recent, {flag: ms(e.fix_at)})
     ops.zremrangebyrank(recent, 0, -FLAGS_KEPT - 1)
 

@@ -231,10 +231,10 @@ def recent_flags(room: LiveRoom, *, by: Principal, limit: int = 30) -> list[dict
     """The latest spoofing flags, newest first, with their evidence (from the live model)."""
     by.check(Action.VIEW_KPI)
     flags = [orjson.loads(raw) for raw in room.redis.zrevrange(
-        room.keys.view("flags", "recent"), 0, limit * 4)]
+        room.live.recent_flags, 0, limit * 4)]
     officers = room.redis.pipeline(transaction=False)
     for flag in flags:
-        officers.hget(room.keys.view("officer", flag["officer_id"]), "agency")
+        officers.hget(room.live.officer(flag["officer_id"]), "agency")
     agencies = officers.execute() if flags else []
     return [f for f, agency in zip(flags, agencies, strict=True)
             if not by.agencies or agency in by.agencies][:limit]

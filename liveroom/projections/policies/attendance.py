@@ -48,7 +48,7 @@ class AttendancePolicy(Projection):
 
     @property
     def memory_key(self) -> str:
-        return self.room.keys.view("policy", "last-fix")
+        return self.room.live.policy_memory
 
     def reset(self) -> None:
         self.room.redis.delete(self.room.keys.checkpoint(self.name), self.memory_key)
@@ -133,7 +133,7 @@ class AttendancePolicy(Projection):
         room = self.room
         on_duty = set()
         for agency in room.city.agencies:
-            on_duty |= room.redis.smembers(room.keys.view("on_duty", agency))
+            on_duty |= room.redis.smembers(room.live.on_duty(agency))
         done = []
         for officer_id in sorted(on_duty):
             try:

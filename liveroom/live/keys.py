@@ -1,0 +1,155 @@
+"""The live read model's layout: every Redis key and hash field, and typed readers.
+
+The live projection (`live.projection`) is the one writer of these keys; every query
+reads them through here, so a renamed key or field is renamed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from liveroom.domain.presence import moving, presence
+from liveroom.streams import Keys
+
+
+@dataclass(frozen=True)
+class LiveKeys:
+    """The keys of one deployment's live model (`room.live`)."""
+
+    keys: Keys
+
+    def _view(self, *parts: str) -> str:
+        return self.keys.view(*parts)
+
+    # incidents
+    def incident(self, incident_id: str) -> str:
+        """Hash: an incident's fields (`INCIDENT_FIELDS`)."""
+        return self._view("incident", incident_id)
+
+    def status(self, status: str) -> str:
+        """Sorted set: incidents in a status, by when they entered it."""
+        return self._view("status", status)
+
+    def queue(self, agency: str) -> str:
+        """Sorted set: an agency's incidents waiting for an officer, by priority then time."""
+        return self._view("queue", agency)
+
+    def agency(self, agency: str) -> str:
+        """Sorted set: an agency's open incidents."""
+        return self._view("agency", agency)
+
+    def due(self, deadline: str) -> str:
+        """Sorted set: open incidents by their `acknowledge` or `resolve` deadline."""
+        return self._view("due", deadline)
+
+    @property
+    def incidents_geo(self) -> str:
+        return self._view("geo", "incidents")
+
+    @property
+    def recent(self) -> str:
+        """Sorted set: incidents closed lately (kept for a while, then expired)."""
+        return self._view("recent")
+
+    @property
+    def feed(self) -> str:
+        """Sorted set: the latest reports, newest last."""
+        return self._view("feed")
+
+    # officers
+    def officer(self, officer_id: str) -> str:
+        """Hash: an officer's fields (`LiveOfficer.FIELDS` and more)."""
+        return self._view("officer", officer_id)
+
+    def officers(self, agency: str) -> str:
+        """Set: an agency's officers."""
+        return self._view("officers", agency)
+
+    def on_duty(self, agency: str) -> str:
+        """Set: an agency's officers checked in now."""
+        return self._view("on_duty", agency)
+
+    def tasks(self, officer_id: str) -> str:
+        """Sorted set: an officer's open incidents."""
+        return self._view("tasks", officer_id)
+
+    @property
+    def officers_geo(self) -> str:
+        return self._view("geo", "officers")
+
+    @property
+    def recent_flags(self) -> str:
+        """Sorted set: the latest spoofing flags (JSON), by time."""
+        return self._view("flags", "recent")
+
+    # the push channel and operations
+    @property
+    def changes(self) -> str:
+        """Stream: which ids each applied batch touched (what screens are pushed)."""
+        return self._view("changes")
+
+    @property
+    def metrics(self) -> str:
+        """Hash: counters shown on /healthz."""
+        return self._view("metrics")
+
+    @property
+    def trackers_waiting(self) -> str:
+        """Sorted set: client addresses that must wait, by until when (epoch seconds)."""
+        return self._view("trackers-waiting")
+
+    @property
+    def policy_memory(self) -> str:
+        """Hash: the attendance policy's memory of each officer."""
+        return self._view("policy", "last-fix")
+
+    def idempotency(self, actor: str, key: str) -> str:
+        return self._view("idempotency", actor, key)
+
+
+@dataclass(frozen=True)
+class LiveOfficer:
+    """An officer as the live model holds them (one parser for every reader)."""
+
+    FIELDS = ("name", "agency", "post_id", "on_duty_post", "lat", "lon", "fix_at", "speed")
+
+    id: str
+    name: str
+    agency: str
+    post_id: str
+    on_duty_post: str
+    lat: float | None
+    lon: float | None
+    fix_at: datetime | None
+    speed: float | None
+
+    @classmethod
+    def parse(cls, officer_id: str, values: Sequence[str | None]) -> LiveOfficer | None:
+        """From `HMGET officer FIELDS`; None for an officer the model does not hold."""
+        data = dict(zip(cls.FIELDS, values, strict=True))
+        if not any(values):
+            return None
+        return cls(id=officer_id, name=data["name"] or officer_id, agency=data["agency"] or "",
+                   post_id=data["post_id"] or "", on_duty_post=data["on_duty_post"] or "",
+                   lat=_number(data["lat"]), lon=_number(data["lon"]),
+                   fix_at=datetime.fromisoformat(data["fix_at"]) if data["fix_at"] else None,
+                   speed=_number(data["speed"]))
+
+    @property
+    def on_duty(self) -> bool:
+        return bool(self.on_duty_post)
+
+    @property
+    def moving(self) -> bool:
+        return moving(self.speed)
+
+    def presence(self, now: datetime, stale_minutes: float, offline_minutes: float) -> str:
+        """online, stale or offline, from the last fix (the settings' thresholds)."""
+        return presence(self.fix_at, now, timedelta(minutes=stale_minutes),
+                        timedelta(minutes=offline_minutes))
+
+
+def _number(value: str | None) -> float | None:
+    return float(value) if value else None
