@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -375,6 +375,22 @@ class City(_Model):
 # --- file schemas -------------------------------------------------------------------------
 
 
+# --- rules a city keeps, whether it comes from its files or from an admin's change ----
+
+def sla_problem(acknowledge_minutes: int, resolve_minutes: int) -> str | None:
+    """Resolving may not be due before acknowledging."""
+    if resolve_minutes < acknowledge_minutes:
+        return "resolving cannot be due before acknowledging"
+    return None
+
+
+def colour_problem(key: str, colour: str, agencies: Mapping[str, Agency]) -> str | None:
+    """No two agencies share a colour: the map tells their crews apart by it."""
+    other = next((k for k, a in agencies.items()
+                  if k != key and a.colour.lower() == colour.lower()), None)
+    return f"same colour as {other!r}" if other else None
+
+
 class _ShiftEntry(_Model):
     name: LocalizedText
     start: time
@@ -447,8 +463,8 @@ class _Sla(_Model):
     @field_validator("resolve_minutes")
     @classmethod
     def _not_before_ack(cls, value: int, info: ValidationInfo) -> int:
-        if value < info.data.get("acknowledge_minutes", 0):
-            raise ValueError("must not be shorter than acknowledge_minutes")
+        if problem := sla_problem(info.data.get("acknowledge_minutes", 0), value):
+            raise ValueError(problem)
         return value
 
 
@@ -625,10 +641,11 @@ def _load(slug: str, root: Path) -> City:
     path = pack / "agencies.yaml"
     entries = _validate(path, _AgenciesFile, _read(path)).agencies
     agencies = {k: Agency(key=k, **e.model_dump()) for k, e in entries.items()}
-    colours: dict[str, str] = {}
+    seen: dict[str, Agency] = {}
     for key, agency in agencies.items():
-        if (other := colours.setdefault(agency.colour.lower(), key)) != key:
-            raise _error(path, ("agencies", key, "colour"), f"same colour as {other!r}")
+        if problem := colour_problem(key, agency.colour, seen):
+            raise _error(path, ("agencies", key, "colour"), problem)
+        seen[key] = agency
 
     path = pack / "categories.yaml"
     rows = _validate(path, _CategoriesFile, _read(path)).categories

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from liveroom.access import Action, Principal
 from liveroom.archive import schema, upsert
 from liveroom.cities import Agency, Category
+from liveroom.cities.pack import colour_problem, sla_problem
 from liveroom.commands.audit import record
 from liveroom.domain.errors import InvalidCommand, NotFound
 from liveroom.room import LiveRoom
@@ -42,8 +43,8 @@ def save_category(room: LiveRoom, code: str, *, by: Principal, **changes) -> Cat
         raise InvalidCommand(f"category {code}: {field}: {first['msg']}") from None
     if category.agency not in room.city.agencies:
         raise InvalidCommand(f"category {code}: unknown agency {category.agency!r}")
-    if category.sla_resolve_minutes < category.sla_acknowledge_minutes:
-        raise InvalidCommand(f"category {code}: resolving cannot be due before acknowledging")
+    if problem := sla_problem(category.sla_acknowledge_minutes, category.sla_resolve_minutes):
+        raise InvalidCommand(f"category {code}: {problem}")
     _save(room, "category", code, category, by,
           "category.changed" if current else "category.added")
     return category
@@ -62,5 +63,7 @@ def save_agency(room: LiveRoom, key: str, *, by: Principal, **changes) -> Agency
         first = exc.errors()[0]
         raise InvalidCommand(f"agency {key}: {'.'.join(map(str, first['loc']))}: "
                              f"{first['msg']}") from None
+    if problem := colour_problem(key, agency.colour, room.city.agencies):
+        raise InvalidCommand(f"agency {key}: colour: {problem}")
     _save(room, "agency", key, agency, by, "agency.changed")
     return agency

@@ -72,3 +72,10 @@ def test_agencies_are_renamed_and_recoloured_only_by_admins(room):
     agency = save_agency(room, "dishub", colour="#123456",
                          name={"id": "Dishub Kota", "en": "City Transport"}, by=ADMIN)
     assert room.city.agencies["dishub"] == agency and agency.name.id == "Dishub Kota"
+
+
+def test_an_agency_may_not_take_another_agencys_colour_as_the_pack_may_not(room):
+    taken = room.city.agencies["damkar"].colour
+    with pytest.raises(InvalidCommand, match="agency dishub: colour: same colour as 'damkar'"):
+        save_agency(room, "dishub", colour=taken.upper(), by=ADMIN)
+    assert room.city.agencies["dishub"].colour != taken  # a restart would have refused it
