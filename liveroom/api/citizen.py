@@ -24,6 +24,7 @@ from starlette.datastructures import FormData, UploadFile
 from liveroom.access import Principal, Role
 from liveroom.access import sessions as session_store
 from liveroom.api.access import client_address
+from liveroom.api.open311 import attributes_of
 from liveroom.api.templates import map_config, page_language, render_page
 from liveroom.commands.incidents import report_incident
 from liveroom.commands.media import PhotoRefused, discard_photo, photo_path, store_photo
@@ -40,7 +41,6 @@ WEB_CITIZEN = Principal(kind="web", name="citizen", roles=frozenset({Role.CITIZE
 #: the steps a citizen sees, in order (a rejected or duplicate report ends early)
 PROGRESS = (Status.RECEIVED, Status.TRIAGED, Status.ASSIGNED, Status.ACKNOWLEDGED,
             Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED)
-ATTRIBUTE_FIELD = re.compile(r"attribute\[([a-z0-9-]+)\]")
 TRACKING_ID = re.compile(r"[0-9]{6}-[0-9A-Z]{5}")
 
 
@@ -136,10 +136,8 @@ def _report(room: LiveRoom, form: FormData, photo: bytes, lang: str) -> str:
     category = room.city.categories.get(str(form.get("category", "")))
     if category is None:
         raise Refused(translate("report.pick_category", lang))
-    answers: dict[str, str | list[str]] = {}
-    for name, value in form.multi_items():
-        if (found := ATTRIBUTE_FIELD.fullmatch(name)) and isinstance(value, str):
-            answers[found.group(1)] = value
+    answers = attributes_of([(name, value) for name, value in form.multi_items()
+                             if isinstance(value, str)])  # (as Open311 names them)
     for attribute in category.attributes:
         if attribute.required and not str(answers.get(attribute.code, "")).strip():
             raise Refused(translate("report.answer_required", lang,
