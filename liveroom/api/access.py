@@ -138,7 +138,6 @@ class AccessMiddleware:
 
     async def _serve(self, principal: Principal, token: str | None, scope: Scope,
                      receive: Receive, send: Send) -> None:
-        scope.setdefault("state", {})["principal"] = principal
         principal_token, session_token = _current.set(principal), _session.set(token)
         try:
             await self.app(scope, receive, send)

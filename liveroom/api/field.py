@@ -76,7 +76,7 @@ async def field_channel(websocket: WebSocket) -> None:
     if origin and urlparse(origin).netloc != websocket.headers.get("host"):
         await websocket.close(4403, "another site's page")  # cross-site websocket hijacking
         return
-    by = websocket.scope["state"]["principal"]
+    by = current_principal()
     lang = page_language(websocket.query_params.get("lang"))
     try:
         officer_id = field.own_officer(by)

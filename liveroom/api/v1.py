@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from liveroom.access import Action, Principal
+from liveroom.api.access import current_principal
 from liveroom.api.errors import json_refusal
 from liveroom.commands import incidents
 from liveroom.commands.idempotency import once
@@ -31,15 +32,11 @@ from liveroom.room import LiveRoom
 router = APIRouter(prefix="/api/v1")
 log = logging.getLogger("liveroom.access")
 
-def principal(request: Request) -> Principal:
-    return request.scope["state"]["principal"]
-
-
 def room_of(request: Request) -> LiveRoom:
     return request.app.state.room
 
 
-By = Annotated[Principal, Depends(principal)]
+By = Annotated[Principal, Depends(current_principal)]  # (the one way: api.access)
 Room = Annotated[LiveRoom, Depends(room_of)]
 
 
@@ -99,9 +96,10 @@ async def act(request: Request, call, *args, **kwargs):
             response = json_refusal(exc)
             return response.status_code, orjson.loads(response.body)
 
+    by = current_principal()
     try:
         status, body = await anyio.to_thread.run_sync(
-            lambda: once(room_of(request), principal(request), key, outcome))
+            lambda: once(room_of(request), by, key, outcome))
     except DomainError as exc:
         return json_refusal(exc)
     return JSONResponse(body, status)
