@@ -15,8 +15,8 @@ from plotly.io.json import to_json_plotly
 from layouts.home import live_figures
 from liveroom.access import Principal
 from liveroom.api.access import current_principal
+from liveroom.live import push
 from liveroom.live.changes import (
-    Budget,
     Change,
     ChangeHub,
     Shared,
@@ -30,19 +30,12 @@ from liveroom.live.overview import visible
 from liveroom.live.screen_filter import ScreenFilter
 from liveroom.room import LiveRoom
 
-#: Pushes of incident changes a second, sustained, however fast changes arrive; a few
-#: may go back to back, so a change soon after another is not held back.
-PUSHES_PER_SECOND, PUSH_BURST = 4.0, 3
 #: the elements the pushed figures fill, in the order they are pushed
 LIVE_FIGURES = ("headline", "agency-strip", "status-strip", "stranded", "queue", "feed")
-#: When only officers moved, at most one push in this long (smaller pushes, more often, keep
-#: the tail latency of incidents lower than larger ones less often).
-MOVES_INTERVAL = 1.0
-#: With nothing to push for this long, a heartbeat: the screen knows it is still live.
-HEARTBEAT = 5.0
-#: How often a push loop asks the tab whether it still shows the same wall screen.
-PAGE_CHECK = 2.0
-#: ... and, at most, while it shows another page (coming back renders a fresh snapshot).
+#: how often and how much screens are pushed (`live.push`)
+POLICY = push.Policy()
+#: How often a push loop asks a tab showing another page whether it came back (coming
+#: back renders a fresh snapshot).
 OTHER_PAGE_CHECK = 5.0
 
 
@@ -123,67 +116,30 @@ def register(app: Dash, room: LiveRoom) -> None:
 
     async def follow(socket, by: Principal, showing: tuple[str, str], version: str | None,
                      subscription: Subscription, page) -> None:
-        """Push to one page until the tab shows another (or goes)."""
+        """Push to one page until the tab shows another (or goes): `live.push`'s policy,
+        through this socket."""
         lang, search = showing
-        filter_ = ScreenFilter.from_query(search)
-        screen, loop = visible(filter_, by), asyncio.get_running_loop()
+        screen = visible(ScreenFilter.from_query(search), by)
 
-        async def send_points(change: Change | None) -> None:
-            if change is None:  # too far behind, or never had a version: everything
-                push_points(await asyncio.to_thread(everything, room), screen, reset=True)
-            else:
-                push_points(change, screen)
+        class WallScreen:
+            @property
+            def closed(self) -> bool:
+                return socket.is_shutdown
 
-        async def send_figures() -> None:
-            nonlocal sent_minute
-            sent_minute = minute()
-            key = (hub.version, sent_minute, lang, search, by.agencies)
-            set_props("live-figures", {"data": await shared.get(key, partial(
-                figures, room, by, lang, search))})
+            async def points(self, change: Change, reset: bool) -> None:
+                push_points(change, screen, reset)
 
-        async def gather(change: Change, last_push: float) -> Change:
-            """`change` and what follows it until it is time to push: incidents within the
-            budget, officers' moves alone once a second."""
-            urgent = budget.ready_at(loop.time())
-            deadline = urgent if change.touches_figures else last_push + MOVES_INTERVAL
-            while (wait := deadline - loop.time()) > 0:
-                more = await subscription.next(wait)
-                if more is None:
-                    break
-                change = change.merge(more)
-                if more.touches_figures:
-                    deadline = min(deadline, urgent)
-            more = await subscription.next(0)
-            return change.merge(more) if more else change
+            async def figures(self) -> None:
+                key = (hub.version, push.minute(), lang, search, by.agencies)
+                set_props("live-figures", {"data": await shared.get(key, partial(
+                    figures, room, by, lang, search))})
 
-        def minute() -> int:
-            return int(time.time() // 60)
-
-        sent_minute = minute()
-        await send_points(await asyncio.to_thread(changes_since, room, version))
-        await send_figures()
-        last_push = checked = loop.time()
-        budget = Budget(PUSHES_PER_SECOND, PUSH_BURST, last_push)
-        while not socket.is_shutdown:
-            if loop.time() - checked >= PAGE_CHECK:  # still this page, language and filter?
-                if await page(assumed=showing) != showing:
-                    return
-                checked = loop.time()
-            change = await subscription.next(HEARTBEAT)
-            if change is None and not subscription.lost:
+            async def beat(self) -> None:
                 set_props("live-beat", {"data": round(time.time())})
-                if minute() != sent_minute:  # deadlines pass, officers go offline, with time
-                    await send_figures()
-                continue
-            if change is not None:
-                change = await gather(change, last_push)
-            if subscription.lost:
-                subscription.lost = False
-                change = None
-            urgent = change is None or change.touches_figures
-            await send_points(change)
-            if urgent or minute() != sent_minute:
-                await send_figures()
-            last_push = loop.time()
-            if urgent:
-                budget.spend(last_push)
+
+            async def still_showing(self) -> bool:
+                return await page(assumed=showing) == showing
+
+        await push.follow(WallScreen(), subscription,
+                          await asyncio.to_thread(changes_since, room, version),
+                          partial(asyncio.to_thread, everything, room), POLICY)
