@@ -29,13 +29,15 @@ from liveroom.api.access import client_address, csrf_token, current_principal
 from liveroom.api.templates import map_config, page_language, render_page
 from liveroom.commands import officers
 from liveroom.i18n import catalog
-from liveroom.live import field
+from liveroom.live import field, push
 from liveroom.live.changes import Change, ChangeHub
 from liveroom.room import LiveRoom
 
 router = APIRouter()
 log = logging.getLogger("liveroom.field")
 BEAT = 20.0  # seconds of quiet before a heartbeat (the page calls the link lost after 45)
+#: the wall screen's policy, with the phone's heartbeat (no page to check: one socket, one page)
+PHONE = push.Policy(heartbeat=BEAT, page_check=float("inf"))
 
 
 @router.get("/field")
@@ -85,7 +87,8 @@ async def field_channel(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     subscription = await hub.subscribe()  # before the first state: nothing falls between
-    pushing = asyncio.create_task(_push(websocket, room, by, officer_id, lang, subscription))
+    pushing = asyncio.create_task(_push(websocket, room, by, officer_id, lang, subscription,
+                                        hub))
     try:
         while True:
             reply = await websocket.app.state.ingest.take(
@@ -100,26 +103,53 @@ async def field_channel(websocket: WebSocket) -> None:
             await pushing
 
 
+class Phone:
+    """The officer's phone as `live.push` sees it: its state is sent again whenever a change
+    touches the officer or their tasks (or the feed was lost); no figures."""
+
+    closed = False  # (the socket's reader cancels the push loop when the phone goes)
+
+    def __init__(self, websocket: WebSocket, room: LiveRoom, by, officer_id: str,
+                 lang: str) -> None:
+        self.websocket, self.room, self.by = websocket, room, by
+        self.officer_id, self.lang = officer_id, lang
+        self.sent: dict | None = None
+
+    async def points(self, change: Change, reset: bool) -> None:
+        if reset or self.sent is None or _touches(change, self.officer_id, self.sent):
+            await self.send_state()
+
+    async def send_state(self) -> None:
+        state = await anyio.to_thread.run_sync(field.field_state, self.room, self.by, self.lang)
+        if state == self.sent:
+            return
+        before = [task["id"] for task in self.sent["tasks"]] if self.sent else []
+        gone = await anyio.to_thread.run_sync(
+            field.departed, self.room, self.officer_id, before,
+            [task["id"] for task in state["tasks"]])
+        await self.websocket.send_text(orjson.dumps({
+            "type": "state", **state, "gone": [asdict(g) for g in gone]}).decode())
+        self.sent = state
+
+    async def figures(self) -> None:
+        return None
+
+    async def beat(self) -> None:
+        await self.websocket.send_text('{"type":"beat"}')
+
+    async def still_showing(self) -> bool:
+        return True
+
+
 async def _push(websocket: WebSocket, room: LiveRoom, by, officer_id: str, lang: str,
-                subscription) -> None:
-    """The officer's state now, then again whenever a change touches them or their tasks."""
-    sent: dict | None = None
-    while True:
-        state = await anyio.to_thread.run_sync(field.field_state, room, by, lang)
-        if state != sent:
-            before = [task["id"] for task in sent["tasks"]] if sent else []
-            gone = await anyio.to_thread.run_sync(
-                field.departed, room, officer_id, before, [task["id"] for task in state["tasks"]])
-            await websocket.send_text(orjson.dumps({
-                "type": "state", **state, "gone": [asdict(g) for g in gone]}).decode())
-            sent = state
-        while True:
-            change = await subscription.next(BEAT)
-            if change is None:
-                await websocket.send_text('{"type":"beat"}')
-            elif subscription.lost or _touches(change, officer_id, sent):
-                subscription.lost = False
-                break
+                subscription, hub: ChangeHub) -> None:
+    """The officer's state now, then again whenever a change touches them or their tasks:
+    the wall screen's push policy, with the phone's heartbeat."""
+    async def nothing_new() -> Change:  # (the phone's state is read whole anyway)
+        return Change(hub.version)
+
+    await push.follow(Phone(websocket, room, by, officer_id, lang), subscription,
+                      Change(hub.version), nothing_new, PHONE)
 
 
 def _touches(change: Change, officer_id: str, state: dict) -> bool:
