@@ -8,8 +8,7 @@ from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
-from liveroom.live.keys import LiveOfficer
-from liveroom.live.live_map import officer_ids
+from liveroom.live.live_map import live_officers, officer_ids
 from liveroom.live.overview import Overview, overview, visible
 from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
 from liveroom.room import LiveRoom
@@ -65,14 +64,9 @@ def officer_statuses(room: LiveRoom, officer_ids: list[str],
                      distances: dict[str, float] | None = None) -> list[OfficerStatus]:
     """Each officer's duty, presence (from their last fix) and open task count."""
     settings, now = room.settings, room.clock()
-    pipe = room.redis.pipeline(transaction=False)
-    for officer_id in officer_ids:
-        pipe.hmget(room.live.officer(officer_id), LiveOfficer.FIELDS)
-        pipe.zcard(room.live.tasks(officer_id))
-    replies = pipe.execute()
     statuses = []
-    for officer_id, values, tasks in zip(officer_ids, replies[::2], replies[1::2], strict=True):
-        officer = LiveOfficer.parse(officer_id, values)
+    for officer_id, (officer, tasks) in zip(officer_ids, live_officers(room, officer_ids),
+                                             strict=True):
         if officer is None:
             continue
         statuses.append(OfficerStatus(

@@ -45,18 +45,24 @@ def incidents_by_id(room: LiveRoom, ids: list[str]) -> dict[str, dict | None]:
     return points
 
 
-def officers_by_id(room: LiveRoom, ids: list[str]) -> dict[str, dict | None]:
-    """Each officer's map point (agency, colour, presence, on duty, open tasks), or None when
-    they have no position, or are offline and off duty."""
-    settings, now = room.settings, room.clock()
+def live_officers(room: LiveRoom, ids: list[str]) -> list[tuple[LiveOfficer | None, int]]:
+    """Each officer as the live model holds them (None if it does not), and their open
+    tasks, in one round trip."""
     pipe = room.redis.pipeline(transaction=False)
     for officer_id in ids:
         pipe.hmget(room.live.officer(officer_id), LiveOfficer.FIELDS)
         pipe.zcard(room.live.tasks(officer_id))
     replies = pipe.execute()
+    return [(LiveOfficer.parse(officer_id, values), tasks)
+            for officer_id, values, tasks in zip(ids, replies[::2], replies[1::2], strict=True)]
+
+
+def officers_by_id(room: LiveRoom, ids: list[str]) -> dict[str, dict | None]:
+    """Each officer's map point (agency, colour, presence, on duty, open tasks), or None when
+    they have no position, or are offline and off duty."""
+    settings, now = room.settings, room.clock()
     points: dict[str, dict | None] = {}
-    for officer_id, values, tasks in zip(ids, replies[::2], replies[1::2], strict=True):
-        officer = LiveOfficer.parse(officer_id, values)
+    for officer_id, (officer, tasks) in zip(ids, live_officers(room, ids), strict=True):
         if officer is None or officer.lat is None or officer.lon is None or not officer.fix_at:
             points[officer_id] = None
             continue
