@@ -54,3 +54,15 @@ def projections_worker(app: AppProcess) -> Iterator[subprocess.Popen]:
     finally:
         worker.terminate()
         worker.wait(20)
+
+
+def run_on_a_fresh_archive(run, args) -> None:
+    """`run(args, database_url)` on a schema of its own in LIVEROOM_DATABASE_URL, if set
+    (dropped after), else on the bench app's own SQLite (None)."""
+    from contextlib import nullcontext
+
+    from liveroom.archive import temporary_schema
+
+    external = os.environ.get("LIVEROOM_DATABASE_URL")
+    with temporary_schema(external) if external else nullcontext(None) as database_url:
+        run(args, database_url)

@@ -15,14 +15,14 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.app import run_on_a_fresh_archive
 from liveroom.access import SYSTEM
-from liveroom.archive import migrate, temporary_schema
+from liveroom.archive import migrate
 from liveroom.commands.incidents import report_incident
 from liveroom.commands.officers import record_locations, register_officer
 from liveroom.config import Settings
@@ -60,9 +60,7 @@ def main() -> None:
     parser.add_argument("--officers", type=int, default=200)
     args = parser.parse_args()
 
-    external = os.environ.get("LIVEROOM_DATABASE_URL")
-    with temporary_schema(external) if external else nullcontext(None) as database_url:
-        run(args, database_url)
+    run_on_a_fresh_archive(run, args)
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> None:

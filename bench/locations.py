@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import sys
 import time
@@ -30,10 +29,10 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.app import bench_app, projections_worker
+from bench.app import bench_app, projections_worker, run_on_a_fresh_archive
 from bench.events import raw_xadd
 from liveroom.access import SYSTEM
-from liveroom.archive import schema, temporary_schema
+from liveroom.archive import schema
 from liveroom.commands import accounts
 from liveroom.domain.events import OfficerLocated, encode
 from liveroom.reporting.attendance import daily_recap
@@ -201,9 +200,7 @@ def main() -> None:
                              "Client's JSON batch")
     args = parser.parse_args()
     uvloop.install()
-    external = os.environ.get("LIVEROOM_DATABASE_URL")
-    with temporary_schema(external) if external else nullcontext(None) as url:
-        run(args, url)
+    run_on_a_fresh_archive(run, args)
 
 
 if __name__ == "__main__":

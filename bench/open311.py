@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import sys
 import time
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,10 +22,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.app import bench_app
+from bench.app import bench_app, run_on_a_fresh_archive
 from bench.events import raw_xadd
 from liveroom.access import SYSTEM
-from liveroom.archive import temporary_schema
 from liveroom.commands.accounts import create_api_key
 from liveroom.demo.seed import random_point, sample_answers
 from liveroom.domain.events import ReportReceived, encode
@@ -86,9 +83,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
-    external = os.environ.get("LIVEROOM_DATABASE_URL")
-    with temporary_schema(external) if external else nullcontext(None) as database_url:
-        run(args, database_url)
+    run_on_a_fresh_archive(run, args)
 
 
 if __name__ == "__main__":

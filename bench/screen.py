@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -32,12 +32,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.app import bench_app, projections_worker
+from bench.app import bench_app, projections_worker, run_on_a_fresh_archive
 from bench.naive_screen import naive_app, serve
 from bench.ws_screen import WsScreen, persistent_callbacks
 from bench.ws_screen import sign_in as ws_sign_in
 from liveroom.access import SYSTEM
-from liveroom.archive import temporary_schema
 from liveroom.commands import accounts
 from liveroom.commands.incidents import escalate_incident
 from liveroom.demo.seed import random_point
@@ -228,9 +227,7 @@ def main() -> None:
                         help="projections in a `liveroom work` process beside the app (as "
                              "deployed) or in the app process's threads")
     args = parser.parse_args()
-    external = os.environ.get("LIVEROOM_DATABASE_URL")
-    with temporary_schema(external) if external else nullcontext(None) as url:
-        run(args, url)
+    run_on_a_fresh_archive(run, args)
 
 
 if __name__ == "__main__":
