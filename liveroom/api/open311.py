@@ -20,12 +20,10 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from liveroom.access import sessions as session_store
 from liveroom.api.access import client_address
 from liveroom.api.errors import http_status
-from liveroom.archive import schema
 from liveroom.cities.pack import Attribute
 from liveroom.commands.accounts import credential_principal
 from liveroom.commands.idempotency import once
@@ -33,7 +31,6 @@ from liveroom.commands.incidents import report_incident
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import translate
 from liveroom.reporting.reports import (
-    CLOSED,
     MAX_RESULTS,
     PublicReport,
     find_reports,
@@ -190,23 +187,16 @@ def find_requests(room: LiveRoom, params, client: str) -> list[dict]:
         if wait:
             raise Open311Error(429, f"too many look-ups from this address; retry in {wait} s")
         return [request_view(room, r) for r in reports_by_id(room, ids)]
-    table = schema.incidents
-    query = select(table)
-    if params.get("service_code"):
-        query = query.where(table.c.category.in_(params["service_code"].split(",")))
     status = params.get("status")
-    if status:
-        if status not in ("open", "closed"):
-            raise Open311Error(400, "status must be open or closed")
-        query = query.where(table.c.status.in_(CLOSED) if status == "closed"
-                            else table.c.status.not_in(CLOSED))
-    start = parse_time(params.get("start_date"), "start_date")
-    end = parse_time(params.get("end_date"), "end_date")
-    if start:
-        query = query.where(table.c.reported_at >= start)
-    if end:
-        query = query.where(table.c.reported_at <= end)
-    return [request_view(room, r) for r in find_reports(room, query)]
+    if status not in (None, "", "open", "closed"):
+        raise Open311Error(400, "status must be open or closed")
+    found = find_reports(
+        room, categories=(params.get("service_code") or "").split(",") if params.get(
+            "service_code") else None,
+        closed=(status == "closed") if status else None,
+        start=parse_time(params.get("start_date"), "start_date"),
+        end=parse_time(params.get("end_date"), "end_date"))
+    return [request_view(room, r) for r in found]
 
 
 def attributes_of(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:

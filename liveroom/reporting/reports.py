@@ -81,18 +81,34 @@ def _from_aggregate(incident: Incident) -> PublicReport:
     )
 
 
-def find_reports(room: LiveRoom, query: Select | None = None) -> list[PublicReport]:
-    """Reports matching `query` (a select on the incidents table), newest first."""
+def find_reports(room: LiveRoom, *, categories: list[str] | None = None,
+                 closed: bool | None = None, start: datetime | None = None,
+                 end: datetime | None = None) -> list[PublicReport]:
+    """Reports newest first: of these categories, closed or open (as `CLOSED` says),
+    reported between `start` and `end` (each None: any)."""
     table = schema.incidents
-    query = query if query is not None else select(table)
-    query = query.order_by(table.c.reported_at.desc()).limit(MAX_RESULTS)
+    query = select(table)
+    if categories:
+        query = query.where(table.c.category.in_(categories))
+    if closed is not None:
+        query = query.where(table.c.status.in_(CLOSED) if closed
+                            else table.c.status.not_in(CLOSED))
+    if start:
+        query = query.where(table.c.reported_at >= start)
+    if end:
+        query = query.where(table.c.reported_at <= end)
+    return _reports(room, query)
+
+
+def _reports(room: LiveRoom, query: Select) -> list[PublicReport]:
+    query = query.order_by(schema.incidents.c.reported_at.desc()).limit(MAX_RESULTS)
     with room.engine.connect() as conn:
         return [_from_row(row) for row in conn.execute(query)]
 
 
 def reports_by_id(room: LiveRoom, ids: list[str]) -> list[PublicReport]:
     """The reports with these ids that exist, in the order asked."""
-    found = {r.id: r for r in find_reports(room, select(schema.incidents).where(
+    found = {r.id: r for r in _reports(room, select(schema.incidents).where(
         schema.incidents.c.id.in_(ids)))}
     for missing in (i for i in ids if i not in found):
         try:
