@@ -68,7 +68,8 @@ def create_app(room: LiveRoom) -> Dash:
         server=server,
         title=translate("app.title"),
         assets_folder=str(ASSETS),
-        assets_path_ignore=["^citizen$", "^field$", "^vendor$"],  # light pages load their own
+        # the light pages load their own
+        assets_path_ignore=["^citizen$", "^field$", "^light$", "^vendor$"],
         websocket_inactivity_timeout=0,  # a quiet night must not darken a wall screen
         update_title=None,
         # pages arrive after the first render (router), so callbacks cannot be checked

@@ -15,26 +15,13 @@
   }
 
   function showMap(cfg, box) {
-    var map = L.map(box, { preferCanvas: true, minZoom: 9, maxZoom: 19 });
-    map.attributionControl.setPrefix("Leaflet");
-    if (cfg.tiles) {
-      L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map);
-    }
-    fetch(cfg.basemap).then(function (r) { return r.json(); }).then(function (data) {
-      L.geoJSON(data, {
-        style: { color: "#0b3d66", weight: 1.5, fillColor: "#ffffff", fillOpacity: 0.55 },
-        onEachFeature: function (feature, layer) {
-          var name = document.createElement("span");  // a name, as text (not HTML)
-          name.textContent = feature.properties.name;
-          layer.bindTooltip(name, { sticky: true });
-        },
-      }).addTo(map);
+    var map = window.liveroomLight.baseMap(box, cfg, {
+      color: "#0b3d66", weight: 1.5, fillColor: "#ffffff", fillOpacity: 0.55,
+    }, function (feature, layer) {
+      var name = document.createElement("span");  // a name, as text (not HTML)
+      name.textContent = feature.properties.name;
+      layer.bindTooltip(name, { sticky: true });
     });
-    if (cfg.bounds) {
-      map.fitBounds(cfg.bounds);
-    } else {
-      map.setView(cfg.centre, cfg.zoom);
-    }
     if (box.dataset.mode === "view") {
       L.circleMarker(cfg.point, { radius: 10, color: "#c0392b", weight: 3, fillOpacity: 0.8 })
         .addTo(map);
@@ -113,12 +100,7 @@
         return;
       }
       event.preventDefault();  // shrink first: a phone photo is megabytes on a slow link
-      createImageBitmap(file).then(function (bitmap) {
-        var scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-        var canvas = document.createElement("canvas");
-        canvas.width = Math.round(bitmap.width * scale);
-        canvas.height = Math.round(bitmap.height * scale);
-        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      window.liveroomLight.shrunk(file).then(function (canvas) {
         canvas.toBlob(function (blob) {
           if (blob && blob.size < file.size) {
             var files = new DataTransfer();

@@ -457,14 +457,9 @@
     });
   });
 
-  function shrink(file) {  // a phone photo is megabytes; 1600 px JPEG is plenty
+  function shrink(file) {  // (as a data URL: the offline queue keeps it)
     if (!file) { return Promise.resolve(null); }
-    return createImageBitmap(file).then(function (bitmap) {
-      var scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return window.liveroomLight.shrunk(file).then(function (canvas) {
       return canvas.toDataURL("image/jpeg", 0.8);
     }).catch(function () {
       return new Promise(function (resolve) {
@@ -480,16 +475,10 @@
   function showMap() {
     if (!window.L) { $("map").hidden = true; return; }
     var m = cfg.map;
-    map = L.map("map", { preferCanvas: true, minZoom: 9, maxZoom: 19 });
-    map.attributionControl.setPrefix("Leaflet");
-    if (m.tiles) { L.tileLayer(m.tiles, { maxZoom: 19 }).addTo(map); }
-    fetch(m.basemap).then(function (r) { return r.json(); }).then(function (data) {
-      L.geoJSON(data, { style: { color: "#0b3d66", weight: 1.2, fillColor: "#fff",
-                                 fillOpacity: 0.55 } }).addTo(map).bringToBack();
-    }).catch(function () {});
+    map = window.liveroomLight.baseMap("map", m, { color: "#0b3d66", weight: 1.2,
+                                                   fillColor: "#fff", fillOpacity: 0.55 });
     L.geoJSON(m.posts, { style: { color: "#27ae60", weight: 2, fillOpacity: 0.15 } })
       .addTo(map);
-    if (m.bounds) { map.fitBounds(m.bounds); } else { map.setView(m.centre, m.zoom); }
     taskLayer = L.layerGroup().addTo(map);
   }
 

@@ -2,8 +2,9 @@
  * basemap are kept here. The page itself is fetched fresh when the network answers and
  * from this cache when it does not; the API and websockets always go to the network. */
 "use strict";
-var CACHE = "liveroom-field-1";
-var SHELL = ["/field", "/assets/field/field.js", "/assets/field/field.css",
+var CACHE = "liveroom-field-2";
+var SHELL = ["/field", "/assets/field/field.js", "/assets/light/light.js",
+             "/assets/field/field.css",
              "/assets/citizen/citizen.css", "/assets/vendor/leaflet/leaflet.js",
              "/assets/vendor/leaflet/leaflet.css", "/lapor/peta.geojson"];
 
