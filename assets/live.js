@@ -52,6 +52,9 @@
       }
     });
     if (!rebuild) { return window.dash_clientside.no_update; }
+    Object.keys(map.officerMarkers).forEach(function (id) {  // those gone keep no marker
+      if (!(id in lr.officers)) { delete map.officerMarkers[id]; }
+    });
     lr.rebuilt = Date.now();
     return {type: "FeatureCollection", features: Object.values(lr.officers)};
   }
