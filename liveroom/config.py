@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from liveroom.cities import available_cities
-from liveroom.cities.pack import check_tile_url
+from liveroom.cities.loader import check_tile_url
 
 
 class SettingsError(ValueError):

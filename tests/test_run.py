@@ -87,7 +87,7 @@ def test_data_written_before_a_restart_is_there_after_it(tmp_path):
 def test_a_malformed_city_pack_stops_the_start_naming_file_and_field(tmp_path):
     import shutil
 
-    from liveroom.cities.pack import PACKS_ROOT
+    from liveroom.cities.loader import PACKS_ROOT
 
     shutil.copytree(PACKS_ROOT / "tangerang", tmp_path / "cities" / "tangerang")
     categories = tmp_path / "cities" / "tangerang" / "categories.yaml"

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from liveroom.access import sessions as session_store
 from liveroom.api.access import client_address
 from liveroom.api.errors import http_status
-from liveroom.cities.pack import Attribute
+from liveroom.cities.model import Attribute
 from liveroom.commands.accounts import credential_principal
 from liveroom.commands.idempotency import once
 from liveroom.commands.incidents import report_incident

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from liveroom.archive import schema
-from liveroom.cities.pack import Agency, Category, City
+from liveroom.cities.model import Agency, Category, City
 
 
 def overridden(base: City, engine: Engine) -> City:

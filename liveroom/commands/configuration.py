@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from liveroom.access import Action, Principal
 from liveroom.archive import schema, upsert
 from liveroom.cities import Agency, Category
-from liveroom.cities.pack import colour_problem, sla_problem
+from liveroom.cities.model import colour_problem, sla_problem
 from liveroom.commands.audit import record
 from liveroom.domain.errors import InvalidCommand, NotFound
 from liveroom.room import LiveRoom

@@ -1,0 +1,354 @@
+"""City packs read from `liveroom/cities/<slug>/`: `city.yaml`, `agencies.yaml`,
+`categories.yaml`, `districts.geojson` and `posts.geojson`, validated into the model
+(`cities.model`). Any problem raises CityPackError naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from liveroom.cities.model import (
+    SLUG,
+    Agency,
+    Attributes,
+    Category,
+    City,
+    District,
+    LocalizedText,
+    Performance,
+    Post,
+    Shift,
+    Slug,
+    Text,
+    _Model,
+    colour_problem,
+    sla_problem,
+)
+
+PACKS_ROOT = Path(__file__).resolve().parent
+
+
+class CityPackError(ValueError):
+    """A city pack is missing, malformed or inconsistent; the message names file and field."""
+
+
+# --- file schemas -------------------------------------------------------------------------
+
+class _ShiftEntry(_Model):
+    name: LocalizedText
+    start: time
+    end: time
+    grace_minutes: int = Field(15, ge=0, le=240)
+
+
+class _LatLon(_Model):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+def check_tile_url(value: str | None) -> str | None:
+    """A tile URL template must place the tile: {z}, {x} and {y}."""
+    if value and not all(p in value for p in ("{z}", "{x}", "{y}")):
+        raise ValueError("must contain {z}, {x} and {y}")
+    return value or None
+
+
+class _CityFile(_Model):
+    slug: Slug
+    name: Text
+    code: str = Field(pattern=r"^\d{2}\.\d{2}$")
+    jurisdiction_id: Text
+    timezone: str
+    centre: _LatLon
+    default_zoom: int = Field(ge=1, le=20)
+    tile_url: str | None = None
+    tile_attribution: str = ""
+    shifts: dict[Slug, _ShiftEntry] = Field(min_length=1)
+    default_shift: Slug
+    performance: Performance = Performance()
+
+    @field_validator("default_shift")
+    @classmethod
+    def _known_shift(cls, value: str, info: ValidationInfo) -> str:
+        if value not in info.data.get("shifts", {}):
+            raise ValueError(f"unknown shift {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("tile_url")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        return check_tile_url(value)
+
+
+class _AgencyEntry(_Model):
+    name: LocalizedText
+    short: LocalizedText | None = None
+    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class _AgenciesFile(_Model):
+    agencies: dict[Slug, _AgencyEntry] = Field(min_length=1)
+
+
+class _Sla(_Model):
+    acknowledge_minutes: int = Field(gt=0)
+    resolve_minutes: int = Field(gt=0)
+
+    @field_validator("resolve_minutes")
+    @classmethod
+    def _not_before_ack(cls, value: int, info: ValidationInfo) -> int:
+        if problem := sla_problem(info.data.get("acknowledge_minutes", 0), value):
+            raise ValueError(problem)
+        return value
+
+
+class _CategoryEntry(_Model):
+    code: Slug
+    name: LocalizedText
+    description: LocalizedText
+    agency: Slug
+    priority: int = Field(ge=1, le=4)
+    sla: _Sla
+    attributes: Attributes = ()
+    icon: Slug = "alert-triangle"
+
+
+class _CategoriesFile(_Model):
+    categories: list[_CategoryEntry] = Field(min_length=1)
+
+
+class _Feature(_Model):
+    type: Literal["Feature"]
+    id: str | int | None = None
+    bbox: list[float] | None = None
+    properties: dict[str, Any]
+    geometry: Any
+
+
+class _FeatureCollection(_Model):
+    type: Literal["FeatureCollection"]
+    bbox: list[float] | None = None
+    features: list[_Feature]
+
+
+# --- reading ------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[str | int, ...]
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _loc(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _error(path: Path, loc: Loc, message: str) -> CityPackError:
+    return CityPackError(f"{_show(path)}: {_loc(loc)}: {message}")
+
+
+def _validate(
+    path: Path, model: type[M], data: Any, where: Callable[[Loc], Loc] = lambda loc: loc
+) -> M:
+    """`model` from `data`; errors become one CityPackError, a line per error."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{_show(path)}: {_loc(where(e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise CityPackError("\n".join(lines)) from None
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if dupes := sorted({k for k in keys if keys.count(k) > 1}):
+        raise ValueError(f"duplicate key(s) {dupes}")
+    return dict(pairs)
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CityPackError(f"{_show(path)}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CityPackError(f"{_show(path)}: cannot read ({exc})") from None
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            return yaml.load(text, Loader=_YamlLoader)
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or exc
+        raise CityPackError(f"{_show(path)}: invalid YAML: {where}{problem}") from None
+    except json.JSONDecodeError as exc:
+        raise CityPackError(
+            f"{_show(path)}: invalid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    except ValueError as exc:
+        raise CityPackError(f"{_show(path)}: invalid JSON: {exc}") from None
+
+
+def _features(path: Path, model: type[M]) -> list[M]:
+    """One `model` per GeoJSON feature: its properties plus its `geometry`."""
+    collection = _validate(path, _FeatureCollection, _read(path))
+    items = []
+    for i, feature in enumerate(collection.features):
+
+        def where(loc: Loc, i: int = i) -> Loc:
+            return ("features", i, *(loc if loc[:1] == ("geometry",) else ("properties", *loc)))
+
+        data = {**feature.properties, "geometry": feature.geometry}
+        items.append(_validate(path, model, data, where))
+    return items
+
+
+def _keyed(path: Path, items: list[M], key: str, loc: Callable[[int], Loc]) -> dict[str, M]:
+    """Items by their `key` attribute, rejecting duplicates (`loc(i)` locates item i's key)."""
+    result: dict[str, M] = {}
+    for i, item in enumerate(items):
+        value = getattr(item, key)
+        if value in result:
+            raise _error(path, loc(i), f"duplicate {key} {value!r}")
+        result[value] = item
+    return result
+
+
+def _prop(i: int, name: str) -> Loc:
+    return ("features", i, "properties", name)
+
+
+def _check_ref(path: Path, loc: Loc, value: str, known: dict[str, Any], what: str) -> None:
+    if value not in known:
+        raise _error(path, loc, f"unknown {what} {value!r} (known: {', '.join(known)})")
+
+
+def available_cities(root: Path | None = None) -> list[str]:
+    """Slugs of the packs under `root` (default: the liveroom/cities folder)."""
+    base = Path(root) if root is not None else PACKS_ROOT
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / "city.yaml").is_file())
+
+
+def load_city(slug: str, root: Path | None = None) -> City:
+    """The validated pack `slug` under `root` (default: the liveroom/cities folder); cached."""
+    return _load(slug, (Path(root) if root is not None else PACKS_ROOT).resolve())
+
+
+@functools.lru_cache(maxsize=32)
+def _load(slug: str, root: Path) -> City:
+    known = available_cities(root)
+    if not re.fullmatch(SLUG, slug) or slug not in known:
+        raise CityPackError(
+            f"{_show(root)}: unknown city {slug!r} (available: {', '.join(known) or 'none'})"
+        )
+    pack = root / slug
+    path = pack / "city.yaml"
+    meta = _validate(path, _CityFile, _read(path))
+    if meta.slug != slug:
+        raise _error(path, ("slug",), f"{meta.slug!r} does not match the folder name {slug!r}")
+
+    path = pack / "agencies.yaml"
+    entries = _validate(path, _AgenciesFile, _read(path)).agencies
+    agencies = {k: Agency(key=k, **e.model_dump()) for k, e in entries.items()}
+    seen: dict[str, Agency] = {}
+    for key, agency in agencies.items():
+        if problem := colour_problem(key, agency.colour, seen):
+            raise _error(path, ("agencies", key, "colour"), problem)
+        seen[key] = agency
+
+    path = pack / "categories.yaml"
+    rows = _validate(path, _CategoriesFile, _read(path)).categories
+    for i, row in enumerate(rows):
+        _check_ref(path, ("categories", i, "agency"), row.agency, agencies, "agency")
+    cats = [
+        Category(
+            **r.model_dump(exclude={"sla"}),
+            sla_acknowledge_minutes=r.sla.acknowledge_minutes,
+            sla_resolve_minutes=r.sla.resolve_minutes,
+        )
+        for r in rows
+    ]
+    categories = _keyed(path, cats, "code", lambda i: ("categories", i, "code"))
+
+    path = pack / "districts.geojson"
+    districts = _keyed(path, _features(path, District), "code", lambda i: _prop(i, "code"))
+    if not districts:
+        raise _error(path, ("features",), "at least one district is required")
+    for i, code in enumerate(districts):
+        if not code.startswith(meta.code + "."):
+            raise _error(path, _prop(i, "code"), f"not in city {meta.code}")
+
+    path = pack / "posts.geojson"
+    posts = _keyed(path, _features(path, Post), "id", lambda i: _prop(i, "id"))
+    for i, post in enumerate(posts.values()):
+        _check_ref(path, _prop(i, "agency"), post.agency, agencies, "agency")
+        _check_ref(path, _prop(i, "district"), post.district, districts, "district")
+
+    return City(
+        slug=meta.slug,
+        name=meta.name,
+        code=meta.code,
+        jurisdiction_id=meta.jurisdiction_id,
+        timezone=ZoneInfo(meta.timezone),
+        centre=(meta.centre.lat, meta.centre.lon),
+        default_zoom=meta.default_zoom,
+        tile_url=meta.tile_url,
+        tile_attribution=meta.tile_attribution,
+        agencies=agencies,
+        categories=categories,
+        districts=districts,
+        posts=posts,
+        shifts={k: Shift(code=k, **v.model_dump()) for k, v in meta.shifts.items()},
+        default_shift=meta.default_shift,
+        performance=meta.performance,
+    )
