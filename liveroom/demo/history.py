@@ -1,7 +1,9 @@
 """Past months of finished incidents, officers and attendance, written straight into the
 archive (`python -m liveroom seed --history N`) for KPI demos and benchmarks.
 
-History is imported, not replayed: it is not in the event streams (a million incidents'
+Its rows come from events folded by the archive projection's own mapping
+(`projections.rows`), written in bulk. History is imported, not replayed: it is not in
+the event streams (a million incidents'
 events would not fit in Redis), so `liveroom rebuild` leaves the archive without it; seed
 it again afterwards. Every lifecycle has ended (resolved and closed, rejected, or marked a
 duplicate) before today, so the live wall screen and the archive agree on what is open.
@@ -15,6 +17,7 @@ import math
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
@@ -22,6 +25,18 @@ from liveroom.archive import insert_ignoring_duplicates, schema
 from liveroom.demo.seed import FAMILY, GIVEN, random_point
 from liveroom.demo.simulator import CATEGORY_SHARES, HOURLY
 from liveroom.domain.errors import InvalidCommand
+from liveroom.domain.events import (
+    Event,
+    IncidentAssigned,
+    IncidentStatusChanged,
+    OfficerCheckedIn,
+    OfficerCheckedOut,
+    OfficerRegistered,
+    ReportReceived,
+    ReportTriaged,
+)
+from liveroom.domain.lifecycle import Status
+from liveroom.projections import rows
 from liveroom.room import LiveRoom
 
 BATCH = 5_000
@@ -64,12 +79,14 @@ def seed_history(room: LiveRoom, count: int, *, days: int = 180, seed: int = 11,
             number = serial[day] = serial.get(day, -1) + 1
             incident_id = f"{day:%y%m%d}-H{_base36(number, 4)}"
             officer = rng.choice(by_agency.get(category.agency) or [None])
-            rows = _lifecycle(incident_id, category, reported, lat, lon,
-                              district.code if district else None, officer, rng)
-            if rows["incidents"][0]["updated_at"] >= now:
+            if district is None:
+                continue  # (a point on the outline's very edge)
+            found = _lifecycle(incident_id, category, reported, lat, lon, district.code,
+                               officer, rng, city.timezone)
+            if found["incidents"][0]["updated_at"] >= now:
                 continue  # it would still be running: history holds only finished ones
-            for table, found in rows.items():
-                batch[table].extend(found)
+            for table, written_rows in found.items():
+                batch[table].extend(written_rows)
             if len(batch["incidents"]) >= BATCH:
                 _write(room, batch, written)
     batch["attendance"] = list(_attendance(room, by_agency, first, today, rng))
@@ -107,17 +124,17 @@ def _officers(room: LiveRoom, per_post: int, rng: random.Random) -> dict[str, li
         for officer_id, agency in conn.execute(select(schema.officers.c.id,
                                                       schema.officers.c.agency)):
             known.setdefault(agency, []).append(officer_id)
-        rows = []
+        added: list[Event] = []
         for post in room.city.posts.values():
             if known.get(post.agency):
                 continue
-            for n in range(1, per_post + 1):
-                rows.append({"id": f"{post.id}-h{n:02d}", "agency": post.agency,
-                             "name": f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
-                             "post_id": post.id, "shift": None, "active": True,
-                             "registered_at": room.clock() - timedelta(days=400)})
-        insert_ignoring_duplicates(conn, schema.officers, rows)
-        for row in rows:
+            added += [OfficerRegistered(
+                officer_id=f"{post.id}-h{n:02d}", agency=post.agency, actor=SOURCE,
+                name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}", post_id=post.id,
+                occurred_at=room.clock() - timedelta(days=400)) for n in range(1, per_post + 1)]
+        found = rows.fold(((e, "") for e in added), room.city.timezone)["officers"]
+        insert_ignoring_duplicates(conn, schema.officers, found)
+        for row in found:
             known.setdefault(row["agency"], []).append(row["id"])
     return known
 
@@ -128,62 +145,63 @@ def _minutes(rng: random.Random, typical: float, spread: float = 0.6) -> timedel
 
 
 def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: float,
-               district: str | None, officer: str | None,
-               rng: random.Random) -> dict[str, list[dict]]:
-    """One finished incident's archive rows."""
-    steps = [("received", reported), ("triaged", reported)]
+               district: str, officer: str | None, rng: random.Random,
+               zone: ZoneInfo) -> dict[str, list[dict]]:
+    """One finished incident's archive rows: its events, folded by the archive's mapping."""
+    common = {"incident_id": incident_id, "actor": SOURCE}
+    events: list[Event] = [
+        ReportReceived(**common, occurred_at=reported, category=category.code, lat=lat,
+                       lon=lon, source=SOURCE),
+        ReportTriaged(**common, occurred_at=reported, from_status=Status.RECEIVED,
+                      category=category.code, agency=category.agency,
+                      priority=category.priority, district=district,
+                      acknowledge_due=reported + timedelta(
+                          minutes=category.sla_acknowledge_minutes),
+                      resolve_due=reported + timedelta(minutes=category.sla_resolve_minutes)),
+    ]
+    moves = {"incident_id": incident_id, "actor": SOURCE, "agency": category.agency}
     ending = rng.random()
     at = reported
     if officer is not None and ending >= REJECTED + DUPLICATE:
         ack_sla, resolve_sla = category.sla_acknowledge_minutes, category.sla_resolve_minutes
         at += _minutes(rng, 3, 0.5)
-        steps.append(("assigned", at))
-        at += _minutes(rng, ack_sla * 0.4)
-        steps.append(("acknowledged", at))
-        at += _minutes(rng, 3, 0.5)
-        steps.append(("en_route", at))
-        at += _minutes(rng, 18, 0.5)
-        steps.append(("on_scene", at))
+        events.append(IncidentAssigned(**moves, occurred_at=at, from_status=Status.TRIAGED,
+                                       officer_id=officer, previous_agency=category.agency))
+        steps = [(Status.ACKNOWLEDGED, _minutes(rng, ack_sla * 0.4)),
+                 (Status.EN_ROUTE, _minutes(rng, 3, 0.5)),
+                 (Status.ON_SCENE, _minutes(rng, 18, 0.5))]
+        before = Status.ASSIGNED
+        for status, after in steps:
+            at += after
+            events.append(IncidentStatusChanged(**moves, occurred_at=at, from_status=before,
+                                                to_status=status, officer_id=officer))
+            before = status
         at = max(at, reported) + _minutes(rng, min(resolve_sla * 0.3, 600), 0.8)
-        steps.append(("resolved", at))
-        steps.append(("closed", at + _minutes(rng, 600, 0.4)))
+        events.append(IncidentStatusChanged(**moves, occurred_at=at, from_status=before,
+                                            to_status=Status.RESOLVED, officer_id=officer))
+        events.append(IncidentStatusChanged(**moves, occurred_at=at + _minutes(rng, 600, 0.4),
+                                            from_status=Status.RESOLVED,
+                                            to_status=Status.CLOSED, officer_id=officer))
     else:
         at += _minutes(rng, 40)
-        steps.append(("duplicate" if ending < DUPLICATE else "rejected", at))
-    times = {f"{status}_at": when for status, when in steps if status != "received"}
-    incident = {
-        "id": incident_id, "category": category.code, "agency": category.agency,
-        "priority": category.priority, "district": district, "status": steps[-1][0],
-        "lat": lat, "lon": lon, "description": "", "address": None, "source": SOURCE,
-        "media_url": None, "reporter": None, "attributes": None,
-        "officer_id": officer if "assigned_at" in times else None, "duplicate_of": None,
-        "reported_at": reported, "updated_at": steps[-1][1],
-        "acknowledge_due": reported + timedelta(minutes=category.sla_acknowledge_minutes),
-        "resolve_due": reported + timedelta(minutes=category.sla_resolve_minutes),
-        **{f"{s}_at": times.get(f"{s}_at") for s in (
-            "triaged", "assigned", "acknowledged", "en_route", "on_scene", "resolved",
-            "closed", "rejected", "duplicate")},
-    }
-    history = [{"incident_id": incident_id, "from_status": before, "to_status": status,
-                "at": when, "actor": "history", "reason": "tidak valid" if status == "rejected"
-                else None, "media_url": None, "event_id": _event_id(incident_id, n)}
-               for n, ((before, _), (status, when)) in enumerate(
-                   zip([(None, None), *steps], steps, strict=False))]
-    assignments = [{"incident_id": incident_id, "officer_id": officer, "previous_officer_id":
-                    None, "agency": category.agency, "assigned_at": times["assigned_at"],
-                    "ended_at": times["closed_at"], "actor": "history", "reason": None,
-                    "event_id": _event_id(incident_id, "a")}] if "assigned_at" in times else []
-    return {"incidents": [incident], "status_history": history, "assignments": assignments}
+        rejected = ending >= DUPLICATE
+        events.append(IncidentStatusChanged(
+            **moves, occurred_at=at, from_status=Status.TRIAGED,
+            to_status=Status.REJECTED if rejected else Status.DUPLICATE,
+            reason="tidak valid" if rejected else None))
+    found = rows.fold(((e, _event_id(incident_id, n)) for n, e in enumerate(events)), zone)
+    return {name: found[name] for name in ("incidents", "status_history", "assignments")}
 
 
 def _attendance(room: LiveRoom, by_agency: dict[str, list[str]], first: date, last: date,
                 rng: random.Random) -> Iterator[dict]:
-    """Each officer, each day of the period: usually present, sometimes late or absent."""
+    """Each officer, each day of the period: usually present, sometimes late or absent
+    (check-in and check-out events, folded by the archive's mapping)."""
     city = room.city
     shift = city.shifts[city.default_shift]
     with room.engine.connect() as conn:
         posts = dict(conn.execute(select(schema.officers.c.id, schema.officers.c.post_id)).all())
-    for officers in by_agency.values():
+    for agency, officers in by_agency.items():
         for officer_id in officers:
             post = city.posts.get(posts.get(officer_id) or "")
             if post is None:
@@ -193,14 +211,17 @@ def _attendance(room: LiveRoom, by_agency: dict[str, list[str]], first: date, la
                 start, end = shift.window(day, city.timezone)
                 if rng.random() < 0.93:
                     late = max(-15.0, rng.gauss(0, 12))
-                    yield {"officer_id": officer_id, "post_id": post.id, "day": day,
-                           "checked_in_at": start + timedelta(minutes=late),
-                           "check_in_method": "fix", "lat": post.centre[0],
-                           "lon": post.centre[1],
-                           "checked_out_at": end + timedelta(minutes=rng.gauss(5, 15)),
-                           "check_out_method": "fix", "shift": shift.code,
-                           "shift_start": start, "shift_end": end,
-                           "event_id": _event_id(officer_id, day)}
+                    common = {"officer_id": officer_id, "actor": SOURCE, "agency": agency,
+                              "post_id": post.id, "method": "fix"}
+                    events = [
+                        OfficerCheckedIn(**common, occurred_at=start + timedelta(minutes=late),
+                                         lat=post.centre[0], lon=post.centre[1],
+                                         shift=shift.code, shift_day=day, shift_start=start,
+                                         shift_end=end),
+                        OfficerCheckedOut(**common, occurred_at=end + timedelta(
+                            minutes=rng.gauss(5, 15)))]
+                    yield from rows.fold(((e, _event_id(officer_id, day)) for e in events),
+                                         city.timezone)["attendance"]
                 day += timedelta(days=1)
 
 

@@ -32,7 +32,7 @@ from liveroom.domain.events import (
     ReportReceived,
     ReportTriaged,
 )
-from liveroom.domain.lifecycle import Status
+from liveroom.projections import rows
 from liveroom.projections.base import (
     DEAD_LETTERS_KEPT,
     CheckpointMoved,
@@ -67,8 +67,8 @@ class Batch:
             self.appended.setdefault(table, []).append(row)
 
     def flush(self) -> None:
-        for table, rows in (self.appended or {}).items():
-            self.conn.execute(insert(table), rows)
+        for table, appended in (self.appended or {}).items():
+            self.conn.execute(insert(table), appended)
         self.appended = {} if self.appended is not None else None
 
     @property
@@ -201,59 +201,19 @@ _END_ASSIGNMENT = (
                 schema.assignments.c.ended_at.is_(None)))
 )
 
-def _incident_update(batch: Batch, e: Event, **values) -> None:
-    batch.conn.execute(_UPDATE_INCIDENT, {
-        "b_id": e.incident_id, "updated_at": e.occurred_at, **values,  # type: ignore[attr-defined]
-    })
-
-
-def _history(batch: Batch, e: Event, event_id: str, old: Status | None, new: Status,
-             reason: str | None = None, media_url: str | None = None) -> None:
-    batch.append(
-        schema.status_history, incident_id=e.incident_id,  # type: ignore[attr-defined]
-        from_status=old and old.value, to_status=new.value, at=e.occurred_at, actor=e.actor,
-        reason=reason, media_url=media_url, event_id=event_id,
-    )
-
-
 def _received(batch: Batch, e: ReportReceived, event_id: str) -> None:
-    _insert(
-        batch, schema.incidents, id=e.incident_id, category=e.category,
-        status=Status.RECEIVED.value, lat=e.lat, lon=e.lon, description=e.description,
-        address=e.address, source=e.source, media_url=e.media_url, reporter=e.reporter or None,
-        attributes=e.attributes or None, reported_at=e.occurred_at, updated_at=e.occurred_at,
-    )
-    _history(batch, e, event_id, None, Status.RECEIVED)
+    _insert(batch, schema.incidents, **rows.incident_row(e))
+    batch.append(schema.status_history, **rows.history_row(e, event_id))
 
 
-def _triaged(batch: Batch, e: ReportTriaged, event_id: str) -> None:
-    _incident_update(
-        batch, e, status=Status.TRIAGED.value, category=e.category, agency=e.agency,
-        priority=e.priority, district=e.district, acknowledge_due=e.acknowledge_due,
-        resolve_due=e.resolve_due, triaged_at=e.occurred_at,
-    )
-    _history(batch, e, event_id, e.from_status, Status.TRIAGED)
-
-
-def _assigned(batch: Batch, e: IncidentAssigned | IncidentReassigned, event_id: str) -> None:
-    batch.conn.execute(_END_ASSIGNMENT, {"b_id": e.incident_id, "ended_at": e.occurred_at})
-    _insert(
-        batch, schema.assignments, incident_id=e.incident_id, officer_id=e.officer_id,
-        agency=e.agency, previous_officer_id=getattr(e, "previous_officer_id", None),
-        assigned_at=e.occurred_at, actor=e.actor, reason=getattr(e, "reason", None),
-        event_id=event_id,
-    )
-    _incident_update(batch, e, status=Status.ASSIGNED.value, officer_id=e.officer_id,
-                     agency=e.agency, assigned_at=e.occurred_at)
-    _history(batch, e, event_id, e.from_status, Status.ASSIGNED, getattr(e, "reason", None))
-
-
-def _status(batch: Batch, e: IncidentStatusChanged, event_id: str) -> None:
-    _incident_update(batch, e, status=e.to_status.value, duplicate_of=e.duplicate_of,
-                     **{f"{e.to_status.value}_at": e.occurred_at})
-    if e.to_status in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE):
+def _changed(batch: Batch, e: rows.Change, event_id: str) -> None:
+    """Triaged, assigned or reassigned, or a status changed: as `rows` maps it."""
+    if rows.ends_assignment(e):
         batch.conn.execute(_END_ASSIGNMENT, {"b_id": e.incident_id, "ended_at": e.occurred_at})
-    _history(batch, e, event_id, e.from_status, e.to_status, e.reason, e.media_url)
+    if isinstance(e, rows.Assignment):
+        _insert(batch, schema.assignments, **rows.assignment_row(e, event_id))
+    batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, **rows.incident_changes(e)})
+    batch.append(schema.status_history, **rows.history_row(e, event_id))
 
 
 def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
@@ -268,10 +228,10 @@ class ArchiveIncidents(ArchiveProjection):
                schema.incident_notes)
     handlers = {
         ReportReceived: _received,
-        ReportTriaged: _triaged,
-        IncidentAssigned: _assigned,
-        IncidentReassigned: _assigned,
-        IncidentStatusChanged: _status,
+        ReportTriaged: _changed,
+        IncidentAssigned: _changed,
+        IncidentReassigned: _changed,
+        IncidentStatusChanged: _changed,
         NoteAdded: _note,
     }
 
@@ -279,8 +239,7 @@ class ArchiveIncidents(ArchiveProjection):
 # --- officers ----------------------------------------------------------------------------
 
 def _registered(batch: Batch, e: OfficerRegistered, _event_id: str) -> None:
-    _insert(batch, schema.officers, id=e.officer_id, name=e.name, agency=e.agency,
-            post_id=e.post_id, shift=e.shift, active=True, registered_at=e.occurred_at)
+    _insert(batch, schema.officers, **rows.officer_row(e))
 
 
 def _located(batch: Batch, e: OfficerLocated, event_id: str) -> None:
@@ -304,12 +263,8 @@ def _located(batch: Batch, e: OfficerLocated, event_id: str) -> None:
 
 
 def _checked_in(batch: Batch, e: OfficerCheckedIn, event_id: str) -> None:
-    _insert(
-        batch, schema.attendance, officer_id=e.officer_id, post_id=e.post_id,
-        day=e.shift_day or e.occurred_at.astimezone(batch.room.city.timezone).date(),
-        checked_in_at=e.occurred_at, check_in_method=e.method, lat=e.lat, lon=e.lon,
-        shift=e.shift, shift_start=e.shift_start, shift_end=e.shift_end, event_id=event_id,
-    )
+    _insert(batch, schema.attendance,
+            **rows.attendance_row(e, event_id, batch.room.city.timezone))
 
 
 _CHECK_OUT = (
@@ -320,8 +275,7 @@ _CHECK_OUT = (
 
 
 def _checked_out(batch: Batch, e: OfficerCheckedOut, _event_id: str) -> None:
-    batch.conn.execute(_CHECK_OUT, {"b_officer": e.officer_id, "checked_out_at": e.occurred_at,
-                                    "check_out_method": e.method})
+    batch.conn.execute(_CHECK_OUT, {"b_officer": e.officer_id, **rows.check_out_changes(e)})
 
 
 def _flagged(batch: Batch, e: FixFlagged, _event_id: str) -> None:
@@ -355,12 +309,12 @@ class ArchiveOfficers(ArchiveProjection):
         if not ids:
             return
         table = schema.officer_positions
-        rows = batch.conn.execute(select(table).where(table.c.officer_id.in_(sorted(ids))))
-        batch.positions = {row.officer_id: dict(row._mapping, dirty=False) for row in rows}
+        stored = batch.conn.execute(select(table).where(table.c.officer_id.in_(sorted(ids))))
+        batch.positions = {row.officer_id: dict(row._mapping, dirty=False) for row in stored}
 
     def finish(self, batch: Batch) -> None:
-        rows = [
+        moved = [
             {key: value for key, value in row.items() if key != "dirty"}
             for row in batch.positions.values() if row["dirty"]
         ]
-        upsert(batch.conn, schema.officer_positions, rows, key="officer_id")
+        upsert(batch.conn, schema.officer_positions, moved, key="officer_id")
