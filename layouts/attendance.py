@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
-from layouts.home import page_header
+from layouts.home import report_header
 from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
@@ -139,10 +139,8 @@ def attendance_layout(city: City, first: date, last: date, content: list, lang: 
     t = _t(lang)
     agency_options = [{"label": t("attendance.all_agencies"), "value": ""}] + [
         {"label": a.name.get(lang), "value": k} for k, a in city.agencies.items()]
-    zone = datetime.now(city.timezone).tzname()
     return html.Div([
-        page_header(t("attendance.title"), f"{city.name} · {t('attendance.times_wib', zone=zone)}",
-                    principal, csrf, lang),
+        report_header(t("attendance.title"), city, principal, csrf, lang),
         html.Main([
             html.Section([
                 html.Div([

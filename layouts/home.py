@@ -3,6 +3,8 @@ map, rendered from a snapshot; the push loop keeps them current."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import dash_leaflet as dl
 from dash import dcc, html
 
@@ -170,6 +172,14 @@ def page_header(title: str, subtitle: str, principal: Principal, csrf: str, lang
             signed_in(principal, csrf, lang),
         ], className="admin-nav"),
     ], className="admin-header")
+
+
+def report_header(title: str, city: City, principal: Principal, csrf: str,
+                  lang: str) -> html.Header:
+    """A report page's header: its title, the city, and the zone its times are in."""
+    zone = datetime.now(city.timezone).tzname()
+    times = translate("attendance.times_wib", lang, zone=zone)
+    return page_header(title, f"{city.name} · {times}", principal, csrf, lang)
 
 
 def forbidden_layout(principal: Principal, lang: str) -> html.Div:

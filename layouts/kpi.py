@@ -4,14 +4,13 @@ problems and officers' performance with the score's formula. Pure: data in, comp
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlencode
 
 import dash_leaflet as dl
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.home import page_header
+from layouts.home import report_header
 from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
@@ -210,10 +209,8 @@ def kpi_layout(city: City, data: Dashboard, lang: str, principal: Principal,
                      for k, c in city.categories.items()],
     }
     period = data.scope.period
-    zone = datetime.now(city.timezone).tzname()
     return html.Div([
-        page_header(t("kpi.title"), f"{city.name} · {t('attendance.times_wib', zone=zone)}",
-                    principal, csrf, lang),
+        report_header(t("kpi.title"), city, principal, csrf, lang),
         html.Main([
             html.Section([
                 dcc.RadioItems([{"label": t(f"kpi.period.{p}"), "value": p} for p in PERIODS],
