@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -61,9 +62,9 @@ class LiveRoom:
                     self._city = self._city or self.pack
         return self._city
 
-    @property
+    @functools.cached_property
     def live(self) -> LiveKeys:
-        """The live read model's keys (`live.keys`)."""
+        """The live read model's keys (`live.keys`), made once: queries ask on hot paths."""
         return LiveKeys(self.keys)
 
     def config_changed(self) -> None:

@@ -162,6 +162,7 @@ def test_a_kiosk_link_made_on_the_page_is_shown_once_and_signs_a_screen_in(room,
 @pytest.mark.parametrize("username", ["operator", "mayor"])
 def test_admin_callbacks_called_by_a_non_admin_change_nothing(room, people, client, username):
     link = accounts.create_kiosk_link(room, "Layar 1", role="operator", by=ROOT)
+    device = accounts.add_device(room, "HP", agency="damkar", by=ROOT)
     users, credentials = accounts.list_users(room, by=ROOT), accounts.list_credentials(
         room, by=ROOT)
     trail = audit.recent(room, by=ROOT)
@@ -174,6 +175,7 @@ def test_admin_callbacks_called_by_a_non_admin_change_nothing(room, people, clie
         ("kiosk-table", {"type": "revoke", "kind": "kiosk", "id": link.id}, {}),
         ("api_token-table", "api_token-create", {"api_token-username": "boss"}),
         ("device-table", "device-create", {"device-name": "HP", "device-agency": "damkar"}),
+        ("device-table", {"type": "rotate", "kind": "device", "id": device.id}, {}),
     ]
     for first_output, button, fields in attempts:
         response = click(client, first_output, button, **fields)
