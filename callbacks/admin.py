@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 
 from layouts import admin as layout
 from layouts import admin_city as city_layout
+from layouts import ids
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.commands import accounts, audit, configuration
@@ -77,31 +78,24 @@ def issue(room: LiveRoom, kind: str, by: Principal, values: list):
                                shift=shift or None, by=by)
 
 
-#: Each credential form's fields (component ids), in the order `issue` takes them.
-FORM_FIELDS = {"kiosk": ("kiosk-name", "kiosk-role"), "api_key": ("api_key-name",),
-               "api_token": ("api_token-username",),
-               "device": ("device-name", "device-agency", "device-post", "device-shift")}
-
-
 def register(app: Dash, room: LiveRoom) -> None:
-    user_fields = ("user-username", "user-display-name", "user-password", "user-roles",
-                   "user-agencies", "user-officer-id")
+    user_fields = ids.USER_FIELDS
 
     @app.callback(
-        Output("users-table", "children"), Output("users-message", "children"),
-        Output("api_token-username", "options"),
+        Output(ids.USERS_TABLE, "children"), Output(ids.USERS_MESSAGE, "children"),
+        Output(ids.API_TOKEN_USERNAME, "options"),
         *(Output(name, "value") for name in user_fields),
-        Input("user-add", "n_clicks"),
-        Input({"type": "user-active", "id": ALL, "to": ALL}, "n_clicks"),
+        Input(ids.USER_ADD, "n_clicks"),
+        Input(ids.user_active(ALL, ALL), "n_clicks"),
         *(State(name, "value") for name in user_fields),
-        State("admin-lang", "data"),
+        State(ids.ADMIN_LANG, "data"),
         prevent_initial_call=True,
     )
     async def change_users(_add, _toggles, username, display_name, password, roles, agencies,
                            officer_id, lang):
         button, by = clicked(), current_principal()
         try:
-            if button == "user-add":
+            if button == ids.USER_ADD:
                 username = (username or "").strip()
                 await off_loop(accounts.add_user, room, username, password or "",
                                roles=roles or [], agencies=agencies or [],
@@ -122,20 +116,20 @@ def register(app: Dash, room: LiveRoom) -> None:
                 layout.message(note, ok=True),
                 layout.token_user_options(layout.active_usernames(users)), *cleared)
 
-    for kind, fields in FORM_FIELDS.items():
+    for kind, fields in ids.CREDENTIAL_FIELDS.items():
         register_credential_form(app, room, kind, fields)
     register_city_forms(app, room)
 
-    @app.callback(Output("device-post", "options"), Output("device-post", "value"),
-                  Input("device-agency", "value"), prevent_initial_call=True)
+    @app.callback(Output(ids.DEVICE_POST, "options"), Output(ids.DEVICE_POST, "value"),
+                  Input(ids.DEVICE_AGENCY, "value"), prevent_initial_call=True)
     def posts_of_agency(agency):
         return layout.post_options(room.city, agency), None
 
     @app.callback(
-        Output("audit-table", "children"),
-        Input("users-table", "children"),
-        *(Input(f"{kind}-table", "children") for kind in layout.KINDS),
-        State("admin-lang", "data"),
+        Output(ids.AUDIT_TABLE, "children"),
+        Input(ids.USERS_TABLE, "children"),
+        *(Input(ids.credential_table(kind), "children") for kind in layout.KINDS),
+        State(ids.ADMIN_LANG, "data"),
         prevent_initial_call=True,
     )
     async def refresh_audit(*args):
@@ -153,14 +147,15 @@ def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple
     name_field = fields[0]
 
     @app.callback(
-        Output(f"{kind}-table", "children"), Output(f"{kind}-message", "children"),
-        Output(f"{kind}-issued", "children"), Output(name_field, "value"),
-        Input(f"{kind}-create", "n_clicks"),
-        Input({"type": "revoke", "kind": kind, "id": ALL}, "n_clicks"),
-        *([Input({"type": "rotate", "kind": kind, "id": ALL}, "n_clicks")]
+        Output(ids.credential_table(kind), "children"),
+        Output(ids.credential_message(kind), "children"),
+        Output(ids.credential_issued(kind), "children"), Output(name_field, "value"),
+        Input(ids.credential_create(kind), "n_clicks"),
+        Input(ids.revoke(kind, ALL), "n_clicks"),
+        *([Input(ids.rotate(kind, ALL), "n_clicks")]
           if kind == "device" else []),  # (only devices get new secrets)
         *(State(name, "value") for name in fields),
-        State("admin-lang", "data"), State("url", "href"),
+        State(ids.ADMIN_LANG, "data"), State(ids.URL, "href"),
         prevent_initial_call=True,
     )
     async def change_credentials(_create, _revokes, *values):
@@ -169,7 +164,7 @@ def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple
         button, by = clicked(), current_principal()
         box, cleared = [], no_update
         try:
-            if button == f"{kind}-create":
+            if button == ids.credential_create(kind):
                 issued = await off_loop(issue, room, kind, by, values)
                 note = translate("admin.credential.issued", lang, name=issued.name, id=issued.id)
                 box = layout.issued_box(kind, issued.id, issued.secret, lang, origin_of(href))
@@ -198,12 +193,12 @@ def localized(id_text: str | None, en_text: str | None, current) -> dict | None:
 
 def register_city_forms(app: Dash, room: LiveRoom) -> None:
     @app.callback(
-        Output("categories-table", "children"), Output("category-message", "children"),
-        Input("category-save", "n_clicks"),
-        State("category-code", "value"), State("category-name-id", "value"),
-        State("category-name-en", "value"), State("category-agency", "value"),
-        State("category-priority", "value"), State("category-ack", "value"),
-        State("category-resolve", "value"), State("admin-lang", "data"),
+        Output(ids.CATEGORIES_TABLE, "children"), Output(ids.CATEGORY_MESSAGE, "children"),
+        Input(ids.CATEGORY_SAVE, "n_clicks"),
+        State(ids.CATEGORY_CODE, "value"), State(ids.CATEGORY_NAME_ID, "value"),
+        State(ids.CATEGORY_NAME_EN, "value"), State(ids.CATEGORY_AGENCY, "value"),
+        State(ids.CATEGORY_PRIORITY, "value"), State(ids.CATEGORY_ACK, "value"),
+        State(ids.CATEGORY_RESOLVE, "value"), State(ids.ADMIN_LANG, "data"),
         prevent_initial_call=True,
     )
     async def save_category(_save, code, name_id, name_en, agency, priority, ack, resolve,
@@ -223,11 +218,11 @@ def register_city_forms(app: Dash, room: LiveRoom) -> None:
                 city_layout.saved(translate("admin.category.saved", lang, code=code)))
 
     @app.callback(
-        Output("agencies-table", "children"), Output("agency-message", "children"),
-        Input("agency-save", "n_clicks"),
-        State("agency-key", "value"), State("agency-name-id", "value"),
-        State("agency-name-en", "value"), State("agency-colour", "value"),
-        State("admin-lang", "data"),
+        Output(ids.AGENCIES_TABLE, "children"), Output(ids.AGENCY_MESSAGE, "children"),
+        Input(ids.AGENCY_SAVE, "n_clicks"),
+        State(ids.AGENCY_KEY, "value"), State(ids.AGENCY_NAME_ID, "value"),
+        State(ids.AGENCY_NAME_EN, "value"), State(ids.AGENCY_COLOUR, "value"),
+        State(ids.ADMIN_LANG, "data"),
         prevent_initial_call=True,
     )
     async def save_agency(_save, key, name_id, name_en, colour, lang):

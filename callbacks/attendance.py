@@ -10,6 +10,7 @@ import anyio
 from dash import Dash, Input, Output, State, html
 
 from layouts import attendance as layout
+from layouts import ids
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
@@ -40,10 +41,10 @@ def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
 
 
 def register(app: Dash, room: LiveRoom) -> None:
-    @app.callback(Output("attendance-body", "children"),
-                  Output("attendance-downloads", "children"),
-                  Input("attendance-from", "value"), Input("attendance-to", "value"),
-                  Input("attendance-agency", "value"), State("attendance-lang", "data"),
+    @app.callback(Output(ids.ATTENDANCE_BODY, "children"),
+                  Output(ids.ATTENDANCE_DOWNLOADS, "children"),
+                  Input(ids.ATTENDANCE_FROM, "value"), Input(ids.ATTENDANCE_TO, "value"),
+                  Input(ids.ATTENDANCE_AGENCY, "value"), State(ids.ATTENDANCE_LANG, "data"),
                   prevent_initial_call=True)
     async def refresh(first: str, last: str, agency: str, lang: str):
         by = current_principal()

@@ -8,6 +8,7 @@ from functools import partial
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
+from layouts import ids
 from layouts.dispatch import incident_panel
 from layouts.home import home_layout
 from layouts.officer import officer_panel
@@ -68,14 +69,14 @@ def officer_detail(room: LiveRoom, officer_id: str, incident_id: str | None, by:
 
 #: the incident panel's buttons -> (room, incident, text, category, original, principal)
 ACTIONS = {
-    "action-note": lambda room, i, text, _c, _o, by: incidents.add_note(room, i, text, by=by),
-    "action-escalate": lambda room, i, _t, _c, _o, by: incidents.escalate_incident(
+    ids.ACTION_NOTE: lambda room, i, text, _c, _o, by: incidents.add_note(room, i, text, by=by),
+    ids.ACTION_ESCALATE: lambda room, i, _t, _c, _o, by: incidents.escalate_incident(
         room, i, by=by),
-    "action-reject": lambda room, i, text, _c, _o, by: incidents.change_status(
+    ids.ACTION_REJECT: lambda room, i, text, _c, _o, by: incidents.change_status(
         room, i, "rejected", reason=text, by=by),
-    "action-reroute": lambda room, i, _t, category, _o, by: incidents.triage_incident(
+    ids.ACTION_REROUTE: lambda room, i, _t, category, _o, by: incidents.triage_incident(
         room, i, category=category or "", by=by),
-    "action-duplicate": lambda room, i, _t, _c, original, by: incidents.change_status(
+    ids.ACTION_DUPLICATE: lambda room, i, _t, _c, original, by: incidents.change_status(
         room, i, "duplicate", duplicate_of=original, by=by),
 }
 
@@ -91,11 +92,11 @@ def clicked_value() -> object:
 
 
 def register(app: Dash, room: LiveRoom) -> None:
-    @app.callback(Output("incident-detail", "children"),
-                  Output("selected-incident", "data"),
-                  Input({"type": "queue-item", "id": ALL}, "n_clicks"),
-                  Input("incidents-layer", "clickData"),
-                  State("page-lang", "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.INCIDENT_DETAIL, "children"),
+                  Output(ids.SELECTED_INCIDENT, "data"),
+                  Input(ids.queue_item(ALL), "n_clicks"),
+                  Input(ids.INCIDENTS_LAYER, "clickData"),
+                  State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     async def select_incident(_queue_clicks, map_click, lang):
         """A click on a queued incident or a map marker opens it (panel or nothing)."""
         if not clicked_value():
@@ -111,12 +112,12 @@ def register(app: Dash, room: LiveRoom) -> None:
         except DomainError as exc:
             return refused(exc, lang), None
 
-    @app.callback(Output("incident-detail", "children", allow_duplicate=True),
-                  Output("track", "positions"), Output("selected-officer", "data"),
-                  Output("map", "viewport"),
-                  Input("officers-layer", "clickData"),
-                  Input({"type": "choose-officer", "officer": ALL}, "n_clicks"),
-                  State("selected-incident", "data"), State("page-lang", "data"),
+    @app.callback(Output(ids.INCIDENT_DETAIL, "children", allow_duplicate=True),
+                  Output(ids.TRACK, "positions"), Output(ids.SELECTED_OFFICER, "data"),
+                  Output(ids.MAP, "viewport"),
+                  Input(ids.OFFICERS_LAYER, "clickData"),
+                  Input(ids.choose_officer(ALL), "n_clicks"),
+                  State(ids.SELECTED_INCIDENT, "data"), State(ids.PAGE_LANG, "data"),
                   prevent_initial_call=True)
     async def select_officer(map_click, _chosen, incident_id, lang):
         """A click on an officer (on the map, or chosen from the recommended list) opens
@@ -139,10 +140,10 @@ def register(app: Dash, room: LiveRoom) -> None:
             track) else no_update
         return panel, track, officer_id, view
 
-    @app.callback(Output("give-message", "children"),
-                  Input("give-confirm", "n_clicks"), State("selected-incident", "data"),
-                  State("selected-officer", "data"), State("give-reason", "value"),
-                  State("page-lang", "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.GIVE_MESSAGE, "children"),
+                  Input(ids.GIVE_CONFIRM, "n_clicks"), State(ids.SELECTED_INCIDENT, "data"),
+                  State(ids.SELECTED_OFFICER, "data"), State(ids.GIVE_REASON, "value"),
+                  State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     async def give(clicks, incident_id, officer_id, reason, lang):
         """Assign, or reassign with its reason, the open incident to the open officer (the
         services decide who may: operators assign, supervisors reassign)."""
@@ -156,21 +157,21 @@ def register(app: Dash, room: LiveRoom) -> None:
         return html.Div(translate("officer.done", lang, incident=incident_id,
                                   officer=officer_id), className="admin-ok", role="status")
 
-    @app.callback(Output("incident-detail", "children", allow_duplicate=True),
-                  Output("selected-incident", "data", allow_duplicate=True),
-                  Output("track", "positions", allow_duplicate=True),
-                  Input("detail-close", "n_clicks"), prevent_initial_call=True)
+    @app.callback(Output(ids.INCIDENT_DETAIL, "children", allow_duplicate=True),
+                  Output(ids.SELECTED_INCIDENT, "data", allow_duplicate=True),
+                  Output(ids.TRACK, "positions", allow_duplicate=True),
+                  Input(ids.DETAIL_CLOSE, "n_clicks"), prevent_initial_call=True)
     def close_panel(clicks):
         return ([], None, []) if clicks else (no_update, no_update, no_update)
 
-    @app.callback(Output("assign-message", "children", allow_duplicate=True),
-                  Output("detail-status", "children", allow_duplicate=True),
-                  Input("action-note", "n_clicks"), Input("action-escalate", "n_clicks"),
-                  Input("action-reject", "n_clicks"), Input("action-reroute", "n_clicks"),
-                  Input("action-duplicate", "n_clicks"),
-                  State("action-incident", "data"), State("action-text", "value"),
-                  State("action-category", "value"), State("action-duplicate-of", "value"),
-                  State("page-lang", "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.ASSIGN_MESSAGE, "children", allow_duplicate=True),
+                  Output(ids.DETAIL_STATUS, "children", allow_duplicate=True),
+                  Input(ids.ACTION_NOTE, "n_clicks"), Input(ids.ACTION_ESCALATE, "n_clicks"),
+                  Input(ids.ACTION_REJECT, "n_clicks"), Input(ids.ACTION_REROUTE, "n_clicks"),
+                  Input(ids.ACTION_DUPLICATE, "n_clicks"),
+                  State(ids.ACTION_INCIDENT, "data"), State(ids.ACTION_TEXT, "value"),
+                  State(ids.ACTION_CATEGORY, "value"), State(ids.ACTION_DUPLICATE_OF, "value"),
+                  State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     async def act(*values):
         """The panel's other actions, each one service command."""
         incident_id, text, category, original, lang = values[-5:]
@@ -185,10 +186,10 @@ def register(app: Dash, room: LiveRoom) -> None:
         return (html.Div(translate("dispatch.done", lang), className="admin-ok",
                          role="status"), translate(f"status.{incident.status.value}", lang))
 
-    @app.callback(Output("assign-message", "children"),
-                  Output("detail-status", "children"),
-                  Input({"type": "assign", "officer": ALL, "incident": ALL}, "n_clicks"),
-                  State("page-lang", "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.ASSIGN_MESSAGE, "children"),
+                  Output(ids.DETAIL_STATUS, "children"),
+                  Input(ids.assign(ALL, ALL), "n_clicks"),
+                  State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     async def assign(_clicks, lang):
         """One click assigns the incident to that officer (the services decide who may)."""
         if not clicked_value():

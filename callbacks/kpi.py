@@ -8,6 +8,7 @@ from functools import partial
 import anyio
 from dash import Dash, Input, Output, State, html
 
+from layouts import ids
 from layouts import kpi as layout
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
@@ -27,11 +28,11 @@ def render(room: LiveRoom, by: Principal, lang: str, _search: str = ""):
 
 
 def register(app: Dash, room: LiveRoom) -> None:
-    @app.callback(Output("kpi-body", "children"),
-                  Input("kpi-period", "value"), Input("kpi-from", "value"),
-                  Input("kpi-to", "value"), Input("kpi-agency", "value"),
-                  Input("kpi-district", "value"), Input("kpi-category", "value"),
-                  Input("kpi-dimension", "value"), State("kpi-lang", "data"),
+    @app.callback(Output(ids.KPI_BODY, "children"),
+                  Input(ids.KPI_PERIOD, "value"), Input(ids.KPI_FROM, "value"),
+                  Input(ids.KPI_TO, "value"),
+                  *(Input(ids.kpi_filter(name), "value") for name in ids.KPI_FILTERS),
+                  Input(ids.KPI_DIMENSION, "value"), State(ids.KPI_LANG, "data"),
                   prevent_initial_call=True)
     async def refresh(period, first, last, agency, district, category, dimension, lang):
         by = current_principal()

@@ -12,6 +12,7 @@ import orjson
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, set_props
 from plotly.io.json import to_json_plotly
 
+from layouts import ids
 from layouts.home import live_figures
 from liveroom.access import Principal
 from liveroom.api.access import current_principal
@@ -30,8 +31,6 @@ from liveroom.live.overview import visible
 from liveroom.live.screen_filter import ScreenFilter
 from liveroom.room import LiveRoom
 
-#: the elements the pushed figures fill, in the order they are pushed
-LIVE_FIGURES = ("headline", "agency-strip", "status-strip", "stranded", "queue", "feed")
 #: how often and how much screens are pushed (`live.push`)
 POLICY = push.Policy()
 #: How often a push loop asks a tab showing another page whether it came back (coming
@@ -45,13 +44,13 @@ def figures(room: LiveRoom, by: Principal, lang: str, search: str) -> str:
     (`assets/live.js` puts them in place)."""
     parts = live_figures(room.city, *screen_state(room, by, ScreenFilter.from_query(search)),
                          lang)
-    return to_json_plotly([parts[part] for part in LIVE_FIGURES])
+    return to_json_plotly([parts[part] for part in ids.PUSHED_FIGURES])
 
 
 def push_points(change: Change, screen: ScreenFilter, reset: bool = False) -> None:
     """The map points that changed, as this screen shows them (None: remove); `reset`:
     these are all of them. `assets/live.js` merges them into the map's layers."""
-    set_props("map-changes", {"data": orjson.dumps({  # as text: Dash's own encoder is slow
+    set_props(ids.MAP_CHANGES, {"data": orjson.dumps({  # as text: Dash's own encoder is slow
         "version": change.version, "reset": reset,
         "incidents": {i: p if shows_incident(screen, p) else None
                       for i, p in change.incidents.items()},
@@ -62,16 +61,16 @@ def push_points(change: Change, screen: ScreenFilter, reset: bool = False) -> No
 def register(app: Dash, room: LiveRoom) -> None:
     app.clientside_callback(  # changed points merged into the map's layers (assets/live.js)
         ClientsideFunction("liveroom", "applyChanges"),
-        Output("incidents-layer", "data"), Output("officers-layer", "data"),
-        Output("live-version", "data"),
-        Input("map-changes", "data"), State("incidents-layer", "data"),
-        State("officers-layer", "data"), prevent_initial_call=True)
+        Output(ids.INCIDENTS_LAYER, "data"), Output(ids.OFFICERS_LAYER, "data"),
+        Output(ids.LIVE_VERSION, "data"),
+        Input(ids.MAP_CHANGES, "data"), State(ids.INCIDENTS_LAYER, "data"),
+        State(ids.OFFICERS_LAYER, "data"), prevent_initial_call=True)
     app.clientside_callback(  # the figures, queue and feed, pushed as JSON text
         ClientsideFunction("liveroom", "showFigures"),
-        [Output(part, "children") for part in LIVE_FIGURES],
-        Input("live-figures", "data"), prevent_initial_call=True)
+        [Output(part, "children") for part in ids.PUSHED_FIGURES],
+        Input(ids.LIVE_FIGURES, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("liveroom", "heard"),
-                            Output("live-state", "title"), Input("live-beat", "data"),
+                            Output(ids.LIVE_STATE, "title"), Input(ids.LIVE_BEAT, "data"),
                             prevent_initial_call=True)
 
     hub: ChangeHub = app.server.state.changes  # one reader per process, for every screen
@@ -89,10 +88,10 @@ def register(app: Dash, room: LiveRoom) -> None:
             """(language, filter) of the wall screen the tab shows, None for another page;
             `assumed` when the browser is too busy to answer in time."""
             try:
-                lang = await socket.get_prop("page-lang", "data", timeout=10)
+                lang = await socket.get_prop(ids.PAGE_LANG, "data", timeout=10)
                 if lang is None:
                     return None
-                return lang, await socket.get_prop("page-filter", "data", timeout=10) or ""
+                return lang, await socket.get_prop(ids.PAGE_FILTER, "data", timeout=10) or ""
             except TimeoutError:
                 return assumed
 
@@ -105,7 +104,7 @@ def register(app: Dash, room: LiveRoom) -> None:
                 continue
             idle = 1.0
             try:
-                version = await socket.get_prop("live-version", "data", timeout=10)
+                version = await socket.get_prop(ids.LIVE_VERSION, "data", timeout=10)
             except TimeoutError:
                 version = None  # then it is sent everything
             subscription = await hub.subscribe()  # before catching up: nothing falls between
@@ -131,11 +130,11 @@ def register(app: Dash, room: LiveRoom) -> None:
 
             async def figures(self) -> None:
                 key = (hub.version, push.minute(), lang, search, by.agencies)
-                set_props("live-figures", {"data": await shared.get(key, partial(
+                set_props(ids.LIVE_FIGURES, {"data": await shared.get(key, partial(
                     figures, room, by, lang, search))})
 
             async def beat(self) -> None:
-                set_props("live-beat", {"data": round(time.time())})
+                set_props(ids.LIVE_BEAT, {"data": round(time.time())})
 
             async def still_showing(self) -> bool:
                 return await page(assumed=showing) == showing

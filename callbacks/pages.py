@@ -7,6 +7,7 @@ import logging
 from dash import Dash, Input, Output
 
 from callbacks import admin, attendance, home, kpi
+from layouts import ids
 from layouts.home import forbidden_layout
 from liveroom.access import Forbidden
 from liveroom.api.access import current_principal
@@ -21,7 +22,8 @@ PAGES = {"/": home.render, "/admin": admin.render, "/attendance": attendance.ren
 
 
 def register(app: Dash, room: LiveRoom) -> None:
-    @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"),
+                  Input(ids.URL, "search"))
     def render_page(pathname: str | None, search: str | None):
         lang, by = language_from_query(search), current_principal()
         render = PAGES.get(pathname or "/", home.render)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from dash import dcc, html
 
+from layouts import ids
 from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.live.dispatch import OfficerStatus, StrandedTask
@@ -40,7 +41,7 @@ def queue_items(city: City, items: list[dict], lang: str) -> list:
             html.Span(agency.label(lang) if agency else "", className="queue-agency"),
             html.Span("", className="sla", **{"data-due": item.get("acknowledge_due", ""),
                                               "data-start": item.get("reported_at", "")}),
-        ], id={"type": "queue-item", "id": item["id"]}, className="queue-item", n_clicks=0)))
+        ], id=ids.queue_item(item["id"]), className="queue-item", n_clicks=0)))
     return rows
 
 
@@ -59,7 +60,7 @@ def stranded_items(city: City, tasks: list[StrandedTask], lang: str) -> list:
                       className="feed-category"),
             html.Span(translate(f"stranded.{task.reason}", lang, officer=task.officer.name),
                       className="stranded-reason"),
-        ], id={"type": "queue-item", "id": item["id"]}, className="queue-item", n_clicks=0)))
+        ], id=ids.queue_item(item["id"]), className="queue-item", n_clicks=0)))
     return [html.H2(translate("stranded.title", lang)),
             html.Ol(rows, className="feed queue stranded")]
 
@@ -82,11 +83,9 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
     def pick(o: OfficerStatus) -> html.Button:
         """Assign at once; a held incident goes through the officer's panel and a reason."""
         if held:
-            return html.Button(t("dispatch.choose"), id={"type": "choose-officer",
-                                                         "officer": o.id},
+            return html.Button(t("dispatch.choose"), id=ids.choose_officer(o.id),
                                className="admin-button", n_clicks=0)
-        return html.Button(t("dispatch.assign"), id={"type": "assign", "officer": o.id,
-                                                     "incident": incident["id"]},
+        return html.Button(t("dispatch.assign"), id=ids.assign(o.id, incident["id"]),
                            className="admin-button", n_clicks=0, disabled=not assignable)
 
     rows = [html.Li([
@@ -98,8 +97,8 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
     return html.Div([
         html.Div([
             html.Span(incident["id"], className="incident-id"),
-            html.Span(t(f"status.{status}"), className="feed-status", id="detail-status"),
-            html.Button("×", id="detail-close", className="detail-close", n_clicks=0,
+            html.Span(t(f"status.{status}"), className="feed-status", id=ids.DETAIL_STATUS),
+            html.Button("×", id=ids.DETAIL_CLOSE, className="detail-close", n_clicks=0,
                         title=t("dispatch.close")),
         ], className="detail-head"),
         html.H3(category.name.get(lang) if category else incident.get("category")),
@@ -112,7 +111,7 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
         html.Ul(rows, className="officers", id="recommended") if rows else html.P(
             t("dispatch.nobody"), className="feed-empty", id="recommended"),
         actions(city, incident, lang),
-        html.Div(id="assign-message", className="admin-message"),
+        html.Div(id=ids.ASSIGN_MESSAGE, className="admin-message"),
     ], className="detail-card", id="detail-card")
 
 
@@ -149,27 +148,27 @@ def actions(city: City, incident: dict, lang: str) -> html.Div:
     options = [{"label": c.name.get(lang), "value": code}
                for code, c in city.categories.items() if code != incident.get("category")]
     return html.Div([
-        dcc.Textarea(id="action-text", placeholder=t("dispatch.text_hint"), maxLength=1000,
+        dcc.Textarea(id=ids.ACTION_TEXT, placeholder=t("dispatch.text_hint"), maxLength=1000,
                      className="action-text"),
         html.Div([
-            html.Button(t("dispatch.note"), id="action-note", n_clicks=0,
+            html.Button(t("dispatch.note"), id=ids.ACTION_NOTE, n_clicks=0,
                         className="admin-button-small"),
-            html.Button(t("dispatch.escalate"), id="action-escalate", n_clicks=0,
+            html.Button(t("dispatch.escalate"), id=ids.ACTION_ESCALATE, n_clicks=0,
                         className="admin-button-small"),
-            html.Button(t("dispatch.reject"), id="action-reject", n_clicks=0,
+            html.Button(t("dispatch.reject"), id=ids.ACTION_REJECT, n_clicks=0,
                         className="admin-button-small danger"),
         ], className="admin-actions"),
         html.Div([
-            dcc.Dropdown(id="action-category", options=options, clearable=False,
+            dcc.Dropdown(id=ids.ACTION_CATEGORY, options=options, clearable=False,
                          placeholder=t("dispatch.reroute_hint"), className="admin-dropdown"),
-            html.Button(t("dispatch.reroute"), id="action-reroute", n_clicks=0,
+            html.Button(t("dispatch.reroute"), id=ids.ACTION_REROUTE, n_clicks=0,
                         className="admin-button-small"),
         ], className="admin-actions"),
         html.Div([
-            dcc.Input(id="action-duplicate-of", placeholder=t("dispatch.duplicate_hint"),
+            dcc.Input(id=ids.ACTION_DUPLICATE_OF, placeholder=t("dispatch.duplicate_hint"),
                       maxLength=64, className="action-input"),
-            html.Button(t("dispatch.duplicate"), id="action-duplicate", n_clicks=0,
+            html.Button(t("dispatch.duplicate"), id=ids.ACTION_DUPLICATE, n_clicks=0,
                         className="admin-button-small"),
         ], className="admin-actions"),
-        dcc.Store(id="action-incident", data=incident["id"]),
+        dcc.Store(id=ids.ACTION_INCIDENT, data=incident["id"]),
     ], className="detail-actions")

@@ -8,6 +8,7 @@ from datetime import datetime
 import dash_leaflet as dl
 from dash import dcc, html
 
+from layouts import ids
 from layouts.dispatch import queue_items, stranded_items
 from liveroom.access import Action, Principal
 from liveroom.cities import City
@@ -18,7 +19,7 @@ from liveroom.live.overview import OPEN_STATUSES, FeedItem, Overview
 
 def shell() -> html.Div:
     """What the server sends first: the URL watcher and the page container."""
-    return html.Div([dcc.Location(id="url"), html.Div(id="page", className="page")])
+    return html.Div([dcc.Location(id=ids.URL), html.Div(id=ids.PAGE, className="page")])
 
 
 def tile(label: str, value: int | str, value_id: str, modifier: str = "") -> html.Div:
@@ -51,15 +52,15 @@ def district_map(city: City, incidents: dict, officers: dict) -> dl.Map:
     ))
     cluster = {"cluster": True, "superClusterOptions": {"radius": 48,
                                                         "maxZoom": city.default_zoom - 2}}
-    layers.append(dl.GeoJSON(data=officers, id="officers-layer", pointToLayer=OFFICER_POINT,
+    layers.append(dl.GeoJSON(data=officers, id=ids.OFFICERS_LAYER, pointToLayer=OFFICER_POINT,
                              **cluster))
-    layers.append(dl.GeoJSON(data=incidents, id="incidents-layer", pointToLayer=INCIDENT_POINT,
+    layers.append(dl.GeoJSON(data=incidents, id=ids.INCIDENTS_LAYER, pointToLayer=INCIDENT_POINT,
                              clusterToLayer=CLUSTER, zoomToBoundsOnClick=True, **cluster))
-    layers.append(dl.Polyline(id="track", positions=[], color="#ffffff", weight=3,
+    layers.append(dl.Polyline(id=ids.TRACK, positions=[], color="#ffffff", weight=3,
                               dashArray="6 6", interactive=False))  # an officer's last hour
     (south, west), (north, east) = city.bounds
     return dl.Map(
-        layers, id="map", center=list(city.centre), zoom=city.default_zoom, maxZoom=MAX_ZOOM,
+        layers, id=ids.MAP, center=list(city.centre), zoom=city.default_zoom, maxZoom=MAX_ZOOM,
         minZoom=8, zoomSnap=0.25, preferCanvas=True, className="map",
         # zooms at once: Leaflet throws on a map removed mid zoom animation (Leaflet#9575), as
         # when someone leaves the page while it fits the city
@@ -99,12 +100,12 @@ def status_counts(overview: Overview, lang: str) -> list:
 def live_figures(city: City, overview: Overview, queue: list[dict],
                  stranded: list[StrandedTask], lang: str) -> dict:
     """What the push loop refreshes whole, by the id of the element it fills."""
-    return {"headline": headline(overview, lang),
-            "agency-strip": agency_strip(city, overview, lang),
-            "status-strip": status_counts(overview, lang),
-            "stranded": stranded_items(city, stranded, lang),
-            "queue": queue_items(city, queue, lang),
-            "feed": feed_items(city, overview.latest, lang)}
+    return {ids.HEADLINE: headline(overview, lang),
+            ids.AGENCY_STRIP: agency_strip(city, overview, lang),
+            ids.STATUS_STRIP: status_counts(overview, lang),
+            ids.STRANDED: stranded_items(city, stranded, lang),
+            ids.QUEUE: queue_items(city, queue, lang),
+            ids.FEED: feed_items(city, overview.latest, lang)}
 
 
 def headline(overview: Overview, lang: str) -> list:
@@ -189,7 +190,7 @@ def forbidden_layout(principal: Principal, lang: str) -> html.Div:
 
 def connection_badge(lang: str) -> html.Span:
     """LIVE while pushes arrive; `assets/live.js` turns it to reconnecting when they stop."""
-    return html.Span(translate("home.live", lang), id="live-state", className="live-badge",
+    return html.Span(translate("home.live", lang), id=ids.LIVE_STATE, className="live-badge",
                      **{"data-live": translate("home.live", lang),
                         "data-reconnecting": translate("home.reconnecting", lang),
                         "role": "status"})
@@ -219,31 +220,31 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
         ], className="header"),
         html.Main([
             html.Section([
-                html.Div(headline(overview, lang), id="headline", className="tiles"),
-                html.Div(agency_strip(city, overview, lang), id="agency-strip",
+                html.Div(headline(overview, lang), id=ids.HEADLINE, className="tiles"),
+                html.Div(agency_strip(city, overview, lang), id=ids.AGENCY_STRIP,
                          className="agency-strip",
                          **{"aria-label": translate("home.by_agency", lang)}),
-                html.Div(status_counts(overview, lang), id="status-strip",
+                html.Div(status_counts(overview, lang), id=ids.STATUS_STRIP,
                          className="status-strip",
                          **{"aria-label": translate("home.by_status", lang)}),
-                html.Div(stranded_items(city, stranded, lang), id="stranded",
+                html.Div(stranded_items(city, stranded, lang), id=ids.STRANDED,
                          className="stranded-section"),
                 html.H2(translate("queue.title", lang)),
-                html.Ol(queue_items(city, queue, lang), id="queue", className="feed queue"),
+                html.Ol(queue_items(city, queue, lang), id=ids.QUEUE, className="feed queue"),
                 html.H2(translate("home.feed", lang)),
-                html.Ol(feed_items(city, overview.latest, lang), id="feed",
+                html.Ol(feed_items(city, overview.latest, lang), id=ids.FEED,
                         className="feed latest"),
-                dcc.Store(id="page-lang", data=lang),
-                dcc.Store(id="page-filter", data=search),  # ?agency=…&district=…
-                dcc.Store(id="live-version", data=version),  # the last change applied
-                dcc.Store(id="map-changes"),  # pushed: changed points, merged in the browser
-                dcc.Store(id="live-beat"),  # pushed while nothing changes
-                dcc.Store(id="live-figures"),  # pushed: the figures above, as JSON text
-                dcc.Store(id="selected-incident"),  # the incident open in the panel
-                dcc.Store(id="selected-officer"),  # the officer open in the panel
+                dcc.Store(id=ids.PAGE_LANG, data=lang),
+                dcc.Store(id=ids.PAGE_FILTER, data=search),  # ?agency=…&district=…
+                dcc.Store(id=ids.LIVE_VERSION, data=version),  # the last change applied
+                dcc.Store(id=ids.MAP_CHANGES),  # pushed: changed points, merged in the browser
+                dcc.Store(id=ids.LIVE_BEAT),  # pushed while nothing changes
+                dcc.Store(id=ids.LIVE_FIGURES),  # pushed: the figures above, as JSON text
+                dcc.Store(id=ids.SELECTED_INCIDENT),  # the incident open in the panel
+                dcc.Store(id=ids.SELECTED_OFFICER),  # the officer open in the panel
             ], className="summary"),
             html.Section([district_map(city, incidents, officers),
-                          html.Div(id="incident-detail", className="incident-detail")],
+                          html.Div(id=ids.INCIDENT_DETAIL, className="incident-detail")],
                          className="map-panel",
                          **{"aria-label": translate("home.map", lang)}),
         ], className="content"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from layouts import ids
 from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.live.officer_card import OfficerCard
@@ -24,7 +25,7 @@ def officer_panel(city: City, card: OfficerCard, lang: str,
     return html.Div([
         html.Div([
             html.Span(status.id, className="incident-id"),
-            html.Button("×", id="detail-close", className="detail-close", n_clicks=0,
+            html.Button("×", id=ids.DETAIL_CLOSE, className="detail-close", n_clicks=0,
                         title=t("dispatch.close")),
         ], className="detail-head"),
         html.H3(status.name, id="officer-name"),
@@ -50,10 +51,10 @@ def _give(incident: dict, officer: str, lang: str) -> list:
     return [html.Div([
         html.H4(t("officer.reassign" if moving else "officer.assign", incident=incident["id"],
                   officer=officer)),
-        dcc.Textarea(id="give-reason", placeholder=t("officer.reason"), className="action-text"),
+        dcc.Textarea(id=ids.GIVE_REASON, placeholder=t("officer.reason"), className="action-text"),
         html.Button(t("officer.confirm_reassign" if moving else "officer.confirm"),
-                    id="give-confirm", className="admin-button", n_clicks=0),
-        html.Div(id="give-message", className="admin-message"),
+                    id=ids.GIVE_CONFIRM, className="admin-button", n_clicks=0),
+        html.Div(id=ids.GIVE_MESSAGE, className="admin-message"),
     ], className="detail-actions")]
 
 

@@ -1,0 +1,165 @@
+"""Every component id that a callback listens to, reads or writes, named once.
+
+Layouts render them and callbacks wire them from these names, so a misspelt id is a
+NameError at import, not a callback that never fires. Pattern ids are functions, called
+with a row's key in a layout and with `ALL` in a callback. The values are also the CSS
+and test selectors (`#map`, `#queue`): renaming one is a change of the page's contract.
+`tests/test_callback_ids.py` checks every callback's ids against the rendered pages.
+"""
+
+from __future__ import annotations
+
+# the shell and its router
+URL = "url"
+PAGE = "page"
+
+# the wall screen
+MAP = "map"
+INCIDENTS_LAYER = "incidents-layer"
+OFFICERS_LAYER = "officers-layer"
+TRACK = "track"
+PAGE_LANG = "page-lang"
+PAGE_FILTER = "page-filter"
+LIVE_VERSION = "live-version"
+MAP_CHANGES = "map-changes"
+LIVE_BEAT = "live-beat"
+LIVE_FIGURES = "live-figures"
+LIVE_STATE = "live-state"
+SELECTED_INCIDENT = "selected-incident"
+SELECTED_OFFICER = "selected-officer"
+INCIDENT_DETAIL = "incident-detail"
+HEADLINE = "headline"
+AGENCY_STRIP = "agency-strip"
+STATUS_STRIP = "status-strip"
+STRANDED = "stranded"
+QUEUE = "queue"
+FEED = "feed"
+#: the elements the pushed figures fill, in the order they are pushed
+PUSHED_FIGURES = (HEADLINE, AGENCY_STRIP, STATUS_STRIP, STRANDED, QUEUE, FEED)
+
+# the incident panel and the officer panel
+DETAIL_CLOSE = "detail-close"
+DETAIL_STATUS = "detail-status"
+ASSIGN_MESSAGE = "assign-message"
+ACTION_INCIDENT = "action-incident"
+ACTION_TEXT = "action-text"
+ACTION_CATEGORY = "action-category"
+ACTION_DUPLICATE_OF = "action-duplicate-of"
+ACTION_NOTE = "action-note"
+ACTION_ESCALATE = "action-escalate"
+ACTION_REJECT = "action-reject"
+ACTION_REROUTE = "action-reroute"
+ACTION_DUPLICATE = "action-duplicate"
+GIVE_REASON = "give-reason"
+GIVE_CONFIRM = "give-confirm"
+GIVE_MESSAGE = "give-message"
+
+
+def queue_item(incident_id) -> dict:
+    """An incident in the queue or the stranded list (a click opens it)."""
+    return {"type": "queue-item", "id": incident_id}
+
+
+def choose_officer(officer_id) -> dict:
+    """An officer offered for the open incident (a click opens the officer)."""
+    return {"type": "choose-officer", "officer": officer_id}
+
+
+def assign(officer_id, incident_id) -> dict:
+    """The button that gives `incident_id` to `officer_id`."""
+    return {"type": "assign", "officer": officer_id, "incident": incident_id}
+
+
+# the admin page
+ADMIN_LANG = "admin-lang"
+USERS_TABLE = "users-table"
+USERS_MESSAGE = "users-message"
+USER_ADD = "user-add"
+#: the new-user form's fields, in the order the callback takes them
+USER_FIELDS = ("user-username", "user-display-name", "user-password", "user-roles",
+               "user-agencies", "user-officer-id")
+(USER_USERNAME, USER_DISPLAY_NAME, USER_PASSWORD, USER_ROLES, USER_AGENCIES,
+ USER_OFFICER_ID) = USER_FIELDS
+AUDIT_TABLE = "audit-table"
+#: each credential form's fields, in the order `callbacks.admin.issue` takes them
+CREDENTIAL_FIELDS = {"kiosk": ("kiosk-name", "kiosk-role"), "api_key": ("api_key-name",),
+                     "api_token": ("api_token-username",),
+                     "device": ("device-name", "device-agency", "device-post",
+                                "device-shift")}
+API_TOKEN_USERNAME = CREDENTIAL_FIELDS["api_token"][0]
+DEVICE_AGENCY, DEVICE_POST = CREDENTIAL_FIELDS["device"][1:3]
+CATEGORY_FIELDS = ("category-code", "category-name-id", "category-name-en",
+                   "category-agency", "category-priority", "category-ack", "category-resolve")
+(CATEGORY_CODE, CATEGORY_NAME_ID, CATEGORY_NAME_EN, CATEGORY_AGENCY, CATEGORY_PRIORITY,
+ CATEGORY_ACK, CATEGORY_RESOLVE) = CATEGORY_FIELDS
+CATEGORY_SAVE = "category-save"
+CATEGORY_MESSAGE = "category-message"
+CATEGORIES_TABLE = "categories-table"
+AGENCY_FIELDS = ("agency-key", "agency-name-id", "agency-name-en", "agency-colour")
+AGENCY_KEY, AGENCY_NAME_ID, AGENCY_NAME_EN, AGENCY_COLOUR = AGENCY_FIELDS
+AGENCY_SAVE = "agency-save"
+AGENCY_MESSAGE = "agency-message"
+AGENCIES_TABLE = "agencies-table"
+
+
+def user_active(username, to) -> dict:
+    """A user row's button that turns the account on or off (`to`)."""
+    return {"type": "user-active", "id": username, "to": to}
+
+
+def revoke(kind: str, credential_id) -> dict:
+    return {"type": "revoke", "kind": kind, "id": credential_id}
+
+
+def rotate(kind: str, credential_id) -> dict:
+    """A device row's button that issues a new secret."""
+    return {"type": "rotate", "kind": kind, "id": credential_id}
+
+
+def credential_table(kind: str) -> str:
+    return f"{kind}-table"
+
+
+def credential_create(kind: str) -> str:
+    return f"{kind}-create"
+
+
+def credential_message(kind: str) -> str:
+    return f"{kind}-message"
+
+
+def credential_issued(kind: str) -> str:
+    """Where a new credential's secret is shown, once."""
+    return f"{kind}-issued"
+
+
+# the attendance page
+ATTENDANCE_LANG = "attendance-lang"
+ATTENDANCE_FROM = "attendance-from"
+ATTENDANCE_TO = "attendance-to"
+ATTENDANCE_AGENCY = "attendance-agency"
+ATTENDANCE_BODY = "attendance-body"
+ATTENDANCE_DOWNLOADS = "attendance-downloads"
+
+# the KPI page
+KPI_LANG = "kpi-lang"
+KPI_PERIOD = "kpi-period"
+KPI_FROM = "kpi-from"
+KPI_TO = "kpi-to"
+KPI_FILTERS = ("agency", "district", "category")  # dropdowns, each `kpi_filter(name)`
+KPI_DIMENSION = "kpi-dimension"
+KPI_BODY = "kpi-body"
+
+
+def kpi_filter(name: str) -> str:
+    return f"kpi-{name}"
+
+
+# the grids (`layouts/grid.py`): one CSV callback for all of them
+def grid(name) -> dict:
+    return {"type": "grid", "name": name}
+
+
+def grid_csv(name) -> dict:
+    """A grid's button that downloads its rows as shown."""
+    return {"type": "grid-csv", "name": name}
