@@ -210,8 +210,9 @@ def test_late_and_repeated_fixes_do_not_move_the_officer_back(room, client, devi
     st.one_of(st.text(max_size=20), st.floats(allow_nan=True).map(str),
               st.integers().map(str)), max_size=8))
 def test_random_tracker_input_never_breaks_the_server(room, client, device, params):
-    for sent in (params, {**params, "id": device.secret}):
-        assert client.get("/osmand", params=sent).status_code in (200, 400)
+    for sent in (params, {**params, "id": device.secret}):  # (after 10 unknown ids in one
+        # run, the client is slowed down: 429, also a clear answer)
+        assert client.get("/osmand", params=sent).status_code in (200, 400, 429)
 
 
 def test_the_phone_channel_takes_fixes_after_the_device_token(room, client, device):
