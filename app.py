@@ -13,7 +13,7 @@ from dash import Dash
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
-from callbacks import admin, attendance, home, kpi, live, pages
+from callbacks import admin, attendance, grids, home, kpi, live, pages
 from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
@@ -83,6 +83,7 @@ def create_app(room: LiveRoom) -> Dash:
     admin.register(app, room)
     attendance.register(app, room)
     kpi.register(app, room)
+    grids.register(app)
     # compressed (Leaflet 148 -> 43 KB, Dash's bundles likewise): phones on 3G, remote rooms
     server.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     server.add_middleware(AccessMiddleware, room=room,  # before Dash's own

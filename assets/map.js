@@ -60,3 +60,11 @@ window.liveroom.map.district = function (feature, layer) {
   layer.bindTooltip(window.liveroom.map.text(feature.properties.name), {
     permanent: true, direction: "center", className: "district-label"});
 };
+/* The KPI page's heat map: one GeoJSON layer of grid cells (`layouts/kpi.py` works out each
+ * cell's size and strength), drawn on the map's canvas with its count as a tooltip. */
+window.liveroom.map.heat = function (feature, latlng) {
+  var p = feature.properties;
+  return L.circleMarker(latlng, {radius: p.radius, color: "#ff7a45", fillColor: "#ff7a45",
+                                 weight: 0, fillOpacity: p.opacity})
+    .bindTooltip(window.liveroom.map.text(p.count));
+};

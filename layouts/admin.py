@@ -12,6 +12,8 @@ from datetime import datetime, tzinfo
 
 from dash import dcc, html
 
+from layouts import ids
+from layouts.grid import Column, grid
 from layouts.home import page_header
 from liveroom.access import Principal
 from liveroom.cities import City
@@ -61,7 +63,7 @@ def users_table(users: list[dict], city: City, lang: str, me: str | None = None)
         active = bool(user["active"])
         toggle = "" if user["username"] == me else html.Button(
             t("admin.user.disable" if active else "admin.user.enable"),
-            id={"type": "user-active", "id": user["username"], "to": "off" if active else "on"},
+            id=ids.user_active(user["username"], "off" if active else "on"),
             className="admin-button-small" + (" danger" if active else ""),
         )
         rows.append(html.Tr([
@@ -96,30 +98,30 @@ def user_form(city: City, lang: str) -> html.Div:
         html.H3(t("admin.form.add_user")),
         html.Div([
             field(t("admin.form.username"),
-                  dcc.Input(id="user-username", type="text", autoComplete="off", maxLength=64),
+                  dcc.Input(id=ids.USER_USERNAME, type="text", autoComplete="off", maxLength=64),
                   t("admin.form.username_hint")),
             field(t("admin.form.display_name"),
-                  dcc.Input(id="user-display-name", type="text", autoComplete="off",
+                  dcc.Input(id=ids.USER_DISPLAY_NAME, type="text", autoComplete="off",
                             maxLength=200)),
             field(t("admin.form.password"),
-                  dcc.Input(id="user-password", type="password", autoComplete="new-password"),
+                  dcc.Input(id=ids.USER_PASSWORD, type="password", autoComplete="new-password"),
                   t("admin.form.password_hint")),
             field(t("admin.form.officer_id"),
-                  dcc.Input(id="user-officer-id", type="text", autoComplete="off", maxLength=64),
+                  dcc.Input(id=ids.USER_OFFICER_ID, type="text", autoComplete="off", maxLength=64),
                   t("admin.form.officer_id_hint")),
             field(t("admin.form.roles"), dcc.Checklist(
-                id="user-roles", value=[], inline=True, className="admin-checks",
+                id=ids.USER_ROLES, value=[], inline=True, className="admin-checks",
                 options=[{"label": t(f"admin.role.{role}"), "value": role}
                          for role in USER_ROLES])),
             field(t("admin.form.agencies"), dcc.Checklist(
-                id="user-agencies", value=[], inline=True, className="admin-checks",
+                id=ids.USER_AGENCIES, value=[], inline=True, className="admin-checks",
                 options=[{"label": agency.name.get(lang), "value": key}
                          for key, agency in city.agencies.items()]),
                 t("admin.form.agencies_hint")),
         ], className="admin-user-fields"),
         html.Div([
-            html.Button(t("admin.form.submit_user"), id="user-add", className="admin-button"),
-            html.Div(id="users-message", className="admin-message"),
+            html.Button(t("admin.form.submit_user"), id=ids.USER_ADD, className="admin-button"),
+            html.Div(id=ids.USERS_MESSAGE, className="admin-message"),
         ], className="admin-actions"),
     ], className="admin-form admin-user-form")
 
@@ -128,7 +130,7 @@ def users_section(users: list[dict], city: City, lang: str, me: str | None) -> h
     return html.Section([
         html.H2(translate("admin.users", lang)),
         user_form(city, lang),
-        html.Div(users_table(users, city, lang, me), id="users-table",
+        html.Div(users_table(users, city, lang, me), id=ids.USERS_TABLE,
                  className="admin-scroll"),
     ], className="admin-section", id="users")
 
@@ -162,11 +164,11 @@ EXTRA_COLUMN = {"kiosk": "admin.col.role", "device": "admin.col.agency",
 def credential_buttons(kind: str, credential_id: str, lang: str) -> list:
     """Revoke; for a device, also a new secret (its tracker is then given the new one)."""
     buttons = [html.Button(translate("admin.revoke", lang), className="admin-button-small danger",
-                           id={"type": "revoke", "kind": kind, "id": credential_id})]
+                           id=ids.revoke(kind, credential_id))]
     if kind == "device":
         buttons.insert(0, html.Button(translate("admin.device.rotate", lang),
                                       className="admin-button-small",
-                                      id={"type": "rotate", "kind": kind, "id": credential_id}))
+                                      id=ids.rotate(kind, credential_id)))
     return buttons
 
 
@@ -228,38 +230,37 @@ def dropdown(component_id: str, options: list[dict], lang: str) -> dcc.Dropdown:
 
 def credential_form(kind: str, city: City, usernames: list[str], lang: str) -> html.Div:
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    names = ids.CREDENTIAL_FIELDS[kind]
+    text = {"type": "text", "maxLength": 200, "autoComplete": "off"}
     if kind == "kiosk":
         fields = [
-            field(t("admin.form.name"), dcc.Input(id="kiosk-name", type="text", maxLength=200,
-                                                  autoComplete="off")),
+            field(t("admin.form.name"), dcc.Input(id=names[0], **text)),
             field(t("admin.form.screen"), dcc.RadioItems(
-                id="kiosk-role", value="mayor", inline=True, className="admin-checks",
+                id=names[1], value="mayor", inline=True, className="admin-checks",
                 options=[{"label": t(f"admin.role.{r}"), "value": r} for r in KIOSK_ROLES])),
         ]
     elif kind == "api_key":
-        fields = [field(t("admin.form.app_name"), dcc.Input(
-            id="api_key-name", type="text", maxLength=200, autoComplete="off"))]
+        fields = [field(t("admin.form.app_name"), dcc.Input(id=names[0], **text))]
     elif kind == "api_token":
         fields = [field(t("admin.form.token_user"), dropdown(
-            "api_token-username", token_user_options(usernames), lang))]
+            names[0], token_user_options(usernames), lang))]
     else:
         fields = [
-            field(t("admin.form.officer_name"), dcc.Input(
-                id="device-name", type="text", maxLength=200, autoComplete="off")),
+            field(t("admin.form.officer_name"), dcc.Input(id=names[0], **text)),
             field(t("admin.form.agency"), dropdown(
-                "device-agency", [{"label": a.name.get(lang), "value": k}
-                                  for k, a in city.agencies.items()], lang)),
-            field(t("admin.form.post"), dropdown("device-post", post_options(city, None),
-                                                 lang)),
+                names[1], [{"label": a.name.get(lang), "value": k}
+                           for k, a in city.agencies.items()], lang)),
+            field(t("admin.form.post"), dropdown(names[2], post_options(city, None), lang)),
             field(t("admin.form.shift"), dropdown(
-                "device-shift", [{"label": f"{s.name.get(lang)} ({s.start:%H:%M}–{s.end:%H:%M})",
-                                  "value": k} for k, s in city.shifts.items()], lang)),
+                names[3], [{"label": f"{s.name.get(lang)} ({s.start:%H:%M}–{s.end:%H:%M})",
+                            "value": k} for k, s in city.shifts.items()], lang)),
         ]
     return html.Div([
         *fields,
-        html.Button(t(f"admin.{kind}.create"), id=f"{kind}-create", className="admin-button"),
-        html.Div(id=f"{kind}-message", className="admin-message"),
-        html.Div(id=f"{kind}-issued"),
+        html.Button(t(f"admin.{kind}.create"), id=ids.credential_create(kind),
+                    className="admin-button"),
+        html.Div(id=ids.credential_message(kind), className="admin-message"),
+        html.Div(id=ids.credential_issued(kind)),
     ], className="admin-form")
 
 
@@ -283,24 +284,24 @@ def credential_section(kind: str, rows: list[Mapping], city: City, usernames: li
         html.P(translate(f"admin.{kind}.help", lang), className="admin-hint"),
         *refused,
         credential_form(kind, city, usernames, lang),
-        html.Div(credentials_table(kind, rows, city, lang), id=f"{kind}-table",
+        html.Div(credentials_table(kind, rows, city, lang), id=ids.credential_table(kind),
                  className="admin-scroll"),
     ], className="admin-section", id=f"section-{kind}")
 
 
 # --- audit -------------------------------------------------------------------------------
 
-def audit_table(entries: list[Mapping], tz: tzinfo, lang: str) -> html.Div:
-    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
-    rows = [html.Tr([
-        html.Td(wib(entry["at"], tz, lang), className="mono nowrap"),
-        html.Td(entry["actor"]),
-        html.Td(entry["action"], className="mono"),
-        html.Td(entry["target"], className="mono"),
-        html.Td(entry["details"], className="details"),
-    ]) for entry in entries]
-    headers = [t(f"admin.col.{c}") for c in ("time", "actor", "action", "target", "details")]
-    return table(headers, rows, t("admin.audit.empty"), lang)
+AUDIT_COLUMNS = ("time", "actor", "action", "target", "details")
+
+
+def audit_table(entries: list[Mapping], tz: tzinfo, lang: str) -> html.Div | html.P:
+    if not entries:
+        return html.P(translate("admin.audit.empty", lang), className="admin-empty")
+    columns = [Column(c, translate(f"admin.col.{c}", lang)) for c in AUDIT_COLUMNS]
+    return grid("audit-grid", columns, [{
+        "time": wib(entry["at"], tz, lang), "actor": entry["actor"], "action": entry["action"],
+        "target": entry["target"], "details": entry["details"],
+    } for entry in entries], lang, export_name="audit-shown")
 
 
 def audit_section(entries: list[Mapping], city: City, lang: str) -> html.Section:
@@ -311,8 +312,8 @@ def audit_section(entries: list[Mapping], city: City, lang: str) -> html.Section
                    id="audit-export", className="admin-button-link"),
         ], className="admin-section-head"),
         html.P(translate("admin.audit.help", lang, limit=AUDIT_LIMIT), className="admin-hint"),
-        html.Div(audit_table(entries, city.timezone, lang), id="audit-table",
-                 className="admin-scroll audit-scroll"),
+        html.Div(audit_table(entries, city.timezone, lang), id=ids.AUDIT_TABLE,
+                 className="admin-scroll"),
     ], className="admin-section", id="audit")
 
 
@@ -343,5 +344,5 @@ def admin_layout(city: City, users: list[dict], credentials: Mapping[str, list[M
                                          trackers) for kind in KINDS], className="admin-grid"),
             audit_section(audit, city, lang),
         ], className="admin-main"),
-        dcc.Store(id="admin-lang", data=lang),
+        dcc.Store(id=ids.ADMIN_LANG, data=lang),
     ], lang=lang, className="admin")

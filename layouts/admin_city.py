@@ -4,41 +4,38 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from layouts.admin import dropdown, field, message, table
+from layouts import ids
+from layouts.admin import dropdown, field, message
+from layouts.grid import Column, grid
 from liveroom.cities import City
 from liveroom.i18n import translate
 
+CATEGORY_COLUMNS = ("code", "name", "agency", "priority", "acknowledge", "resolve")
+
 
 def categories_table(city: City, lang: str) -> html.Div:
-    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
-    rows = [
-        html.Tr([
-            html.Td(category.code, className="mono"), html.Td(category.name.get(lang)),
-            html.Td(city.agencies[category.agency].name.get(lang)
-                    if category.agency in city.agencies else category.agency),
-            html.Td(str(category.priority)), html.Td(str(category.sla_acknowledge_minutes)),
-            html.Td(str(category.sla_resolve_minutes)),
-        ])
-        for category in sorted(city.categories.values(), key=lambda c: (c.priority, c.code))
-    ]
-    headers = [t(f"admin.category.{name}") for name in
-               ("code", "name", "agency", "priority", "acknowledge", "resolve")]
-    return table(headers, rows, t("admin.category.empty"), lang)
+    numbers = {"priority", "acknowledge", "resolve"}
+    columns = [Column(c, translate(f"admin.category.{c}", lang), c in numbers)
+               for c in CATEGORY_COLUMNS]
+    return grid("categories-grid", columns, [{
+        "code": category.code, "name": category.name.get(lang),
+        "agency": city.agencies[category.agency].name.get(lang)
+        if category.agency in city.agencies else category.agency,
+        "priority": category.priority, "acknowledge": category.sla_acknowledge_minutes,
+        "resolve": category.sla_resolve_minutes,
+    } for category in sorted(city.categories.values(), key=lambda c: (c.priority, c.code))],
+        lang)
 
 
 def agencies_table(city: City, lang: str) -> html.Div:
-    rows = [
-        html.Tr([
-            html.Td(agency.key, className="mono"), html.Td(agency.name.id),
-            html.Td(agency.name.en),
-            html.Td(html.Span(agency.colour, className="swatch",
-                              style={"borderLeft": f"18px solid {agency.colour}"})),
-        ])
-        for agency in city.agencies.values()
-    ]
-    headers = [translate(f"admin.agency.{name}", lang) for name in ("key", "name_id", "name_en",
-                                                                    "colour")]
-    return table(headers, rows, "", lang)
+    columns = [Column(c, translate(f"admin.agency.{c}", lang))
+               for c in ("key", "name_id", "name_en")]
+    columns.append(Column("colour", translate("admin.agency.colour", lang), shown=True,
+                          renderer="Colour"))
+    return grid("agencies-grid", columns, [{
+        "key": agency.key, "name_id": agency.name.id, "name_en": agency.name.en,
+        "colour": agency.colour,
+    } for agency in city.agencies.values()], lang)
 
 
 def number(component_id: str, low: int, high: int | None = None) -> dcc.Input:
@@ -55,33 +52,33 @@ def city_section(city: City, lang: str) -> html.Section:
         html.H2(t("admin.city.title")),
         html.P(t("admin.city.help"), className="admin-hint"),
         html.Div([
-            field(t("admin.category.code"), dcc.Input(id="category-code", list="category-codes"),
+            field(t("admin.category.code"), dcc.Input(id=ids.CATEGORY_CODE, list="category-codes"),
                   t("admin.category.code_hint")),
-            field(t("admin.category.name_id"), dcc.Input(id="category-name-id")),
-            field(t("admin.category.name_en"), dcc.Input(id="category-name-en")),
-            field(t("admin.category.agency"), dropdown("category-agency", agencies, lang)),
-            field(t("admin.category.priority"), number("category-priority", 1, 4),
+            field(t("admin.category.name_id"), dcc.Input(id=ids.CATEGORY_NAME_ID)),
+            field(t("admin.category.name_en"), dcc.Input(id=ids.CATEGORY_NAME_EN)),
+            field(t("admin.category.agency"), dropdown(ids.CATEGORY_AGENCY, agencies, lang)),
+            field(t("admin.category.priority"), number(ids.CATEGORY_PRIORITY, 1, 4),
                   t("admin.category.priority_hint")),
-            field(t("admin.category.acknowledge"), number("category-ack", 1)),
-            field(t("admin.category.resolve"), number("category-resolve", 1)),
+            field(t("admin.category.acknowledge"), number(ids.CATEGORY_ACK, 1)),
+            field(t("admin.category.resolve"), number(ids.CATEGORY_RESOLVE, 1)),
         ], className="admin-city-fields"),
         html.Datalist([html.Option(value=o["value"], label=o["label"]) for o in categories],
                       id="category-codes"),
-        html.Div([html.Button(t("admin.category.save"), id="category-save",
+        html.Div([html.Button(t("admin.category.save"), id=ids.CATEGORY_SAVE,
                               className="admin-button"),
-                  html.Div(id="category-message")], className="admin-actions"),
-        html.Div(categories_table(city, lang), id="categories-table", className="admin-scroll"),
+                  html.Div(id=ids.CATEGORY_MESSAGE)], className="admin-actions"),
+        html.Div(categories_table(city, lang), id=ids.CATEGORIES_TABLE, className="admin-scroll"),
         html.H3(t("admin.agency.title")),
         html.Div([
-            field(t("admin.agency.key"), dropdown("agency-key", agencies, lang)),
-            field(t("admin.agency.name_id"), dcc.Input(id="agency-name-id")),
-            field(t("admin.agency.name_en"), dcc.Input(id="agency-name-en")),
-            field(t("admin.agency.colour"), dcc.Input(id="agency-colour", type="text",
+            field(t("admin.agency.key"), dropdown(ids.AGENCY_KEY, agencies, lang)),
+            field(t("admin.agency.name_id"), dcc.Input(id=ids.AGENCY_NAME_ID)),
+            field(t("admin.agency.name_en"), dcc.Input(id=ids.AGENCY_NAME_EN)),
+            field(t("admin.agency.colour"), dcc.Input(id=ids.AGENCY_COLOUR, type="text",
                                                        placeholder="#1f77b4")),
         ], className="admin-city-fields"),
-        html.Div([html.Button(t("admin.agency.save"), id="agency-save", className="admin-button"),
-                  html.Div(id="agency-message")], className="admin-actions"),
-        html.Div(agencies_table(city, lang), id="agencies-table", className="admin-scroll"),
+        html.Div([html.Button(t("admin.agency.save"), id=ids.AGENCY_SAVE, className="admin-button"),
+                  html.Div(id=ids.AGENCY_MESSAGE)], className="admin-actions"),
+        html.Div(agencies_table(city, lang), id=ids.AGENCIES_TABLE, className="admin-scroll"),
     ], className="admin-section", id="city")
 
 

@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
+from layouts import ids
+from layouts.grid import Column, grid
 from layouts.home import report_header
 from liveroom.access import Principal
 from liveroom.cities import City
@@ -33,32 +35,34 @@ def download_links(first: date, last: date, agency: str | None, lang: str) -> li
                    id="download-xlsx", className="admin-button-link")]
 
 
+SUMMARY_COUNTS = ("officer_days", "present", "late", "absent", "scheduled", "left_early")
+
+
 def summary_table(summaries: list[Summary], names: dict[str, str], lang: str,
-                  table_id: str, key_label: str) -> html.Table:
+                  table_id: str, key_label: str) -> html.Div:
     t = _t(lang)
-    head = [key_label] + [t(f"attendance.summary.{c}") for c in (
-        "officer_days", "present", "late", "absent", "scheduled", "left_early",
-        "minutes_on_post", "to_review", "attendance_rate")]
-    return html.Table([
-        html.Thead(html.Tr([html.Th(h) for h in head])),
-        html.Tbody([html.Tr([
-            html.Td(names.get(s.key, s.key)), html.Td(s.officer_days), html.Td(s.present),
-            html.Td(s.late), html.Td(s.absent), html.Td(s.scheduled), html.Td(s.left_early),
-            html.Td(f"{s.minutes_on_post:,}"), html.Td(s.to_review or ""),
-            html.Td("–" if s.attendance_rate is None else f"{s.attendance_rate:.0%}"),
-        ]) for s in summaries]),
-    ], className="admin-table", id=table_id)
+    columns = [Column("key", key_label),
+               *[Column(c, t(f"attendance.summary.{c}"), True) for c in SUMMARY_COUNTS],
+               Column("minutes_on_post", t("attendance.summary.minutes_on_post"), True, True),
+               Column("to_review", t("attendance.summary.to_review"), True, True),
+               Column("attendance_rate", t("attendance.summary.attendance_rate"), True, True)]
+    return grid(table_id, columns, [{
+        "key": names.get(s.key, s.key), **{c: getattr(s, c) for c in SUMMARY_COUNTS},
+        "minutes_on_post": s.minutes_on_post, "minutes_on_post__text": f"{s.minutes_on_post:,}",
+        "to_review": s.to_review, "to_review__text": s.to_review or "",
+        "attendance_rate": None if s.attendance_rate is None else round(
+            100 * s.attendance_rate, 1),
+        "attendance_rate__text": "–" if s.attendance_rate is None else
+        f"{s.attendance_rate:.0%}",
+    } for s in summaries], lang)
 
 
-def detail_table(rows: list[RecapRow], city: City, lang: str) -> html.Table:
+def detail_table(rows: list[RecapRow], city: City, lang: str) -> html.Div:
+    """One row per officer and shift day (the first `DETAIL_ROWS`; the downloads hold all)."""
     t, zone = _t(lang), city.timezone
 
     def clock(moment: datetime | None) -> str:
         return moment.astimezone(zone).strftime("%H:%M") if moment else "–"
-
-    head = [t(f"attendance.column.{c}") for c in (
-        "day", "name", "agency", "post_id", "shift", "status", "first_in", "last_out",
-        "minutes_on_post", "flags", "review")]
 
     def agency(key: str) -> str:
         return city.agencies[key].name.get(lang) if key in city.agencies else key
@@ -69,18 +73,29 @@ def detail_table(rows: list[RecapRow], city: City, lang: str) -> html.Table:
     def shift(key: str) -> str:
         return city.shifts[key].name.get(lang) if key in city.shifts else key
 
-    body = [html.Tr([
-        html.Td(r.day.isoformat()), html.Td(r.name), html.Td(agency(r.agency)),
-        html.Td(post(r.post_id)), html.Td(shift(r.shift)),
-        html.Td(t(f"attendance.{r.status}") + (f" (+{r.late_minutes}′)" if r.late_minutes
-                                               else ""), className=f"att-{r.status}"),
-        html.Td(clock(r.first_in)), html.Td(clock(r.last_out) + (" ⚑" if r.left_early else "")),
-        html.Td(r.minutes_on_post), html.Td(r.flags or ""),
-        html.Td(", ".join(t(f"review.{mark.rule}") for mark in r.review),
-                className="att-review" if r.review else ""),
-    ]) for r in rows[:DETAIL_ROWS]]
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
-                      className="admin-table", id="attendance-detail")
+    header = {c: t(f"attendance.column.{c}") for c in (
+        "day", "name", "agency", "post_id", "shift", "status", "first_in", "last_out",
+        "minutes_on_post", "flags", "review")}
+    columns = [Column("day", header["day"]), Column("name", header["name"]),
+               *[Column(c, header[c]) for c in ("agency", "post_id", "shift")],
+               Column("status", header["status"], shown=True),
+               Column("first_in", header["first_in"]),
+               Column("last_out", header["last_out"]),
+               Column("minutes_on_post", header["minutes_on_post"], True),
+               Column("flags", header["flags"], True, True),
+               Column("review", header["review"], shown=True)]
+    return grid("attendance-detail", columns, [{
+        "day": r.day.isoformat(), "name": r.name, "agency": agency(r.agency),
+        "post_id": post(r.post_id), "shift": shift(r.shift),
+        "status": t(f"attendance.{r.status}") + (
+            f" (+{r.late_minutes}′)" if r.late_minutes else ""),
+        "status__class": f"att-{r.status}",  # (words as the value: filters match them)
+        "first_in": clock(r.first_in),
+        "last_out": clock(r.last_out) + (" ⚑" if r.left_early else ""),
+        "minutes_on_post": r.minutes_on_post, "flags": r.flags, "flags__text": r.flags or "",
+        "review": ", ".join(t(f"review.{mark.rule}") for mark in r.review),
+        "review__class": "att-review" if r.review else "",
+    } for r in rows[:DETAIL_ROWS]], lang)
 
 
 def review_list(rows: list[RecapRow], city: City, lang: str) -> html.Ul | html.P:
@@ -145,19 +160,19 @@ def attendance_layout(city: City, first: date, last: date, content: list, lang: 
             html.Section([
                 html.Div([
                     html.Label([t("attendance.from"), dcc.Input(
-                        id="attendance-from", type="date", value=first.isoformat())],
+                        id=ids.ATTENDANCE_FROM, type="date", value=first.isoformat())],
                         className="admin-field"),
                     html.Label([t("attendance.to"), dcc.Input(
-                        id="attendance-to", type="date", value=last.isoformat())],
+                        id=ids.ATTENDANCE_TO, type="date", value=last.isoformat())],
                         className="admin-field"),
                     html.Label([t("attendance.column.agency"), dcc.Dropdown(
-                        id="attendance-agency", options=agency_options, value="",
+                        id=ids.ATTENDANCE_AGENCY, options=agency_options, value="",
                         clearable=False)], className="admin-field"),
                     html.Div(download_links(first, last, None, lang),
-                             id="attendance-downloads", className="admin-actions"),
+                             id=ids.ATTENDANCE_DOWNLOADS, className="admin-actions"),
                 ], className="admin-user-fields"),
             ], className="admin-section"),
-            html.Section(content, id="attendance-body", className="admin-section"),
+            html.Section(content, id=ids.ATTENDANCE_BODY, className="admin-section"),
         ], className="admin-main"),
-        dcc.Store(id="attendance-lang", data=lang),
+        dcc.Store(id=ids.ATTENDANCE_LANG, data=lang),
     ], lang=lang, className="admin")

@@ -10,6 +10,8 @@ import dash_leaflet as dl
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from layouts import ids
+from layouts.grid import Column, grid
 from layouts.home import report_header
 from liveroom.access import Principal
 from liveroom.cities import City
@@ -68,60 +70,98 @@ def backlog_figure(data: Dashboard, city: City, lang: str) -> go.Figure:
     return figure
 
 
+def _value(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def times_table(rows: list[Times], names: dict[str, str], lang: str, table_id: str,
-                key_label: str) -> html.Table:
+                key_label: str) -> html.Div:
+    """Reports, median / 90th-percentile minutes to each step and SLA compliance per key;
+    sorted on the medians and percentages themselves."""
     t = _t(lang)
-    head = [key_label, t("kpi.reported"), *[t(f"kpi.step.{s}") for s in STEPS],
-            t("kpi.acknowledge_sla"), t("kpi.resolve_sla")]
-    return html.Table([
-        html.Thead(html.Tr([html.Th(h) for h in head])),
-        html.Tbody([html.Tr([
-            html.Td(names.get(r.key, r.key or "–")), html.Td(count(r.reported, lang)),
-            *[html.Td(f"{_minutes(r.median[s], lang)} / {_minutes(r.p90[s], lang)}")
-              for s in STEPS],
-            html.Td(_percent(r.acknowledge_sla)), html.Td(_percent(r.resolve_sla)),
-        ]) for r in rows]),
-    ], className="admin-table kpi-table", id=table_id)
+    columns = [Column("key", key_label), Column("reported", t("kpi.reported"), True, True),
+               *[Column(s, t(f"kpi.step.{s}"), True, True) for s in STEPS],
+               Column("acknowledge_sla", t("kpi.acknowledge_sla"), True, True),
+               Column("resolve_sla", t("kpi.resolve_sla"), True, True)]
+    return grid(table_id, columns, [{
+        "key": names.get(r.key, r.key or "–"),
+        "reported": r.reported, "reported__text": count(r.reported, lang),
+        **{field: value for s in STEPS for field, value in (
+            (s, _value(r.median[s])),
+            (f"{s}__text", f"{_minutes(r.median[s], lang)} / {_minutes(r.p90[s], lang)}"))},
+        "acknowledge_sla": _value(r.acknowledge_sla),
+        "acknowledge_sla__text": _percent(r.acknowledge_sla),
+        "resolve_sla": _value(r.resolve_sla), "resolve_sla__text": _percent(r.resolve_sla),
+    } for r in rows], lang)
 
 
-def heat_map(data: Dashboard, city: City) -> dl.Map:
+#: the most grid cells the heat map draws (the busiest ones)
+HEAT_CELLS = 1500
+HEAT_POINT = {"variable": "liveroom.map.heat"}  # assets/map.js
+
+
+def heat_cells(data: Dashboard, lang: str) -> dict:
+    """The busiest cells as one GeoJSON collection: each point's radius and opacity grow
+    with its count (the busiest the largest), its tooltip is the count."""
     top = max((n for _, _, n in data.cells), default=1)
-    circles = [dl.CircleMarker(center=[lat, lon], radius=2 + 9 * (n / top) ** 0.5,
-                               color="#ff7a45", weight=0, fillOpacity=0.15 + 0.7 * n / top,
-                               children=dl.Tooltip(str(n)))
-               for lat, lon, n in data.cells[:1500]]
+    return {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"radius": round(2 + 9 * (n / top) ** 0.5, 1),
+                       "opacity": round(0.15 + 0.7 * n / top, 2), "count": count(n, lang)},
+    } for lat, lon, n in data.cells[:HEAT_CELLS]]}
+
+
+def heat_map(data: Dashboard, city: City, lang: str) -> dl.Map:
+    """Where reports come from: one layer drawn on a canvas in the browser, whatever the
+    number of cells (not a component per cell)."""
     return dl.Map([
         *([dl.TileLayer(url=city.tile_url, attribution=city.tile_attribution)]
           if city.tile_url else []),
         dl.GeoJSON(data=city.districts_geojson(), zoomToBounds=True, interactive=False,
                    style={"color": "#5fb3ff", "weight": 1.5, "fillColor": "#1d4f7a",
                           "fillOpacity": 0.2}),
-        *circles,
+        dl.GeoJSON(data=heat_cells(data, lang), pointToLayer=HEAT_POINT, id="kpi-heat"),
     ], center=list(city.centre), zoom=city.default_zoom, className="kpi-map", id="kpi-map",
+        preferCanvas=True,  # every cell on one canvas
         zoomAnimation=False,  # as the wall map (layouts/home.py)
         attributionControl=bool(city.tile_url))
 
 
-def officers_table(data: Dashboard, city: City, lang: str) -> html.Table:
+def officers_table(data: Dashboard, city: City, lang: str) -> html.Div:
     t, weights = _t(lang), city.performance.weights
-    rows = sorted(data.officers, key=lambda o: -(o.score(weights) or -1))
-    head = [t(f"kpi.officer.{c}") for c in (
+    officers = sorted(data.officers, key=lambda o: -(o.score(weights) or -1))
+    header = {c: t(f"kpi.officer.{c}") for c in (
         "name", "agency", "attendance", "punctuality", "minutes_on_post", "resolved",
-        "acknowledge_median", "resolve_median", "resolve_sla", "score")]
-    return html.Table([
-        html.Thead(html.Tr([html.Th(h) for h in head])),
-        html.Tbody([html.Tr([
-            html.Td(o.name), html.Td(city.agencies[o.agency].label(lang)
-                                     if o.agency in city.agencies else o.agency),
-            html.Td(_percent(o.attendance)), html.Td(_percent(o.punctuality)),
-            html.Td(count(o.minutes_on_post, lang)),
-            html.Td(o.times.reached["resolve"] if o.times else 0),
-            html.Td(_minutes(o.times.median["acknowledge"], lang) if o.times else "–"),
-            html.Td(_minutes(o.times.median["resolve"], lang) if o.times else "–"),
-            html.Td(_percent(o.times.resolve_sla) if o.times else "–"),
-            html.Td(_score(o.score(weights)), className="kpi-score"),
-        ]) for o in rows]),
-    ], className="admin-table kpi-table", id="kpi-officers")
+        "acknowledge_median", "resolve_median", "resolve_sla", "score")}
+    columns = [Column("name", header["name"]), Column("agency", header["agency"]),
+               *[Column(c, header[c], True, True) for c in (
+                   "attendance", "punctuality", "minutes_on_post")],
+               Column("resolved", header["resolved"], True),
+               *[Column(c, header[c], True, True) for c in (
+                   "acknowledge_median", "resolve_median", "resolve_sla", "score")]]
+
+    def row(o) -> dict:
+        times, score = o.times, o.score(weights)
+        median = {step: times.median[step] if times else None
+                  for step in ("acknowledge", "resolve")}
+        return {
+            "name": o.name, "agency": city.agencies[o.agency].label(lang)
+            if o.agency in city.agencies else o.agency,
+            "attendance": _value(o.attendance), "attendance__text": _percent(o.attendance),
+            "punctuality": _value(o.punctuality),
+            "punctuality__text": _percent(o.punctuality),
+            "minutes_on_post": o.minutes_on_post,
+            "minutes_on_post__text": count(o.minutes_on_post, lang),
+            "resolved": times.reached["resolve"] if times else 0,
+            **{f"{step}_median": _value(value) for step, value in median.items()},
+            **{f"{step}_median__text": _minutes(value, lang) for step, value in median.items()},
+            "resolve_sla": _value(times.resolve_sla) if times else None,
+            "resolve_sla__text": _percent(times.resolve_sla) if times else "–",
+            "score": _value(score), "score__text": _score(score),
+            "score__class": "kpi-score",
+        }
+
+    return grid("kpi-officers", columns, [row(o) for o in officers], lang)
 
 
 def _score(value: float | None) -> str:
@@ -182,7 +222,7 @@ def body(data: Dashboard, city: City, lang: str) -> list:
             _section(t("kpi.backlog"), "backlog", data, lang,
                      dcc.Graph(figure=backlog_figure(data, city, lang), id="kpi-backlog",
                                config={"displayModeBar": False})),
-            html.Section([html.H2(t("kpi.where")), heat_map(data, city)],
+            html.Section([html.H2(t("kpi.where")), heat_map(data, city, lang)],
                          className="admin-section"),
         ], className="admin-grid"),
         html.Div([
@@ -214,20 +254,20 @@ def kpi_layout(city: City, data: Dashboard, lang: str, principal: Principal,
         html.Main([
             html.Section([
                 dcc.RadioItems([{"label": t(f"kpi.period.{p}"), "value": p} for p in PERIODS],
-                               value="30d", id="kpi-period", inline=True,
+                               value="30d", id=ids.KPI_PERIOD, inline=True,
                                className="kpi-periods"),
-                dcc.Input(id="kpi-from", type="date", value=period.first.isoformat(),
+                dcc.Input(id=ids.KPI_FROM, type="date", value=period.first.isoformat(),
                           className="kpi-date"),
-                dcc.Input(id="kpi-to", type="date", value=period.last.isoformat(),
+                dcc.Input(id=ids.KPI_TO, type="date", value=period.last.isoformat(),
                           className="kpi-date"),
-                *[dcc.Dropdown(options[name], None, id=f"kpi-{name}",
+                *[dcc.Dropdown(options[name], None, id=ids.kpi_filter(name),
                                placeholder=t(f"kpi.all.{name}"), className="kpi-filter")
-                  for name in options],
+                  for name in ids.KPI_FILTERS],
                 dcc.Dropdown([{"label": t(f"kpi.by.{d}"), "value": d} for d in DIMENSIONS],
-                             data.dimension, id="kpi-dimension", clearable=False,
+                             data.dimension, id=ids.KPI_DIMENSION, clearable=False,
                              className="kpi-filter"),
             ], className="admin-section kpi-filters"),
-            html.Div(body(data, city, lang), id="kpi-body"),
-            dcc.Store(id="kpi-lang", data=lang),
+            html.Div(body(data, city, lang), id=ids.KPI_BODY),
+            dcc.Store(id=ids.KPI_LANG, data=lang),
         ], className="admin-main"),
     ], className="admin kpi")

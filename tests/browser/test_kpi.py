@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import delete, func, select
 
 from liveroom.access import SYSTEM
@@ -17,6 +18,19 @@ from tests.browser.helpers import PASSWORD, severe_console_errors, sign_in, text
 from tests.browser.test_dispatch import wait_for_live
 
 pytestmark = pytest.mark.browser
+
+
+#: how many of the map's canvas pixels are the heat map's orange (its cells, on one canvas)
+HEAT_PIXELS = """
+let found = 0;
+for (const canvas of document.querySelectorAll("#kpi-map canvas")) {
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 0; i < pixels.length; i += 4) {
+    if (pixels[i] > 180 && pixels[i + 1] < 160 && pixels[i + 2] < 120) found += 1;
+  }
+}
+return found;
+"""
 
 
 def reported_since(writer, since: datetime) -> int:
@@ -42,6 +56,8 @@ def test_the_kpi_page_agrees_with_the_wall_screen_and_follows_the_period(app, wr
     open_on_wall = text_of(browser, "count-open")
     browser.get(app.url + "/kpi")
     assert text_of(browser, "kpi-open") == open_on_wall  # the same incidents, two sources
+    # where they came from: cells drawn on the map (one layer on a canvas, no DOM per cell)
+    WebDriverWait(browser, 15).until(lambda b: b.execute_script(HEAT_PIXELS) > 0)
     zone = writer.city.timezone
     today = datetime.now(zone).date()
     month = datetime.combine(today - timedelta(days=29), time(), zone)
