@@ -5,6 +5,12 @@ sending 60 reports a minute and moving 1,000 officers, and N more screens held o
 websocket level (`bench/ws_screen.py`).
 
     .venv/bin/python bench/screen.py [--probes 30] [--officers 1000] [--screens 30]
+                                     [--cpus 1] [--profile]
+
+Exits 1 when ours skips an update or leads the naive page by less than 3x at p95. It also
+prints the app process's CPU time while probing (per update, and per update and screen);
+`--cpus N` pins the app to N cores (taskset), `--profile` samples it with py-spy and prints
+the functions of ours that hold the largest share of the samples.
 
 Each probe is three updates an operator would see: a report posted through Open311
 (priority 3), then escalated twice, `--step` seconds apart (priority 2, then 1). A
@@ -24,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +38,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import cpu
 from bench.app import bench_app, projections_worker, run_on_a_fresh_archive
 from bench.naive_screen import naive_app, serve
 from bench.ws_screen import WsScreen, persistent_callbacks
@@ -62,6 +69,11 @@ function liveroomScan() {
 new MutationObserver(liveroomScan).observe(document.body,
   {subtree: true, childList: true, attributes: true});
 """
+
+
+#: the lead over the naive page below which the run fails (exit 1), as does any update of
+#: ours never seen: a loss of headroom shows the day it lands
+LEAD = 3.0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -159,6 +171,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
             LIVEROOM_PROJECTIONS="on" if args.projections == "in-process" else "off"))
         if args.projections == "worker":
             stack.enter_context(projections_worker(app))
+        if args.cpus:
+            cpu.pin(app.process.pid, args.cpus)
         accounts.add_user(room, "bench-operator", PASSWORD, roles=["operator"], by=SYSTEM)
         key = accounts.create_api_key(room, "bench", by=SYSTEM).secret
         if args.officers:
@@ -178,11 +192,16 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         for browser in (ours, naive):
             browser.execute_script(WATCH)
         rng, sent, ids = random.Random(4), {}, []
-        with httpx.Client(timeout=10) as client:
+        profile = Path(app.log).with_name("app-profile.txt")
+        used, wall = cpu.cpu_seconds(app.process.pid), time.monotonic()
+        with httpx.Client(timeout=10) as client, (
+                cpu.sampled(app.process.pid, profile) if args.profile else nullcontext()):
             for _ in range(args.probes):
                 ids.append(probe(room, client, app.url, key, rng, args.step, sent))
                 time.sleep(args.gap)
-        time.sleep(5)
+            time.sleep(5)
+        used, wall = cpu.cpu_seconds(app.process.pid) - used, time.monotonic() - wall
+        hot = cpu.hottest(profile) if args.profile else []
         seen = {name: browser.execute_script("return window.seen")
                 for name, browser in (("ours", ours), ("naive", naive))}
         on_duty = overview(room, by=SYSTEM).officers_on_duty
@@ -192,8 +211,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     print(f"# {args.probes} probes (report, then two escalations {args.step} s apart) every "
           f"{args.gap + 2 * args.step:.1f} s; simulator: {args.officers} officers moving, "
           f"{args.reports_per_minute} reports/min ({on_duty} on duty at the end); "
-          f"one app process, projections {args.projections}; archive on {backend}; "
-          f"{os.cpu_count()} CPUs")
+          f"one app process{f' pinned to {args.cpus} core(s)' if args.cpus else ''}, "
+          f"projections {args.projections}; archive on {backend}; {os.cpu_count()} CPUs")
     print(summary("projection (sent -> applied to the live model)", sent,
                   {k: v for k, v in applied.items() if v}))
     print(summary("ours (websocket push, deltas)", sent, seen["ours"]))
@@ -201,8 +220,15 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     ours_p95 = percentile([seen["ours"][k] - t for k, t in sent.items() if k in seen["ours"]],
                           0.95)
     naive_lat = [seen["naive"][k] - t for k, t in sent.items() if k in seen["naive"]]
-    if naive_lat:
-        print(f"p95 ratio naive/ours: {percentile(naive_lat, 0.95) / ours_p95:.1f}x")
+    ratio = percentile(naive_lat, 0.95) / ours_p95 if naive_lat else 0.0
+    print(f"p95 ratio naive/ours: {ratio:.1f}x")
+    shown = 2 + args.screens  # (our browser and the websocket-level screens)
+    print(f"app process CPU while probing: {used:.1f} s in {wall:.1f} s ({used / wall:.0%} of "
+          f"a core); per update {1000 * used / len(sent):.0f} ms, per update and screen "
+          f"{1000 * used / len(sent) / shown:.1f} ms ({shown - 1} screens; this includes "
+          f"Open311 intake and 1,000 officers' fixes)")
+    for frame, share in hot:
+        print(f"  {share:6.1%}  {frame}")
     if screens:
         firsts = [s.first_seen[i] * 1000 - sent[f"{i}|3"]
                   for s in screens.screens for i in ids if i in s.first_seen]
@@ -211,6 +237,12 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
               f"{args.screens * len(ids)} reports arrived; latency ms p50 "
               f"{statistics.median(firsts):.0f}, p95 {percentile(firsts, 0.95):.0f}, "
               f"max {max(firsts):.0f}" if firsts else f"{args.screens} screens: nothing")
+    skipped = len(sent) - len(seen["ours"])
+    problems = ([f"ours skipped {skipped} update(s)"] if skipped else []) + (
+        [f"ours is under {LEAD}x the naive page at p95"] if ratio < LEAD else [])
+    if problems:
+        print("FAILED: " + "; ".join(problems))
+        sys.exit(1)
 
 
 def main() -> None:
@@ -226,6 +258,11 @@ def main() -> None:
     parser.add_argument("--projections", default="worker", choices=["worker", "in-process"],
                         help="projections in a `liveroom work` process beside the app (as "
                              "deployed) or in the app process's threads")
+    parser.add_argument("--cpus", type=int, default=0,
+                        help="pin the app process to this many cores (taskset)")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the app with py-spy while probing; print the hottest "
+                             "of our functions")
     args = parser.parse_args()
     run_on_a_fresh_archive(run, args)
 
