@@ -31,7 +31,7 @@ def sampled(pid: int, out: Path):
     """`py-spy record` on `pid` while the block runs (collapsed stacks into `out`)."""
     spy = shutil.which("py-spy") or str(Path(os.sys.executable).with_name("py-spy"))
     process = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw",
-                                "--rate", "200", "--output", str(out)],
+                                "--rate", "100", "--nonblocking", "--output", str(out)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
@@ -40,16 +40,22 @@ def sampled(pid: int, out: Path):
         process.wait(60)
 
 
-ROOT = str(Path(__file__).resolve().parent.parent)
+#: where this repository's code is, as py-spy names files (relative to sys.path)
+OURS = ("liveroom/", "callbacks/", "layouts/", "app.py")
 
 
 def ours(frame: str) -> str | None:
-    """`function (file)` for a frame of this repository's code (not its .venv), else None."""
+    """`function (file)` for a frame of this repository's code, else None."""
     function, _, where = frame.rpartition(" (")
     path = where.rsplit(":", 1)[0]
-    if not path.startswith(ROOT) or "/.venv/" in path:
-        return None
-    return f"{function} ({path[len(ROOT) + 1:]})"
+    return f"{function} ({path})" if path.startswith(OURS) else None
+
+
+def _stacks(collapsed: Path):
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if count.isdigit():
+            yield stack.split(";"), int(count)
 
 
 def hottest(collapsed: Path, limit: int = 15) -> list[tuple[str, float]]:
@@ -57,11 +63,18 @@ def hottest(collapsed: Path, limit: int = 15) -> list[tuple[str, float]]:
     per stack it is on (inclusive time)."""
     totals: Counter[str] = Counter()
     samples = 0
-    for line in collapsed.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
-            continue
-        samples += int(count)
-        for frame in {name for name in map(ours, stack.split(";")) if name}:
-            totals[frame] += int(count)
+    for frames, count in _stacks(collapsed):
+        samples += count
+        for frame in {name for name in map(ours, frames) if name}:
+            totals[frame] += count
+    return [(frame, n / samples) for frame, n in totals.most_common(limit)] if samples else []
+
+
+def leaves(collapsed: Path, limit: int = 10) -> list[tuple[str, float]]:
+    """Any code's functions where the samples were taken (self time), largest share first."""
+    totals: Counter[str] = Counter()
+    samples = 0
+    for frames, count in _stacks(collapsed):
+        samples += count
+        totals[frames[-1].rsplit(":", 1)[0] + ")"] += count
     return [(frame, n / samples) for frame, n in totals.most_common(limit)] if samples else []

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     media_dir: Path | None = None  # citizens' photos; shared storage when several hosts serve
     photo_max_bytes: int = Field(10_000_000, ge=10_000)
     osmand_port: int = Field(5055, ge=0, le=65535)  # 0: no separate OsmAnd listener
+    ws_compression: bool = False  # per-message deflate on websockets (slow links)
     checkin_max_accuracy_m: float = Field(50.0, gt=0)
     presence_stale_minutes: float = Field(10.0, gt=0)  # no fix for this long: stale
     presence_offline_minutes: float = Field(60.0, gt=0)  # ... and for this long: offline

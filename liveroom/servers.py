@@ -31,7 +31,8 @@ class _Companion(uvicorn.Server):
 
 async def serve(settings: Settings, app, osmand_app) -> None:
     main = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                         log_level="info", ws_max_size=WS_MAX_BYTES))
+                                         log_level="info", ws_max_size=WS_MAX_BYTES,
+                                         ws_per_message_deflate=settings.ws_compression))
     companion = None
     if settings.osmand_port:
         companion = _Companion(uvicorn.Config(osmand_app, host=settings.host,

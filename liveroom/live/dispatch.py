@@ -8,7 +8,8 @@ from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
-from liveroom.live.live_map import live_officers, officer_ids
+from liveroom.domain.lifecycle import WITH_OFFICER, Status
+from liveroom.live.live_map import live_officers
 from liveroom.live.overview import Overview, overview, visible
 from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
 from liveroom.room import LiveRoom
@@ -129,25 +130,25 @@ class StrandedTask:
         return "offline" if self.officer.presence == "offline" else "off_duty"
 
 
+#: the statuses in which an officer holds an incident (it is on their tasks)
+HELD = tuple(sorted(status.value for status in WITH_OFFICER - {Status.RESOLVED}))
+
+
 def stranded_tasks(room: LiveRoom, *, by: Principal,
                    screen: ScreenFilter = EVERYTHING) -> list[StrandedTask]:
     """Open tasks on the screen held by officers who are offline (no fix for an hour) or no
-    longer on duty (checked out), oldest assignment first."""
+    longer on duty (checked out), oldest assignment first. Read from the incidents being
+    held (a few) rather than from every officer's tasks (a thousand)."""
     by.check(Action.VIEW_LIVE)
     screen = visible(screen, by)
-    ids = officer_ids(room, screen)
-    pipe = room.redis.pipeline(transaction=False)
-    for officer_id in ids:
-        pipe.zcard(room.live.tasks(officer_id))
-    busy = [i for i, tasks in zip(ids, pipe.execute(), strict=True) if tasks]
-    away = [s for s in officer_statuses(room, busy)
-            if s.presence == "offline" or not s.on_duty]
-    pipe = room.redis.pipeline(transaction=False)
-    for officer in away:
-        pipe.zrange(room.live.tasks(officer.id), 0, -1)
-    found = [StrandedTask(incident, officer)
-             for officer, task_ids in zip(away, pipe.execute(), strict=True)
-             for incident in _incidents(room, task_ids) if screen.admits(incident)]
+    held = [incident for incident in _incidents(room, sorted(room.redis.zunion(
+        [room.live.status(status) for status in HELD])))
+        if incident.get("officer_id") and screen.admits(incident)]
+    holders = sorted({incident["officer_id"] for incident in held})
+    away = {s.id: s for s in officer_statuses(room, holders)
+            if s.presence == "offline" or not s.on_duty}
+    found = [StrandedTask(incident, away[incident["officer_id"]]) for incident in held
+             if incident["officer_id"] in away]
     return sorted(found, key=lambda t: t.incident.get("assigned_at", ""))
 
 
