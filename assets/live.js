@@ -1,6 +1,7 @@
-/* The wall screen's live side. The server pushes only what changed: `applyChanges` merges
- * changed incidents into their layer and moves officers' markers where they stand (a null
- * point leaves the map; `reset` replaces all)
+/* The wall screen's live side. The server pushes only what changed: `applyChanges` changes
+ * incidents' markers in place and moves officers' markers where they stand, handing their
+ * layers new data only when points come or go (a null point leaves the map; `reset`
+ * replaces all)
  * and keeps the last change's version, from which a reconnecting screen resumes. The
  * badge reads LIVE while pushes or heartbeats arrive and RECONNECTING when they stop; if
  * they stay away while the server answers, the page reloads (the browser's socket gives up
@@ -11,6 +12,9 @@
   //: officers' moves are made on the markers themselves; the layer (and its clusters) is
   //: rebuilt only when officers come or go, or this long after the last rebuild
   var REBUILD_OFFICERS_MS = 10000;
+  //: incidents changed in place are handed to their layer this long after the last change
+  //: (so a zoom or a cluster redraws them as they are now)
+  var SETTLE_INCIDENTS_MS = 1500;
 
   function byId(collection) {
     var found = {};
@@ -18,14 +22,6 @@
       found[f.properties.id] = f;
     });
     return found;
-  }
-
-  function merge(current, changed, reset) {
-    var points = reset ? {} : byId(current);
-    Object.keys(changed || {}).forEach(function (id) {
-      if (changed[id]) { points[id] = changed[id]; } else { delete points[id]; }
-    });
-    return {type: "FeatureCollection", features: Object.values(points)};
   }
 
   function heard() { lr.lastHeard = Date.now(); }
@@ -59,6 +55,44 @@
     return {type: "FeatureCollection", features: Object.values(lr.officers)};
   }
 
+  /* Incidents whose marker is on the map are changed in place (position, icon, tooltip): a
+   * new priority or status shows at once, without rebuilding the layer and its clusters. The
+   * layer is handed new data when one comes or goes, when a changed one has no marker on the
+   * map (inside a cluster), after a reset, and quietly once changes settle. */
+  function changeIncidents(change, current) {
+    var map = window.liveroom.map;
+    if (change.reset || !lr.incidents) { lr.incidents = change.reset ? {} : byId(current); }
+    var rebuild = change.reset;
+    Object.keys(change.incidents).forEach(function (id) {
+      var feature = change.incidents[id];
+      if (!feature) { rebuild = rebuild || id in lr.incidents; delete lr.incidents[id]; return; }
+      var marker = map.incidentMarkers[id];
+      rebuild = rebuild || !(id in lr.incidents) || !(marker && marker._map);
+      lr.incidents[id] = feature;
+      if (marker && marker._map) {
+        var c = feature.geometry.coordinates, p = feature.properties;
+        marker.setLatLng([c[1], c[0]]);
+        marker.setIcon(map.incidentIcon(p));
+        marker.setZIndexOffset(map.incidentRise(p));
+        marker.setTooltipContent(map.incidentLabel(p));
+      }
+    });
+    clearTimeout(lr.settle);
+    if (rebuild) { return incidentLayer(); }
+    lr.settle = setTimeout(function () {
+      window.dash_clientside.set_props("incidents-layer", {data: incidentLayer()});
+    }, SETTLE_INCIDENTS_MS);
+    return window.dash_clientside.no_update;
+  }
+
+  function incidentLayer() {
+    var map = window.liveroom.map;
+    Object.keys(map.incidentMarkers).forEach(function (id) {  // those gone keep no marker
+      if (!(id in lr.incidents)) { delete map.incidentMarkers[id]; }
+    });
+    return {type: "FeatureCollection", features: Object.values(lr.incidents)};
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     liveroom: {
       applyChanges: function (pushed, incidents, officers) {
@@ -66,11 +100,13 @@
         if (!pushed) { return [none, none, none]; }
         var change = JSON.parse(pushed);
         var page = document.getElementById("live-state");
-        if (page !== lr.page) { lr.page = page; lr.officers = null; }  // a new page
+        if (page !== lr.page) {  // a new page
+          lr.page = page; lr.officers = null; lr.incidents = null; clearTimeout(lr.settle);
+        }
         heard();
         var touched = function (points) { return change.reset || Object.keys(points).length; };
         return [
-          touched(change.incidents) ? merge(incidents, change.incidents, change.reset) : none,
+          touched(change.incidents) ? changeIncidents(change, incidents) : none,
           touched(change.officers) ? moveOfficers(change, officers) : none,
           change.version,
         ];

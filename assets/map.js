@@ -13,22 +13,32 @@ window.liveroom = Object.assign({}, window.liveroom, {
       return node;
     },
     incident: function (feature, latlng) {
+      var lr = window.liveroom.map;
       var p = feature.properties;
+      var marker = L.marker(latlng, {icon: lr.incidentIcon(p), riseOnHover: true,
+                                     zIndexOffset: lr.incidentRise(p)})
+        .bindTooltip(lr.incidentLabel(p));
+      lr.incidentMarkers[p.id] = marker;  // changed in place by `assets/live.js`
+      return marker;
+    },
+    incidentIcon: function (p) {
       var waiting = p.status === "received" || p.status === "triaged";
       var size = p.priority === 1 ? 34 : 28;
       var plain = /^[a-z0-9-]+$/.test(p.icon || "");  // a pack's icon name, nothing else
       var icon = plain ? '<span class="incident-icon" style="-webkit-mask-image: url(' +
         "'/assets/vendor/tabler-icons/" + p.icon + ".svg'); mask-image: url('" +
         "/assets/vendor/tabler-icons/" + p.icon + ".svg')\"></span>" : "";
-      return L.marker(latlng, {
-        icon: L.divIcon({
-          html: icon, iconSize: L.point(size, size),
-          className: "incident-marker incident-" + p.id + " status-" + p.status +
-            " priority-" + p.priority + (waiting ? " waiting" : ""),
-        }),
-        riseOnHover: true, zIndexOffset: (5 - p.priority) * 100,
-      }).bindTooltip(window.liveroom.map.text(p.id + " · " + p.category));
+      return L.divIcon({
+        html: icon, iconSize: L.point(size, size),
+        className: "incident-marker incident-" + p.id + " status-" + p.status +
+          " priority-" + p.priority + (waiting ? " waiting" : ""),
+      });
     },
+    incidentRise: function (p) { return (5 - p.priority) * 100; },
+    incidentLabel: function (p) {
+      return window.liveroom.map.text(p.id + " · " + p.category);
+    },
+    incidentMarkers: {},
     officer: function (feature, latlng) {
       var lr = window.liveroom.map;
       var p = feature.properties;

@@ -59,8 +59,12 @@ def test_an_operator_assigns_a_queued_report_to_the_recommended_officer(
         "long": post.centre[1], "attribute[orang-terjebak]": "ya",
         "description": "Api di dapur warung"})
     incident_id = posted.json()[0]["service_request_id"]
+    neighbour = httpx.post(f"{app.url}/open311/v2/requests.json", data={  # (they cluster)
+        "api_key": key.secret, "service_code": "kemacetan", "lat": post.centre[0] + 0.0031,
+        "long": post.centre[1]}).json()[0]["service_request_id"]
     wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
                                                           StaleElementReferenceException))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f".incident-{neighbour}"))
     row = f'[id*=\'"id":"{incident_id}"\']'
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
     wait.until(lambda d: "Pak Damkar" in d.find_element(By.ID, "recommended").text)
@@ -80,6 +84,13 @@ def test_an_operator_assigns_a_queued_report_to_the_recommended_officer(
             By.CSS_SELECTOR, f".incident-{incident_id}").get_attribute("class"))
     tasks = writer.redis.zrange(writer.keys.view("tasks", device.officer_id), 0, -1)
     assert tasks == [incident_id]
+    time.sleep(2)  # the marker was changed in place; zoomed out into a cluster with its
+    for button in ("out", "out", "out", "in", "in", "in"):  # neighbour and back, it is drawn
+        # again from the layer
+        browser.find_element(By.CSS_SELECTOR, f".leaflet-control-zoom-{button}").click()
+    wait.until(lambda d: "status-assigned" in d.find_element(
+        By.CSS_SELECTOR, f".incident-{incident_id}").get_attribute("class"),
+        message="redrawn from the layer, the marker went back to an older state")
     assert severe_console_errors(browser) == []
 
 
