@@ -99,6 +99,11 @@ def main() -> None:
                 cells = [timed(lambda q=query, s=scope: q(room, s), args.repeat)
                          for scope in scopes.values()]
                 print(f"{panel:20} " + " ".join(f"{ms:16.0f}" for ms in cells))
+            for workers in (1, kpi.PANELS_AT_ONCE):  # the whole page's queries
+                cells = [timed(lambda s=scope, w=workers: kpi.dashboard(
+                    room, s, by=SYSTEM, workers=w), args.repeat) for scope in scopes.values()]
+                name = f"dashboard, {workers} at once"
+                print(f"{name:20} " + " ".join(f"{ms:16.0f}" for ms in cells))
             cells = [timed(lambda s=scope: naive(room, s), max(1, args.repeat // 2))
                      for scope in scopes.values()]
             print(f"{'naive median (base)':20} " + " ".join(f"{ms:16.0f}" for ms in cells))

@@ -1,6 +1,6 @@
 """The mayor's KPIs: incident figures, officers' performance, and the page's dashboard."""
 
-from liveroom.reporting.kpi.dashboard import Dashboard, dashboard
+from liveroom.reporting.kpi.dashboard import PANELS_AT_ONCE, Dashboard, dashboard
 from liveroom.reporting.kpi.figures import (
     AGE_BUCKETS,
     DIMENSIONS,
@@ -16,6 +16,7 @@ from liveroom.reporting.kpi.figures import (
 )
 from liveroom.reporting.kpi.officers import OfficerPerformance, officer_performance
 
-__all__ = ["AGE_BUCKETS", "DIMENSIONS", "Dashboard", "OfficerPerformance", "Period", "Scope",
+__all__ = ["AGE_BUCKETS", "DIMENSIONS", "PANELS_AT_ONCE", "Dashboard", "OfficerPerformance",
+           "Period", "Scope",
            "Times", "backlog", "bucket_name", "dashboard", "hexbins", "officer_performance",
            "recurring", "response_times", "volumes"]
