@@ -1,11 +1,13 @@
 """Citizen reports accepted per second through the Open311 HTTP endpoint, as a ratio to
 raw pipelined XADD into the same Redis in the same run.
 
-    .venv/bin/python bench/open311.py [--reports 2000] [--clients 8]
+    .venv/bin/python bench/open311.py [--reports 2000] [--clients 8] [--workers 1 2 4]
 
 Starts the real app (`python -m liveroom run`, projections on) on a free port with
 a fresh data dir and namespace; uses LIVEROOM_REDIS_URL / LIVEROOM_DATABASE_URL
-when set. Each report is two events (received, triaged).
+when set. Each report is two events (received, triaged). With `--workers`, each count is
+also run as deployed: `uvicorn app:server --workers N` beside one `liveroom work`
+process for the projections, on the same Redis and archive.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -22,12 +25,34 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.app import bench_app, run_on_a_fresh_archive
+from bench.app import bench_app, projections_worker, run_on_a_fresh_archive
 from bench.events import raw_xadd
 from liveroom.access import SYSTEM
 from liveroom.commands.accounts import create_api_key
 from liveroom.demo.seed import random_point, sample_answers
 from liveroom.domain.events import ReportReceived, encode
+from tests.app_process import free_port
+
+
+def uvicorn_workers(app, workers: int) -> tuple[subprocess.Popen, str]:
+    """`uvicorn app:server --workers N` on the bench app's settings, projections off (they
+    run in `liveroom work`); (process, its URL) once it answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app:server", "--host", "127.0.0.1", "--port",
+         str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+        cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env={**app.env, "LIVEROOM_PROJECTIONS": "off"})
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.terminate()
+    raise TimeoutError("uvicorn did not start")
 
 
 async def post_all(url: str, key: str, points: list[tuple[float, float]], clients: int,
@@ -67,6 +92,19 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         statuses = asyncio.run(post_all(f"{app.url}/open311/v2/requests.json", key, points,
                                         args.clients, services))
         elapsed = time.perf_counter() - started
+        scaled = {}
+        app.stop()  # (its projections would compete with the worker's)
+        with projections_worker(app):
+            for workers in args.workers:
+                process, url = uvicorn_workers(app, workers)
+                try:
+                    begun = time.perf_counter()
+                    got = asyncio.run(post_all(f"{url}/open311/v2/requests.json", key, points,
+                                               args.clients * workers, services))
+                    scaled[workers] = got.count(201) / (time.perf_counter() - begun)
+                finally:
+                    process.terminate()
+                    process.wait(30)
     accepted = statuses.count(201)
     reports_per_s = accepted / elapsed
     print(f"# {args.reports} Open311 POSTs from {args.clients} concurrent clients, one app "
@@ -76,12 +114,18 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     print(f"{'Open311 POST (reports/s)':44} {reports_per_s:>10,.0f}")
     print(f"{'Open311 POST (events/s, 2 per report)':44} {2 * reports_per_s:>10,.0f} "
           f"{2 * reports_per_s / baseline:>11.4f}x")
+    for workers, rate in scaled.items():
+        name = f"Open311 POST, {workers} uvicorn worker(s) (reports/s)"
+        print(f"{name:44} {rate:>10,.0f} {2 * rate / baseline:>11.4f}x  "
+              f"({args.clients * workers} clients; events/s vs raw XADD)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, nargs="*", default=[],
+                        help="also run as deployed with these numbers of uvicorn workers")
     args = parser.parse_args()
     run_on_a_fresh_archive(run, args)
 
