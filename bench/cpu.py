@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +30,7 @@ def cpu_seconds(pid: int) -> float:
 @contextmanager
 def sampled(pid: int, out: Path):
     """`py-spy record` on `pid` while the block runs (collapsed stacks into `out`)."""
-    spy = shutil.which("py-spy") or str(Path(os.sys.executable).with_name("py-spy"))
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     process = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw",
                                 "--rate", "100", "--nonblocking", "--output", str(out)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

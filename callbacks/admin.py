@@ -195,10 +195,7 @@ def register_city_forms(app: Dash, room: LiveRoom) -> None:
     @app.callback(
         Output(ids.CATEGORIES_TABLE, "children"), Output(ids.CATEGORY_MESSAGE, "children"),
         Input(ids.CATEGORY_SAVE, "n_clicks"),
-        State(ids.CATEGORY_CODE, "value"), State(ids.CATEGORY_NAME_ID, "value"),
-        State(ids.CATEGORY_NAME_EN, "value"), State(ids.CATEGORY_AGENCY, "value"),
-        State(ids.CATEGORY_PRIORITY, "value"), State(ids.CATEGORY_ACK, "value"),
-        State(ids.CATEGORY_RESOLVE, "value"), State(ids.ADMIN_LANG, "data"),
+        *(State(name, "value") for name in ids.CATEGORY_FIELDS), State(ids.ADMIN_LANG, "data"),
         prevent_initial_call=True,
     )
     async def save_category(_save, code, name_id, name_en, agency, priority, ack, resolve,
@@ -220,9 +217,7 @@ def register_city_forms(app: Dash, room: LiveRoom) -> None:
     @app.callback(
         Output(ids.AGENCIES_TABLE, "children"), Output(ids.AGENCY_MESSAGE, "children"),
         Input(ids.AGENCY_SAVE, "n_clicks"),
-        State(ids.AGENCY_KEY, "value"), State(ids.AGENCY_NAME_ID, "value"),
-        State(ids.AGENCY_NAME_EN, "value"), State(ids.AGENCY_COLOUR, "value"),
-        State(ids.ADMIN_LANG, "data"),
+        *(State(name, "value") for name in ids.AGENCY_FIELDS), State(ids.ADMIN_LANG, "data"),
         prevent_initial_call=True,
     )
     async def save_agency(_save, key, name_id, name_en, colour, lang):

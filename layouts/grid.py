@@ -54,7 +54,7 @@ def column_def(column: Column, first: bool) -> dict:
     if column.shown:
         spec["cellRenderer"] = column.renderer
     if first:
-        spec.update(pinned="left", lockPinned=False)
+        spec["pinned"] = "left"
     return spec
 
 

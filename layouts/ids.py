@@ -88,6 +88,7 @@ CREDENTIAL_FIELDS = {"kiosk": ("kiosk-name", "kiosk-role"), "api_key": ("api_key
                                 "device-shift")}
 API_TOKEN_USERNAME = CREDENTIAL_FIELDS["api_token"][0]
 DEVICE_AGENCY, DEVICE_POST = CREDENTIAL_FIELDS["device"][1:3]
+#: the category form's fields, in the order its callback takes them (likewise the agency's)
 CATEGORY_FIELDS = ("category-code", "category-name-id", "category-name-en",
                    "category-agency", "category-priority", "category-ack", "category-resolve")
 (CATEGORY_CODE, CATEGORY_NAME_ID, CATEGORY_NAME_EN, CATEGORY_AGENCY, CATEGORY_PRIORITY,
