@@ -64,8 +64,8 @@ def detail_table(rows: list[RecapRow], city: City, lang: str) -> html.Div:
     def clock(moment: datetime | None) -> str:
         return moment.astimezone(zone).strftime("%H:%M") if moment else "–"
 
-    def agency(key: str) -> str:
-        return city.agencies[key].name.get(lang) if key in city.agencies else key
+    def agency(key: str) -> str:  # (short: the full names are in the summary above)
+        return city.agencies[key].label(lang) if key in city.agencies else key
 
     def post(key: str | None) -> str:
         return city.posts[key].name if key in city.posts else (key or "–")

@@ -53,8 +53,8 @@ def column_def(column: Column, first: bool) -> dict:
         spec["type"] = "rightAligned"
     if column.shown:
         spec["cellRenderer"] = column.renderer
-    if first:
-        spec["pinned"] = "left"
+    if first:  # pinned, and wrapped rather than cut (agencies' and posts' long names)
+        spec.update(pinned="left", wrapText=True, autoHeight=True, minWidth=200)
     return spec
 
 
