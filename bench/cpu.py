@@ -79,3 +79,13 @@ def leaves(collapsed: Path, limit: int = 10) -> list[tuple[str, float]]:
         samples += count
         totals[frames[-1].rsplit(":", 1)[0] + ")"] += count
     return [(frame, n / samples) for frame, n in totals.most_common(limit)] if samples else []
+
+
+def print_profile(collapsed: Path) -> None:
+    """Our hottest functions (inclusive) and anyone's (self), as shares of the samples."""
+    for title, frames in (("ours, inclusive", hottest(collapsed)),
+                          ("anyone's, self", leaves(collapsed))):
+        if frames:
+            print(f"app samples ({title}):")
+        for frame, share in frames:
+            print(f"  {share:6.1%}  {frame}")

@@ -1,13 +1,14 @@
 """Citizen reports accepted per second through the Open311 HTTP endpoint, as a ratio to
 raw pipelined XADD into the same Redis in the same run.
 
-    .venv/bin/python bench/open311.py [--reports 2000] [--clients 8] [--workers 1 2 4]
+    .venv/bin/python bench/open311.py [--reports 2000] [--clients 8] [--workers 1 2 4] [--profile]
 
 Starts the real app (`python -m liveroom run`, projections on) on a free port with
 a fresh data dir and namespace; uses LIVEROOM_REDIS_URL / LIVEROOM_DATABASE_URL
 when set. Each report is two events (received, triaged). With `--workers`, each count is
 also run as deployed: `uvicorn app:server --workers N` beside one `liveroom work`
-process for the projections, on the same Redis and archive.
+process for the projections, on the same Redis and archive. `--profile` samples the
+1-worker run with py-spy and prints its CPU per report and where it went.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import random
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import cpu
 from bench.app import bench_app, projections_worker, run_on_a_fresh_archive
 from bench.events import raw_xadd
 from liveroom.access import SYSTEM
@@ -92,16 +95,21 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         statuses = asyncio.run(post_all(f"{app.url}/open311/v2/requests.json", key, points,
                                         args.clients, services))
         elapsed = time.perf_counter() - started
-        scaled = {}
+        scaled, cpu_per_report = {}, 0.0
+        profile = Path(app.log).with_name("worker-profile.txt")
         app.stop()  # (its projections would compete with the worker's)
         with projections_worker(app):
             for workers in args.workers:
                 process, url = uvicorn_workers(app, workers)
+                sample = args.profile and workers == 1  # (one process: uvicorn's own)
                 try:
-                    begun = time.perf_counter()
-                    got = asyncio.run(post_all(f"{url}/open311/v2/requests.json", key, points,
-                                               args.clients * workers, services))
+                    begun, used = time.perf_counter(), cpu.cpu_seconds(process.pid)
+                    with cpu.sampled(process.pid, profile) if sample else nullcontext():
+                        got = asyncio.run(post_all(f"{url}/open311/v2/requests.json", key,
+                                                   points, args.clients * workers, services))
                     scaled[workers] = got.count(201) / (time.perf_counter() - begun)
+                    if sample:
+                        cpu_per_report = (cpu.cpu_seconds(process.pid) - used) / got.count(201)
                 finally:
                     process.terminate()
                     process.wait(30)
@@ -118,6 +126,9 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         name = f"Open311 POST, {workers} uvicorn worker(s) (reports/s)"
         print(f"{name:44} {rate:>10,.0f} {2 * rate / baseline:>11.4f}x  "
               f"({args.clients * workers} clients; events/s vs raw XADD)")
+    if cpu_per_report:
+        print(f"1 uvicorn worker's CPU per report: {1000 * cpu_per_report:.2f} ms")
+        cpu.print_profile(profile)
 
 
 def main() -> None:
@@ -126,6 +137,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, nargs="*", default=[],
                         help="also run as deployed with these numbers of uvicorn workers")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the 1-worker run with py-spy; print where its CPU went")
     args = parser.parse_args()
     run_on_a_fresh_archive(run, args)
 

@@ -201,7 +201,6 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
                 time.sleep(args.gap)
             time.sleep(5)
         used, wall = cpu.cpu_seconds(app.process.pid) - used, time.monotonic() - wall
-        hot = (cpu.hottest(profile), cpu.leaves(profile)) if args.profile else ([], [])
         seen = {name: browser.execute_script("return window.seen")
                 for name, browser in (("ours", ours), ("naive", naive))}
         on_duty = overview(room, by=SYSTEM).officers_on_duty
@@ -227,11 +226,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
           f"a core); per update {1000 * used / len(sent):.0f} ms, per update and screen "
           f"{1000 * used / len(sent) / shown:.1f} ms ({shown - 1} screens; this includes "
           f"Open311 intake and 1,000 officers' fixes)")
-    for title, frames in zip(("ours, inclusive", "anyone's, self"), hot, strict=True):
-        if frames:
-            print(f"app samples ({title}):")
-        for frame, share in frames:
-            print(f"  {share:6.1%}  {frame}")
+    if args.profile:
+        cpu.print_profile(profile)
     if screens:
         firsts = [s.first_seen[i] * 1000 - sent[f"{i}|3"]
                   for s in screens.screens for i in ids if i in s.first_seen]

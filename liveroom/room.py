@@ -45,6 +45,8 @@ class LiveRoom:
     _city: City | None = field(default=None, repr=False)
     _config_version: str | None = field(default=None, repr=False)
     _config_checked: float = field(default=0.0, repr=False)
+    principals: dict = field(default_factory=dict, repr=False)
+    """Bearer secrets' principals this process has looked up (`credential_principal`)."""
 
     CONFIG_CHECK_SECONDS = 2.0
 

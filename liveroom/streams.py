@@ -42,6 +42,11 @@ class Keys:
         return f"{self.ns}:config:version"
 
     @property
+    def credentials_version(self) -> str:
+        """Bumped whenever a credential or user changes: cached principals are re-read."""
+        return f"{self.ns}:credentials:version"
+
+    @property
     def dead_letters(self) -> str:
         return f"{self.ns}:stream:dead"
 

@@ -126,6 +126,7 @@ def update_user(room: LiveRoom, username: str, *, by: Principal, roles=None, age
             shown["password"] = "changed"
         record(conn, now, by.actor, "user.changed", username, shown)
         updated = _user_row(conn, username)
+    credentials_changed(room)
     session_store.end_sessions_of(room, username=username)
     return public_user(updated)
 
@@ -285,6 +286,7 @@ def rotate_device(room: LiveRoom, credential_id: str, *, by: Principal) -> Issue
                                     officer_id=row["officer_id"])
         conn.execute(update(table).where(table.c.id == credential_id).values(revoked_at=now))
         record(conn, now, by.actor, "device.rotated", credential_id, {"to": issued.id})
+    credentials_changed(room)
     session_store.end_sessions_of(room, credential_id=credential_id)
     return issued
 
@@ -307,6 +309,7 @@ def revoke_credential(room: LiveRoom, credential_id: str, *, by: Principal) -> N
         if not done:
             raise NotFound(f"no active credential {credential_id!r}")
         record(conn, now, by.actor, "credential.revoked", credential_id, {})
+    credentials_changed(room)
     session_store.end_sessions_of(room, credential_id=credential_id)
 
 
@@ -324,29 +327,51 @@ def list_credentials(room: LiveRoom, *, by: Principal, kind: str | None = None) 
 
 def credential_principal(room: LiveRoom, secret: str | None,
                          kinds: tuple[str, ...]) -> tuple[Principal, str] | None:
-    """The principal a bearer secret stands for (if of one of `kinds` and not revoked)."""
+    """The principal a bearer secret stands for (if of one of `kinds` and not revoked).
+
+    Found ones are kept in `room.principals` while the credentials' version in Redis holds:
+    a revocation, rotation or user change anywhere bumps it, so the next request re-reads.
+    Misses are not kept (a new key works at once)."""
     if not secret:
         return None
+    key, version = digest(secret), room.redis.get(room.keys.credentials_version)
+    cached = room.principals.get(key)
+    if cached is None or cached[0] != version:
+        found = _read_credential(room, key)
+        if found is None:
+            room.principals.pop(key, None)
+            return None
+        room.principals[key] = cached = (version, found)
+    kind, principal, credential_id = cached[1]
+    return (principal, credential_id) if kind in kinds else None
+
+
+def credentials_changed(room: LiveRoom) -> None:
+    """Every process re-reads the principals it cached (after a credential or user change)."""
+    room.redis.incr(room.keys.credentials_version)
+
+
+def _read_credential(room: LiveRoom, key: str) -> tuple[str, Principal, str] | None:
     table = schema.credentials
     with room.engine.connect() as conn:
         row = conn.execute(select(table).where(
-            table.c.secret_hash == digest(secret), table.c.revoked_at.is_(None),
-            table.c.kind.in_(kinds))).mappings().first()
+            table.c.secret_hash == key, table.c.revoked_at.is_(None))).mappings().first()
         if row is None:
             return None
         if row["kind"] == "api_token":
             user = _user_row(conn, row["username"])
             if user is None or not user["active"]:
                 return None
-            return user_principal(user), row["id"]
+            return row["kind"], user_principal(user), row["id"]
     if row["kind"] == "kiosk":
-        return Principal(kind="kiosk", name=row["name"],
-                         roles=frozenset({Role(row["role"])})), row["id"]
-    if row["kind"] == "api_key":
-        return Principal(kind="apikey", name=row["name"],
-                         roles=frozenset({Role.CITIZEN_APP})), row["id"]
-    return Principal(kind="device", name=row["id"], roles=frozenset({Role.OFFICER}),
-                     agencies=frozenset({row["agency"]}), officer_id=row["officer_id"]), row["id"]
+        principal = Principal(kind="kiosk", name=row["name"], roles=frozenset({Role(row["role"])}))
+    elif row["kind"] == "api_key":
+        principal = Principal(kind="apikey", name=row["name"],
+                              roles=frozenset({Role.CITIZEN_APP}))
+    else:
+        principal = Principal(kind="device", name=row["id"], roles=frozenset({Role.OFFICER}),
+                              agencies=frozenset({row["agency"]}), officer_id=row["officer_id"])
+    return row["kind"], principal, row["id"]
 
 
 def device_principals(room: LiveRoom) -> dict[str, Principal]:

@@ -12,6 +12,7 @@ from liveroom.commands import accounts, audit
 from liveroom.commands.officers import record_locations
 from liveroom.domain.errors import InvalidCommand, NotFound
 from liveroom.domain.events import OfficerLocated
+from liveroom.room import LiveRoom
 from tests.conftest import drain, person
 
 ADMIN = person("ani", "admin")
@@ -109,6 +110,24 @@ def test_api_tokens_act_as_their_user_until_revoked(room, operator):
     with pytest.raises(NotFound):
         accounts.revoke_credential(room, issued.id, by=ADMIN)
     assert issued.secret not in str(accounts.list_credentials(room, by=ADMIN))
+
+
+def test_another_worker_stops_honouring_a_revoked_secret_at_once(room, settings, operator):
+    """Principals are cached per process; a change in any process reaches every cache."""
+    other = LiveRoom.open(settings)  # another worker, with its own cache
+    try:
+        key = accounts.create_api_key(room, "Aplikasi Warga", by=ADMIN)
+        token = accounts.create_api_token(room, "opi", by=ADMIN)
+        assert accounts.credential_principal(other, key.secret, ("api_key",))
+        assert accounts.credential_principal(other, token.secret, ("api_token",))
+        accounts.revoke_credential(room, key.id, by=ADMIN)
+        assert accounts.credential_principal(other, key.secret, ("api_key",)) is None
+        accounts.update_user(room, "opi", active=False, by=ADMIN)
+        assert accounts.credential_principal(other, token.secret, ("api_token",)) is None
+        accounts.update_user(room, "opi", active=True, by=ADMIN)
+        assert accounts.credential_principal(other, token.secret, ("api_token",))
+    finally:
+        other.close()
 
 
 def test_revoking_a_kiosk_link_signs_its_screens_out(room):
