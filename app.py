@@ -106,10 +106,11 @@ def create_server(room: LiveRoom) -> FastAPI:
 def __getattr__(name: str):
     """`app.server` for `uvicorn app:server`, built from the environment on first use."""
     if name == "server":
-        from liveroom.archive import migrate
+        from liveroom.archive import migrate, rollups
         from liveroom.config import load_settings
 
         room = LiveRoom.open(load_settings())
         migrate(room.engine)
+        rollups.fill_if_empty(room.engine, room.city.timezone)
         return create_app(room).server
     raise AttributeError(name)

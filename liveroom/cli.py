@@ -25,7 +25,7 @@ def settings_or_exit() -> Settings:
 @contextmanager
 def opened_room():
     """Settings, city pack, migrated archive and connections, or a clear error."""
-    from liveroom.archive import migrate
+    from liveroom.archive import migrate, rollups
     from liveroom.cities import CityPackError
     from liveroom.room import LiveRoom
 
@@ -37,6 +37,7 @@ def opened_room():
         raise typer.Exit(2) from None
     try:
         migrate(room.engine)
+        rollups.fill_if_empty(room.engine, room.city.timezone)
         yield room
     finally:
         room.close()

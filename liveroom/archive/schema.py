@@ -135,6 +135,37 @@ incident_notes = Table(
     _event_id(),
 )
 
+def _rollup_key() -> list[Column]:
+    """A rollup row's key: the local day its incidents were reported, and what they were
+    ('' where the incident had none, as a key cannot be NULL)."""
+    return [Column("day", Date, primary_key=True),
+            Column("agency", String(32), primary_key=True),
+            Column("district", String(16), primary_key=True),
+            Column("category", String(64), primary_key=True)]
+
+
+incident_days = Table(  # kept by the archive projection (`archive.rollups`), rebuildable
+    "incident_days", metadata,
+    *_rollup_key(),
+    Column("source", String(40), primary_key=True),
+    Column("reported", Integer, nullable=False),
+    Column("acknowledge_on_time", Integer, nullable=False),
+    Column("acknowledge_counted", Integer, nullable=False),
+    Column("resolve_on_time", Integer, nullable=False),
+    Column("resolve_counted", Integer, nullable=False),
+    # the SLA counts are exact as of any moment from this one on: the latest deadline or
+    # step of the row's incidents (NULL: none)
+    Column("settled_at", UTCDateTime),
+)
+
+incident_day_durations = Table(  # how many took how long, per step: percentiles of years
+    "incident_day_durations", metadata,
+    *_rollup_key(),
+    Column("step", String(16), primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 officers = Table(
     "officers", metadata,
     Column("id", String(64), primary_key=True),
@@ -270,4 +301,5 @@ city_overrides = Table(
 
 #: Tables derived from the event log, emptied by a rebuild. The event log and
 #: the location tables (fixes are sampled, not all kept as events) are not.
-DERIVED = (incidents, assignments, status_history, incident_notes, officers, attendance)
+DERIVED = (incidents, assignments, status_history, incident_notes, incident_days,
+           incident_day_durations, officers, attendance)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from liveroom.archive import insert_ignoring_duplicates, schema
+from liveroom.archive import insert_ignoring_duplicates, rollups, schema
 from liveroom.demo.seed import FAMILY, GIVEN, random_point
 from liveroom.demo.simulator import CATEGORY_SHARES, HOURLY
 from liveroom.domain.errors import InvalidCommand
@@ -91,6 +91,9 @@ def seed_history(room: LiveRoom, count: int, *, days: int = 180, seed: int = 11,
                 _write(room, batch, written)
     batch["attendance"] = list(_attendance(room, by_agency, first, today, rng))
     _write(room, batch, written)
+    with room.engine.begin() as conn:  # (written here, not by the archive projection)
+        rollups.recompute(conn, city.timezone, [first + timedelta(days=n)
+                                                for n in range(days + 1)])
     return written
 
 

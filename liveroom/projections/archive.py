@@ -14,7 +14,7 @@ from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from liveroom.archive import insert_ignoring_duplicates, schema, upsert
+from liveroom.archive import insert_ignoring_duplicates, rollups, schema, upsert
 from liveroom.domain.events import (
     INCIDENTS,
     OFFICERS,
@@ -55,6 +55,7 @@ class Batch:
         self.conn = conn
         self.log = log  # False when replaying the log itself
         self.positions: dict[str, dict] = {}
+        self.touched: set[str] = set()  # incidents whose rows change (their days' rollups)
         #: Rows of append-only tables, written with one executemany at the end of the
         #: batch (fast path); None when each event must stand alone (savepoints).
         self.appended: dict[Table, list[dict]] | None = {} if buffered else None
@@ -225,7 +226,7 @@ class ArchiveIncidents(ArchiveProjection):
     name = "archive-incidents"
     stream = INCIDENTS
     derived = (schema.incidents, schema.assignments, schema.status_history,
-               schema.incident_notes)
+               schema.incident_notes, schema.incident_days, schema.incident_day_durations)
     handlers = {
         ReportReceived: _received,
         ReportTriaged: _changed,
@@ -234,6 +235,16 @@ class ArchiveIncidents(ArchiveProjection):
         IncidentStatusChanged: _changed,
         NoteAdded: _note,
     }
+
+    def prepare(self, batch: Batch, entries: list[Entry]) -> None:
+        batch.touched = {e.event.aggregate_id for e in entries
+                         if e.event is not None and not isinstance(e.event, NoteAdded)}
+
+    def finish(self, batch: Batch) -> None:
+        """The days the batch's incidents were reported on, rolled up again (same
+        transaction: a rollup never disagrees with the rows)."""
+        zone = self.room.city.timezone
+        rollups.recompute(batch.conn, zone, rollups.days_of(batch.conn, zone, batch.touched))
 
 
 # --- officers ----------------------------------------------------------------------------

@@ -7,7 +7,13 @@ Definitions (shown beside the figures):
 - median and 90th percentile are nearest-rank: the smallest time at least half (nine tenths)
   of the incidents took no longer than;
 - SLA compliance: of the incidents whose deadline has passed or that were done, the share
-  done by the deadline (acknowledged by `acknowledge_due`, resolved by `resolve_due`).
+  done by the deadline (acknowledged by `acknowledge_due`, resolved by `resolve_due`);
+  rejected incidents and duplicates owe nothing and are not counted.
+
+Volumes and recurring problems are read from the daily rollups (`archive.rollups`), exactly.
+Response times over periods longer than EXACT_PERCENTILE_DAYS read them too: the counts and
+SLA compliance stay exact (days whose deadlines have not all passed are read from the
+incidents), the median and 90th percentile come from the duration histograms (within 5%).
 """
 
 from __future__ import annotations
@@ -31,15 +37,16 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 from liveroom.access import Action, Principal
-from liveroom.archive import schema
-from liveroom.archive.sql import local_day, seconds_between
+from liveroom.archive import rollups, schema
+from liveroom.archive.sql import seconds_between
 from liveroom.domain.errors import InvalidCommand
 from liveroom.room import LiveRoom
 
 I = schema.incidents  # noqa: E741 (the table every query reads)
-#: what volume can be broken down by, and the column that says it
-DIMENSIONS = {"category": I.c.category, "agency": I.c.agency, "channel": I.c.source,
-              "district": I.c.district}
+D, H = schema.incident_days, schema.incident_day_durations  # its daily rollups
+#: what volume can be broken down by, and the rollup's column that says it
+DIMENSIONS = {"category": D.c.category, "agency": D.c.agency, "channel": D.c.source,
+              "district": D.c.district}
 def names(city, kind: str, lang: str) -> dict[str, str]:
     """What to call each agency, category or district in `lang` (others: as they are)."""
     if kind == "agency":
@@ -58,7 +65,11 @@ GROUPS = {"agency": I.c.agency, "district": I.c.district, "category": I.c.catego
 AGE_BUCKETS = (1, 4, 24, 72)
 STEPS = {"acknowledge": I.c.acknowledged_at, "arrive": I.c.on_scene_at,
          "resolve": I.c.resolved_at}
+#: the deadlines SLA compliance is measured against: (name, step done, its deadline)
+DEADLINES = tuple((name, I.c[done], I.c[due]) for name, done, due in rollups.DEADLINES)
 MAX_DAYS = 400
+#: periods up to this long get exact percentiles; longer ones, the histograms'
+EXACT_PERCENTILE_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -126,26 +137,32 @@ def _where(room: LiveRoom, scope: Scope, by: Principal,
            within_period: bool = True) -> list[ColumnElement]:
     """The period's incidents (or, not `within_period`, any time's) the principal may see,
     narrowed by the scope."""
-    by.check(Action.VIEW_KPI, scope.agency)
-    clauses = []
+    clauses = _narrowed(I, scope, by)
     if within_period:
         start, end = scope.period.bounds(room.city.timezone)
         clauses += [I.c.reported_at >= start, I.c.reported_at < end]
-    if scope.agency:
-        clauses.append(I.c.agency == scope.agency)
-    elif by.agencies:
-        clauses.append(I.c.agency.in_(sorted(by.agencies)))
-    if scope.district:
-        clauses.append(I.c.district == scope.district)
-    if scope.category:
-        clauses.append(I.c.category == scope.category)
     return clauses
 
 
-def _day(room: LiveRoom, column) -> local_day:
-    zone = room.city.timezone
-    offset = datetime.now(zone).utcoffset() or timedelta()
-    return local_day(column, zone.key, int(offset.total_seconds() // 60))
+def _rolled_where(table, scope: Scope, by: Principal) -> list[ColumnElement]:
+    """The same for a rollup table (`incident_days`, `incident_day_durations`)."""
+    return [*_narrowed(table, scope, by), table.c.day >= scope.period.first,
+            table.c.day <= scope.period.last]
+
+
+def _narrowed(table, scope: Scope, by: Principal) -> list[ColumnElement]:
+    """The scope's agency, district and category, and the agencies `by` may see."""
+    by.check(Action.VIEW_KPI, scope.agency)
+    clauses = []
+    if scope.agency:
+        clauses.append(table.c.agency == scope.agency)
+    elif by.agencies:
+        clauses.append(table.c.agency.in_(sorted(by.agencies)))
+    if scope.district:
+        clauses.append(table.c.district == scope.district)
+    if scope.category:
+        clauses.append(table.c.category == scope.category)
+    return clauses
 
 
 def volumes(room: LiveRoom, scope: Scope, *, by: Principal,
@@ -153,11 +170,11 @@ def volumes(room: LiveRoom, scope: Scope, *, by: Principal,
     """Reports per local day and `dimension` (category, agency, channel, district)."""
     if dimension not in DIMENSIONS:
         raise InvalidCommand(f"volume by {dimension!r}? one of {', '.join(DIMENSIONS)}")
-    day, key = _day(room, I.c.reported_at).label("day"), DIMENSIONS[dimension].label("key")
-    query = (select(day, key, func.count().label("n")).where(*_where(room, scope, by))
-             .group_by(day, key).order_by(day, key))
+    key = DIMENSIONS[dimension].label("key")
+    query = (select(D.c.day, key, func.sum(D.c.reported)).where(*_rolled_where(D, scope, by))
+             .group_by(D.c.day, key).order_by(D.c.day, key))
     with room.engine.connect() as conn:
-        return [(_date(d), k or "", n) for d, k, n in conn.execute(query)]
+        return [(_date(d), k or "", int(n)) for d, k, n in conn.execute(query)]
 
 
 def backlog(room: LiveRoom, scope: Scope, *, by: Principal,
@@ -210,18 +227,19 @@ class Times:
     resolve_sla: float | None
 
 
-def response_times(room: LiveRoom, scope: Scope, *, by: Principal,
-                   group: str = "agency", at: datetime | None = None) -> list[Times]:
+def response_times(room: LiveRoom, scope: Scope, *, by: Principal, group: str = "agency",
+                   at: datetime | None = None, exact: bool = False) -> list[Times]:
     """Per agency or district: times to acknowledge, arrive and resolve, and SLA compliance
-    as of `at` (default now)."""
+    as of `at` (default now). Periods over EXACT_PERCENTILE_DAYS read the daily rollups
+    (percentiles within 5%) unless `exact`, or grouped by officer (not rolled up)."""
     if group not in GROUPS:
         raise InvalidCommand(f"response times by {group!r}? one of {', '.join(GROUPS)}")
     at = at or room.clock()
+    if not exact and group != "officer" and len(scope.period.days) > EXACT_PERCENTILE_DAYS:
+        return _rolled_up_times(room, scope, by, group, at)
     key = GROUPS[group].label("key")
     where = _where(room, scope, by)
-    deadlines = (("acknowledge", I.c.acknowledged_at, I.c.acknowledge_due),
-                 ("resolve", I.c.resolved_at, I.c.resolve_due))
-    compliance = [total for _, done, due in deadlines for total in _compliance(done, due, at)]
+    compliance = [total for _, done, due in DEADLINES for total in _compliance(done, due, at)]
     rows: dict[str, dict] = {}
     with room.engine.connect() as conn:
         if conn.dialect.name == "postgresql":  # one pass: ordered-set aggregates
@@ -242,12 +260,65 @@ def response_times(room: LiveRoom, scope: Scope, *, by: Principal,
             for step, column in STEPS.items():
                 for k, n, median, p90 in conn.execute(_ranked_percentiles(key, column, where)):
                     rows[k or ""]["steps"][step] = (n, median, p90)
+    return _times(rows)
+
+
+def _times(rows: dict[str, dict]) -> list[Times]:
     return [Times(key=k, reported=r["reported"],
                   reached={s: r["steps"].get(s, (0,))[0] for s in STEPS},
                   median={s: _minutes(r["steps"].get(s, (0, None))[1]) for s in STEPS},
                   p90={s: _minutes(r["steps"].get(s, (0, None, None))[2]) for s in STEPS},
                   acknowledge_sla=r["acknowledge_sla"], resolve_sla=r["resolve_sla"])
             for k, r in sorted(rows.items())]
+
+
+def _rolled_up_times(room: LiveRoom, scope: Scope, by: Principal, group: str,
+                     at: datetime) -> list[Times]:
+    """`response_times` from the rollups: counts and SLA sums of the days settled by `at`
+    (every deadline and step of theirs is past), the other days' SLA sums from the
+    incidents, and percentiles from the duration histograms."""
+    def key(table):
+        return (literal_column("'city'") if group == "city" else table.c[group]).label("key")
+
+    def grouped(query, *by_too):
+        return query.group_by(*by_too) if group == "city" else query.group_by(key(D), *by_too)
+
+    where, moment = _rolled_where(D, scope, by), literal(at, schema.UTCDateTime())
+    sums = [func.sum(D.c[f"{name}_{part}"]) for name, _, _ in rollups.DEADLINES
+            for part in ("on_time", "counted")]
+    with room.engine.connect() as conn:
+        unsettled = list(conn.execute(select(D.c.day).where(*where).group_by(D.c.day)
+                                      .having(func.max(D.c.settled_at) > moment)).scalars())
+        settled = [D.c.day.not_in(unsettled)] if unsettled else []
+        reported = dict(conn.execute(grouped(select(key(D), func.sum(D.c.reported))
+                                             .where(*where))).all())
+        totals = {k: [int(n or 0) for n in found] for k, *found in conn.execute(
+            grouped(select(key(D), *sums).where(*where, *settled)))}
+        if unsettled:
+            zone = room.city.timezone
+            days = or_(*[and_(I.c.reported_at >= start, I.c.reported_at < end)
+                         for start, end in (rollups.day_bounds(d, zone) for d in unsettled)])
+            compliance = [part for _, done, due in DEADLINES
+                          for part in _compliance(done, due, at)]
+            query = select(key(I), *compliance).where(*_narrowed(I, scope, by), days)
+            for k, *found in conn.execute(query if group == "city" else
+                                          query.group_by(key(I))):
+                before = totals.setdefault(k, [0, 0, 0, 0])
+                totals[k] = [a + int(b or 0) for a, b in zip(before, found, strict=True)]
+        histograms: dict[str, dict[str, dict[int, int]]] = {}
+        query = select(key(H), H.c.step, H.c.bucket, func.sum(H.c.n)).where(
+            *_rolled_where(H, scope, by))
+        query = (query.group_by(H.c.step, H.c.bucket) if group == "city" else
+                 query.group_by(key(H), H.c.step, H.c.bucket))
+        for k, step, index, n in conn.execute(query):
+            histograms.setdefault(k, {}).setdefault(step, {})[index] = int(n)
+    rows = {}
+    for k, count in reported.items():
+        steps = {step: (sum(found.values()), rollups.percentile(found, 0.5),
+                        rollups.percentile(found, 0.9))
+                 for step, found in histograms.get(k, {}).items()}
+        rows[k or ""] = _row(int(count), totals.get(k, [0, 0, 0, 0]), steps)
+    return _times(rows)
 
 
 def _row(reported: int, sums: list, steps: dict) -> dict:
@@ -264,7 +335,7 @@ def _compliance(done, due, at: datetime) -> tuple:
     finished = and_(done.isnot(None), done <= moment)
     counted = and_(or_(finished, and_(due.isnot(None), due <= moment)),
                    I.c.rejected_at.is_(None), I.c.duplicate_at.is_(None))
-    on_time = and_(finished, due.isnot(None), done <= due)
+    on_time = and_(counted, finished, due.isnot(None), done <= due)
     return (func.sum(case((on_time, 1), else_=0)), func.sum(case((counted, 1), else_=0)))
 
 
@@ -313,8 +384,9 @@ def hexbins(room: LiveRoom, scope: Scope, *, by: Principal,
 def recurring(room: LiveRoom, scope: Scope, *, by: Principal,
               limit: int = 10) -> list[tuple[str, str, int]]:
     """The top recurring problems: (category, district, reports), most first."""
-    query = (select(I.c.category, I.c.district, func.count().label("n"))
-             .where(*_where(room, scope, by)).group_by(I.c.category, I.c.district)
-             .order_by(func.count().desc(), I.c.category, I.c.district).limit(limit))
+    n = func.sum(D.c.reported)
+    query = (select(D.c.category, D.c.district, n)
+             .where(*_rolled_where(D, scope, by)).group_by(D.c.category, D.c.district)
+             .order_by(n.desc(), D.c.category, D.c.district).limit(limit))
     with room.engine.connect() as conn:
-        return [(c, d or "", n) for c, d, n in conn.execute(query)]
+        return [(c, d or "", int(n)) for c, d, n in conn.execute(query)]
