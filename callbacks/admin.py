@@ -12,7 +12,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import anyio
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from layouts import admin as layout
@@ -86,12 +86,12 @@ def register(app: Dash, room: LiveRoom) -> None:
         Output(ids.API_TOKEN_USERNAME, "options"),
         *(Output(name, "value") for name in user_fields),
         Input(ids.USER_ADD, "n_clicks"),
-        Input(ids.user_active(ALL, ALL), "n_clicks"),
+        Input(ids.grid(ids.USERS_GRID), "cellRendererData"),
         *(State(name, "value") for name in user_fields),
         State(ids.ADMIN_LANG, "data"),
         prevent_initial_call=True,
     )
-    async def change_users(_add, _toggles, username, display_name, password, roles, agencies,
+    async def change_users(_add, row_click, username, display_name, password, roles, agencies,
                            officer_id, lang):
         button, by = clicked(), current_principal()
         try:
@@ -104,10 +104,10 @@ def register(app: Dash, room: LiveRoom) -> None:
                 note, cleared = translate("admin.user.added", lang, username=username), [
                     "", "", "", [], [], ""]
             else:
-                active = button["to"] == "on"
-                await off_loop(accounts.update_user, room, button["id"], active=active, by=by)
+                username, active = row_click["rowId"], row_click["value"]["action"] == "on"
+                await off_loop(accounts.update_user, room, username, active=active, by=by)
                 note = translate("admin.user.enabled" if active else "admin.user.disabled",
-                                 lang, username=button["id"])
+                                 lang, username=username)
                 cleared = [no_update] * len(user_fields)
             users = await off_loop(accounts.list_users, room, by=by)
         except DomainError as exc:
@@ -151,16 +151,13 @@ def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple
         Output(ids.credential_message(kind), "children"),
         Output(ids.credential_issued(kind), "children"), Output(name_field, "value"),
         Input(ids.credential_create(kind), "n_clicks"),
-        Input(ids.revoke(kind, ALL), "n_clicks"),
-        *([Input(ids.rotate(kind, ALL), "n_clicks")]
-          if kind == "device" else []),  # (only devices get new secrets)
+        Input(ids.grid(ids.credential_grid(kind)), "cellRendererData"),  # revoke, rotate
         *(State(name, "value") for name in fields),
         State(ids.ADMIN_LANG, "data"), State(ids.URL, "href"),
         prevent_initial_call=True,
     )
-    async def change_credentials(_create, _revokes, *values):
+    async def change_credentials(_create, row_click, *values):
         *values, lang, href = values
-        values = values[1:] if kind == "device" else values  # (the rotate buttons' clicks)
         button, by = clicked(), current_principal()
         box, cleared = [], no_update
         try:
@@ -169,13 +166,14 @@ def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple
                 note = translate("admin.credential.issued", lang, name=issued.name, id=issued.id)
                 box = layout.issued_box(kind, issued.id, issued.secret, lang, origin_of(href))
                 cleared = None if kind == "api_token" else ""
-            elif button["type"] == "rotate":
-                issued = await off_loop(accounts.rotate_device, room, button["id"], by=by)
-                note = translate("admin.device.rotated", lang, id=button["id"], new=issued.id)
+            elif row_click["value"]["action"] == "rotate" and kind == "device":
+                issued = await off_loop(accounts.rotate_device, room, row_click["rowId"], by=by)
+                note = translate("admin.device.rotated", lang, id=row_click["rowId"],
+                                 new=issued.id)
                 box = layout.issued_box(kind, issued.id, issued.secret, lang, origin_of(href))
             else:
-                await off_loop(accounts.revoke_credential, room, button["id"], by=by)
-                note = translate("admin.credential.revoked", lang, id=button["id"])
+                await off_loop(accounts.revoke_credential, room, row_click["rowId"], by=by)
+                note = translate("admin.credential.revoked", lang, id=row_click["rowId"])
             rows = await off_loop(accounts.list_credentials, room, kind=kind, by=by)
         except DomainError as exc:
             return no_update, refused(exc, lang), [], no_update

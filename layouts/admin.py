@@ -39,15 +39,6 @@ def message(text: str, ok: bool) -> html.Div:
                     role="status" if ok else "alert")
 
 
-def table(headers: Iterable[str], rows: list, empty: str, lang: str, **attributes) -> html.Div:
-    if not rows:
-        return html.P(empty, className="admin-empty", **attributes)
-    return html.Table([
-        html.Thead(html.Tr([html.Th(header) for header in headers])),
-        html.Tbody(rows),
-    ], className="admin-table", **attributes)
-
-
 # --- users -------------------------------------------------------------------------------
 
 def agency_name(city: City, key: str, lang: str) -> str:
@@ -61,28 +52,26 @@ def users_table(users: list[dict], city: City, lang: str, me: str | None = None)
     rows = []
     for user in users:
         active = bool(user["active"])
-        toggle = "" if user["username"] == me else html.Button(
-            t("admin.user.disable" if active else "admin.user.enable"),
-            id=ids.user_active(user["username"], "off" if active else "on"),
-            className="admin-button-small" + (" danger" if active else ""),
-        )
-        rows.append(html.Tr([
-            html.Td(user["username"], className="mono"),
-            html.Td(user["display_name"]),
-            html.Td(", ".join(t(f"admin.role.{role}") for role in user["roles"])),
-            html.Td(", ".join(agency_name(city, key, lang) for key in user["agencies"])
-                    or t("admin.all_agencies"), className="muted" if not user["agencies"]
-                    else None),
-            html.Td(user["officer_id"] or t("admin.empty_cell"), className="mono"),
-            html.Td(t("admin.yes" if active else "admin.no"),
-                    className="state-active" if active else "state-revoked"),
-            html.Td(html.Span(t("admin.demo"), className="badge-demo") if user["demo"]
-                    else ""),
-            html.Td(toggle),
-        ], className="" if active else "row-inactive", id=f"user-row-{user['username']}"))
-    headers = [t(f"admin.col.{c}") for c in ("username", "name", "roles", "agencies",
-                                            "officer_id", "active", "demo", "manage")]
-    return table(headers, rows, t("admin.users.empty"), lang)
+        toggle = [] if user["username"] == me else [{
+            "action": "off" if active else "on", "danger": active,
+            "label": t("admin.user.disable" if active else "admin.user.enable")}]
+        rows.append({
+            "username": user["username"], "display_name": user["display_name"],
+            "roles": ", ".join(t(f"admin.role.{role}") for role in user["roles"]),
+            "agencies": ", ".join(agency_name(city, key, lang) for key in user["agencies"])
+            or t("admin.all_agencies"),
+            "officer_id": user["officer_id"] or t("admin.empty_cell"),
+            "active": t("admin.yes" if active else "admin.no"),
+            "active__class": "state-active" if active else "state-revoked",
+            "demo": t("admin.demo") if user["demo"] else "",
+            "demo__class": "badge-demo" if user["demo"] else "", "inactive": not active,
+            "manage": toggle})
+    columns = [Column(c, t(f"admin.col.{c}"), shown=c in ("active", "demo")) for c in (
+        "username", "display_name", "roles", "agencies", "officer_id", "active", "demo")]
+    columns[1] = Column("display_name", t("admin.col.name"))
+    columns.append(Column("manage", t("admin.col.manage"), actions=True))
+    return grid(ids.USERS_GRID, columns, rows, lang, export_name="users-shown",
+                row_id="username", dimmed="inactive")
 
 
 def field(label: str, control, hint: str | None = None) -> html.Div:
@@ -137,13 +126,14 @@ def users_section(users: list[dict], city: City, lang: str, me: str | None) -> h
 
 # --- credentials -------------------------------------------------------------------------
 
-def credential_state(row: Mapping, tz: tzinfo, lang: str) -> html.Span:
+def credential_state(row: Mapping, tz: tzinfo, lang: str) -> tuple[str, str]:
+    """(what to say of a credential's state, the class that colours it)."""
     if row["revoked_at"] is None and row.get("sends_officer_id"):
-        return html.Span(translate("admin.device.sends_officer_id", lang), className="state-warn")
+        return translate("admin.device.sends_officer_id", lang), "state-warn"
     if row["revoked_at"] is None:
-        return html.Span(translate("admin.state.active", lang), className="state-active")
-    return html.Span(translate("admin.state.revoked", lang, time=wib(row["revoked_at"], tz, lang)),
-                     className="state-revoked")
+        return translate("admin.state.active", lang), "state-active"
+    return (translate("admin.state.revoked", lang, time=wib(row["revoked_at"], tz, lang)),
+            "state-revoked")
 
 
 def credential_extra(kind: str, row: Mapping, city: City, lang: str) -> str:
@@ -161,41 +151,37 @@ EXTRA_COLUMN = {"kiosk": "admin.col.role", "device": "admin.col.agency",
                 "api_token": "admin.col.username"}
 
 
-def credential_buttons(kind: str, credential_id: str, lang: str) -> list:
+def credential_buttons(kind: str, lang: str) -> list[dict]:
     """Revoke; for a device, also a new secret (its tracker is then given the new one)."""
-    buttons = [html.Button(translate("admin.revoke", lang), className="admin-button-small danger",
-                           id=ids.revoke(kind, credential_id))]
+    buttons = [{"action": "revoke", "label": translate("admin.revoke", lang), "danger": True}]
     if kind == "device":
-        buttons.insert(0, html.Button(translate("admin.device.rotate", lang),
-                                      className="admin-button-small",
-                                      id=ids.rotate(kind, credential_id)))
+        buttons.insert(0, {"action": "rotate", "label": translate("admin.device.rotate", lang),
+                           "danger": False})
     return buttons
 
 
 def credentials_table(kind: str, rows: list[Mapping], city: City, lang: str) -> html.Div:
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
     tz = city.timezone
-    body = []
+    shown = []
     for row in rows:
         active = row["revoked_at"] is None
-        cells = [html.Td(row["id"], className="mono nowrap"), html.Td(row["name"])]
-        if kind in EXTRA_COLUMN:
-            cells.append(html.Td(credential_extra(kind, row, city, lang)))
-        cells += [
-            html.Td(wib(row["created_at"], tz, lang), className="mono nowrap"),
-            html.Td(row["created_by"]),
-            html.Td(credential_state(row, tz, lang)),
-            html.Td(credential_buttons(kind, row["id"], lang) if active else "",
-                    className="nowrap"),
-        ]
-        body.append(html.Tr(cells, className="" if active else "row-inactive",
-                            id=f"credential-row-{row['id']}"))
-    headers = [t("admin.col.id"), t("admin.col.name")]
+        state, state_class = credential_state(row, tz, lang)
+        shown.append({
+            "id": row["id"], "name": row["name"],
+            "extra": credential_extra(kind, row, city, lang),
+            "created": wib(row["created_at"], tz, lang), "created_by": row["created_by"],
+            "state": state, "state__class": state_class, "inactive": not active,
+            "manage": credential_buttons(kind, lang) if active else []})
+    columns = [Column("id", t("admin.col.id")), Column("name", t("admin.col.name"))]
     if kind in EXTRA_COLUMN:
-        headers.append(t(EXTRA_COLUMN[kind]))
-    headers += [t("admin.col.created"), t("admin.col.created_by"), t("admin.col.state"),
-                t("admin.col.manage")]
-    return table(headers, body, t("admin.credentials.empty"), lang)
+        columns.append(Column("extra", t(EXTRA_COLUMN[kind])))
+    columns += [Column("created", t("admin.col.created")),
+                Column("created_by", t("admin.col.created_by")),
+                Column("state", t("admin.col.state"), shown=True),
+                Column("manage", t("admin.col.manage"), actions=True)]
+    return grid(ids.credential_grid(kind), columns, shown, lang, export_name=f"{kind}-shown",
+                row_id="id", dimmed="inactive")
 
 
 def issued_box(kind: str, credential_id: str, secret: str, lang: str,

@@ -38,6 +38,10 @@ class Column:
     number: bool = False  # a number filter, right-aligned
     shown: bool = False  # has words of its own (`<field>__text`)
     renderer: str = "Shown"  # the `assets/grid.js` function that draws a shown cell
+    #: buttons (`[{"action", "label", "danger"}]`) drawn by `Actions`: a click sets the
+    #: grid's `cellRendererData` to {"value": {"action"}, "rowId", …}; not sorted, filtered
+    #: or exported
+    actions: bool = False
 
 
 def locale_text(lang: str) -> dict[str, str]:
@@ -53,15 +57,23 @@ def column_def(column: Column, first: bool) -> dict:
         spec["type"] = "rightAligned"
     if column.shown:
         spec["cellRenderer"] = column.renderer
+    if column.actions:
+        spec.update(cellRenderer="Actions", sortable=False, filter=False, minWidth=150)
     if first:  # pinned, and wrapped rather than cut (agencies' and posts' long names)
         spec.update(pinned="left", wrapText=True, autoHeight=True, minWidth=200)
     return spec
 
 
 def grid(name: str, columns: list[Column], rows: list[dict], lang: str,
-         export_name: str | None = None) -> html.Div:
-    """A grid with its CSV button, in a box with the id `name` (for pages and tests)."""
+         export_name: str | None = None, row_id: str | None = None,
+         dimmed: str | None = None) -> html.Div:
+    """A grid with its CSV button, in a box with the id `name` (for pages and tests).
+    `row_id`: the field naming each row (its `row-id` in the page, `rowId` of a button's
+    click); `dimmed`: a field true for rows drawn dimmed (a disabled account)."""
     paged = len(rows) > PAGE_ROWS
+    options = {"getRowId": f"params.data.{row_id}"} if row_id else {}
+    if dimmed:
+        options["rowClassRules"] = {"row-inactive": f"params.data.{dimmed}"}
     return html.Div([
         html.Div(html.Button(translate("grid.csv", lang), id=ids.grid_csv(name), n_clicks=0,
                              className="admin-button-link grid-csv"),
@@ -77,8 +89,9 @@ def grid(name: str, columns: list[Column], rows: list[dict], lang: str,
                              "paginationPageSizeSelector": False,
                              "localeText": locale_text(lang), "animateRows": False,
                              "suppressDragLeaveHidesColumns": True,
-                             "enableCellTextSelection": True},
-            csvExportParams={"fileName": f"{export_name or name}.csv"},
+                             "enableCellTextSelection": True, **options},
+            csvExportParams={"fileName": f"{export_name or name}.csv",
+                             "columnKeys": [c.field for c in columns if not c.actions]},
             className="lr-grid", style={},
         ),
     ], id=name, className="grid-box")

@@ -73,6 +73,7 @@ def assign(officer_id, incident_id) -> dict:
 # the admin page
 ADMIN_LANG = "admin-lang"
 USERS_TABLE = "users-table"
+USERS_GRID = "users-grid"  # (a grid: its buttons' clicks are `ids.grid(USERS_GRID)`'s)
 USERS_MESSAGE = "users-message"
 USER_ADD = "user-add"
 #: the new-user form's fields, in the order the callback takes them
@@ -103,22 +104,13 @@ AGENCY_MESSAGE = "agency-message"
 AGENCIES_TABLE = "agencies-table"
 
 
-def user_active(username, to) -> dict:
-    """A user row's button that turns the account on or off (`to`)."""
-    return {"type": "user-active", "id": username, "to": to}
-
-
-def revoke(kind: str, credential_id) -> dict:
-    return {"type": "revoke", "kind": kind, "id": credential_id}
-
-
-def rotate(kind: str, credential_id) -> dict:
-    """A device row's button that issues a new secret."""
-    return {"type": "rotate", "kind": kind, "id": credential_id}
-
-
 def credential_table(kind: str) -> str:
     return f"{kind}-table"
+
+
+def credential_grid(kind: str) -> str:
+    """The grid of one kind's credentials (its buttons: revoke, rotate)."""
+    return f"{kind}-grid"
 
 
 def credential_create(kind: str) -> str:
