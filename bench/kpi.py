@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import migrate, schema, temporary_schema
@@ -69,6 +69,32 @@ def timed(call, repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
+def rollup_error(room: LiveRoom, scope: kpi.Scope, repeat: int) -> None:
+    """The long period's response times from the rollups against the exact query: time, and
+    how far the percentiles are (counts and SLA compliance must be equal)."""
+    with room.engine.connect() as conn:
+        rows = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+                for t in (schema.incidents, schema.incident_days,
+                          schema.incident_day_durations)}
+    print("# rows: " + ", ".join(f"{name} {n:,}" for name, n in rows.items()))
+    print(f"{'times per …':20} {'rollups (ms)':>16} {'exact (ms)':>16} {'max error':>10} "
+          f"{'mean error':>10}  counts and SLA")
+    for group in ("city", "agency", "district"):
+        rolled = kpi.response_times(room, scope, by=SYSTEM, group=group)
+        exact = kpi.response_times(room, scope, by=SYSTEM, group=group, exact=True)
+        errors = [abs(r[step] - e[step]) / e[step]
+                  for got, want in zip(rolled, exact, strict=True)
+                  for r, e in ((got.median, want.median), (got.p90, want.p90))
+                  for step in e if e[step]]
+        same = all((g.reported, g.reached, g.acknowledge_sla, g.resolve_sla) ==
+                   (w.reported, w.reached, w.acknowledge_sla, w.resolve_sla)
+                   for g, w in zip(rolled, exact, strict=True))
+        times = [timed(lambda x=x, g=group: kpi.response_times(
+            room, scope, by=SYSTEM, group=g, exact=x), repeat) for x in (False, True)]
+        print(f"{group:20} {times[0]:16.0f} {times[1]:16.0f} {max(errors):10.1%} "
+              f"{statistics.mean(errors):10.1%}  {'equal' if same else 'DIFFER'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=100_000)
@@ -107,6 +133,7 @@ def main() -> None:
             cells = [timed(lambda s=scope: naive(room, s), max(1, args.repeat // 2))
                      for scope in scopes.values()]
             print(f"{'naive median (base)':20} " + " ".join(f"{ms:16.0f}" for ms in cells))
+            rollup_error(room, list(scopes.values())[-1], args.repeat)
         finally:
             delete_matching(room.redis, room.keys.pattern("*"))
             room.close()
