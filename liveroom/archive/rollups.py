@@ -1,6 +1,12 @@
-"""Daily rollups of the incidents table, so that long periods read hundreds of rows, not a
-million: per local day × agency × district × category (× channel), the count reported and
-the SLA counts, and per step a histogram of durations.
+"""Daily rollups of the incidents table, so that long periods read thousands of rows, not a
+million. Two of them, each a `Rollup`:
+
+- INCIDENTS, per local day × agency × district × category: the count reported (also per
+  channel) and the SLA counts, and per step a histogram of durations;
+- OFFICERS, the same per day × officer (who held the incident last) × agency.
+
+Histograms are kept per day and per month (the month's rows are the sum of its days'), so
+a year reads twelve months' rows and the days of the months it only partly covers.
 
 The archive projection recomputes the days a batch touched from the incidents table, in the
 batch's transaction (`recompute`), so a rollup always says what the rows say; a rebuild
@@ -15,16 +21,18 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, delete, exists, insert, or_, select
+from sqlalchemy import Engine, Table, and_, delete, exists, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from liveroom.archive import schema
 
 I = schema.incidents  # noqa: E741
-DAYS, DURATIONS = schema.incident_days, schema.incident_day_durations
 #: the steps whose durations (from the report) are kept, and the column that dates each
 STEPS = {"acknowledge": "acknowledged_at", "arrive": "on_scene_at", "resolve": "resolved_at"}
 #: the SLA counts kept: (name, the step's column, its deadline's column)
@@ -32,9 +40,35 @@ DEADLINES = (("acknowledge", "acknowledged_at", "acknowledge_due"),
              ("resolve", "resolved_at", "resolve_due"))
 BUCKET_GROWTH = 1.1
 _LOG_GROWTH = math.log(BUCKET_GROWTH)
-_READ = (I.c.reported_at, I.c.agency, I.c.district, I.c.category, I.c.source,
+_READ = (I.c.reported_at, I.c.agency, I.c.district, I.c.category, I.c.source, I.c.officer_id,
          I.c.rejected_at, I.c.duplicate_at, I.c.acknowledge_due, I.c.resolve_due,
          *(I.c[column] for column in STEPS.values()))
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One rollup's tables and the incident columns that key it (`counted_by`: more keys of
+    the counts only)."""
+
+    days: Table
+    durations: Table
+    months: Table
+    key: tuple[str, ...]
+    counted_by: tuple[str, ...] = ()
+
+    def key_of(self, row: Mapping) -> tuple[str, ...] | None:
+        """The row's key ('' for no value), or None when the rollup leaves it out."""
+        if "officer_id" in self.key and not row["officer_id"]:
+            return None  # (nobody held it: no officer's figure)
+        return tuple(row[name] or "" for name in self.key)
+
+
+INCIDENTS = Rollup(schema.incident_days, schema.incident_day_durations,
+                   schema.incident_month_durations, ("agency", "district", "category"),
+                   ("source",))
+OFFICERS = Rollup(schema.officer_days, schema.officer_day_durations,
+                  schema.officer_month_durations, ("officer_id", "agency"))
+ROLLUPS = (INCIDENTS, OFFICERS)
 
 
 def bucket(seconds: float) -> int:
@@ -65,6 +99,19 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return datetime.combine(day, time(), zone), datetime.combine(day + timedelta(1), time(), zone)
 
 
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def whole_months(first: date, last: date) -> tuple[date, date] | None:
+    """The first days of the first and the last month lying wholly within [first, last]."""
+    start = first if first.day == 1 else month_of(first + timedelta(days=32))
+    end = month_of(last + timedelta(days=1))  # (the month after the last whole one)
+    if start >= end:
+        return None
+    return start, month_of(end - timedelta(days=1))
+
+
 def recompute(conn: Connection, zone: ZoneInfo, days: Iterable[date] | None = None) -> None:
     """Rewrite the rollups of `days` (None: every day) from the incidents table."""
     days = None if days is None else sorted(set(days))
@@ -74,40 +121,85 @@ def recompute(conn: Connection, zone: ZoneInfo, days: Iterable[date] | None = No
     if days is not None:
         query = query.where(or_(*[and_(I.c.reported_at >= start, I.c.reported_at < end)
                                   for start, end in (day_bounds(d, zone) for d in days)]))
-    counts: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0, 0, None])
-    durations: Counter[tuple] = Counter()
+    counts: dict[Rollup, dict[tuple, list]] = {r: defaultdict(_zero) for r in ROLLUPS}
+    durations: dict[Rollup, Counter[tuple]] = {r: Counter() for r in ROLLUPS}
     for row in conn.execute(query).mappings():
-        key = (row["reported_at"].astimezone(zone).date(), row["agency"] or "",
-               row["district"] or "", row["category"])
-        summed = counts[(*key, row["source"])]
-        summed[0] += 1
-        owed = row["rejected_at"] is None and row["duplicate_at"] is None
-        for i, (_, done_column, due_column) in enumerate(DEADLINES):
-            done, due = row[done_column], row[due_column]
-            if owed and (done is not None or due is not None):
-                summed[2 + 2 * i] += 1
-                summed[1 + 2 * i] += done is not None and due is not None and done <= due
-        moments = [row[c] for c in (*STEPS.values(), "acknowledge_due", "resolve_due") if row[c]]
-        if moments and (summed[5] is None or max(moments) > summed[5]):
-            summed[5] = max(moments)
-        for step, column in STEPS.items():
-            if row[column] is not None:
-                seconds = (row[column] - row["reported_at"]).total_seconds()
-                durations[(*key, step, bucket(max(seconds, 0.0)))] += 1
-    conn.execute(delete(DAYS).where(DAYS.c.day.in_(days)) if days else delete(DAYS))
-    conn.execute(delete(DURATIONS).where(DURATIONS.c.day.in_(days)) if days else
-                 delete(DURATIONS))
-    names = ("day", "agency", "district", "category")
+        day = row["reported_at"].astimezone(zone).date()
+        for rollup in ROLLUPS:
+            key = rollup.key_of(row)
+            if key is not None:
+                counted = (day, *key, *(row[name] for name in rollup.counted_by))
+                _count(counts[rollup][counted], row)
+                for step, column in STEPS.items():
+                    if row[column] is not None:
+                        seconds = (row[column] - row["reported_at"]).total_seconds()
+                        durations[rollup][(day, *key, step, bucket(max(seconds, 0.0)))] += 1
+    for rollup in ROLLUPS:
+        _write(conn, rollup, days, counts[rollup], durations[rollup])
+
+
+def _zero() -> list:
+    return [0, 0, 0, 0, 0, None]
+
+
+def _count(summed: list, row: Mapping) -> None:
+    """Add one incident to a counts row: [reported, ack on time, ack counted, resolve on
+    time, resolve counted, settled at]."""
+    summed[0] += 1
+    owed = row["rejected_at"] is None and row["duplicate_at"] is None
+    for i, (_, done_column, due_column) in enumerate(DEADLINES):
+        done, due = row[done_column], row[due_column]
+        if owed and (done is not None or due is not None):
+            summed[2 + 2 * i] += 1
+            summed[1 + 2 * i] += done is not None and due is not None and done <= due
+    moments = [row[c] for c in (*STEPS.values(), "acknowledge_due", "resolve_due") if row[c]]
+    if moments and (summed[5] is None or max(moments) > summed[5]):
+        summed[5] = max(moments)
+
+
+def _write(conn: Connection, rollup: Rollup, days: list[date] | None,
+           counts: Mapping[tuple, list], durations: Counter[tuple]) -> None:
+    months = rollup.months
+    if days is None:
+        old = None
+        for table in (rollup.days, rollup.durations, months):
+            conn.execute(delete(table))
+    else:
+        old = _stored(conn, rollup.durations, days)
+        for table in (rollup.days, rollup.durations):
+            conn.execute(delete(table).where(table.c.day.in_(days)))
+    keys = ("day", *rollup.key)
     if counts:
-        conn.execute(insert(DAYS), [
-            {**dict(zip((*names, "source"), key, strict=True)), "reported": c[0],
+        conn.execute(insert(rollup.days), [
+            {**dict(zip((*keys, *rollup.counted_by), key, strict=True)), "reported": c[0],
              "acknowledge_on_time": c[1], "acknowledge_counted": c[2],
              "resolve_on_time": c[3], "resolve_counted": c[4], "settled_at": c[5]}
             for key, c in counts.items()])
+    names = (*keys, "step", "bucket")
     if durations:
-        conn.execute(insert(DURATIONS), [
-            {**dict(zip(names, key[:4], strict=True)), "step": key[4], "bucket": key[5], "n": n}
-            for key, n in durations.items()])
+        conn.execute(insert(rollup.durations), [
+            {**dict(zip(names, key, strict=True)), "n": n} for key, n in durations.items()])
+    change: Counter[tuple] = Counter()  # the months' rows move by what their days did
+    for key, n in durations.items():
+        change[(month_of(key[0]), *key[1:])] += n
+    for key, n in (old or {}).items():
+        change[(month_of(key[0]), *key[1:])] -= n
+    moved = [{**dict(zip(names, key, strict=True)), "n": n} for key, n in change.items() if n]
+    if moved:
+        dialect = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+        statement = dialect(months)
+        conn.execute(statement.on_conflict_do_update(
+            index_elements=list(names), set_={"n": months.c.n + statement.excluded.n}), moved)
+        if old:
+            conn.execute(delete(months).where(months.c.n <= 0, months.c.day.in_(
+                sorted({month_of(d) for d in days or ()}))))
+
+
+def _stored(conn: Connection, table: Table, days: list[date]) -> Counter[tuple]:
+    """The duration rows of `days` as they are (before they are rewritten)."""
+    columns = [c for c in table.c if c.name != "n"]
+    return Counter({tuple(row[:-1]): row[-1] for row in conn.execute(
+        select(*columns, table.c.n).where(table.c.day.in_(days)))})
 
 
 def days_of(conn: Connection, zone: ZoneInfo, incident_ids: Iterable[str]) -> set[date]:
@@ -123,5 +215,5 @@ def fill_if_empty(engine: Engine, zone: ZoneInfo) -> None:
     """Fill the rollups of an archive that has incidents but none (e.g. just migrated)."""
     with engine.begin() as conn:
         if conn.execute(select(exists().where(I.c.id.isnot(None)))).scalar() and not (
-                conn.execute(select(exists().where(DAYS.c.day.isnot(None)))).scalar()):
+                conn.execute(select(exists().where(INCIDENTS.days.c.day.isnot(None)))).scalar()):
             recompute(conn, zone)

@@ -135,36 +135,51 @@ incident_notes = Table(
     _event_id(),
 )
 
-def _rollup_key() -> list[Column]:
-    """A rollup row's key: the local day its incidents were reported, and what they were
-    ('' where the incident had none, as a key cannot be NULL)."""
-    return [Column("day", Date, primary_key=True),
-            Column("agency", String(32), primary_key=True),
+def _counts(name: str, *key: Column) -> Table:
+    """Per local day (of the report) and key: how many were reported, and the SLA counts as
+    if every deadline had passed (`archive.rollups`); '' stands for no value in a key."""
+    return Table(
+        name, metadata, Column("day", Date, primary_key=True), *key,
+        Column("reported", Integer, nullable=False),
+        Column("acknowledge_on_time", Integer, nullable=False),
+        Column("acknowledge_counted", Integer, nullable=False),
+        Column("resolve_on_time", Integer, nullable=False),
+        Column("resolve_counted", Integer, nullable=False),
+        # the SLA counts hold as of any moment from this one on: the latest deadline or step
+        # of the row's incidents (NULL: none)
+        Column("settled_at", UTCDateTime),
+    )
+
+
+def _durations(name: str, *key: Column) -> Table:
+    """How many took how long to reach a step, per day (or month: its first day) and key."""
+    return Table(name, metadata, Column("day", Date, primary_key=True), *key,
+                 Column("step", String(16), primary_key=True),
+                 Column("bucket", Integer, primary_key=True),
+                 Column("n", Integer, nullable=False))
+
+
+def _incident_key() -> list[Column]:
+    return [Column("agency", String(32), primary_key=True),
             Column("district", String(16), primary_key=True),
             Column("category", String(64), primary_key=True)]
 
 
-incident_days = Table(  # kept by the archive projection (`archive.rollups`), rebuildable
-    "incident_days", metadata,
-    *_rollup_key(),
-    Column("source", String(40), primary_key=True),
-    Column("reported", Integer, nullable=False),
-    Column("acknowledge_on_time", Integer, nullable=False),
-    Column("acknowledge_counted", Integer, nullable=False),
-    Column("resolve_on_time", Integer, nullable=False),
-    Column("resolve_counted", Integer, nullable=False),
-    # the SLA counts are exact as of any moment from this one on: the latest deadline or
-    # step of the row's incidents (NULL: none)
-    Column("settled_at", UTCDateTime),
-)
+def _officer_key() -> list[Column]:
+    return [Column("officer_id", String(64), primary_key=True),
+            Column("agency", String(32), primary_key=True)]
 
-incident_day_durations = Table(  # how many took how long, per step: percentiles of years
-    "incident_day_durations", metadata,
-    *_rollup_key(),
-    Column("step", String(16), primary_key=True),
-    Column("bucket", Integer, primary_key=True),
-    Column("n", Integer, nullable=False),
-)
+
+# daily rollups, kept by the archive projection in the batch's transaction, rebuildable
+incident_days = _counts("incident_days", *_incident_key(),
+                        Column("source", String(40), primary_key=True))
+incident_day_durations = _durations("incident_day_durations", *_incident_key())
+incident_month_durations = _durations("incident_month_durations", *_incident_key())
+officer_days = _counts("officer_days", *_officer_key())  # (of the officer who held it last)
+officer_day_durations = _durations("officer_day_durations", *_officer_key())
+officer_month_durations = _durations("officer_month_durations", *_officer_key())
+ROLLUP_TABLES = (incident_days, incident_day_durations, incident_month_durations,
+                 officer_days, officer_day_durations, officer_month_durations)
 
 officers = Table(
     "officers", metadata,
@@ -301,5 +316,5 @@ city_overrides = Table(
 
 #: Tables derived from the event log, emptied by a rebuild. The event log and
 #: the location tables (fixes are sampled, not all kept as events) are not.
-DERIVED = (incidents, assignments, status_history, incident_notes, incident_days,
-           incident_day_durations, officers, attendance)
+DERIVED = (incidents, assignments, status_history, incident_notes, *ROLLUP_TABLES, officers,
+           attendance)

@@ -226,7 +226,7 @@ class ArchiveIncidents(ArchiveProjection):
     name = "archive-incidents"
     stream = INCIDENTS
     derived = (schema.incidents, schema.assignments, schema.status_history,
-               schema.incident_notes, schema.incident_days, schema.incident_day_durations)
+               schema.incident_notes, *schema.ROLLUP_TABLES)
     handlers = {
         ReportReceived: _received,
         ReportTriaged: _changed,

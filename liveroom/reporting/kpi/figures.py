@@ -43,7 +43,7 @@ from liveroom.domain.errors import InvalidCommand
 from liveroom.room import LiveRoom
 
 I = schema.incidents  # noqa: E741 (the table every query reads)
-D, H = schema.incident_days, schema.incident_day_durations  # its daily rollups
+D = schema.incident_days  # its daily counts (`archive.rollups`)
 #: what volume can be broken down by, and the rollup's column that says it
 DIMENSIONS = {"category": D.c.category, "agency": D.c.agency, "channel": D.c.source,
               "district": D.c.district}
@@ -58,6 +58,9 @@ def names(city, kind: str, lang: str) -> dict[str, str]:
     return {}
 
 
+#: the rollups' column for each group ("city": none)
+GROUP_COLUMNS = {"agency": "agency", "district": "district", "category": "category",
+                 "officer": "officer_id"}
 #: what response times can be grouped by (officer: who held the incident last)
 GROUPS = {"agency": I.c.agency, "district": I.c.district, "category": I.c.category,
           "officer": I.c.officer_id, "city": literal_column("'city'")}
@@ -231,11 +234,13 @@ def response_times(room: LiveRoom, scope: Scope, *, by: Principal, group: str = 
                    at: datetime | None = None, exact: bool = False) -> list[Times]:
     """Per agency or district: times to acknowledge, arrive and resolve, and SLA compliance
     as of `at` (default now). Periods over EXACT_PERCENTILE_DAYS read the daily rollups
-    (percentiles within 5%) unless `exact`, or grouped by officer (not rolled up)."""
+    (percentiles within 5%) unless `exact` (or by officer within a district or category:
+    the officers' rollup has neither)."""
     if group not in GROUPS:
         raise InvalidCommand(f"response times by {group!r}? one of {', '.join(GROUPS)}")
     at = at or room.clock()
-    if not exact and group != "officer" and len(scope.period.days) > EXACT_PERCENTILE_DAYS:
+    officers_rolled = group != "officer" or not (scope.district or scope.category)
+    if not exact and officers_rolled and len(scope.period.days) > EXACT_PERCENTILE_DAYS:
         return _rolled_up_times(room, scope, by, group, at)
     key = GROUPS[group].label("key")
     where = _where(room, scope, by)
@@ -276,49 +281,70 @@ def _rolled_up_times(room: LiveRoom, scope: Scope, by: Principal, group: str,
                      at: datetime) -> list[Times]:
     """`response_times` from the rollups: counts and SLA sums of the days settled by `at`
     (every deadline and step of theirs is past), the other days' SLA sums from the
-    incidents, and percentiles from the duration histograms."""
+    incidents, and percentiles from the duration histograms (whole months' and the other
+    days')."""
+    rollup = rollups.OFFICERS if group == "officer" else rollups.INCIDENTS
+    counts, column = rollup.days, GROUP_COLUMNS.get(group)
+
     def key(table):
-        return (literal_column("'city'") if group == "city" else table.c[group]).label("key")
+        return (table.c[column] if column else literal_column("'city'")).label("key")
 
-    def grouped(query, *by_too):
-        return query.group_by(*by_too) if group == "city" else query.group_by(key(D), *by_too)
+    def grouped(query, table, *more):
+        """Grouped by the key (none for the city: a constant is no group) and `more`."""
+        return query.group_by(*([key(table)] if column else []), *more)
 
-    where, moment = _rolled_where(D, scope, by), literal(at, schema.UTCDateTime())
-    sums = [func.sum(D.c[f"{name}_{part}"]) for name, _, _ in rollups.DEADLINES
-            for part in ("on_time", "counted")]
+    where, moment = _rolled_where(counts, scope, by), literal(at, schema.UTCDateTime())
     with room.engine.connect() as conn:
-        unsettled = list(conn.execute(select(D.c.day).where(*where).group_by(D.c.day)
-                                      .having(func.max(D.c.settled_at) > moment)).scalars())
-        settled = [D.c.day.not_in(unsettled)] if unsettled else []
-        reported = dict(conn.execute(grouped(select(key(D), func.sum(D.c.reported))
-                                             .where(*where))).all())
+        unsettled = list(conn.execute(select(counts.c.day).where(*where).group_by(counts.c.day)
+                                      .having(func.max(counts.c.settled_at) > moment)).scalars())
+        settled = counts.c.day.not_in(unsettled) if unsettled else literal(True)
+        sums = [func.sum(case((settled, counts.c[f"{name}_{part}"]), else_=0))
+                for name, _, _ in rollups.DEADLINES for part in ("on_time", "counted")]
         totals = {k: [int(n or 0) for n in found] for k, *found in conn.execute(
-            grouped(select(key(D), *sums).where(*where, *settled)))}
+            grouped(select(key(counts), func.sum(counts.c.reported), *sums).where(*where),
+                    counts))}
         if unsettled:
             zone = room.city.timezone
             days = or_(*[and_(I.c.reported_at >= start, I.c.reported_at < end)
                          for start, end in (rollups.day_bounds(d, zone) for d in unsettled)])
             compliance = [part for _, done, due in DEADLINES
                           for part in _compliance(done, due, at)]
-            query = select(key(I), *compliance).where(*_narrowed(I, scope, by), days)
-            for k, *found in conn.execute(query if group == "city" else
-                                          query.group_by(key(I))):
-                before = totals.setdefault(k, [0, 0, 0, 0])
-                totals[k] = [a + int(b or 0) for a, b in zip(before, found, strict=True)]
+            held = [I.c.officer_id.isnot(None)] if group == "officer" else []
+            for k, *found in conn.execute(grouped(select(key(I), *compliance).where(
+                    *_narrowed(I, scope, by), days, *held), I)):
+                before = totals.get(k)
+                if before:  # (each of these days has its counts in the rollup)
+                    totals[k] = before[:1] + [a + int(b or 0)
+                                              for a, b in zip(before[1:], found, strict=True)]
         histograms: dict[str, dict[str, dict[int, int]]] = {}
-        query = select(key(H), H.c.step, H.c.bucket, func.sum(H.c.n)).where(
-            *_rolled_where(H, scope, by))
-        query = (query.group_by(H.c.step, H.c.bucket) if group == "city" else
-                 query.group_by(key(H), H.c.step, H.c.bucket))
-        for k, step, index, n in conn.execute(query):
-            histograms.setdefault(k, {}).setdefault(step, {})[index] = int(n)
+        for table, clauses in _histogram_spans(rollup, scope, by):
+            query = select(key(table), table.c.step, table.c.bucket, func.sum(table.c.n))
+            for k, step, index, n in conn.execute(grouped(query.where(*clauses), table,
+                                                          table.c.step, table.c.bucket)):
+                found = histograms.setdefault(k, {}).setdefault(step, {})
+                found[index] = found.get(index, 0) + int(n)
     rows = {}
-    for k, count in reported.items():
+    for k, (reported, *sla) in totals.items():
         steps = {step: (sum(found.values()), rollups.percentile(found, 0.5),
                         rollups.percentile(found, 0.9))
                  for step, found in histograms.get(k, {}).items()}
-        rows[k or ""] = _row(int(count), totals.get(k, [0, 0, 0, 0]), steps)
+        rows[k or ""] = _row(reported, sla, steps)
     return _times(rows)
+
+
+def _histogram_spans(rollup, scope: Scope, by: Principal) -> list[tuple]:
+    """Where the period's histograms are: (table, its clauses) for the months lying wholly
+    within it and for its other days."""
+    first, last = scope.period.first, scope.period.last
+    months = rollups.whole_months(first, last)
+    days = _rolled_where(rollup.durations, scope, by)
+    if months is None:
+        return [(rollup.durations, days)]
+    day = rollup.durations.c.day
+    end = rollups.month_of(months[1] + timedelta(days=32))  # (the day after the last month)
+    return [(rollup.months, [*_narrowed(rollup.months, scope, by),
+                             rollup.months.c.day >= months[0], rollup.months.c.day <= months[1]]),
+            (rollup.durations, [*days, or_(day < months[0], day >= end)])]
 
 
 def _row(reported: int, sums: list, steps: dict) -> dict:
