@@ -147,7 +147,7 @@ def _counts(name: str, *key: Column) -> Table:
         Column("resolve_counted", Integer, nullable=False),
         # the SLA counts hold as of any moment from this one on: the latest deadline or step
         # of the row's incidents (NULL: none)
-        Column("settled_at", UTCDateTime),
+        Column("settled_at", UTCDateTime, index=True),
     )
 
 

@@ -295,8 +295,8 @@ def _rolled_up_times(room: LiveRoom, scope: Scope, by: Principal, group: str,
 
     where, moment = _rolled_where(counts, scope, by), literal(at, schema.UTCDateTime())
     with room.engine.connect() as conn:
-        unsettled = list(conn.execute(select(counts.c.day).where(*where).group_by(counts.c.day)
-                                      .having(func.max(counts.c.settled_at) > moment)).scalars())
+        unsettled = list(conn.execute(select(counts.c.day).distinct().where(
+            *where, counts.c.settled_at > moment)).scalars())
         settled = counts.c.day.not_in(unsettled) if unsettled else literal(True)
         sums = [func.sum(case((settled, counts.c[f"{name}_{part}"]), else_=0))
                 for name, _, _ in rollups.DEADLINES for part in ("on_time", "counted")]

@@ -41,6 +41,7 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint(*_names(kind), *(["source"] if extra else []),
                                     name=op.f(f"pk_{kind}_days")),
         )
+        op.create_index(op.f(f"ix_{kind}_days_settled_at"), f"{kind}_days", ["settled_at"])
         for span in ("day", "month"):
             op.create_table(
                 f"{kind}_{span}_durations", *_key(kind),
