@@ -36,15 +36,21 @@
     Object.keys(change.officers).forEach(function (id) {
       var feature = change.officers[id];
       if (!feature) { rebuild = rebuild || id in lr.officers; delete lr.officers[id]; return; }
-      rebuild = rebuild || !(id in lr.officers);
+      var before = lr.officers[id];
+      rebuild = rebuild || !before;
       lr.officers[id] = feature;
       var marker = map.officerMarkers[id];
-      if (marker && marker._map) {
+      if (marker && marker._map) {  // (most changes are moves: only what changed is redrawn)
         var c = feature.geometry.coordinates, p = feature.properties;
+        var was = before ? before.properties : {};
         marker.setLatLng([c[1], c[0]]);
-        marker.setStyle(map.officerStyle(p));
-        marker.setRadius(map.officerStyle(p).radius);
-        marker.setTooltipContent(map.officerLabel(p));
+        if (p.tasks !== was.tasks || p.presence !== was.presence || p.colour !== was.colour) {
+          marker.setStyle(map.officerStyle(p));
+          marker.setRadius(map.officerStyle(p).radius);
+        }
+        if (p.tasks !== was.tasks || p.name !== was.name) {
+          marker.setTooltipContent(map.officerLabel(p));
+        }
       }
     });
     if (!rebuild) { return window.dash_clientside.no_update; }

@@ -27,6 +27,7 @@ from liveroom.access import SYSTEM
 from liveroom.archive import migrate, schema, temporary_schema
 from liveroom.config import Settings
 from liveroom.demo.history import seed_history
+from liveroom.domain.errors import InvalidCommand
 from liveroom.reporting import kpi
 from liveroom.room import LiveRoom
 from liveroom.streams import delete_matching
@@ -74,8 +75,7 @@ def rollup_error(room: LiveRoom, scope: kpi.Scope, repeat: int) -> None:
     how far the percentiles are (counts and SLA compliance must be equal)."""
     with room.engine.connect() as conn:
         rows = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
-                for t in (schema.incidents, schema.incident_days,
-                          schema.incident_day_durations)}
+                for t in (schema.incidents, *schema.ROLLUP_TABLES)}
     print("# rows: " + ", ".join(f"{name} {n:,}" for name, n in rows.items()))
     print(f"{'times per …':20} {'rollups (ms)':>16} {'exact (ms)':>16} {'max error':>10} "
           f"{'mean error':>10}  counts and SLA")
@@ -101,9 +101,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgresql", help="a PostgreSQL URL (a temporary schema is used)")
+    parser.add_argument("--keep", metavar="URL", help="seed this archive and keep it (or, if "
+                        "already seeded, reuse it): to measure a change without seeding again")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="liveroom-kpi-"))
-    schema_url = temporary_schema(args.postgresql) if args.postgresql else nullcontext(None)
+    schema_url = (nullcontext(args.keep) if args.keep else
+                  temporary_schema(args.postgresql) if args.postgresql else nullcontext(None))
     with schema_url as database_url:
         settings = Settings(data_dir=data_dir, database_url=database_url, projections=False,
                             redis_namespace="{kpi-" + uuid.uuid4().hex[:8] + "}")
@@ -111,7 +114,13 @@ def main() -> None:
         try:
             migrate(room.engine)
             started = time.perf_counter()
-            written = seed_history(room, args.incidents, days=args.days)
+            try:
+                written = seed_history(room, args.incidents, days=args.days)
+            except InvalidCommand:  # (--keep: seeded before)
+                with room.engine.connect() as conn:
+                    written = {name: conn.execute(select(func.count()).select_from(
+                        getattr(schema, name))).scalar() for name in ("incidents",
+                                                                      "status_history")}
             seeded = time.perf_counter() - started
             print(f"# {written['incidents']:,} incidents over {args.days} days "
                   f"({written['status_history']:,} status rows) seeded in {seeded:.0f} s; "

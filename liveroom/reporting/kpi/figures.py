@@ -333,18 +333,18 @@ def _rolled_up_times(room: LiveRoom, scope: Scope, by: Principal, group: str,
 
 
 def _histogram_spans(rollup, scope: Scope, by: Principal) -> list[tuple]:
-    """Where the period's histograms are: (table, its clauses) for the months lying wholly
-    within it and for its other days."""
+    """Where the period's histograms are, as (table, clauses), each one range of days (an
+    index reads it): the months lying wholly within it, and its days before and after."""
     first, last = scope.period.first, scope.period.last
     months = rollups.whole_months(first, last)
-    days = _rolled_where(rollup.durations, scope, by)
     if months is None:
-        return [(rollup.durations, days)]
-    day = rollup.durations.c.day
-    end = rollups.month_of(months[1] + timedelta(days=32))  # (the day after the last month)
-    return [(rollup.months, [*_narrowed(rollup.months, scope, by),
-                             rollup.months.c.day >= months[0], rollup.months.c.day <= months[1]]),
-            (rollup.durations, [*days, or_(day < months[0], day >= end)])]
+        return [(rollup.durations, _rolled_where(rollup.durations, scope, by))]
+    after = rollups.month_of(months[1] + timedelta(days=32))  # (the day after the months)
+    spans = [(rollup.months, months[0], months[1]), (rollup.durations, first,
+                                                     months[0] - timedelta(days=1)),
+             (rollup.durations, after, last)]
+    return [(table, [*_narrowed(table, scope, by), table.c.day >= start, table.c.day <= end])
+            for table, start, end in spans if start <= end]
 
 
 def _row(reported: int, sums: list, steps: dict) -> dict:
