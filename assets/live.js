@@ -10,7 +10,8 @@
   var lr = {};  // this script's own state
   var STALE_MS = 12000, RELOAD_MS = 60000;
   //: officers' moves are made on the markers themselves; the layer (and its clusters) is
-  //: rebuilt only when officers come or go, or this long after the last rebuild
+  //: rebuilt only when officers come or go, or this long after the last rebuild if some
+  //: officer has no marker on the map (inside a cluster, or out of view since a drag)
   var REBUILD_OFFICERS_MS = 10000;
   //: incidents changed in place are handed to their layer this long after the last change
   //: (so a zoom or a cluster redraws them as they are now)
@@ -27,17 +28,22 @@
   function heard() { lr.lastHeard = Date.now(); }
 
   /* Officers who only moved (or changed presence or tasks) are moved on the map as they
-   * are; the layer is handed new data when someone comes or goes, now and then (so its
-   * clusters follow), or after a reset. */
+   * are; the layer is handed new data when someone comes or goes, now and then while some
+   * are not drawn (so its clusters follow), or after a reset. */
   function moveOfficers(change, current) {
     var map = window.liveroom.map;
     if (change.reset || !lr.officers) { lr.officers = change.reset ? {} : byId(current); }
     var rebuild = change.reset || Date.now() - (lr.rebuilt || 0) > REBUILD_OFFICERS_MS;
+    var cameOrWent = false;
     Object.keys(change.officers).forEach(function (id) {
       var feature = change.officers[id];
-      if (!feature) { rebuild = rebuild || id in lr.officers; delete lr.officers[id]; return; }
+      if (!feature) {
+        cameOrWent = cameOrWent || id in lr.officers;
+        delete lr.officers[id];
+        return;
+      }
       var before = lr.officers[id];
-      rebuild = rebuild || !before;
+      cameOrWent = cameOrWent || !before;
       lr.officers[id] = feature;
       var marker = map.officerMarkers[id];
       if (marker && marker._map) {  // (most changes are moves: only what changed is redrawn)
@@ -53,7 +59,14 @@
         }
       }
     });
+    rebuild = rebuild || cameOrWent;
     if (!rebuild) { return window.dash_clientside.no_update; }
+    if (!change.reset && !cameOrWent && Object.keys(lr.officers).every(function (id) {
+      return map.officerMarkers[id] && map.officerMarkers[id]._map;
+    })) {  // every officer is drawn where they are: no cluster or unseen marker to refresh
+      lr.rebuilt = Date.now();
+      return window.dash_clientside.no_update;
+    }
     Object.keys(map.officerMarkers).forEach(function (id) {  // those gone keep no marker
       if (!(id in lr.officers)) { delete map.officerMarkers[id]; }
     });

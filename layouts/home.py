@@ -35,11 +35,16 @@ INCIDENT_POINT = {"variable": "liveroom.map.incident"}
 OFFICER_POINT = {"variable": "liveroom.map.officer"}
 CLUSTER = {"variable": "liveroom.map.cluster"}
 MAX_ZOOM = 18
+#: above this many open incidents (a metropolis) they are clustered at every zoom where
+#: their icons would overlap, not only when zoomed out: the map stays readable, and drags
+#: smoothly (`bench/metropolis.py`); the count is the page's when it loads
+DENSE_INCIDENTS = 300
 
 
 def district_map(city: City, incidents: dict, officers: dict) -> dl.Map:
     """The city's districts (the offline basemap, fitted to the screen), its officers and
-    its open incidents, clustered when zoomed out past the city; tiles only if configured."""
+    its open incidents, clustered when zoomed out past the city (incidents, when there are
+    more than DENSE_INCIDENTS, wherever they overlap); tiles only if configured."""
     basemap = city.districts_geojson()
     layers: list = []
     if city.tile_url:
@@ -52,10 +57,13 @@ def district_map(city: City, incidents: dict, officers: dict) -> dl.Map:
     ))
     cluster = {"cluster": True, "superClusterOptions": {"radius": 48,
                                                         "maxZoom": city.default_zoom - 2}}
+    dense = len(incidents.get("features", ())) > DENSE_INCIDENTS
+    crowded = {"cluster": True, "superClusterOptions": {"radius": 40, "maxZoom": MAX_ZOOM - 1}}
     layers.append(dl.GeoJSON(data=officers, id=ids.OFFICERS_LAYER, pointToLayer=OFFICER_POINT,
                              **cluster))
     layers.append(dl.GeoJSON(data=incidents, id=ids.INCIDENTS_LAYER, pointToLayer=INCIDENT_POINT,
-                             clusterToLayer=CLUSTER, zoomToBoundsOnClick=True, **cluster))
+                             clusterToLayer=CLUSTER, zoomToBoundsOnClick=True,
+                             **(crowded if dense else cluster)))
     layers.append(dl.Polyline(id=ids.TRACK, positions=[], color="#ffffff", weight=3,
                               dashArray="6 6", interactive=False))  # an officer's last hour
     (south, west), (north, east) = city.bounds
