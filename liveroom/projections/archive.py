@@ -179,6 +179,9 @@ class ArchiveProjection(Projection):
     def finish(self, batch: Batch) -> None:
         """Write what handlers gathered over the batch."""
 
+    def replayed(self) -> None:
+        """After a rebuild has replayed the whole log (`projections.rebuild`)."""
+
     def reset(self) -> None:
         """Empty the derived tables; the event log and location history stay."""
         with self.room.engine.begin() as conn:
@@ -242,9 +245,16 @@ class ArchiveIncidents(ArchiveProjection):
 
     def finish(self, batch: Batch) -> None:
         """The days the batch's incidents were reported on, rolled up again (same
-        transaction: a rollup never disagrees with the rows)."""
-        zone = self.room.city.timezone
-        rollups.recompute(batch.conn, zone, rollups.days_of(batch.conn, zone, batch.touched))
+        transaction: a rollup never disagrees with the rows); a rebuild rolls up every day
+        once, at the end (`replayed`)."""
+        if batch.log:
+            zone = self.room.city.timezone
+            rollups.recompute(batch.conn, zone,
+                              rollups.days_of(batch.conn, zone, batch.touched))
+
+    def replayed(self) -> None:
+        with self.room.engine.begin() as conn:
+            rollups.recompute(conn, self.room.city.timezone)
 
 
 # --- officers ----------------------------------------------------------------------------

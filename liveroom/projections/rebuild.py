@@ -114,6 +114,7 @@ def rebuild_projection(room: LiveRoom, projection: Projection) -> int:
             for batch in chunks(logged_entries(room, projection.stream)):
                 projection.apply(batch, position, log=False)
                 replayed += len(batch)
+            projection.replayed()
         else:
             projection.reset()
             for batch in chunks(history(room, projection.stream)):
