@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import create_app
+from layouts import ids
 from liveroom.access.secrets import digest
 from liveroom.commands import accounts, audit
 from tests.api.test_access import PASSWORD, sign_in
@@ -46,8 +47,15 @@ def prop_id(component_id: str | dict) -> str:
     return component_id
 
 
+def row_button(grid: str, row_id: str, action: str) -> dict:
+    """A button in a grid's row, as `click` takes it: the grid's click data (`Actions`)."""
+    return {"grid": ids.grid(grid), "value": {"value": {"action": action}, "rowId": row_id,
+                                              "colId": "manage"}}
+
+
 def click(client, first_output: str, button: str | dict, **values):
-    """Post the callback that writes `first_output`, as the page does when `button` is clicked.
+    """Post the callback that writes `first_output`, as the page does when `button` (an id,
+    or a `row_button`) is clicked.
 
     `values` are the form's fields by component id (`user-username="budi"`).
     """
@@ -55,18 +63,21 @@ def click(client, first_output: str, button: str | dict, **values):
                 if dep["output"].startswith(f"..{first_output}."))
     outputs = [dict(zip(("id", "property"), output.rsplit(".", 1), strict=True))
                for output in spec["output"].strip(".").split("...")]
+    in_row = isinstance(button, dict) and "grid" in button
     inputs = []
     for dep in spec["inputs"]:
-        if dep["id"].startswith("{"):  # the rows' buttons: only the clicked one, if a row's
-            inputs.append([{"id": button, "property": "n_clicks", "value": 1}]
-                          if isinstance(button, dict)
-                          and json.loads(dep["id"])["type"] == button["type"] else [])
+        if dep["property"] == "cellRendererData":  # a grid's row buttons
+            clicked = in_row and json.loads(dep["id"]) == button["grid"]
+            inputs.append({"id": json.loads(dep["id"]), "property": dep["property"],
+                           "value": button["value"] if clicked else None})
         else:
             inputs.append({**dep, "value": 1 if dep["id"] == button else None})
     fields = {"admin-lang": "id", "url": "http://testserver/admin", **values}
     state = [{**dep, "value": fields.get(dep["id"])} for dep in spec["state"]]
+    changed = (f"{prop_id(button['grid'])}.cellRendererData" if in_row
+               else f"{prop_id(button)}.n_clicks")
     body = {"output": spec["output"], "outputs": outputs, "inputs": inputs, "state": state,
-            "changedPropIds": [f"{prop_id(button)}.n_clicks"]}
+            "changedPropIds": [changed]}
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.text
     return response.json()["response"]
@@ -104,7 +115,7 @@ def test_an_admin_sees_users_and_credentials_but_never_a_secret(room, people, cl
     page = render_page(client).text
     assert "users-table" in page and "Layar lobi" in page and issued.id in page
     for username in PEOPLE:
-        assert f'"children":"{username}"' in page
+        assert f'"username":"{username}"' in page  # (a row of the users' grid)
     assert issued.secret not in page and digest(issued.secret) not in page
     english = render_page(client, search="?lang=en").text
     assert "Audit log" in english and "Users" in english
@@ -170,12 +181,12 @@ def test_admin_callbacks_called_by_a_non_admin_change_nothing(room, people, clie
 
     attempts = [
         ("users-table", "user-add", NEW_USER),
-        ("users-table", {"type": "user-active", "id": "boss", "to": "off"}, {}),
+        ("users-table", row_button("users-grid", "boss", "off"), {}),
         ("kiosk-table", "kiosk-create", {"kiosk-name": "Layar liar", "kiosk-role": "mayor"}),
-        ("kiosk-table", {"type": "revoke", "kind": "kiosk", "id": link.id}, {}),
+        ("kiosk-table", row_button("kiosk-grid", link.id, "revoke"), {}),
         ("api_token-table", "api_token-create", {"api_token-username": "boss"}),
         ("device-table", "device-create", {"device-name": "HP", "device-agency": "damkar"}),
-        ("device-table", {"type": "rotate", "kind": "device", "id": device.id}, {}),
+        ("device-table", row_button("device-grid", device.id, "rotate"), {}),
     ]
     for first_output, button, fields in attempts:
         response = click(client, first_output, button, **fields)
@@ -229,7 +240,7 @@ def test_an_admin_gives_a_device_a_new_secret_and_sees_which_still_send_officer_
     old = device_registered_before_secrets(room, "dishub", "Pak Lama")
     sign_in(client, "boss", next_path="/admin")
     assert "mengirim ID petugas: buat rahasia baru" in render_page(client).text
-    response = click(client, "device-table", {"type": "rotate", "kind": "device", "id": old})
+    response = click(client, "device-table", row_button("device-grid", old, "rotate"))
     (new,) = [row for row in accounts.list_credentials(room, kind="device", by=ROOT)
               if row["revoked_at"] is None]
     box = json.dumps(response["device-issued"])
