@@ -57,6 +57,18 @@ def clicked() -> dict | str:
     return ctx.triggered_id
 
 
+def row_action(click, actions: tuple[str, ...]) -> tuple[str, str]:
+    """(row id, action) of a click on a grid row's button (`Actions` in `assets/grid.js`).
+    The browser sends it: anything but one of `actions` on a row changes nothing."""
+    try:
+        row_id, action = click["rowId"], click["value"]["action"]
+    except (TypeError, KeyError):
+        raise PreventUpdate from None
+    if not isinstance(row_id, str) or action not in actions:
+        raise PreventUpdate
+    return row_id, action
+
+
 def origin_of(href: str | None) -> str:
     parts = urlsplit(href or "")
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
@@ -104,7 +116,8 @@ def register(app: Dash, room: LiveRoom) -> None:
                 note, cleared = translate("admin.user.added", lang, username=username), [
                     "", "", "", [], [], ""]
             else:
-                username, active = row_click["rowId"], row_click["value"]["action"] == "on"
+                username, action = row_action(row_click, ("on", "off"))
+                active = action == "on"
                 await off_loop(accounts.update_user, room, username, active=active, by=by)
                 note = translate("admin.user.enabled" if active else "admin.user.disabled",
                                  lang, username=username)
@@ -145,6 +158,7 @@ def register(app: Dash, room: LiveRoom) -> None:
 def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple[str, ...]):
     """One callback per kind: its create button and its rows' revoke buttons."""
     name_field = fields[0]
+    actions = ("rotate", "revoke") if kind == "device" else ("revoke",)  # (`credential_buttons`)
 
     @app.callback(
         Output(ids.credential_table(kind), "children"),
@@ -159,21 +173,22 @@ def register_credential_form(app: Dash, room: LiveRoom, kind: str, fields: tuple
     async def change_credentials(_create, row_click, *values):
         *values, lang, href = values
         button, by = clicked(), current_principal()
+        row, action = ((None, "create") if button == ids.credential_create(kind)
+                       else row_action(row_click, actions))
         box, cleared = [], no_update
         try:
-            if button == ids.credential_create(kind):
+            if action == "create":
                 issued = await off_loop(issue, room, kind, by, values)
                 note = translate("admin.credential.issued", lang, name=issued.name, id=issued.id)
                 box = layout.issued_box(kind, issued.id, issued.secret, lang, origin_of(href))
                 cleared = None if kind == "api_token" else ""
-            elif row_click["value"]["action"] == "rotate" and kind == "device":
-                issued = await off_loop(accounts.rotate_device, room, row_click["rowId"], by=by)
-                note = translate("admin.device.rotated", lang, id=row_click["rowId"],
-                                 new=issued.id)
+            elif action == "rotate":
+                issued = await off_loop(accounts.rotate_device, room, row, by=by)
+                note = translate("admin.device.rotated", lang, id=row, new=issued.id)
                 box = layout.issued_box(kind, issued.id, issued.secret, lang, origin_of(href))
             else:
-                await off_loop(accounts.revoke_credential, room, row_click["rowId"], by=by)
-                note = translate("admin.credential.revoked", lang, id=row_click["rowId"])
+                await off_loop(accounts.revoke_credential, room, row, by=by)
+                note = translate("admin.credential.revoked", lang, id=row)
             rows = await off_loop(accounts.list_credentials, room, kind=kind, by=by)
         except DomainError as exc:
             return no_update, refused(exc, lang), [], no_update

@@ -55,10 +55,17 @@ def row_button(grid: str, row_id: str, action: str) -> dict:
 
 def click(client, first_output: str, button: str | dict, **values):
     """Post the callback that writes `first_output`, as the page does when `button` (an id,
-    or a `row_button`) is clicked.
+    or a `row_button`) is clicked; what it sent back.
 
     `values` are the form's fields by component id (`user-username="budi"`).
     """
+    response = post_click(client, first_output, button, **values)
+    assert response.status_code == 200, response.text
+    return response.json()["response"]
+
+
+def post_click(client, first_output: str, button: str | dict, **values):
+    """The same, as it was answered."""
     spec = next(dep for dep in client.get("/_dash-dependencies").json()
                 if dep["output"].startswith(f"..{first_output}."))
     outputs = [dict(zip(("id", "property"), output.rsplit(".", 1), strict=True))
@@ -78,9 +85,7 @@ def click(client, first_output: str, button: str | dict, **values):
                else f"{prop_id(button)}.n_clicks")
     body = {"output": spec["output"], "outputs": outputs, "inputs": inputs, "state": state,
             "changedPropIds": [changed]}
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200, response.text
-    return response.json()["response"]
+    return client.post("/_dash-update-component", json=body)
 
 
 NEW_USER = {"user-username": "budi", "user-display-name": "Budi Santoso",
@@ -199,6 +204,30 @@ def test_admin_callbacks_called_by_a_non_admin_change_nothing(room, people, clie
     assert accounts.list_users(room, by=ROOT) == users
     assert accounts.list_credentials(room, by=ROOT) == credentials
     assert audit.recent(room, by=ROOT) == trail
+
+
+def test_a_row_click_the_page_never_sends_changes_nothing(room, people, client):
+    """The grid's click data comes from the browser: a button a row does not have, or data
+    of another shape, is ignored (a kiosk link has no new secret, so "rotate" must not
+    revoke it either)."""
+    link = accounts.create_kiosk_link(room, "Layar 1", role="mayor", by=ROOT)
+    users, credentials = accounts.list_users(room, by=ROOT), accounts.list_credentials(
+        room, by=ROOT)
+    sign_in(client, "boss", next_path="/admin")
+    attempts = [
+        ("kiosk-table", row_button("kiosk-grid", link.id, "rotate")),
+        ("kiosk-table", row_button("kiosk-grid", link.id, "hapus")),
+        ("users-table", row_button("users-grid", "operator", "revoke")),
+        ("users-table", {"grid": ids.grid("users-grid"), "value": {"rowId": "operator"}}),
+        ("users-table", {"grid": ids.grid("users-grid"), "value": "off"}),
+        ("kiosk-table", {"grid": ids.grid("kiosk-grid"),
+                         "value": {"value": {"action": "revoke"}, "rowId": ["x"]}}),
+    ]
+    for first_output, button in attempts:
+        response = post_click(client, first_output, button)
+        assert response.status_code == 204, (button, response.text)  # (no update)
+    assert accounts.list_users(room, by=ROOT) == users
+    assert accounts.list_credentials(room, by=ROOT) == credentials
 
 
 SLA_CHANGE = {"category-code": "banjir", "category-priority": 1, "category-ack": 4,
