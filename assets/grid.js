@@ -1,7 +1,7 @@
 /* The KPI, attendance and admin grids (`layouts/grid.py`). `Shown` writes a cell's own
  * words (`<field>__text`, with `<field>__class`) while the grid sorts and filters on its
- * value; `Actions` draws a row's buttons; `grid.csv` hands a click on a grid's CSV button to AG Grid's export, which writes
- * the rows as sorted and filtered on screen. */
+ * value; `Actions` draws a row's buttons; `grid.csv` hands a click on a grid's CSV button
+ * to AG Grid's export, which writes the rows as sorted and filtered on screen. */
 window.dashAgGridComponentFunctions = Object.assign({}, window.dashAgGridComponentFunctions, {
   Shown: function (props) {
     var field = props.colDef.field, data = props.data || {};

@@ -66,10 +66,11 @@ def users_table(users: list[dict], city: City, lang: str, me: str | None = None)
             "demo": t("admin.demo") if user["demo"] else "",
             "demo__class": "badge-demo" if user["demo"] else "", "inactive": not active,
             "manage": toggle})
-    columns = [Column(c, t(f"admin.col.{c}"), shown=c in ("active", "demo")) for c in (
-        "username", "display_name", "roles", "agencies", "officer_id", "active", "demo")]
-    columns[1] = Column("display_name", t("admin.col.name"))
-    columns.append(Column("manage", t("admin.col.manage"), actions=True))
+    columns = [Column("username", t("admin.col.username")),
+               Column("display_name", t("admin.col.name")),
+               *(Column(c, t(f"admin.col.{c}")) for c in ("roles", "agencies", "officer_id")),
+               *(Column(c, t(f"admin.col.{c}"), shown=True) for c in ("active", "demo")),
+               Column("manage", t("admin.col.manage"), actions=True)]
     return grid(ids.USERS_GRID, columns, rows, lang, export_name="users-shown",
                 row_id="username", dimmed="inactive")
 
