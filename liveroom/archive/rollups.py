@@ -48,18 +48,19 @@ _READ = (I.c.reported_at, I.c.agency, I.c.district, I.c.category, I.c.source, I.
 @dataclass(frozen=True)
 class Rollup:
     """One rollup's tables and the incident columns that key it (`counted_by`: more keys of
-    the counts only)."""
+    the counts only; `required`: incidents without it are left out)."""
 
     days: Table
     durations: Table
     months: Table
     key: tuple[str, ...]
     counted_by: tuple[str, ...] = ()
+    required: str | None = None
 
     def key_of(self, row: Mapping) -> tuple[str, ...] | None:
         """The row's key ('' for no value), or None when the rollup leaves it out."""
-        if "officer_id" in self.key and not row["officer_id"]:
-            return None  # (nobody held it: no officer's figure)
+        if self.required and not row[self.required]:
+            return None
         return tuple(row[name] or "" for name in self.key)
 
 
@@ -67,7 +68,8 @@ INCIDENTS = Rollup(schema.incident_days, schema.incident_day_durations,
                    schema.incident_month_durations, ("agency", "district", "category"),
                    ("source",))
 OFFICERS = Rollup(schema.officer_days, schema.officer_day_durations,
-                  schema.officer_month_durations, ("officer_id", "agency"))
+                  schema.officer_month_durations, ("officer_id", "agency"),
+                  required="officer_id")  # (nobody held it: no officer's figure)
 ROLLUPS = (INCIDENTS, OFFICERS)
 
 

@@ -17,6 +17,5 @@ from liveroom.reporting.kpi.figures import (
 from liveroom.reporting.kpi.officers import OfficerPerformance, officer_performance
 
 __all__ = ["AGE_BUCKETS", "DIMENSIONS", "PANELS_AT_ONCE", "Dashboard", "OfficerPerformance",
-           "Period", "Scope",
-           "Times", "backlog", "bucket_name", "dashboard", "hexbins", "officer_performance",
-           "recurring", "response_times", "volumes"]
+           "Period", "Scope", "Times", "backlog", "bucket_name", "dashboard", "hexbins",
+           "officer_performance", "recurring", "response_times", "volumes"]
