@@ -25,7 +25,7 @@ from liveroom.access import sessions as session_store
 from liveroom.api.access import client_address
 from liveroom.api.errors import http_status
 from liveroom.cities.model import Attribute
-from liveroom.commands.accounts import credential_principal
+from liveroom.commands.accounts import Throttled, credential_principal
 from liveroom.commands.idempotency import once
 from liveroom.commands.incidents import report_incident
 from liveroom.domain.errors import DomainError
@@ -345,7 +345,12 @@ async def token(request: Request, name: str) -> Response:
 @router.post("/requests.{fmt}")
 async def create_request(request: Request, fmt: str) -> Response:
     def build(room: LiveRoom, params, fmt: str) -> Response:
-        found = credential_principal(room, params.get("api_key"), ("api_key",))
+        try:
+            found = credential_principal(room, params.get("api_key"), ("api_key",),
+                                         client=client_address(request))
+        except Throttled as exc:
+            raise Open311Error(429, f"too many unknown api_keys from this address; retry in "
+                                    f"{exc.seconds} s") from None
         if found is None:
             raise Open311Error(403, "a valid api_key is required")
         principal, key_id = found

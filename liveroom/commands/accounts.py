@@ -325,21 +325,32 @@ def list_credentials(room: LiveRoom, *, by: Principal, kind: str | None = None) 
     return [row | {"sends_officer_id": True} if sends_officer_id(row) else row for row in rows]
 
 
-def credential_principal(room: LiveRoom, secret: str | None,
-                         kinds: tuple[str, ...]) -> tuple[Principal, str] | None:
+#: secrets no credential has that one client may send before it waits (doubling)
+FREE_UNKNOWN_SECRETS = 10
+
+
+def credential_principal(room: LiveRoom, secret: str | None, kinds: tuple[str, ...],
+                         client: str | None = None) -> tuple[Principal, str] | None:
     """The principal a bearer secret stands for (if of one of `kinds` and not revoked).
 
     Found ones are kept in `room.principals` while the credentials' version in Redis holds:
     a revocation, rotation or user change anywhere bumps it, so the next request re-reads.
-    Misses are not kept (a new key works at once)."""
+    Misses are not kept (a new key works at once). With `client` (an address), secrets
+    guessed from it slow it down: past FREE_UNKNOWN_SECRETS misses, Throttled until its wait
+    ends (a secret this process holds is not held up)."""
     if not secret:
         return None
     key, version = digest(secret), room.redis.get(room.keys.credentials_version)
     cached = room.principals.get(key)
     if cached is None or cached[0] != version:
+        guesser = f"secret:{client}" if client else None
+        if cached is None and guesser and (wait := session_store.locked_for(room, guesser)):
+            raise Throttled(wait)
         found = _read_credential(room, key)
         if found is None:
             room.principals.pop(key, None)
+            if guesser:
+                session_store.record_failure(room, guesser, FREE_UNKNOWN_SECRETS)
             return None
         room.principals[key] = cached = (version, found)
     kind, principal, credential_id = cached[1]

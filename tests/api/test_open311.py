@@ -156,6 +156,20 @@ def test_keys_are_required_checked_and_rate_limited(room, client, key):
     assert stream_length(room) == 4  # two reports, two events each
 
 
+def test_guessing_api_keys_from_one_address_slows_it_down(room, client, key):
+    assert post(client, key.secret, service_code="genangan", **point(room)).status_code == 201
+    guesses = [post(client, f"lr_apikey_tebakan{n}", service_code="genangan", **point(room))
+               for n in range(accounts.FREE_UNKNOWN_SECRETS + 1)]
+    assert [g.status_code for g in guesses[:-1]] == [403] * accounts.FREE_UNKNOWN_SECRETS
+    assert guesses[-1].status_code == 429
+    assert "too many unknown api_keys" in guesses[-1].json()[0]["description"]
+    refused = post(client, "lr_apikey_tebakan-lagi", service_code="genangan", **point(room))
+    assert refused.status_code == 429  # (not looked up while it waits)
+    # the app that has a key it already used is not held up by a guesser at its address
+    assert post(client, key.secret, service_code="genangan", **point(room)).status_code == 201
+    assert stream_length(room) == 4  # its two reports, two events each; the guesses: none
+
+
 def test_filters_and_jurisdiction_are_checked(room, client):
     assert client.get(f"{BASE}/requests.json", params={"start_date": "kemarin"}).status_code \
         == 400
