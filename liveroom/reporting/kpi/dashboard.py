@@ -64,8 +64,11 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
         "recurring": partial(recurring, room, scope, by=by),
         "officers": partial(officer_performance, room, scope, by=by, at=at),
     }
-    with ThreadPoolExecutor(workers) as pool:
-        running = {name: pool.submit(query) for name, query in panels.items()}
-        found = {name: future.result() for name, future in running.items()}
+    if workers == 1:  # (no thread to start)
+        found = {name: query() for name, query in panels.items()}
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            running = {name: pool.submit(query) for name, query in panels.items()}
+            found = {name: future.result() for name, future in running.items()}
     found["overall"] = next(iter(found["overall"]), None)
     return Dashboard(scope=scope, at=at, dimension=dimension, **found)
