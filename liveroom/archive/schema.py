@@ -95,7 +95,7 @@ incidents = Table(
         "triaged", "assigned", "acknowledged", "en_route", "on_scene",
         "resolved", "closed", "rejected", "duplicate",
     )),
-    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False, index=True),
 )
 
 assignments = Table(

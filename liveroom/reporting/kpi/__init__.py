@@ -12,10 +12,12 @@ from liveroom.reporting.kpi.figures import (
     hexbins,
     recurring,
     response_times,
+    response_times_by,
     volumes,
 )
 from liveroom.reporting.kpi.officers import OfficerPerformance, officer_performance
 
 __all__ = ["AGE_BUCKETS", "DIMENSIONS", "PANELS_AT_ONCE", "Dashboard", "OfficerPerformance",
            "Period", "Scope", "Times", "backlog", "bucket_name", "dashboard", "hexbins",
-           "officer_performance", "recurring", "response_times", "volumes"]
+           "officer_performance", "recurring", "response_times",
+           "response_times_by", "volumes"]

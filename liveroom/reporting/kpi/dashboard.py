@@ -14,7 +14,7 @@ from liveroom.reporting.kpi.figures import (
     backlog,
     hexbins,
     recurring,
-    response_times,
+    response_times_by,
     volumes,
 )
 from liveroom.reporting.kpi.officers import OfficerPerformance, officer_performance
@@ -36,6 +36,14 @@ class Dashboard:
     cells: list[tuple[float, float, int]]
     recurring: list[tuple[str, str, int]]
     officers: list[OfficerPerformance]
+    ready: bool = True  # False: no figures yet (`nothing_yet`)
+
+    @classmethod
+    def nothing_yet(cls, scope: Scope, at: datetime, dimension: str = "category") -> Dashboard:
+        """No figures: what a page shows while they are worked out."""
+        return cls(scope=scope, at=at, volumes=[], dimension=dimension, overall=None,
+                   by_agency=[], by_district=[], backlog=[], cells=[], recurring=[],
+                   officers=[], ready=False)
 
     @property
     def open_now(self) -> int:
@@ -47,6 +55,9 @@ class Dashboard:
 #: SQLite, one by one: threads made it slower (`bench/kpi.py`, "dashboard")
 PANELS_AT_ONCE = 4
 
+#: the groups whose response times the page shows
+TIMES = ("city", "agency", "district", "officer")
+
 
 def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "category",
               at: datetime | None = None, workers: int | None = None) -> Dashboard:
@@ -54,21 +65,24 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
     at = at or room.clock()
     if workers is None:
         workers = 1 if room.engine.dialect.name == "sqlite" else PANELS_AT_ONCE
+    times = partial(response_times_by, room, scope, by=by, at=at)
     panels = {
         "volumes": partial(volumes, room, scope, by=by, dimension=dimension),
-        "overall": partial(response_times, room, scope, by=by, group="city", at=at),
-        "by_agency": partial(response_times, room, scope, by=by, at=at),
-        "by_district": partial(response_times, room, scope, by=by, group="district", at=at),
         "backlog": partial(backlog, room, scope, by=by, at=at),
         "cells": partial(hexbins, room, scope, by=by, cell_m=1000.0),
         "recurring": partial(recurring, room, scope, by=by),
-        "officers": partial(officer_performance, room, scope, by=by, at=at),
     }
-    if workers == 1:  # (no thread to start)
-        found = {name: query() for name, query in panels.items()}
-    else:
+    if workers == 1:  # one pass for every group's times, and no thread to start
+        found = {name: query() for name, query in panels.items()} | times(groups=TIMES)
+    else:  # each group's times a panel of its own
+        panels |= {group: partial(times, groups=(group,)) for group in TIMES}
         with ThreadPoolExecutor(workers) as pool:
             running = {name: pool.submit(query) for name, query in panels.items()}
             found = {name: future.result() for name, future in running.items()}
-    found["overall"] = next(iter(found["overall"]), None)
-    return Dashboard(scope=scope, at=at, dimension=dimension, **found)
+            found |= {group: found[group][group] for group in TIMES}
+    return Dashboard(
+        scope=scope, at=at, dimension=dimension, volumes=found["volumes"],
+        overall=next(iter(found["city"]), None), by_agency=found["agency"],
+        by_district=found["district"], backlog=found["backlog"], cells=found["cells"],
+        recurring=found["recurring"],
+        officers=officer_performance(room, scope, by=by, at=at, times=found["officer"]))

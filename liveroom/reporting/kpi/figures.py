@@ -1,5 +1,7 @@
 """The incident figures of the mayor's KPIs, computed in the archive (SQL, on SQLite and
-PostgreSQL alike), never by loading every incident into Python.
+PostgreSQL alike), never by loading whole incidents into Python. (SQLite has no
+ordered-set aggregates: its exact percentiles sort, here, the durations of one pass over the
+period, at most EXACT_PERCENTILE_DAYS days, for every grouping at once.)
 
 Definitions (shown beside the figures):
 - an incident belongs to the period in which it was reported (local dates, the city's zone);
@@ -18,6 +20,8 @@ incidents), the median and 90th percentile come from the duration histograms (wi
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +36,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
@@ -40,6 +45,7 @@ from liveroom.access import Action, Principal
 from liveroom.archive import rollups, schema
 from liveroom.archive.sql import seconds_between
 from liveroom.domain.errors import InvalidCommand
+from liveroom.domain.lifecycle import Status
 from liveroom.room import LiveRoom
 
 I = schema.incidents  # noqa: E741 (the table every query reads)
@@ -84,9 +90,10 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.last < self.first:
-            raise InvalidCommand("the period ends before it starts")
+            raise InvalidCommand("the period ends before it starts", rule="period_backwards")
         if (self.last - self.first).days >= MAX_DAYS:
-            raise InvalidCommand(f"a period is at most {MAX_DAYS} days")
+            raise InvalidCommand(f"a period is at most {MAX_DAYS} days",
+                                 rule="period_too_long", days=MAX_DAYS)
 
     @classmethod
     def named(cls, name: str, today: date) -> Period:
@@ -121,12 +128,15 @@ class Scope:
                district: str | None = None, category: str | None = None) -> Scope:
         """From the page's filters (or a download's query): a named period, or `first` and
         `last` as YYYY-MM-DD when the period is `custom`."""
+        if period != "custom":
+            return cls(Period.named(period or "30d", today), agency or None, district or None,
+                       category or None)
         try:
-            chosen = (Period(date.fromisoformat(first or ""), date.fromisoformat(last or ""))
-                      if period == "custom" else Period.named(period or "30d", today))
+            dates = date.fromisoformat(first or ""), date.fromisoformat(last or "")
         except ValueError as exc:
-            raise InvalidCommand(f"a custom period needs two dates: {exc}") from None
-        return cls(chosen, agency or None, district or None, category or None)
+            raise InvalidCommand(f"a custom period needs two dates: {exc}",
+                                 rule="period_dates") from None
+        return cls(Period(*dates), agency or None, district or None, category or None)
 
     def query(self) -> dict[str, str]:
         """This scope as a download's query."""
@@ -206,10 +216,20 @@ def bucket_name(index: int) -> str:
     return f"{edges[index]}-{edges[index + 1]}h"
 
 
+#: the statuses that end an incident, each with its `<status>_at` column
+ENDS = (Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.DUPLICATE)
+
+
 def _open_at(at: datetime) -> ColumnElement:
-    """Not resolved, closed, rejected or marked duplicate by `at`."""
-    ends = [I.c.resolved_at, I.c.closed_at, I.c.rejected_at, I.c.duplicate_at]
-    return and_(*[or_(end.is_(None), end > at) for end in ends])
+    """Not resolved, closed, rejected or marked duplicate by `at`. (Such an incident is
+    open now or changed since `at`: found through the indexes on status and updated_at,
+    not by reading every incident.)"""
+    moment = literal(at, schema.UTCDateTime())
+    found = I.c.id.in_(union_all(
+        select(I.c.id).where(I.c.status.in_([s.value for s in Status if s not in ENDS])),
+        select(I.c.id).where(I.c.updated_at > moment)))
+    return and_(found, *[or_(end.is_(None), end > moment)
+                         for end in (I.c[f"{status.value}_at"] for status in ENDS)])
 
 
 def _date(value) -> date:
@@ -236,36 +256,80 @@ def response_times(room: LiveRoom, scope: Scope, *, by: Principal, group: str = 
     as of `at` (default now). Periods over EXACT_PERCENTILE_DAYS read the daily rollups
     (percentiles within 5%) unless `exact` (or by officer within a district or category:
     the officers' rollup has neither)."""
-    if group not in GROUPS:
-        raise InvalidCommand(f"response times by {group!r}? one of {', '.join(GROUPS)}")
+    return response_times_by(room, scope, by=by, groups=(group,), at=at, exact=exact)[group]
+
+
+def response_times_by(room: LiveRoom, scope: Scope, *, by: Principal, groups: Sequence[str],
+                      at: datetime | None = None, exact: bool = False
+                      ) -> dict[str, list[Times]]:
+    """`response_times` for several groups, as of one moment; on SQLite the exact ones
+    come from one pass over the period's incidents."""
+    if unknown := [group for group in groups if group not in GROUPS]:
+        raise InvalidCommand(f"response times by {unknown[0]!r}? one of {', '.join(GROUPS)}")
     at = at or room.clock()
-    officers_rolled = group != "officer" or not (scope.district or scope.category)
-    if not exact and officers_rolled and len(scope.period.days) > EXACT_PERCENTILE_DAYS:
-        return _rolled_up_times(room, scope, by, group, at)
+    found: dict[str, list[Times]] = {}
+    for group in groups:
+        officers_rolled = group != "officer" or not (scope.district or scope.category)
+        if not exact and officers_rolled and len(scope.period.days) > EXACT_PERCENTILE_DAYS:
+            found[group] = _rolled_up_times(room, scope, by, group, at)
+    if precise := [group for group in groups if group not in found]:
+        where = _where(room, scope, by)
+        with room.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                found.update({group: _ordered_set_times(conn, group, where, at)
+                              for group in precise})
+            else:
+                found.update(_sorted_times(conn, precise, where, at))
+    return {group: found[group] for group in groups}
+
+
+def _ordered_set_times(conn, group: str, where: list, at: datetime) -> list[Times]:
+    """PostgreSQL, one group in one pass: ordered-set aggregates."""
     key = GROUPS[group].label("key")
-    where = _where(room, scope, by)
     compliance = [total for _, done, due in DEADLINES for total in _compliance(done, due, at)]
-    rows: dict[str, dict] = {}
-    with room.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":  # one pass: ordered-set aggregates
-            steps = [part for column in STEPS.values() for part in _ordered(column)]
-            query = select(key, func.count(), *compliance, *steps).where(*where)
-            query = query.group_by(key) if group != "city" else query  # (no constant groups)
-            for k, reported, *sums, ack_n, ack, arrive_n, arrive, resolve_n, resolve in (
-                    conn.execute(query)):
-                found = {"acknowledge": (ack_n, ack), "arrive": (arrive_n, arrive),
-                         "resolve": (resolve_n, resolve)}
-                rows[k or ""] = _row(reported, sums, {
-                    step: (n, *(ranks or (None, None))) for step, (n, ranks) in found.items()})
-        else:  # SQLite: counts, then each step's ranks by window functions
-            query = select(key, func.count(), *compliance).where(*where)
-            query = query.group_by(key) if group != "city" else query
-            rows = {k or "": _row(reported, sums, {}) for k, reported, *sums in
-                    conn.execute(query)}
-            for step, column in STEPS.items():
-                for k, n, median, p90 in conn.execute(_ranked_percentiles(key, column, where)):
-                    rows[k or ""]["steps"][step] = (n, median, p90)
+    steps = [part for column in STEPS.values() for part in _ordered(column)]
+    query = select(key, func.count(), *compliance, *steps).where(*where)
+    query = query.group_by(key) if group != "city" else query  # (no constant groups)
+    rows = {}
+    for k, reported, *sums, ack_n, ack, arrive_n, arrive, resolve_n, resolve in (
+            conn.execute(query)):
+        found = {"acknowledge": (ack_n, ack), "arrive": (arrive_n, arrive),
+                 "resolve": (resolve_n, resolve)}
+        rows[k or ""] = _row(reported, sums, {
+            step: (n, *(ranks or (None, None))) for step, (n, ranks) in found.items()})
     return _times(rows)
+
+
+def _sorted_times(conn, groups: list[str], where: list, at: datetime
+                  ) -> dict[str, list[Times]]:
+    """SQLite (no ordered-set aggregates), every group in one pass: each incident's keys,
+    SLA flags and step durations, counted and sorted here (nearest rank, as PostgreSQL's
+    `percentile_disc`)."""
+    flags = [case((condition, 1), else_=0) for _, done, due in DEADLINES
+             for condition in _sla_conditions(done, due, at)]
+    seconds = [seconds_between(I.c.reported_at, column) for column in STEPS.values()]
+    keys = [GROUPS[group] for group in groups]
+    incidents = conn.execute(select(*keys, *flags, *seconds).where(*where)).all()
+    found = {}
+    for index, group in enumerate(groups):
+        members: dict[str, list] = {}
+        for incident in incidents:
+            members.setdefault(incident[index], []).append(incident[len(keys):])
+        rows = {}
+        for k, its in members.items():
+            columns = list(zip(*its, strict=True))
+            durations = [sorted(v for v in column if v is not None)
+                         for column in columns[len(flags):]]
+            rows[k or ""] = _row(len(its), [sum(column) for column in columns[:len(flags)]], {
+                step: (len(values), _nearest_rank(values, 0.5), _nearest_rank(values, 0.9))
+                for step, values in zip(STEPS, durations, strict=True) if values})
+        found[group] = _times(rows)
+    return found
+
+
+def _nearest_rank(ordered: list[float], share: float) -> float:
+    """The smallest value at least `share` of `ordered` are no larger than."""
+    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
 
 
 def _times(rows: dict[str, dict]) -> list[Times]:
@@ -354,15 +418,20 @@ def _row(reported: int, sums: list, steps: dict) -> dict:
             "resolve_sla": percent(on_time, counted)}
 
 
-def _compliance(done, due, at: datetime) -> tuple:
-    """(done by the deadline, counted) sums: counted are those done by `at` or whose
-    deadline passed by then, unless rejected or marked a duplicate (nothing was owed)."""
+def _sla_conditions(done, due, at: datetime) -> tuple:
+    """(done by the deadline, counted): counted are those done by `at` or whose deadline
+    passed by then, unless rejected or marked a duplicate (nothing was owed)."""
     moment = literal(at, schema.UTCDateTime())
     finished = and_(done.isnot(None), done <= moment)
     counted = and_(or_(finished, and_(due.isnot(None), due <= moment)),
                    I.c.rejected_at.is_(None), I.c.duplicate_at.is_(None))
-    on_time = and_(counted, finished, due.isnot(None), done <= due)
-    return (func.sum(case((on_time, 1), else_=0)), func.sum(case((counted, 1), else_=0)))
+    return and_(counted, finished, due.isnot(None), done <= due), counted
+
+
+def _compliance(done, due, at: datetime) -> tuple:
+    """The sums of `_sla_conditions`."""
+    return tuple(func.sum(case((condition, 1), else_=0))
+                 for condition in _sla_conditions(done, due, at))
 
 
 def percent(part, whole) -> float | None:
@@ -375,19 +444,6 @@ def _ordered(column) -> tuple:
     seconds = seconds_between(I.c.reported_at, column)
     ranks = func.percentile_disc(postgresql.array([0.5, 0.9])).within_group(seconds)
     return func.count(column), type_coerce(ranks, postgresql.ARRAY(Float))
-
-
-def _ranked_percentiles(key, column, where):
-    """The same with window functions, for SQLite (which has no ordered-set aggregates)."""
-    seconds = seconds_between(I.c.reported_at, column)
-    ranked = select(key, seconds.label("s"),
-                    func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
-                    func.count().over(partition_by=key).label("n")
-                    ).where(*where, column.isnot(None)).subquery()
-    return (select(ranked.c.key, func.max(ranked.c.n),
-                   func.min(case((ranked.c.rn >= 0.5 * ranked.c.n, ranked.c.s))),
-                   func.min(case((ranked.c.rn >= 0.9 * ranked.c.n, ranked.c.s))))
-            .group_by(ranked.c.key))
 
 
 def _minutes(seconds) -> float | None:

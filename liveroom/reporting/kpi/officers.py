@@ -52,8 +52,10 @@ class OfficerPerformance:
 
 
 def officer_performance(room: LiveRoom, scope: Scope, *, by: Principal,
-                        at: datetime | None = None) -> list[OfficerPerformance]:
-    """Every active officer of the scope's agency (or those the principal may see)."""
+                        at: datetime | None = None, times: list[Times] | None = None
+                        ) -> list[OfficerPerformance]:
+    """Every active officer of the scope's agency (or those the principal may see); `times`:
+    their response times as of `at`, when already known."""
     at = at or room.clock()
     city, officers, attendance = room.city, schema.officers, schema.attendance
     by.check(Action.VIEW_KPI, scope.agency)
@@ -76,7 +78,8 @@ def officer_performance(room: LiveRoom, scope: Scope, *, by: Principal,
     with room.engine.connect() as conn:
         people = conn.execute(who).all()
         present = {row[0]: row[1:] for row in conn.execute(days)}
-    times = {t.key: t for t in response_times(room, scope, by=by, group="officer", at=at)}
+    held = {t.key: t for t in (times if times is not None else response_times(
+        room, scope, by=by, group="officer", at=at))}
     expected = max(0, (last - first).days + 1 - (
         last == today and not _shift_started(city, today, at)))
     return [OfficerPerformance(
@@ -84,7 +87,7 @@ def officer_performance(room: LiveRoom, scope: Scope, *, by: Principal,
         present_days=present.get(officer_id, (0, 0, 0))[0],
         on_time_days=int(present.get(officer_id, (0, 0, 0))[1] or 0),
         minutes_on_post=round(float(present.get(officer_id, (0, 0, 0))[2] or 0) / 60),
-        times=times.get(officer_id)) for officer_id, name, agency in people]
+        times=held.get(officer_id)) for officer_id, name, agency in people]
 
 
 def _shift_started(city, today: date, at: datetime) -> bool:
