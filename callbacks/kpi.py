@@ -6,15 +6,15 @@ from datetime import date
 from functools import partial
 
 import anyio
-from dash import Dash, Input, Output, State, html
+from dash import Dash, Input, Output, State, no_update
 
 from layouts import ids
 from layouts import kpi as layout
-from liveroom.access import Principal
+from liveroom.access import Action, Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
-from liveroom.reporting.kpi import Period, Scope, dashboard
+from liveroom.reporting.kpi import Dashboard, Period, Scope, dashboard
 from liveroom.room import LiveRoom
 
 
@@ -23,18 +23,23 @@ def today(room: LiveRoom) -> date:
 
 
 def render(room: LiveRoom, by: Principal, lang: str, _search: str = ""):
-    data = dashboard(room, Scope(Period.named("30d", today(room))), by=by)
-    return layout.kpi_layout(room.city, data, lang, by, csrf_token())
+    """The page at once, its figures to follow (`refresh`'s first call): the browser loads
+    the charts, grids and map while the archive works them out."""
+    scope = Scope(Period.named("30d", today(room)))
+    by.check(Action.VIEW_KPI)
+    return layout.kpi_layout(room.city, Dashboard.nothing_yet(scope, room.clock()), lang, by,
+                             csrf_token())
 
 
 def register(app: Dash, room: LiveRoom) -> None:
-    @app.callback(Output(ids.KPI_BODY, "children"),
-                  Input(ids.KPI_PERIOD, "value"), Input(ids.KPI_FROM, "value"),
-                  Input(ids.KPI_TO, "value"),
-                  *(Input(ids.kpi_filter(name), "value") for name in ids.KPI_FILTERS),
-                  Input(ids.KPI_DIMENSION, "value"), State(ids.KPI_LANG, "data"),
-                  prevent_initial_call=True)
+    @app.callback(output={name: Output(component, prop)
+                          for name, (component, prop) in layout.PANELS.items()},
+                  inputs=[Input(ids.KPI_PERIOD, "value"), Input(ids.KPI_FROM, "value"),
+                          Input(ids.KPI_TO, "value"),
+                          *(Input(ids.kpi_filter(name), "value") for name in ids.KPI_FILTERS),
+                          Input(ids.KPI_DIMENSION, "value"), State(ids.KPI_LANG, "data")])
     async def refresh(period, first, last, agency, district, category, dimension, lang):
+        """Every panel's figures for the filters (also the page's first)."""
         by = current_principal()
         try:
             scope = Scope.chosen(today(room), period, first, last, agency, district, category)
@@ -43,5 +48,5 @@ def register(app: Dash, room: LiveRoom) -> None:
         except (ValueError, TypeError, DomainError) as exc:
             problem = refusal(exc, lang) if isinstance(exc, DomainError) else translate(
                 "attendance.bad_period", lang)
-            return [html.P(problem, className="admin-error", role="alert")]
-        return layout.body(data, room.city, lang)
+            return {name: no_update for name in layout.PANELS} | {"problem": problem}
+        return layout.panels(data, room.city, lang)

@@ -64,13 +64,16 @@ def column_def(column: Column, first: bool) -> dict:
     return spec
 
 
-def grid(name: str, columns: list[Column], rows: list[dict], lang: str,
+def grid(name: str, columns: list[Column], rows: list[dict] | None, lang: str,
          export_name: str | None = None, row_id: str | None = None,
-         dimmed: str | None = None) -> html.Div:
+         dimmed: str | None = None, paged: bool | None = None) -> html.Div:
     """A grid with its CSV button, in a box with the id `name` (for pages and tests).
-    `row_id`: the field naming each row (its `row-id` in the page, `rowId` of a button's
-    click); `dimmed`: a field true for rows drawn dimmed (a disabled account)."""
-    paged = len(rows) > PAGE_ROWS
+    `rows` None: not known yet (the grid's loading overlay); `row_id`: the field naming each
+    row (its `row-id` in the page, `rowId` of a button's click); `dimmed`: a field true for
+    rows drawn dimmed (a disabled account); `paged`: in pages (default: above a page of
+    rows)."""
+    if paged is None:
+        paged = len(rows or ()) > PAGE_ROWS
     options = {"getRowId": f"params.data.{row_id}"} if row_id else {}
     if dimmed:
         options["rowClassRules"] = {"row-inactive": f"params.data.{dimmed}"}

@@ -142,6 +142,7 @@ KPI_TO = "kpi-to"
 KPI_FILTERS = ("agency", "district", "category")  # dropdowns, each `kpi_filter(name)`
 KPI_DIMENSION = "kpi-dimension"
 KPI_BODY = "kpi-body"
+KPI_PROBLEM = "kpi-problem"  # why the figures could not be worked out
 
 
 def kpi_filter(name: str) -> str:

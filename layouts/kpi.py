@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts import ids
-from layouts.grid import Column, grid
+from layouts.grid import PAGE_ROWS, Column, grid
 from layouts.home import report_header
 from liveroom.access import Principal
 from liveroom.cities import City
@@ -74,16 +74,18 @@ def _value(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def times_table(rows: list[Times], names: dict[str, str], lang: str, table_id: str,
-                key_label: str) -> html.Div:
+def times_columns(lang: str, key_label: str) -> list[Column]:
+    t = _t(lang)
+    return [Column("key", key_label), Column("reported", t("kpi.reported"), True, True),
+            *[Column(s, t(f"kpi.step.{s}"), True, True) for s in STEPS],
+            Column("acknowledge_sla", t("kpi.acknowledge_sla"), True, True),
+            Column("resolve_sla", t("kpi.resolve_sla"), True, True)]
+
+
+def times_rows(rows: list[Times], names: dict[str, str], lang: str) -> list[dict]:
     """Reports, median / 90th-percentile minutes to each step and SLA compliance per key;
     sorted on the medians and percentages themselves."""
-    t = _t(lang)
-    columns = [Column("key", key_label), Column("reported", t("kpi.reported"), True, True),
-               *[Column(s, t(f"kpi.step.{s}"), True, True) for s in STEPS],
-               Column("acknowledge_sla", t("kpi.acknowledge_sla"), True, True),
-               Column("resolve_sla", t("kpi.resolve_sla"), True, True)]
-    return grid(table_id, columns, [{
+    return [{
         "key": names.get(r.key, r.key or "–"),
         "reported": r.reported, "reported__text": count(r.reported, lang),
         **{field: value for s in STEPS for field, value in (
@@ -92,7 +94,14 @@ def times_table(rows: list[Times], names: dict[str, str], lang: str, table_id: s
         "acknowledge_sla": _value(r.acknowledge_sla),
         "acknowledge_sla__text": _percent(r.acknowledge_sla),
         "resolve_sla": _value(r.resolve_sla), "resolve_sla__text": _percent(r.resolve_sla),
-    } for r in rows], lang)
+    } for r in rows]
+
+
+def times_grid(table_id: str, rows: list[dict] | None, keys: int, lang: str,
+               key_label: str) -> html.Div:
+    """`keys`: how many rows there can be (paged above a page's worth)."""
+    return grid(table_id, times_columns(lang, key_label), rows, lang,
+                paged=keys > PAGE_ROWS)
 
 
 #: the most grid cells the heat map draws (the busiest ones)
@@ -111,34 +120,43 @@ def heat_cells(data: Dashboard, lang: str) -> dict:
     } for lat, lon, n in data.cells[:HEAT_CELLS]]}
 
 
-def heat_map(data: Dashboard, city: City, lang: str) -> dl.Map:
-    """Where reports come from: one layer drawn on a canvas in the browser, whatever the
-    number of cells (not a component per cell)."""
+def heat_map(cells: dict, city: City) -> dl.Map:
+    """Where reports come from (`heat_cells`): one layer drawn on a canvas in the browser,
+    whatever the number of cells (not a component per cell)."""
     return dl.Map([
         *([dl.TileLayer(url=city.tile_url, attribution=city.tile_attribution)]
           if city.tile_url else []),
         dl.GeoJSON(data=city.districts_geojson(), zoomToBounds=True, interactive=False,
                    style={"color": "#5fb3ff", "weight": 1.5, "fillColor": "#1d4f7a",
                           "fillOpacity": 0.2}),
-        dl.GeoJSON(data=heat_cells(data, lang), pointToLayer=HEAT_POINT, id="kpi-heat"),
+        dl.GeoJSON(data=cells, pointToLayer=HEAT_POINT, id="kpi-heat"),
     ], center=list(city.centre), zoom=city.default_zoom, className="kpi-map", id="kpi-map",
         preferCanvas=True,  # every cell on one canvas
         zoomAnimation=False,  # as the wall map (layouts/home.py)
         attributionControl=bool(city.tile_url))
 
 
-def officers_table(data: Dashboard, city: City, lang: str) -> html.Div:
-    t, weights = _t(lang), city.performance.weights
-    officers = sorted(data.officers, key=lambda o: -(o.score(weights) or -1))
+def officer_columns(lang: str) -> list[Column]:
+    t = _t(lang)
     header = {c: t(f"kpi.officer.{c}") for c in (
         "name", "agency", "attendance", "punctuality", "minutes_on_post", "resolved",
         "acknowledge_median", "resolve_median", "resolve_sla", "score")}
-    columns = [Column("name", header["name"]), Column("agency", header["agency"]),
-               *[Column(c, header[c], True, True) for c in (
-                   "attendance", "punctuality", "minutes_on_post")],
-               Column("resolved", header["resolved"], True),
-               *[Column(c, header[c], True, True) for c in (
-                   "acknowledge_median", "resolve_median", "resolve_sla", "score")]]
+    return [Column("name", header["name"]), Column("agency", header["agency"]),
+            *[Column(c, header[c], True, True) for c in (
+                "attendance", "punctuality", "minutes_on_post")],
+            Column("resolved", header["resolved"], True),
+            *[Column(c, header[c], True, True) for c in (
+                "acknowledge_median", "resolve_median", "resolve_sla", "score")]]
+
+
+def officers_grid(rows: list[dict] | None, lang: str) -> html.Div:
+    return grid("kpi-officers", officer_columns(lang), rows, lang, paged=True)
+
+
+def officer_rows(data: Dashboard, city: City, lang: str) -> list[dict]:
+    """Each officer's performance, the best score first."""
+    weights = city.performance.weights
+    officers = sorted(data.officers, key=lambda o: -(o.score(weights) or -1))
 
     def row(o) -> dict:
         times, score = o.times, o.score(weights)
@@ -161,81 +179,117 @@ def officers_table(data: Dashboard, city: City, lang: str) -> html.Div:
             "score__class": "kpi-score",
         }
 
-    return grid("kpi-officers", columns, [row(o) for o in officers], lang)
+    return [row(o) for o in officers]
 
 
 def _score(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def downloads(data: Dashboard, table: str, lang: str) -> html.Span:
+def download_links(data: Dashboard, table: str, lang: str) -> list:
     """CSV and XLSX of one table, for the scope on screen."""
     query = urlencode({**data.scope.query(), "dimension": data.dimension, "lang": lang})
-    return html.Span([html.A(fmt.upper(), href=f"/kpi/{table}.{fmt}?{query}",
-                             id=f"kpi-{table}-{fmt}", className="admin-button-link")
-                      for fmt in ("csv", "xlsx")], className="kpi-downloads")
+    return [html.A(fmt.upper(), href=f"/kpi/{table}.{fmt}?{query}", id=f"kpi-{table}-{fmt}",
+                   className="admin-button-link") for fmt in ("csv", "xlsx")]
 
 
-def _section(title: str, table: str, data: Dashboard, lang: str, *children) -> html.Section:
-    return html.Section([html.Div([html.H2(title), downloads(data, table, lang)],
-                                  className="admin-section-head"), *children],
-                        className="admin-section")
+def _section(title: str, table: str, shown: dict, *children) -> html.Section:
+    return html.Section([html.Div([html.H2(title), html.Span(
+        shown[f"{table}_downloads"], id=f"kpi-{table}-downloads", className="kpi-downloads")],
+        className="admin-section-head"), *children], className="admin-section")
 
 
-def recap_links(data: Dashboard, lang: str) -> html.P:
+def recap_links(data: Dashboard, lang: str) -> list:
     """The monthly recap (the allowance input) of the month the period ends in."""
     month = data.scope.period.last
     query = urlencode({"month": f"{month:%Y-%m}", "lang": lang,
                        **({"agency": data.scope.agency} if data.scope.agency else {})})
     label = f"{translate('kpi.recap.link', lang)}: {translate(f'month.{month.month}', lang)} " \
         f"{month.year}"
-    return html.P([label, " ", *[html.A(fmt.upper(), href=f"/kpi/recap.{fmt}?{query}",
-                                        id=f"kpi-recap-{fmt}", className="admin-button-link")
-                                 for fmt in ("xlsx", "pdf")]], className="kpi-recap")
+    return [label, " ", *[html.A(fmt.upper(), href=f"/kpi/recap.{fmt}?{query}",
+                                 id=f"kpi-recap-{fmt}", className="admin-button-link")
+                          for fmt in ("xlsx", "pdf")]]
+
+
+#: each table's downloads, in the page's order
+TABLES = ("volume", "agencies", "backlog", "districts", "recurring", "officers")
+TILES = ("reported", "resolved", "open", "sla")
+#: what the figures set on the page (`panels`), by name: (component id, property); a new
+#: scope changes these props, not the components (the charts and grids stay mounted)
+PANELS = {
+    **{tile: (f"kpi-{tile}", "children") for tile in TILES},
+    "volume": ("kpi-volume", "figure"), "backlog": ("kpi-backlog", "figure"),
+    **{table: (ids.grid(f"kpi-{table}"), "rowData")
+       for table in ("agencies", "districts", "officers")},
+    "heat": ("kpi-heat", "data"), "recurring": ("kpi-recurring", "children"),
+    **{f"{table}_downloads": (f"kpi-{table}-downloads", "children") for table in TABLES},
+    "recap": ("kpi-recap", "children"), "problem": (ids.KPI_PROBLEM, "children"),
+}
+
+
+def panels(data: Dashboard, city: City, lang: str) -> dict:
+    """Every panel's figures, as PANELS' props; while `data` is not `ready`, empty ones
+    (no words in the tiles, no rows in the grids: their loading overlay)."""
+    overall, ready = data.overall, data.ready
+    tiles = {"reported": overall.reported if overall else 0,
+             "resolved": overall.reached["resolve"] if overall else 0, "open": data.open_now}
+    return {
+        **{tile: count(n, lang) if ready else "" for tile, n in tiles.items()},
+        "sla": _percent(overall and overall.resolve_sla) if ready else "",
+        "volume": volume_figure(data, city, lang), "backlog": backlog_figure(data, city, lang),
+        "agencies": times_rows(data.by_agency, names(city, "agency", lang), lang) if ready
+        else None,
+        "districts": times_rows(data.by_district, names(city, "district", lang), lang)
+        if ready else None,
+        "officers": officer_rows(data, city, lang) if ready else None,
+        "heat": heat_cells(data, lang),
+        "recurring": [html.Li([html.Span(count(n, lang), className="kpi-count"),
+                               f" {names(city, 'category', lang).get(c, c)} · "
+                               f"{city.districts[d].name if d in city.districts else '–'}"])
+                      for c, d, n in data.recurring],
+        **{f"{table}_downloads": download_links(data, table, lang) for table in TABLES},
+        "recap": recap_links(data, lang), "problem": None,
+    }
 
 
 def body(data: Dashboard, city: City, lang: str) -> list:
-    t = _t(lang)
-    overall = data.overall
-    tiles = [("kpi-reported", t("kpi.reported"), count(overall.reported if overall else 0, lang)),
-             ("kpi-resolved", t("kpi.resolved"),
-              count(overall.reached["resolve"] if overall else 0, lang)),
-             ("kpi-open", t("kpi.open_now"), count(data.open_now, lang)),
-             ("kpi-sla", t("kpi.resolve_sla"), _percent(overall and overall.resolve_sla))]
-    recurring = [html.Li([html.Span(count(n, lang), className="kpi-count"),
-                          f" {names(city, 'category', lang).get(c, c)} · "
-                          f"{city.districts[d].name if d in city.districts else '–'}"])
-                 for c, d, n in data.recurring]
+    """The page's panels, showing `panels(data)`."""
+    t, shown = _t(lang), panels(data, city, lang)
+    tiles = [(tile, t(label)) for tile, label in (
+        ("reported", "kpi.reported"), ("resolved", "kpi.resolved"), ("open", "kpi.open_now"),
+        ("sla", "kpi.resolve_sla"))]
     return [
+        html.Div(shown["problem"], id=ids.KPI_PROBLEM, className="admin-error", role="alert"),
         html.Div([html.Div([html.Div(label, className="tile-label"),
-                            html.Div(value, className="tile-value", id=tile_id)],
-                           className="tile") for tile_id, label, value in tiles],
+                            html.Div(shown[tile], className="tile-value", id=f"kpi-{tile}")],
+                           className="tile") for tile, label in tiles],
                  className="kpi-tiles"),
-        _section(t("kpi.volume"), "volume", data, lang,
-                 dcc.Graph(figure=volume_figure(data, city, lang), id="kpi-volume",
+        _section(t("kpi.volume"), "volume", shown,
+                 dcc.Graph(figure=shown["volume"], id="kpi-volume",
                            config={"displayModeBar": False})),
-        _section(t("kpi.times_agency"), "agencies", data, lang,
+        _section(t("kpi.times_agency"), "agencies", shown,
                  html.P(t("kpi.times_hint"), className="admin-subtitle"),
-                 times_table(data.by_agency, names(city, "agency", lang), lang,
-                             "kpi-agencies", t("kpi.agency"))),
+                 times_grid("kpi-agencies", shown["agencies"], len(city.agencies), lang,
+                            t("kpi.agency"))),
         html.Div([
-            _section(t("kpi.backlog"), "backlog", data, lang,
-                     dcc.Graph(figure=backlog_figure(data, city, lang), id="kpi-backlog",
+            _section(t("kpi.backlog"), "backlog", shown,
+                     dcc.Graph(figure=shown["backlog"], id="kpi-backlog",
                                config={"displayModeBar": False})),
-            html.Section([html.H2(t("kpi.where")), heat_map(data, city, lang)],
+            html.Section([html.H2(t("kpi.where")), heat_map(shown["heat"], city)],
                          className="admin-section"),
         ], className="admin-grid"),
         html.Div([
-            _section(t("kpi.times_district"), "districts", data, lang,
-                     times_table(data.by_district, names(city, "district", lang), lang,
-                                 "kpi-districts", t("kpi.district"))),
-            _section(t("kpi.recurring"), "recurring", data, lang,
-                     html.Ol(recurring, className="kpi-recurring", id="kpi-recurring")),
+            _section(t("kpi.times_district"), "districts", shown,
+                     times_grid("kpi-districts", shown["districts"], len(city.districts),
+                                lang, t("kpi.district"))),
+            _section(t("kpi.recurring"), "recurring", shown,
+                     html.Ol(shown["recurring"], className="kpi-recurring",
+                             id="kpi-recurring")),
         ], className="admin-grid"),
-        _section(t("kpi.officers"), "officers", data, lang,
+        _section(t("kpi.officers"), "officers", shown,
                  html.P(formula_text(city, lang), className="admin-subtitle", id="kpi-formula"),
-                 recap_links(data, lang),
-                 officers_table(data, city, lang)),
+                 html.P(shown["recap"], className="kpi-recap", id="kpi-recap"),
+                 officers_grid(shown["officers"], lang)),
     ]
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from openpyxl import load_workbook
 
+from layouts import ids
 from liveroom.access import SYSTEM
 from liveroom.commands import accounts
 from tests.api.conftest import signed_in
 from tests.api.test_access import PASSWORD
+from tests.api.test_admin import prop_id, render_page
 from tests.services.test_kpi import MONTH, history, on  # noqa: F401 (the fixture)
 
 PERIOD = f"period=custom&from={on(23)}&to={on(25)}"
@@ -81,3 +84,35 @@ def test_the_backlog_downloads_as_it_was_open_now(client, room, history):  # noq
     got = client.get(f"/kpi/backlog.csv?{PERIOD}")
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert rows[1:] == [[room.city.agencies["kebersihan"].name.id, "1-4h", "1"]]  # F, 3 h
+
+
+def refresh(client, period: str, first: str, last: str) -> dict:
+    """The page's figures callback, as the browser posts it when the filters change."""
+    spec = next(dep for dep in client.get("/_dash-dependencies").json()
+                if "..kpi-reported.children..." in dep["output"])
+    values = {"kpi-period": period, "kpi-from": first, "kpi-to": last, "kpi-lang": "id"}
+    response = client.post("/_dash-update-component", json={
+        "output": spec["output"],
+        "outputs": [{"id": json.loads(name) if name.startswith("{") else name,
+                     "property": prop} for name, prop in (
+                         output.rsplit(".", 1) for output in spec["output"].strip(".").split(
+                             "..."))],
+        "inputs": [{**dep, "value": values.get(dep["id"])} for dep in spec["inputs"]],
+        "state": [{**dep, "value": values.get(dep["id"])} for dep in spec["state"]],
+        "changedPropIds": ["kpi-period.value"]})
+    assert response.status_code == 200, response.text
+    return response.json()["response"]
+
+
+def test_the_page_shows_at_once_and_its_figures_follow(client, room, history):  # noqa: F811
+    accounts.add_user(room, "wali", PASSWORD, roles=["mayor"], by=SYSTEM)
+    signed_in(room, client, "wali")
+    page = render_page(client, "/kpi").text  # the page, before any figure is worked out
+    assert '"id":"kpi-reported"' in page.replace(" ", "") and "Agus" not in page
+    shown = refresh(client, "custom", on(23).isoformat(), on(25).isoformat())
+    assert shown["kpi-reported"]["children"] == "6"  # A to F
+    assert sorted(row["name"] for row in shown[prop_id(ids.grid("kpi-officers"))]["rowData"]
+                  ) == ["Agus", "Damar"] and shown[ids.KPI_PROBLEM]["children"] is None
+    backwards = refresh(client, "custom", on(25).isoformat(), on(23).isoformat())
+    assert "berakhir sebelum dimulai" in backwards[ids.KPI_PROBLEM]["children"]
+    assert "kpi-reported" not in backwards  # the figures on screen stay as they were
