@@ -12,6 +12,7 @@ import orjson
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, set_props
 from plotly.io.json import to_json_plotly
 
+from callbacks.pages import shows_wall
 from layouts import ids
 from layouts.home import live_figures
 from liveroom.access import Principal
@@ -87,7 +88,9 @@ def register(app: Dash, room: LiveRoom) -> None:
         async def page(assumed: tuple[str, str] | None = None) -> tuple[str, str] | None:
             """(language, filter) of the wall screen the tab shows, None for another page;
             `assumed` when the browser is too busy to answer in time."""
-            try:
+            try:  # (the address first: asking another page for the wall's parts warns)
+                if not shows_wall(await socket.get_prop(ids.URL, "pathname", timeout=10)):
+                    return None
                 lang = await socket.get_prop(ids.PAGE_LANG, "data", timeout=10)
                 if lang is None:
                     return None

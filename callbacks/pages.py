@@ -21,12 +21,17 @@ PAGES = {"/": home.render, "/admin": admin.render, "/attendance": attendance.ren
          "/kpi": kpi.render}
 
 
+def shows_wall(pathname: str | None) -> bool:
+    """Whether this address shows the wall screen (any address no other page has)."""
+    return PAGES.get(pathname or "/", home.render) is home.render
+
+
 def register(app: Dash, room: LiveRoom) -> None:
     @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"),
                   Input(ids.URL, "search"))
     def render_page(pathname: str | None, search: str | None):
         lang, by = language_from_query(search), current_principal()
-        render = PAGES.get(pathname or "/", home.render)
+        render = home.render if shows_wall(pathname) else PAGES[pathname]
         try:
             return render(room, by, lang, search or "")
         except Forbidden as exc:

@@ -46,6 +46,8 @@ def report(room: LiveRoom, description: str = ""):
                            source="test", by=SYSTEM, description=description)
 
 
-def severe_console_errors(browser) -> list[str]:
+def severe_console_errors(browser, *, warnings: bool = False) -> list[str]:
+    """The console's errors (and, if asked, its warnings) since last read."""
+    levels = {"SEVERE", "WARNING"} if warnings else {"SEVERE"}
     return [entry["message"] for entry in browser.get_log("browser")
-            if entry["level"] == "SEVERE" and "favicon" not in entry["message"]]
+            if entry["level"] in levels and "favicon" not in entry["message"]]

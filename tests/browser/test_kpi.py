@@ -69,7 +69,8 @@ def test_the_kpi_page_agrees_with_the_wall_screen_and_follows_the_period(app, wr
     wait_for_text(browser, "kpi-reported", str(reported_since(writer, midnight)))
     assert "30% kehadiran" in text_of(browser, "kpi-formula")  # (redrawn: read again)
     assert browser.find_elements(By.CSS_SELECTOR, "#kpi-volume .bars")  # the chart is drawn
-    assert severe_console_errors(browser) == []
+    # (the wall screen's push, still connected, looks whether the wall is back: quietly)
+    assert severe_console_errors(browser, warnings=True) == []
 
 
 def test_a_mayor_kiosk_link_opens_the_kpi_page_on_a_wall(app, writer, browser):
