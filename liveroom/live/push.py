@@ -9,7 +9,8 @@ had one or fell too far behind); then, as changes arrive:
 - the figures (counts, queue, feed) whenever incidents or duties changed, and once a
   minute (deadlines pass with time alone);
 - a heartbeat after `heartbeat` quiet seconds, so a screen knows it is still live;
-- every `page_check`, whether the tab still shows this screen (else the loop ends).
+- every `page_check`, whether the tab still shows this screen (else the loop ends), asked
+  beside the pushes: a busy browser's slow answer holds no push back.
 """
 
 from __future__ import annotations
@@ -91,27 +92,39 @@ async def follow(screen: Screen, subscription: Subscription, resume: Change | No
     sent_minute = this_minute()
     await send_points(resume)
     await send_figures()
-    last_push = checked = loop.time()
-    while not screen.closed:
-        if loop.time() - checked >= policy.page_check:
-            if not await screen.still_showing():
-                return
-            checked = loop.time()
-        change = await subscription.next(policy.heartbeat)
-        if change is None and not subscription.lost:
-            await screen.beat()
-            if this_minute() != sent_minute:
+    last_push = last_sent = checked = loop.time()
+    checking: asyncio.Future[bool] | None = None  # answered while pushes go on
+    try:
+        while not screen.closed:
+            if checking is None and loop.time() - checked >= policy.page_check:
+                checking = asyncio.ensure_future(screen.still_showing())
+            if checking is not None and checking.done():
+                if not checking.result():
+                    return
+                checking, checked = None, loop.time()
+            wait = last_sent + policy.heartbeat - loop.time()  # until a heartbeat is due
+            if checking is None:  # or the next page check
+                wait = min(wait, checked + policy.page_check - loop.time())
+            change = await subscription.next(max(wait, 0.0))
+            if change is None and not subscription.lost:
+                if loop.time() - last_sent >= policy.heartbeat:  # quiet that long
+                    await screen.beat()
+                    last_sent = loop.time()
+                if this_minute() != sent_minute:
+                    await send_figures()
+                continue
+            if change is not None:
+                change = await gather(change, last_push)
+            if subscription.lost:  # fell too far behind: everything again
+                subscription.lost = False
+                change = None
+            urgent = change is None or change.touches_figures
+            await send_points(change)
+            if urgent or this_minute() != sent_minute:
                 await send_figures()
-            continue
-        if change is not None:
-            change = await gather(change, last_push)
-        if subscription.lost:  # fell too far behind: everything again
-            subscription.lost = False
-            change = None
-        urgent = change is None or change.touches_figures
-        await send_points(change)
-        if urgent or this_minute() != sent_minute:
-            await send_figures()
-        last_push = loop.time()
-        if urgent:
-            budget.spend(last_push)
+            last_push = last_sent = loop.time()
+            if urgent:
+                budget.spend(last_push)
+    finally:
+        if checking is not None:
+            checking.cancel()

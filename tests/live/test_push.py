@@ -143,3 +143,36 @@ def test_the_loop_ends_when_the_tab_shows_another_screen():
         return loop.done()
 
     assert asyncio.run(main()) is True
+
+
+def test_a_slow_answer_to_the_page_check_holds_no_push_back():
+    """A busy browser may take its time to say which page it shows: a report meanwhile is
+    pushed at once, not after the answer."""
+    took = {}
+
+    class BusyBrowser(RecordingScreen):
+        async def still_showing(self) -> bool:
+            await asyncio.sleep(0.6)
+            return self.showing
+
+    async def report_during_the_check(subscription, screen):
+        subscription.offer(moved(1))  # pushed after a moves interval; then a check is due
+        while not screen.of("points")[1:]:
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)  # the check is being answered
+        started = asyncio.get_running_loop().time()
+        subscription.offer(incident(1))
+        while not screen.of("points")[2:]:
+            await asyncio.sleep(0.005)
+        took["push"] = asyncio.get_running_loop().time() - started
+
+    screen, subscription = BusyBrowser(), Subscription()
+
+    async def main():
+        loop = asyncio.create_task(follow(screen, subscription, SEEN, everything, FAST))
+        await report_during_the_check(subscription, screen)
+        screen.closed = True
+        await asyncio.wait_for(loop, 5)
+
+    asyncio.run(main())
+    assert took["push"] < 0.2, took  # not the 0.55 s left of the check's answer
