@@ -5,6 +5,10 @@ built before: a `dl.CircleMarker` with a `dl.Tooltip` each), served from the sam
 the same run.
 
     .venv/bin/python bench/kpi_page.py [--incidents 100000] [--days 365] [--runs 5]
+                                       [--shown 30]
+
+`--shown N`: the period on the page, the N days to today (30, the page's default; 365 for a
+year, opened by its address: `/kpi?period=custom&from=…&to=…`).
 
 The app is the real one (`python -m liveroom run`, signed in as a mayor); the baseline is a
 plain Dash page with the same layout but that heat map. LIVEROOM_DATABASE_URL: PostgreSQL.
@@ -16,7 +20,9 @@ import argparse
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -68,9 +74,14 @@ def components_heat_map(cells: dict, city):
         zoomAnimation=False)
 
 
-def baseline_app(room) -> Dash:
-    data = dashboard(room, Scope(Period.named("30d", room.clock().astimezone(
-        room.city.timezone).date())), by=SYSTEM)
+def shown(room, days: int) -> Scope:
+    """The page's period: the `days` days to today."""
+    today = room.clock().astimezone(room.city.timezone).date()
+    return Scope(Period(today - timedelta(days=days - 1), today))
+
+
+def baseline_app(room, scope: Scope) -> Dash:
+    data = dashboard(room, scope, by=SYSTEM)
     app = Dash(__name__, assets_folder=str(ASSETS),
                assets_path_ignore=["^citizen$", "^field$", "^light$", "^vendor$"])
     own, layout.heat_map = layout.heat_map, components_heat_map
@@ -113,15 +124,18 @@ def run(args, database_url) -> None:
     with bench_app(database_url) as (room, app):
         started = time.perf_counter()
         written = seed_history(room, args.incidents, days=args.days)
-        cells = len(dashboard(room, Scope(Period.named("30d", room.clock().astimezone(
-            room.city.timezone).date())), by=SYSTEM).cells)
+        scope = shown(room, args.shown)
+        cells = len(dashboard(room, scope, by=SYSTEM).cells)
         print(f"# {written['incidents']:,} incidents over {args.days} days seeded in "
               f"{time.perf_counter() - started:.0f} s; archive on {room.engine.dialect.name}; "
-              f"30-day heat map: {cells:,} cells (drawn: {min(cells, layout.HEAT_CELLS):,})")
+              f"{args.shown}-day heat map: {cells:,} cells "
+              f"(drawn: {min(cells, layout.HEAT_CELLS):,})")
         accounts.add_user(room, "wali-kota", PASSWORD, roles=["mayor"], by=SYSTEM)
         port = free_port()
-        serve(baseline_app(room), port)
-        ours = timed_visits(f"{app.url}/kpi", args.runs, lambda b: sign_in(b, app, "wali-kota"))
+        serve(baseline_app(room, scope), port)
+        address = "/kpi" if args.shown == 30 else f"/kpi?{urlencode(scope.query())}"
+        ours = timed_visits(app.url + address, args.runs,
+                            lambda b: sign_in(b, app, "wali-kota"))
         naive = timed_visits(f"http://127.0.0.1:{port}/", args.runs)
     for name, (first, *times) in (("ours (one canvas layer)", ours),
                                    ("baseline (a component per cell)", naive)):
@@ -136,6 +150,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--shown", type=int, default=30)
     run_on_a_fresh_archive(run, parser.parse_args())
 
 

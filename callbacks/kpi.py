@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
+from urllib.parse import parse_qsl
 
 import anyio
 from dash import Dash, Input, Output, State, no_update
@@ -14,7 +15,7 @@ from liveroom.access import Action, Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
-from liveroom.reporting.kpi import Dashboard, Period, Scope, dashboard
+from liveroom.reporting.kpi import DIMENSIONS, Dashboard, Period, Scope, dashboard
 from liveroom.room import LiveRoom
 
 
@@ -22,13 +23,20 @@ def today(room: LiveRoom) -> date:
     return room.clock().astimezone(room.city.timezone).date()
 
 
-def render(room: LiveRoom, by: Principal, lang: str, _search: str = ""):
+def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
     """The page at once, its figures to follow (`refresh`'s first call): the browser loads
-    the charts, grids and map while the archive works them out."""
-    scope = Scope(Period.named("30d", today(room)))
-    by.check(Action.VIEW_KPI)
-    return layout.kpi_layout(room.city, Dashboard.nothing_yet(scope, room.clock()), lang, by,
-                             csrf_token())
+    the charts, grids and map while the archive works them out. The address may choose the
+    filters as a download's query does (`?period=custom&from=…&to=…&agency=…`); a query
+    that cannot be is the default 30 days."""
+    query = dict(parse_qsl(search.lstrip("?")))
+    try:
+        scope = Scope.from_query(today(room), query)
+    except DomainError:
+        query, scope = {}, Scope(Period.named("30d", today(room)))
+    by.check(Action.VIEW_KPI, scope.agency)
+    dimension = query.get("dimension") if query.get("dimension") in DIMENSIONS else "category"
+    return layout.kpi_layout(room.city, Dashboard.nothing_yet(scope, room.clock(), dimension),
+                             lang, by, csrf_token(), period=query.get("period") or "30d")
 
 
 def register(app: Dash, room: LiveRoom) -> None:

@@ -294,7 +294,8 @@ def body(data: Dashboard, city: City, lang: str) -> list:
 
 
 def kpi_layout(city: City, data: Dashboard, lang: str, principal: Principal,
-               csrf: str) -> html.Div:
+               csrf: str, period: str = "30d") -> html.Div:
+    """The page with its filters set to `data`'s scope (`period`: one of PERIODS)."""
     t = _t(lang)
     options = {
         "agency": [{"label": a.name.get(lang), "value": k} for k, a in city.agencies.items()],
@@ -302,19 +303,20 @@ def kpi_layout(city: City, data: Dashboard, lang: str, principal: Principal,
         "category": [{"label": c.name.get(lang), "value": k}
                      for k, c in city.categories.items()],
     }
-    period = data.scope.period
+    scope = data.scope
     return html.Div([
         report_header(t("kpi.title"), city, principal, csrf, lang),
         html.Main([
             html.Section([
                 dcc.RadioItems([{"label": t(f"kpi.period.{p}"), "value": p} for p in PERIODS],
-                               value="30d", id=ids.KPI_PERIOD, inline=True,
+                               value=period,
+                               id=ids.KPI_PERIOD, inline=True,
                                className="kpi-periods"),
-                dcc.Input(id=ids.KPI_FROM, type="date", value=period.first.isoformat(),
+                dcc.Input(id=ids.KPI_FROM, type="date",
+                          value=scope.period.first.isoformat(), className="kpi-date"),
+                dcc.Input(id=ids.KPI_TO, type="date", value=scope.period.last.isoformat(),
                           className="kpi-date"),
-                dcc.Input(id=ids.KPI_TO, type="date", value=period.last.isoformat(),
-                          className="kpi-date"),
-                *[dcc.Dropdown(options[name], None, id=ids.kpi_filter(name),
+                *[dcc.Dropdown(options[name], getattr(scope, name), id=ids.kpi_filter(name),
                                placeholder=t(f"kpi.all.{name}"), className="kpi-filter")
                   for name in ids.KPI_FILTERS],
                 dcc.Dropdown([{"label": t(f"kpi.by.{d}"), "value": d} for d in DIMENSIONS],

@@ -116,3 +116,34 @@ def test_the_page_shows_at_once_and_its_figures_follow(client, room, history):  
     backwards = refresh(client, "custom", on(25).isoformat(), on(23).isoformat())
     assert "berakhir sebelum dimulai" in backwards[ids.KPI_PROBLEM]["children"]
     assert "kpi-reported" not in backwards  # the figures on screen stay as they were
+
+
+def test_the_address_chooses_the_filters_as_a_download_does(client, room, history):  # noqa: F811
+    accounts.add_user(room, "wali", PASSWORD, roles=["mayor"], by=SYSTEM)
+    signed_in(room, client, "wali")
+
+    def filters(search: str) -> dict:
+        page = render_page(client, "/kpi", search).json()["response"]["page"]["children"]
+        found = {}
+
+        def walk(node):
+            if isinstance(node, dict):
+                props = node.get("props", {})
+                if isinstance(props.get("id"), str) and props["id"].startswith("kpi-") and (
+                        "value" in props):
+                    found[props["id"]] = props["value"]
+                for value in props.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(page)
+        return found
+
+    chosen = filters(f"?{PERIOD}&agency=damkar&dimension=channel")
+    assert (chosen["kpi-period"], chosen["kpi-from"], chosen["kpi-to"]) == (
+        "custom", on(23).isoformat(), on(25).isoformat())
+    assert chosen[ids.kpi_filter("agency")] == "damkar" and chosen["kpi-dimension"] == "channel"
+    nonsense = filters("?period=custom&from=kemarin&dimension=weather")
+    assert (nonsense["kpi-period"], nonsense["kpi-dimension"]) == ("30d", "category")

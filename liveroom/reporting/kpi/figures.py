@@ -21,7 +21,7 @@ incidents), the median and 90th percentile come from the duration histograms (wi
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -137,6 +137,12 @@ class Scope:
             raise InvalidCommand(f"a custom period needs two dates: {exc}",
                                  rule="period_dates") from None
         return cls(Period(*dates), agency or None, district or None, category or None)
+
+    @classmethod
+    def from_query(cls, today: date, query: Mapping[str, str]) -> Scope:
+        """From a page's or a download's query (`period`, `from`, `to`, `agency`, …)."""
+        return cls.chosen(today, query.get("period"), query.get("from"), query.get("to"),
+                          query.get("agency"), query.get("district"), query.get("category"))
 
     def query(self) -> dict[str, str]:
         """This scope as a download's query."""
