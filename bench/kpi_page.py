@@ -5,10 +5,10 @@ built before: a `dl.CircleMarker` with a `dl.Tooltip` each), served from the sam
 the same run.
 
     .venv/bin/python bench/kpi_page.py [--incidents 100000] [--days 365] [--runs 5]
-                                       [--shown 30]
+                                       [--shown 30 365]
 
-`--shown N`: the period on the page, the N days to today (30, the page's default; 365 for a
-year, opened by its address: `/kpi?period=custom&from=…&to=…`).
+`--shown N …`: each period on the page, the N days to today (30, the page's default; 365
+for a year, opened by its address: `/kpi?period=custom&from=…&to=…`).
 
 The app is the real one (`python -m liveroom run`, signed in as a mayor); the baseline is a
 plain Dash page with the same layout but that heat map. LIVEROOM_DATABASE_URL: PostgreSQL.
@@ -124,25 +124,30 @@ def run(args, database_url) -> None:
     with bench_app(database_url) as (room, app):
         started = time.perf_counter()
         written = seed_history(room, args.incidents, days=args.days)
-        scope = shown(room, args.shown)
-        cells = len(dashboard(room, scope, by=SYSTEM).cells)
         print(f"# {written['incidents']:,} incidents over {args.days} days seeded in "
-              f"{time.perf_counter() - started:.0f} s; archive on {room.engine.dialect.name}; "
-              f"{args.shown}-day heat map: {cells:,} cells "
-              f"(drawn: {min(cells, layout.HEAT_CELLS):,})")
+              f"{time.perf_counter() - started:.0f} s; archive on {room.engine.dialect.name}")
         accounts.add_user(room, "wali-kota", PASSWORD, roles=["mayor"], by=SYSTEM)
-        port = free_port()
-        serve(baseline_app(room, scope), port)
-        address = "/kpi" if args.shown == 30 else f"/kpi?{urlencode(scope.query())}"
-        ours = timed_visits(app.url + address, args.runs,
-                            lambda b: sign_in(b, app, "wali-kota"))
-        naive = timed_visits(f"http://127.0.0.1:{port}/", args.runs)
+        for days in args.shown:
+            scope = shown(room, days)
+            cells = len(dashboard(room, scope, by=SYSTEM).cells)
+            print(f"## {days} days on the page; heat map: {cells:,} cells "
+                  f"(drawn: {min(cells, layout.HEAT_CELLS):,})")
+            port = free_port()
+            serve(baseline_app(room, scope), port)
+            address = "/kpi" if days == 30 else f"/kpi?{urlencode(scope.query())}"
+            report(timed_visits(app.url + address, args.runs,
+                                lambda b: sign_in(b, app, "wali-kota")),
+                   timed_visits(f"http://127.0.0.1:{port}/", args.runs))
+
+
+def report(ours: list[float], naive: list[float]) -> None:
     for name, (first, *times) in (("ours (one canvas layer)", ours),
                                    ("baseline (a component per cell)", naive)):
         print(f"{name:34} median {statistics.median(times):5.2f} s · max {max(times):5.2f} s "
-              f"· runs {' '.join(f'{t:.2f}' for t in times)} · first visit {first:.2f} s")
+              f"· runs {' '.join(f'{t:.2f}' for t in times)} · first visit {first:.2f} s",
+              flush=True)
     print(f"median ratio baseline/ours: "
-          f"{statistics.median(naive[1:]) / statistics.median(ours[1:]):.1f}x")
+          f"{statistics.median(naive[1:]) / statistics.median(ours[1:]):.1f}x", flush=True)
 
 
 def main() -> None:
@@ -150,7 +155,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--shown", type=int, default=30)
+    parser.add_argument("--shown", type=int, nargs="+", default=[30])
     run_on_a_fresh_archive(run, parser.parse_args())
 
 
