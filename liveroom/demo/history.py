@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from liveroom.archive import insert_ignoring_duplicates, rollups, schema
 from liveroom.demo.seed import FAMILY, GIVEN, random_point
@@ -94,6 +94,8 @@ def seed_history(room: LiveRoom, count: int, *, days: int = 180, seed: int = 11,
     with room.engine.begin() as conn:  # (written here, not by the archive projection)
         rollups.recompute(conn, city.timezone, [first + timedelta(days=n)
                                                 for n in range(days + 1)])
+    with room.engine.begin() as conn:  # the planner's statistics, after a bulk load (else
+        conn.execute(text("ANALYZE"))  # PostgreSQL may scan every incident for a few)
     return written
 
 
