@@ -36,7 +36,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
-    union_all,
+    union,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
@@ -205,7 +205,7 @@ def backlog(room: LiveRoom, scope: Scope, *, by: Principal,
     age = seconds_between(I.c.reported_at, moment) / 3600.0
     bucket = case(*[(age < hours, bucket_name(i)) for i, hours in enumerate(AGE_BUCKETS)],
                   else_=bucket_name(len(AGE_BUCKETS))).label("bucket")
-    query = (select(I.c.agency, bucket, func.count())
+    query = (select(I.c.agency, bucket, func.count()).select_from(_maybe_open_at(at))
              .where(*_where(room, scope, by, within_period=False), I.c.reported_at <= moment,
                     _open_at(at))
              .group_by(I.c.agency, bucket).order_by(I.c.agency, bucket))
@@ -226,16 +226,22 @@ def bucket_name(index: int) -> str:
 ENDS = (Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.DUPLICATE)
 
 
-def _open_at(at: datetime) -> ColumnElement:
-    """Not resolved, closed, rejected or marked duplicate by `at`. (Such an incident is
-    open now or changed since `at`: found through the indexes on status and updated_at,
-    not by reading every incident.)"""
+def _maybe_open_at(at: datetime):
+    """The incidents open now or changed since `at`, joined to the table: every incident
+    open at `at` is among them, found through the indexes on status and updated_at rather
+    than by reading every incident (SQLite and PostgreSQL both start from these few)."""
     moment = literal(at, schema.UTCDateTime())
-    found = I.c.id.in_(union_all(
+    candidates = union(
         select(I.c.id).where(I.c.status.in_([s.value for s in Status if s not in ENDS])),
-        select(I.c.id).where(I.c.updated_at > moment)))
-    return and_(found, *[or_(end.is_(None), end > moment)
-                         for end in (I.c[f"{status.value}_at"] for status in ENDS)])
+        select(I.c.id).where(I.c.updated_at > moment)).subquery("maybe_open")
+    return candidates.join(I, I.c.id == candidates.c.id)
+
+
+def _open_at(at: datetime) -> ColumnElement:
+    """Not resolved, closed, rejected or marked duplicate by `at`."""
+    moment = literal(at, schema.UTCDateTime())
+    return and_(*[or_(end.is_(None), end > moment)
+                  for end in (I.c[f"{status.value}_at"] for status in ENDS)])
 
 
 def _date(value) -> date:
