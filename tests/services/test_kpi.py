@@ -158,6 +158,8 @@ def test_the_backlog_is_what_was_open_at_the_moment_by_age(room, history):
     assert backlog(room, WHOLE, by=MAYOR, at=wib(25, 12)) == [("kebersihan", "1-4h", 1)]
     assert backlog(room, WHOLE, by=MAYOR, at=wib(24, 12)) == [  # A (12 h), E (just now)
         ("kebersihan", "4-24h", 1), ("kebersihan", "<1h", 1)]
+    # F, open now and changed since (assigned a minute later): counted once
+    assert backlog(room, WHOLE, by=MAYOR, at=wib(25, 9)) == [("kebersihan", "<1h", 1)]
 
 
 def test_where_reports_come_from_and_what_recurs(room, history):
