@@ -30,7 +30,7 @@ def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
     that cannot be is the default 30 days."""
     query = dict(parse_qsl(search.lstrip("?")))
     try:
-        scope = Scope.from_query(today(room), query)
+        scope = Scope.from_query(room.city, today(room), query)
     except DomainError:
         query, scope = {}, Scope(Period.named("30d", today(room)))
     by.check(Action.VIEW_KPI, scope.agency)
@@ -50,7 +50,8 @@ def register(app: Dash, room: LiveRoom) -> None:
         """Every panel's figures for the filters (also the page's first)."""
         by = current_principal()
         try:
-            scope = Scope.chosen(today(room), period, first, last, agency, district, category)
+            scope = Scope.chosen(room.city, today(room), period, first, last, agency,
+                                 district, category)
             data = await anyio.to_thread.run_sync(partial(
                 dashboard, room, scope, by=by, dimension=dimension or "category"))
         except (ValueError, TypeError, DomainError) as exc:

@@ -65,7 +65,7 @@ async def download(request: Request, table: str, fmt: str) -> Response:
 
     def build() -> tuple[Scope, bytes]:
         today = room.clock().astimezone(room.city.timezone).date()
-        scope = Scope.from_query(today, params)
+        scope = Scope.from_query(room.city, today, params)
         data = dashboard(room, scope, by=by, dimension=params.get("dimension") or "category")
         headers, rows = TABLES[table](data, room.city, lang)
         return scope, (csv_bytes(headers, rows) if fmt == "csv"

@@ -56,6 +56,9 @@ def test_downloads_are_refused_clearly(client, room, history):  # noqa: F811
     assert client.get("/kpi/weather.csv").status_code == 404
     bad = client.get(f"/kpi/agencies.csv?period=custom&from={on(25)}&to=yesterday")
     assert bad.status_code == 400 and "two dates" in bad.json()["message"]
+    unknown = client.get(f"/kpi/agencies.csv?{PERIOD}&agency={'x' * 5000}")
+    assert unknown.status_code == 400 and unknown.json()["code"] == "unknown_filter"
+    assert len(unknown.json()["message"]) < 200  # (what was sent is not echoed whole)
 
 
 def test_the_monthly_recap_downloads_as_xlsx_and_pdf(client, room, history):  # noqa: F811
@@ -86,11 +89,12 @@ def test_the_backlog_downloads_as_it_was_open_now(client, room, history):  # noq
     assert rows[1:] == [[room.city.agencies["kebersihan"].name.id, "1-4h", "1"]]  # F, 3 h
 
 
-def refresh(client, period: str, first: str, last: str) -> dict:
+def refresh(client, period: str, first: str, last: str, agency: str | None = None) -> dict:
     """The page's figures callback, as the browser posts it when the filters change."""
     spec = next(dep for dep in client.get("/_dash-dependencies").json()
                 if "..kpi-reported.children..." in dep["output"])
-    values = {"kpi-period": period, "kpi-from": first, "kpi-to": last, "kpi-lang": "id"}
+    values = {"kpi-period": period, "kpi-from": first, "kpi-to": last, "kpi-lang": "id",
+              ids.kpi_filter("agency"): agency}
     response = client.post("/_dash-update-component", json={
         "output": spec["output"],
         "outputs": [{"id": json.loads(name) if name.startswith("{") else name,
@@ -116,6 +120,8 @@ def test_the_page_shows_at_once_and_its_figures_follow(client, room, history):  
     backwards = refresh(client, "custom", on(25).isoformat(), on(23).isoformat())
     assert "berakhir sebelum dimulai" in backwards[ids.KPI_PROBLEM]["children"]
     assert "kpi-reported" not in backwards  # the figures on screen stay as they were
+    made_up = refresh(client, "30d", "", "", agency="dinas-hantu")
+    assert "tidak ada di kota ini" in made_up[ids.KPI_PROBLEM]["children"]
 
 
 def test_the_address_chooses_the_filters_as_a_download_does(client, room, history):  # noqa: F811
@@ -145,5 +151,6 @@ def test_the_address_chooses_the_filters_as_a_download_does(client, room, histor
     assert (chosen["kpi-period"], chosen["kpi-from"], chosen["kpi-to"]) == (
         "custom", on(23).isoformat(), on(25).isoformat())
     assert chosen[ids.kpi_filter("agency")] == "damkar" and chosen["kpi-dimension"] == "channel"
-    nonsense = filters("?period=custom&from=kemarin&dimension=weather")
+    nonsense = filters("?period=custom&from=kemarin&dimension=weather&agency=dinas-hantu")
     assert (nonsense["kpi-period"], nonsense["kpi-dimension"]) == ("30d", "category")
+    assert nonsense[ids.kpi_filter("agency")] is None

@@ -44,6 +44,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from liveroom.access import Action, Principal
 from liveroom.archive import rollups, schema
 from liveroom.archive.sql import seconds_between
+from liveroom.cities import City
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.lifecycle import Status
 from liveroom.room import LiveRoom
@@ -100,7 +101,7 @@ class Period:
         """`today`, `7d` or `30d` (ending today)."""
         days = {"today": 1, "7d": 7, "30d": 30}.get(name)
         if days is None:
-            raise InvalidCommand(f"unknown period {name!r}: today, 7d or 30d")
+            raise InvalidCommand(f"unknown period {name[:40]!r}: today, 7d or 30d")
         return cls(today - timedelta(days=days - 1), today)
 
     def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -113,6 +114,10 @@ class Period:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
 
 
+#: the city's collection each narrowing filter must name one of
+KNOWN = {"agency": "agencies", "district": "districts", "category": "categories"}
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which incidents: the period's, narrowed to an agency, district or category."""
@@ -123,26 +128,33 @@ class Scope:
     category: str | None = None
 
     @classmethod
-    def chosen(cls, today: date, period: str | None = "30d", first: str | None = None,
+    def chosen(cls, city: City, today: date, period: str | None = "30d", first: str | None = None,
                last: str | None = None, agency: str | None = None,
                district: str | None = None, category: str | None = None) -> Scope:
         """From the page's filters (or a download's query): a named period, or `first` and
-        `last` as YYYY-MM-DD when the period is `custom`."""
+        `last` as YYYY-MM-DD when the period is `custom`; agency, district and category
+        one of `city`'s (the browser sends them: anything else is refused)."""
+        narrowed = {"agency": agency or None, "district": district or None,
+                    "category": category or None}
+        for name, value in narrowed.items():
+            if value is not None and value not in getattr(city, KNOWN[name]):
+                raise InvalidCommand(f"no {name} {value[:40]!r} in this city",
+                                     rule="unknown_filter")
         if period != "custom":
-            return cls(Period.named(period or "30d", today), agency or None, district or None,
-                       category or None)
+            return cls(Period.named(period or "30d", today), **narrowed)
         try:
             dates = date.fromisoformat(first or ""), date.fromisoformat(last or "")
         except ValueError as exc:
             raise InvalidCommand(f"a custom period needs two dates: {exc}",
                                  rule="period_dates") from None
-        return cls(Period(*dates), agency or None, district or None, category or None)
+        return cls(Period(*dates), **narrowed)
 
     @classmethod
-    def from_query(cls, today: date, query: Mapping[str, str]) -> Scope:
+    def from_query(cls, city: City, today: date, query: Mapping[str, str]) -> Scope:
         """From a page's or a download's query (`period`, `from`, `to`, `agency`, …)."""
-        return cls.chosen(today, query.get("period"), query.get("from"), query.get("to"),
-                          query.get("agency"), query.get("district"), query.get("category"))
+        return cls.chosen(city, today, query.get("period"), query.get("from"),
+                          query.get("to"), query.get("agency"), query.get("district"),
+                          query.get("category"))
 
     def query(self) -> dict[str, str]:
         """This scope as a download's query."""
