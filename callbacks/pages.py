@@ -21,9 +21,13 @@ PAGES = {"/": home.render, "/admin": admin.render, "/attendance": attendance.ren
          "/kpi": kpi.render}
 
 
+def page_for(pathname: str | None):
+    """The `render` of this address (the wall screen for any address no other page has)."""
+    return PAGES.get(pathname or "/", home.render)
+
+
 def shows_wall(pathname: str | None) -> bool:
-    """Whether this address shows the wall screen (any address no other page has)."""
-    return PAGES.get(pathname or "/", home.render) is home.render
+    return page_for(pathname) is home.render
 
 
 def register(app: Dash, room: LiveRoom) -> None:
@@ -31,7 +35,7 @@ def register(app: Dash, room: LiveRoom) -> None:
                   Input(ids.URL, "search"))
     def render_page(pathname: str | None, search: str | None):
         lang, by = language_from_query(search), current_principal()
-        render = home.render if shows_wall(pathname) else PAGES[pathname]
+        render = page_for(pathname)
         try:
             return render(room, by, lang, search or "")
         except Forbidden as exc:

@@ -17,6 +17,7 @@ from liveroom.access import Principal
 from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.reporting.kpi import AGE_BUCKETS, DIMENSIONS, Dashboard, Times, bucket_name
+from liveroom.reporting.kpi.exports import TABLES
 from liveroom.reporting.kpi.figures import names
 from liveroom.reporting.kpi.recap import formula_text
 
@@ -211,9 +212,9 @@ def recap_links(data: Dashboard, lang: str) -> list:
                           for fmt in ("xlsx", "pdf")]]
 
 
-#: each table's downloads, in the page's order
-TABLES = ("volume", "agencies", "backlog", "districts", "recurring", "officers")
-TILES = ("reported", "resolved", "open", "sla")
+#: the headline tiles and their labels
+TILES = {"reported": "kpi.reported", "resolved": "kpi.resolved", "open": "kpi.open_now",
+         "sla": "kpi.resolve_sla"}
 #: what the figures set on the page (`panels`), by name: (component id, property); a new
 #: scope changes these props, not the components (the charts and grids stay mounted)
 PANELS = {
@@ -255,14 +256,12 @@ def panels(data: Dashboard, city: City, lang: str) -> dict:
 def body(data: Dashboard, city: City, lang: str) -> list:
     """The page's panels, showing `panels(data)`."""
     t, shown = _t(lang), panels(data, city, lang)
-    tiles = [(tile, t(label)) for tile, label in (
-        ("reported", "kpi.reported"), ("resolved", "kpi.resolved"), ("open", "kpi.open_now"),
-        ("sla", "kpi.resolve_sla"))]
     return [
         html.Div(shown["problem"], id=ids.KPI_PROBLEM, className="admin-error", role="alert"),
         html.Div([html.Div([html.Div(label, className="tile-label"),
                             html.Div(shown[tile], className="tile-value", id=f"kpi-{tile}")],
-                           className="tile") for tile, label in tiles],
+                           className="tile") for tile, label in
+                  ((tile, t(key)) for tile, key in TILES.items())],
                  className="kpi-tiles"),
         _section(t("kpi.volume"), "volume", shown,
                  dcc.Graph(figure=shown["volume"], id="kpi-volume",
@@ -309,8 +308,7 @@ def kpi_layout(city: City, data: Dashboard, lang: str, principal: Principal,
         html.Main([
             html.Section([
                 dcc.RadioItems([{"label": t(f"kpi.period.{p}"), "value": p} for p in PERIODS],
-                               value=period,
-                               id=ids.KPI_PERIOD, inline=True,
+                               value=period, id=ids.KPI_PERIOD, inline=True,
                                className="kpi-periods"),
                 dcc.Input(id=ids.KPI_FROM, type="date",
                           value=scope.period.first.isoformat(), className="kpi-date"),
