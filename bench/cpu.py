@@ -89,3 +89,34 @@ def print_profile(collapsed: Path) -> None:
             print(f"app samples ({title}):")
         for frame, share in frames:
             print(f"  {share:6.1%}  {frame}")
+
+
+@contextmanager
+def browser_sampled(driver, found: list):
+    """The page's JavaScript sampled while the block runs (Chromium's profiler, through
+    the DevTools protocol); `found` gets the profile."""
+    driver.execute_cdp_cmd("Profiler.enable", {})
+    driver.execute_cdp_cmd("Profiler.setSamplingInterval", {"interval": 500})  # µs
+    driver.execute_cdp_cmd("Profiler.start", {})
+    try:
+        yield
+    finally:
+        found.append(driver.execute_cdp_cmd("Profiler.stop", {})["profile"])
+
+
+def print_browser_profile(profile: dict, limit: int = 15) -> None:
+    """Where the page's main thread went: busy and idle shares, and the functions with the
+    most self time (as shares of the whole run)."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    totals: Counter[str] = Counter()
+    for node_id, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        frame = nodes[node_id]["callFrame"]
+        where = frame["url"].rsplit("/", 1)[-1].split("?")[0]
+        totals[f"{frame['functionName'] or '(anonymous)'} ({where}:{frame['lineNumber']})"
+               if where else frame["functionName"]] += delta
+    whole = sum(totals.values()) or 1
+    idle = totals.pop("(idle)", 0)
+    print(f"browser main thread: busy {1 - idle / whole:.0%} of {whole / 1e6:.1f} s "
+          f"(JavaScript, garbage collection and what the profiler calls program)")
+    for frame, micros in totals.most_common(limit):
+        print(f"  {micros / whole:6.1%}  {frame}")

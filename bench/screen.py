@@ -10,7 +10,8 @@ websocket level (`bench/ws_screen.py`).
 Exits 1 when ours skips an update or leads the naive page by less than 3x at p95. It also
 prints the app process's CPU time while probing (per update, and per update and screen);
 `--cpus N` pins the app to N cores (taskset), `--profile` samples it with py-spy and prints
-the functions of ours that hold the largest share of the samples.
+the functions of ours that hold the largest share of the samples, and samples our page's
+JavaScript (Chromium's profiler) and prints where its main thread went.
 
 Each probe is three updates an operator would see: a report posted through Open311
 (priority 3), then escalated twice, `--step` seconds apart (priority 2, then 1). A
@@ -102,14 +103,17 @@ def applied_at(room, sent: dict[str, float]) -> dict[str, float]:
 
 
 def start_simulator(app, room, args) -> subprocess.Popen:
-    """The simulator as a separate process: every officer on the shift running now."""
+    """The simulator as a separate process: every officer on the shift running now, and
+    reports at the same rate whatever the hour (the city's daily rhythm would make the load
+    depend on when the bench runs)."""
     now = datetime.now(room.city.timezone)
     shift = next(code for code, s in room.city.shifts.items()
                  if s.instance_at(now, room.city.timezone))
     process = subprocess.Popen(
         [sys.executable, "-m", "liveroom", "simulate", "--url", app.url, "--osmand-url",
          app.osmand_url, "--officers", str(args.officers), "--reports-per-minute",
-         str(args.reports_per_minute), "--no-dispatch", "--shift", shift, "--seed", "7"],
+         str(args.reports_per_minute), "--steady", "--no-dispatch", "--shift", shift,
+         "--seed", "7"],
         env=app.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     line = process.stdout.readline()  # after provisioning
     if not line.startswith("simulating"):
@@ -188,14 +192,16 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         sign_in(ours, app, "bench-operator")
         text_of(ours, "count-open")
         naive.get(f"http://127.0.0.1:{naive_port}/")
-        time.sleep(args.warmup)  # officers reach their posts and settle into patrols
+        time.sleep(args.warmup)  # every officer moving (towards their post), pushes flowing
         for browser in (ours, naive):
             browser.execute_script(WATCH)
         rng, sent, ids = random.Random(4), {}, []
         profile = Path(app.log).with_name("app-profile.txt")
         used, wall = cpu.cpu_seconds(app.process.pid), time.monotonic()
+        browser_profile: list[dict] = []
         with httpx.Client(timeout=10) as client, (
-                cpu.sampled(app.process.pid, profile) if args.profile else nullcontext()):
+                cpu.sampled(app.process.pid, profile) if args.profile else nullcontext()), (
+                cpu.browser_sampled(ours, browser_profile) if args.profile else nullcontext()):
             for _ in range(args.probes):
                 ids.append(probe(room, client, app.url, key, rng, args.step, sent))
                 time.sleep(args.gap)
@@ -228,6 +234,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
           f"Open311 intake and 1,000 officers' fixes)")
     if args.profile:
         cpu.print_profile(profile)
+        cpu.print_browser_profile(browser_profile[0])
     if screens:
         firsts = [s.first_seen[i] * 1000 - sent[f"{i}|3"]
                   for s in screens.screens for i in ids if i in s.first_seen]
@@ -260,8 +267,8 @@ def main() -> None:
     parser.add_argument("--cpus", type=int, default=0,
                         help="pin the app process to this many cores (taskset)")
     parser.add_argument("--profile", action="store_true",
-                        help="sample the app with py-spy while probing; print the hottest "
-                             "of our functions")
+                        help="sample the app (py-spy) and our page (Chromium's profiler) "
+                             "while probing; print where their time went")
     args = parser.parse_args()
     run_on_a_fresh_archive(run, args)
 

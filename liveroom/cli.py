@@ -111,6 +111,8 @@ def simulate(
     seed: int = typer.Option(None, help="Random seed, for a repeatable city."),
     shift: str = typer.Option(None, help="Put new officers on this shift (a load test: the "
                               "one running now keeps them all moving)."),
+    steady: bool = typer.Option(False, help="Reports at the same rate at every hour, not "
+                                "the city's daily rhythm (a load test)."),
     parent_pid: int = typer.Option(None, hidden=True),
 ) -> None:
     """Bring the demo city to life through Open311 and OsmAnd (also a load generator)."""
@@ -132,7 +134,8 @@ def simulate(
                                 if settings.osmand_port else f"{url}/osmand")
     simulator = Simulator(city, credentials, url=url, osmand_url=osmand_url,
                           reports_per_minute=reports_per_minute, fix_seconds=fix_seconds,
-                          dispatch=dispatch, seed=seed, parent_pid=parent_pid)
+                          dispatch=dispatch, seed=seed, parent_pid=parent_pid,
+                          steady=steady)
     typer.echo(f"simulating {len(simulator.officers)} officers and {reports_per_minute} "
                f"reports a minute against {url}")
     try:

@@ -58,6 +58,8 @@ SHIFT_SHARES = {"pagi": 0.45, "siang": 0.35, "malam": 0.2}
 DESCRIPTIONS = ["Mohon segera ditindaklanjuti.", "Sudah sejak pagi.", "Mengganggu warga.",
                 "Dekat sekolah.", "Di depan pasar.", "Sudah dua hari belum ditangani.", ""]
 PATROL_MPS, DRIVE_MPS = 1.3, 9.0
+#: the fleet's fixes go in this many slices of each interval, not all at once
+FIX_SLICES = 10
 ARRIVED_M = 30.0
 
 
@@ -172,10 +174,12 @@ def step_towards(lat: float, lon: float, target: tuple[float, float],
 class Simulator:
     def __init__(self, city: City, credentials: Credentials, *, url: str, osmand_url: str,
                  reports_per_minute: float, fix_seconds: float, dispatch: bool,
-                 seed: int | None = None, parent_pid: int | None = None) -> None:
+                 seed: int | None = None, parent_pid: int | None = None,
+                 steady: bool = False) -> None:
         self.city, self.credentials = city, credentials
         self.url, self.osmand_url = url.rstrip("/"), osmand_url.rstrip("/")
         self.reports_per_minute, self.fix_seconds = reports_per_minute, fix_seconds
+        self.steady = steady  # the same report rate at every hour (a load test)
         self.dispatch = dispatch
         self.parent_pid = parent_pid  # stop when this process (the app) is gone
         self.rng = random.Random(seed)
@@ -222,7 +226,8 @@ class Simulator:
         codes = list(self.city.categories)
         weights = [CATEGORY_SHARES.get(code, 0.5) for code in codes]
         while True:
-            rate = self.reports_per_minute * HOURLY[self.now().hour] / 60  # per second
+            rhythm = 1.0 if self.steady else HOURLY[self.now().hour]
+            rate = self.reports_per_minute * rhythm / 60  # per second
             if await self._pause(self.rng.expovariate(rate) if rate > 0 else 60):
                 return
             if rate <= 0:
@@ -242,18 +247,23 @@ class Simulator:
     # --- officers -----------------------------------------------------------------------
 
     async def _officers(self) -> None:
+        """Every officer moves and sends a fix once every `fix_seconds`, each at their
+        own moment of it (phones keep no common beat): the fleet in FIX_SLICES slices, one
+        slice after another; a slow app slows the fleet, never piles requests up."""
+        loop = asyncio.get_running_loop()
+        slices = max(1, min(FIX_SLICES, len(self.officers)))
         while not self.stopping.is_set():
             if self.parent_pid and os.getppid() != self.parent_pid:
                 raise SystemExit("the app that started the simulator is gone")
-            started = asyncio.get_running_loop().time()
-            now = self.now()
-            sends = []
-            for officer in self.officers:
-                if await self._move(officer, now):
-                    sends.append(self._fix(officer, now))
-            await asyncio.gather(*sends)
-            elapsed = asyncio.get_running_loop().time() - started
-            await self._pause(max(0.0, self.fix_seconds - elapsed))
+            started = loop.time()
+            for index in range(slices):
+                now = self.now()
+                sends = [self._fix(officer, now) for officer in self.officers[index::slices]
+                         if await self._move(officer, now)]
+                await asyncio.gather(*sends)
+                due = started + (index + 1) * self.fix_seconds / slices
+                if await self._pause(max(0.0, due - loop.time())):
+                    return
 
     async def _move(self, officer: SimOfficer, now: datetime) -> bool:
         """Advance one officer by one tick; whether they send a fix."""
