@@ -132,13 +132,25 @@
       },
       showFigures: function (pushed) {
         heard();
-        return JSON.parse(pushed);  // the elements' children, in the callback's order
+        return JSON.parse(pushed).map(function (part) {  // the parts' HTML, in the
+          return part === null ? window.dash_clientside.no_update : part;  // callback's
+        });  // order; null: as shown
       },
       heard: function (beat) {
         heard();
         return new Date(beat * 1000).toISOString();
       },
     },
+  });
+
+  /* A click on a queued (or stranded) incident: the wall's parts are HTML, so the click is
+   * told to Dash here, with the moment (the same incident may be chosen again). */
+  document.addEventListener("click", function (event) {
+    var item = event.target.closest && event.target.closest(".queue-item[data-incident]");
+    if (item && document.getElementById("live-state")) {  // (the wall screen's badge)
+      window.dash_clientside.set_props("queue-choice",
+                                       {data: {id: item.dataset.incident, at: Date.now()}});
+    }
   });
 
   var clocks = {};

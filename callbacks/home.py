@@ -94,17 +94,17 @@ def clicked_value() -> object:
 def register(app: Dash, room: LiveRoom) -> None:
     @app.callback(Output(ids.INCIDENT_DETAIL, "children"),
                   Output(ids.SELECTED_INCIDENT, "data"),
-                  Input(ids.queue_item(ALL), "n_clicks"),
+                  Input(ids.QUEUE_CHOICE, "data"),
                   Input(ids.INCIDENTS_LAYER, "clickData"),
                   State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    async def select_incident(_queue_clicks, map_click, lang):
+    async def select_incident(queue_choice, map_click, lang):
         """A click on a queued incident or a map marker opens it (panel or nothing)."""
         if not clicked_value():
             return no_update, no_update
-        trigger = ctx.triggered_id
-        incident_id = (trigger["id"] if isinstance(trigger, dict) else
-                       (map_click or {}).get("properties", {}).get("id"))
-        if not incident_id:
+        clicked = queue_choice if ctx.triggered_id == ids.QUEUE_CHOICE else (
+            (map_click or {}).get("properties"))  # (both come from the browser: hostile)
+        incident_id = clicked.get("id") if isinstance(clicked, dict) else None
+        if not isinstance(incident_id, str) or not incident_id:
             return no_update, no_update
         by = current_principal()
         try:

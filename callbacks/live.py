@@ -10,7 +10,6 @@ from functools import partial
 
 import orjson
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, set_props
-from plotly.io.json import to_json_plotly
 
 from callbacks.pages import shows_wall
 from layouts import ids
@@ -39,13 +38,11 @@ POLICY = push.Policy()
 OTHER_PAGE_CHECK = 5.0
 
 
-def figures(room: LiveRoom, by: Principal, lang: str, search: str) -> str:
-    """The figures, queue and feed, as JSON text of their elements' children: small, so sent
-    whole whenever incidents changed; encoded once for every screen showing the same
-    (`assets/live.js` puts them in place)."""
-    parts = live_figures(room.city, *screen_state(room, by, ScreenFilter.from_query(search)),
-                         lang)
-    return to_json_plotly([parts[part] for part in ids.PUSHED_FIGURES])
+def figures(room: LiveRoom, by: Principal, lang: str, search: str) -> tuple[str, ...]:
+    """The figures, queue and feed as HTML text (`ids.PUSHED_FIGURES`' order): worked out
+    once for every screen showing the same."""
+    return live_figures(room.city, *screen_state(room, by, ScreenFilter.from_query(search)),
+                        lang)
 
 
 def push_points(change: Change, screen: ScreenFilter, reset: bool = False) -> None:
@@ -68,7 +65,7 @@ def register(app: Dash, room: LiveRoom) -> None:
         State(ids.OFFICERS_LAYER, "data"), prevent_initial_call=True)
     app.clientside_callback(  # the figures, queue and feed, pushed as JSON text
         ClientsideFunction("liveroom", "showFigures"),
-        [Output(part, "children") for part in ids.PUSHED_FIGURES],
+        [Output(part, "html") for part in ids.PUSHED_FIGURES],
         Input(ids.LIVE_FIGURES, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("liveroom", "heard"),
                             Output(ids.LIVE_STATE, "title"), Input(ids.LIVE_BEAT, "data"),
@@ -124,6 +121,8 @@ def register(app: Dash, room: LiveRoom) -> None:
         screen = visible(ScreenFilter.from_query(search), by)
 
         class WallScreen:
+            shown: tuple[str, ...] = ()  # the parts as this screen last got them
+
             @property
             def closed(self) -> bool:
                 return socket.is_shutdown
@@ -133,8 +132,11 @@ def register(app: Dash, room: LiveRoom) -> None:
 
             async def figures(self) -> None:
                 key = (hub.version, push.minute(), lang, search, by.agencies)
-                set_props(ids.LIVE_FIGURES, {"data": await shared.get(key, partial(
-                    figures, room, by, lang, search))})
+                parts = await shared.get(key, partial(figures, room, by, lang, search))
+                changed = push.changed_parts(self.shown, parts)
+                self.shown = parts
+                if any(part is not None for part in changed):
+                    set_props(ids.LIVE_FIGURES, {"data": orjson.dumps(changed).decode()})
 
             async def beat(self) -> None:
                 set_props(ids.LIVE_BEAT, {"data": round(time.time())})

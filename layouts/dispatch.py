@@ -24,7 +24,8 @@ def _local(value: str | None, city: City) -> str:
 
 
 def queue_items(city: City, items: list[dict], lang: str) -> list:
-    """One row per unassigned incident; clicking it opens the incident."""
+    """One row per unassigned incident; clicking it opens the incident (`data-incident`:
+    `assets/live.js` sets `ids.QUEUE_CHOICE`)."""
     if not items:
         return [html.Li(translate("queue.empty", lang), className="feed-empty")]
     rows = []
@@ -41,7 +42,7 @@ def queue_items(city: City, items: list[dict], lang: str) -> list:
             html.Span(agency.label(lang) if agency else "", className="queue-agency"),
             html.Span("", className="sla", **{"data-due": item.get("acknowledge_due", ""),
                                               "data-start": item.get("reported_at", "")}),
-        ], id=ids.queue_item(item["id"]), className="queue-item", n_clicks=0)))
+        ], type="button", className="queue-item", **{"data-incident": item["id"]})))
     return rows
 
 
@@ -60,7 +61,7 @@ def stranded_items(city: City, tasks: list[StrandedTask], lang: str) -> list:
                       className="feed-category"),
             html.Span(translate(f"stranded.{task.reason}", lang, officer=task.officer.name),
                       className="stranded-reason"),
-        ], id=ids.queue_item(item["id"]), className="queue-item", n_clicks=0)))
+        ], type="button", className="queue-item", **{"data-incident": item["id"]})))
     return [html.H2(translate("stranded.title", lang)),
             html.Ol(rows, className="feed queue stranded")]
 

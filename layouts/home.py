@@ -7,9 +7,11 @@ from datetime import datetime
 
 import dash_leaflet as dl
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from layouts import ids
 from layouts.dispatch import queue_items, stranded_items
+from layouts.static import shown, to_html
 from liveroom.access import Action, Principal
 from liveroom.cities import City
 from liveroom.i18n import translate, with_language
@@ -105,15 +107,31 @@ def status_counts(overview: Overview, lang: str) -> list:
             for status in OPEN_STATUSES]
 
 
+def live_parts(city: City, overview: Overview, queue: list[dict],
+               stranded: list[StrandedTask], lang: str) -> dict[str, Component]:
+    """What the push loop refreshes whole: one element per part, by its id."""
+    return {
+        ids.HEADLINE: html.Div(headline(overview, lang), id=ids.HEADLINE, className="tiles"),
+        ids.AGENCY_STRIP: html.Div(agency_strip(city, overview, lang), id=ids.AGENCY_STRIP,
+                                   className="agency-strip",
+                                   **{"aria-label": translate("home.by_agency", lang)}),
+        ids.STATUS_STRIP: html.Div(status_counts(overview, lang), id=ids.STATUS_STRIP,
+                                   className="status-strip",
+                                   **{"aria-label": translate("home.by_status", lang)}),
+        ids.STRANDED: html.Div(stranded_items(city, stranded, lang), id=ids.STRANDED,
+                               className="stranded-section"),
+        ids.QUEUE: html.Ol(queue_items(city, queue, lang), id=ids.QUEUE,
+                           className="feed queue"),
+        ids.FEED: html.Ol(feed_items(city, overview.latest, lang), id=ids.FEED,
+                          className="feed latest"),
+    }
+
+
 def live_figures(city: City, overview: Overview, queue: list[dict],
-                 stranded: list[StrandedTask], lang: str) -> dict:
-    """What the push loop refreshes whole, by the id of the element it fills."""
-    return {ids.HEADLINE: headline(overview, lang),
-            ids.AGENCY_STRIP: agency_strip(city, overview, lang),
-            ids.STATUS_STRIP: status_counts(overview, lang),
-            ids.STRANDED: stranded_items(city, stranded, lang),
-            ids.QUEUE: queue_items(city, queue, lang),
-            ids.FEED: feed_items(city, overview.latest, lang)}
+                 stranded: list[StrandedTask], lang: str) -> tuple[str, ...]:
+    """The parts as HTML text, in the order of `ids.PUSHED_FIGURES` (as pushed)."""
+    parts = live_parts(city, overview, queue, stranded, lang)
+    return tuple(to_html(parts[part]) for part in ids.PUSHED_FIGURES)
 
 
 def headline(overview: Overview, lang: str) -> list:
@@ -210,6 +228,7 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 version: str = "") -> html.Div:
     """The whole wall screen for one language; `version` is the last change it shows."""
     other = "en" if lang == "id" else "id"
+    parts = live_parts(city, overview, queue, stranded, lang)
     return html.Div([
         html.Header([
             html.Div([
@@ -228,20 +247,13 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
         ], className="header"),
         html.Main([
             html.Section([
-                html.Div(headline(overview, lang), id=ids.HEADLINE, className="tiles"),
-                html.Div(agency_strip(city, overview, lang), id=ids.AGENCY_STRIP,
-                         className="agency-strip",
-                         **{"aria-label": translate("home.by_agency", lang)}),
-                html.Div(status_counts(overview, lang), id=ids.STATUS_STRIP,
-                         className="status-strip",
-                         **{"aria-label": translate("home.by_status", lang)}),
-                html.Div(stranded_items(city, stranded, lang), id=ids.STRANDED,
-                         className="stranded-section"),
+                *[shown(part, parts[part]) for part in (
+                    ids.HEADLINE, ids.AGENCY_STRIP, ids.STATUS_STRIP, ids.STRANDED)],
                 html.H2(translate("queue.title", lang)),
-                html.Ol(queue_items(city, queue, lang), id=ids.QUEUE, className="feed queue"),
+                shown(ids.QUEUE, parts[ids.QUEUE]),
                 html.H2(translate("home.feed", lang)),
-                html.Ol(feed_items(city, overview.latest, lang), id=ids.FEED,
-                        className="feed latest"),
+                shown(ids.FEED, parts[ids.FEED]),
+                dcc.Store(id=ids.QUEUE_CHOICE),  # the queued incident clicked (assets/live.js)
                 dcc.Store(id=ids.PAGE_LANG, data=lang),
                 dcc.Store(id=ids.PAGE_FILTER, data=search),  # ?agency=…&district=…
                 dcc.Store(id=ids.LIVE_VERSION, data=version),  # the last change applied

@@ -36,6 +36,8 @@ QUEUE = "queue"
 FEED = "feed"
 #: the elements the pushed figures fill, in the order they are pushed
 PUSHED_FIGURES = (HEADLINE, AGENCY_STRIP, STATUS_STRIP, STRANDED, QUEUE, FEED)
+#: the incident clicked in the queue or the stranded list: {"id": …, "at": ms}
+QUEUE_CHOICE = "queue-choice"
 
 # the incident panel and the officer panel
 DETAIL_CLOSE = "detail-close"
@@ -53,11 +55,6 @@ ACTION_DUPLICATE = "action-duplicate"
 GIVE_REASON = "give-reason"
 GIVE_CONFIRM = "give-confirm"
 GIVE_MESSAGE = "give-message"
-
-
-def queue_item(incident_id) -> dict:
-    """An incident in the queue or the stranded list (a click opens it)."""
-    return {"type": "queue-item", "id": incident_id}
 
 
 def choose_officer(officer_id) -> dict:

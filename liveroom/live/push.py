@@ -7,7 +7,7 @@ had one or fell too far behind); then, as changes arrive:
   arriving meanwhile merged into the next push (so a flood costs a screen a few pushes);
 - officers only moving: one push at most every `moves_interval`;
 - the figures (counts, queue, feed) whenever incidents or duties changed, and once a
-  minute (deadlines pass with time alone);
+  minute (deadlines pass with time alone): of those, only the parts that changed;
 - a heartbeat after `heartbeat` quiet seconds, so a screen knows it is still live;
 - every `page_check`, whether the tab still shows this screen (else the loop ends), asked
   beside the pushes: a busy browser's slow answer holds no push back.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,6 +54,13 @@ class Screen(Protocol):
 
 def minute() -> int:
     return int(time.time() // 60)
+
+
+def changed_parts(shown: Sequence[str], now: Sequence[str]) -> list[str | None]:
+    """`now`'s parts, None for each the screen already shows (all, when it shows none)."""
+    if len(shown) != len(now):
+        return list(now)
+    return [None if part == before else part for before, part in zip(shown, now, strict=True)]
 
 
 async def follow(screen: Screen, subscription: Subscription, resume: Change | None,

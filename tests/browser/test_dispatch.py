@@ -65,7 +65,7 @@ def test_an_operator_assigns_a_queued_report_to_the_recommended_officer(
     wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
                                                           StaleElementReferenceException))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f".incident-{neighbour}"))
-    row = f'[id*=\'"id":"{incident_id}"\']'
+    row = f"[data-incident='{incident_id}']"
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
     wait.until(lambda d: "Pak Damkar" in d.find_element(By.ID, "recommended").text)
     panel = browser.find_element(By.ID, "detail-card").text
@@ -103,7 +103,7 @@ def test_the_incident_panel_notes_escalates_reroutes_and_rejects(app, writer, br
                                source="test", by=SYSTEM, description="Truk parkir di trotoar")
     wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
                                                           StaleElementReferenceException))
-    row = f'[id*=\'"id":"{incident.id}"\']'
+    row = f"[data-incident='{incident.id}']"
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
     text = wait.until(lambda d: d.find_element(By.ID, "action-text"))
     text.send_keys("Sudah dicek lewat CCTV")

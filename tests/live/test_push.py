@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from liveroom.live.changes import SCREEN_BACKLOG, Change, Subscription
-from liveroom.live.push import Policy, follow
+from liveroom.live.push import Policy, changed_parts, follow
 
 FAST = Policy(pushes_per_second=20.0, burst=2, moves_interval=0.3, heartbeat=0.25,
               page_check=0.1)
@@ -176,3 +176,9 @@ def test_a_slow_answer_to_the_page_check_holds_no_push_back():
 
     asyncio.run(main())
     assert took["push"] < 0.2, took  # not the 0.55 s left of the check's answer
+
+
+def test_a_screen_is_sent_only_the_parts_that_changed_and_all_of_them_first():
+    assert changed_parts((), ("<a>", "<b>")) == ["<a>", "<b>"]
+    assert changed_parts(("<a>", "<b>"), ("<a>", "<c>")) == [None, "<c>"]
+    assert changed_parts(("<a>", "<b>"), ("<a>", "<b>")) == [None, None]
