@@ -214,8 +214,10 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         broken = sum(bool(s.errors) or s.closed for s in screens.screens) if screens else 0
     backend = (database_url or "sqlite").split(":")[0]
     print(f"# {args.probes} probes (report, then two escalations {args.step} s apart) every "
-          f"{args.gap + 2 * args.step:.1f} s; simulator: {args.officers} officers moving, "
-          f"{args.reports_per_minute} reports/min ({on_duty} on duty at the end); "
+          f"{args.gap + 2 * args.step:.1f} s; " + (
+              f"simulator: {args.officers} officers moving, {args.reports_per_minute} "
+              f"reports/min ({on_duty} on duty at the end); " if args.officers else
+              "no simulator (no load); ") +
           f"one app process{f' pinned to {args.cpus} core(s)' if args.cpus else ''}, "
           f"projections {args.projections}; archive on {backend}; {os.cpu_count()} CPUs")
     print(summary("projection (sent -> applied to the live model)", sent,
