@@ -14,7 +14,7 @@ from liveroom.commands.incidents import assign_incident, change_status, report_i
 from liveroom.commands.officers import register_officer
 from liveroom.demo.history import seed_history
 from liveroom.projections.rebuild import rebuild
-from liveroom.reporting.kpi import Period, Scope, response_times, volumes
+from liveroom.reporting.kpi import Period, Scope, figures, response_times, volumes
 from liveroom.reporting.kpi.figures import EXACT_PERCENTILE_DAYS
 from tests.conftest import drain
 
@@ -90,6 +90,19 @@ def test_a_year_reads_the_rollups_and_agrees_with_the_incidents(room, clock,
         rows = conn.execute(select(schema.incident_days)).all()
         incidents = conn.execute(select(schema.incidents.c.id)).all()
     assert sum(row.reported for row in rows) == len(incidents)
+
+
+def test_a_busy_month_reads_the_rollups_and_agrees_with_the_incidents(room, clock,
+                                                                      monkeypatch):
+    seed_history(room, 3000, days=30, seed=11)
+    today = clock.now.astimezone(room.city.timezone).date()
+    month = Scope(Period(today - timedelta(days=29), today))
+    assert not figures.reads_histograms(room, month, SYSTEM)  # (3,000: sorted exactly)
+    monkeypatch.setattr(figures, "EXACT_PERCENTILE_INCIDENTS", 1000)  # a metropolis's month
+    assert figures.reads_histograms(room, month, SYSTEM)
+    assert not figures.reads_histograms(room, Scope(month.period, agency="damkar"), SYSTEM)
+    for group in ("city", "agency", "district", "officer"):
+        compare(room, month, group)
 
 
 def test_the_archive_projection_keeps_the_rollups_and_a_rebuild_gives_them_back(

@@ -1,7 +1,7 @@
 """The incident figures of the mayor's KPIs, computed in the archive (SQL, on SQLite and
 PostgreSQL alike), never by loading whole incidents into Python. (SQLite has no
 ordered-set aggregates: its exact percentiles sort, here, the durations of one pass over the
-period, at most EXACT_PERCENTILE_DAYS days, for every grouping at once.)
+period, for every grouping at once.)
 
 Definitions (shown beside the figures):
 - an incident belongs to the period in which it was reported (local dates, the city's zone);
@@ -13,7 +13,8 @@ Definitions (shown beside the figures):
   rejected incidents and duplicates owe nothing and are not counted.
 
 Volumes and recurring problems are read from the daily rollups (`archive.rollups`), exactly.
-Response times over periods longer than EXACT_PERCENTILE_DAYS read them too: the counts and
+Response times over periods longer than EXACT_PERCENTILE_DAYS, or holding more than
+EXACT_PERCENTILE_INCIDENTS incidents (a metropolis's month), read them too: the counts and
 SLA compliance stay exact (days whose deadlines have not all passed are read from the
 incidents), the median and 90th percentile come from the duration histograms (within 5%).
 """
@@ -80,6 +81,9 @@ DEADLINES = tuple((name, I.c[done], I.c[due]) for name, done, due in rollups.DEA
 MAX_DAYS = 400
 #: periods up to this long get exact percentiles; longer ones, the histograms'
 EXACT_PERCENTILE_DAYS = 31
+#: and so do periods holding up to this many incidents: sorting more costs more than a
+#: page may wait (PostgreSQL, 82k incidents: 160-230 ms of CPU per grouping; `bench/kpi.py`)
+EXACT_PERCENTILE_INCIDENTS = 25_000
 
 
 @dataclass(frozen=True)
@@ -277,9 +281,9 @@ class Times:
 def response_times(room: LiveRoom, scope: Scope, *, by: Principal, group: str = "agency",
                    at: datetime | None = None, exact: bool = False) -> list[Times]:
     """Per agency or district: times to acknowledge, arrive and resolve, and SLA compliance
-    as of `at` (default now). Periods over EXACT_PERCENTILE_DAYS read the daily rollups
-    (percentiles within 5%) unless `exact` (or by officer within a district or category:
-    the officers' rollup has neither)."""
+    as of `at` (default now). Long or busy periods (`reads_histograms`) read the daily
+    rollups (percentiles within 5%) unless `exact` (or by officer within a district or
+    category: the officers' rollup has neither)."""
     return response_times_by(room, scope, by=by, groups=(group,), at=at, exact=exact)[group]
 
 
@@ -292,9 +296,10 @@ def response_times_by(room: LiveRoom, scope: Scope, *, by: Principal, groups: Se
         raise InvalidCommand(f"response times by {unknown[0]!r}? one of {', '.join(GROUPS)}")
     at = at or room.clock()
     found: dict[str, list[Times]] = {}
+    rolled = not exact and reads_histograms(room, scope, by)
     for group in groups:
         officers_rolled = group != "officer" or not (scope.district or scope.category)
-        if not exact and officers_rolled and len(scope.period.days) > EXACT_PERCENTILE_DAYS:
+        if rolled and officers_rolled:
             found[group] = _rolled_up_times(room, scope, by, group, at)
     if precise := [group for group in groups if group not in found]:
         where = _where(room, scope, by)
@@ -305,6 +310,18 @@ def response_times_by(room: LiveRoom, scope: Scope, *, by: Principal, groups: Se
             else:
                 found.update(_sorted_times(conn, precise, where, at))
     return {group: found[group] for group in groups}
+
+
+def reads_histograms(room: LiveRoom, scope: Scope, by: Principal) -> bool:
+    """Whether the scope's percentiles come from the histograms: a period longer than
+    EXACT_PERCENTILE_DAYS, or one holding more than EXACT_PERCENTILE_INCIDENTS incidents
+    (counted in the daily rollup)."""
+    if len(scope.period.days) > EXACT_PERCENTILE_DAYS:
+        return True
+    with room.engine.connect() as conn:
+        reported = conn.execute(select(func.sum(D.c.reported)).where(
+            *_rolled_where(D, scope, by))).scalar()
+    return int(reported or 0) > EXACT_PERCENTILE_INCIDENTS
 
 
 def _ordered_set_times(conn, group: str, where: list, at: datetime) -> list[Times]:
