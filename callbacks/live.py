@@ -122,6 +122,7 @@ def register(app: Dash, room: LiveRoom) -> None:
 
         class WallScreen:
             shown: tuple[str, ...] = ()  # the parts as this screen last got them
+            shown_minute = -1  # (each minute's first push sends every part)
 
             @property
             def closed(self) -> bool:
@@ -131,10 +132,12 @@ def register(app: Dash, room: LiveRoom) -> None:
                 push_points(change, screen, reset)
 
             async def figures(self) -> None:
-                key = (hub.version, push.minute(), lang, search, by.agencies)
+                minute = push.minute()
+                key = (hub.version, minute, lang, search, by.agencies)
                 parts = await shared.get(key, partial(figures, room, by, lang, search))
-                changed = push.changed_parts(self.shown, parts)
-                self.shown = parts
+                changed = push.changed_parts(
+                    self.shown if minute == self.shown_minute else (), parts)
+                self.shown, self.shown_minute = parts, minute
                 if any(part is not None for part in changed):
                     set_props(ids.LIVE_FIGURES, {"data": orjson.dumps(changed).decode()})
 

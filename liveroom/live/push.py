@@ -7,7 +7,8 @@ had one or fell too far behind); then, as changes arrive:
   arriving meanwhile merged into the next push (so a flood costs a screen a few pushes);
 - officers only moving: one push at most every `moves_interval`;
 - the figures (counts, queue, feed) whenever incidents or duties changed, and once a
-  minute (deadlines pass with time alone): of those, only the parts that changed;
+  minute (deadlines pass with time alone): of those, only the parts that changed (every
+  part in a minute's first push, so a page drawn anew is at most a minute behind);
 - a heartbeat after `heartbeat` quiet seconds, so a screen knows it is still live;
 - every `page_check`, whether the tab still shows this screen (else the loop ends), asked
   beside the pushes: a busy browser's slow answer holds no push back.

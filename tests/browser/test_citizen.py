@@ -13,7 +13,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.browser.helpers import severe_console_errors, sign_in, text_of
+from tests.browser.helpers import REDRAWN, severe_console_errors, sign_in, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +59,6 @@ def test_a_citizen_reports_with_map_and_photo_and_operators_see_it(app, writer, 
 
     browser.set_window_size(1920, 1080)
     sign_in(browser, app, operator)
-    WebDriverWait(browser, 20).until(
+    WebDriverWait(browser, 20, ignored_exceptions=REDRAWN).until(  # (a push redraws it)
         lambda d: "Air masuk rumah di gang mawar" in d.find_element(By.ID, "feed").text,
         message="the citizen's report never reached the operators' feed")
