@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dash import Dash
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 
 from callbacks import admin, attendance, grids, home, kpi, live, pages
@@ -20,6 +21,7 @@ from liveroom.api import attendance as attendance_api
 from liveroom.api import citizen, field, health, login, open311, v1
 from liveroom.api import kpi as kpi_api
 from liveroom.api.access import AccessMiddleware
+from liveroom.api.errors import validation_refusal
 from liveroom.api.limits import BodyLimit, Limit
 from liveroom.api.osmand import MAX_BODY as OSMAND_MAX_BODY
 from liveroom.api.osmand import LocationIngest, device_channel
@@ -46,6 +48,7 @@ def create_app(room: LiveRoom) -> Dash:
                 service.stop()
 
     server = FastAPI(lifespan=lifespan, title="LIVE Room")
+    server.add_exception_handler(RequestValidationError, validation_refusal)
     server.state.room = room
     server.state.assets = ASSETS
     server.state.ingest = LocationIngest(room)  # shared with the OsmAnd port's listener

@@ -120,7 +120,9 @@ def report_details(city: City, category, incident: dict, report: PublicReport | 
                    lang: str) -> list:
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
     source = incident.get("source", "")
-    channel = t(f"source.{source}")
+    channel = t(f"source.{source}")  # (the apps'; a desk channel's name is the city's)
+    if source in city.channels:
+        channel = city.channels[source].get(lang)
     facts = [(t("dispatch.channel"), source if channel == f"source.{source}" else channel)]
     if report and category:
         facts += category.describe_answers(report.attributes, lang)

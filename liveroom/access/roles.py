@@ -22,6 +22,7 @@ class Action(StrEnum):
     VIEW_LIVE = "view_live"
     VIEW_KPI = "view_kpi"
     REPORT = "report"
+    ENTER_REPORT = "enter_report"  # at the desk, for a caller (phone, 112, radio, …)
     TRIAGE = "triage"
     ASSIGN = "assign"
     REASSIGN = "reassign"
@@ -40,6 +41,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_LIVE: frozenset({R.ADMIN, R.MAYOR, R.SUPERVISOR, R.OPERATOR}),
     Action.VIEW_KPI: frozenset({R.ADMIN, R.MAYOR, R.SUPERVISOR}),
     Action.REPORT: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR, R.CITIZEN_APP}),
+    Action.ENTER_REPORT: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR}),
     Action.TRIAGE: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR}),
     Action.ASSIGN: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR}),
     Action.REASSIGN: frozenset({R.ADMIN, R.SUPERVISOR}),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from fastapi.exceptions import RequestValidationError
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from liveroom.access import Forbidden
@@ -31,3 +33,13 @@ def json_refusal(exc: DomainError, *, invalid: int = 422) -> JSONResponse:
     return JSONResponse({"code": exc.code, "message": str(exc),
                          **({"params": exc.params} if exc.params else {})},
                         http_status(exc, invalid=invalid))
+
+
+async def validation_refusal(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A body or query that is not what a route takes: 422 with each problem's place and
+    reason, never the value sent (hostile, maybe huge, maybe no JSON at all: a NaN made
+    FastAPI's own answer a 500)."""
+    return JSONResponse({"detail": [{"loc": list(error.get("loc", ())),
+                                     "msg": str(error.get("msg", "")),
+                                     "type": str(error.get("type", ""))}
+                                    for error in exc.errors()]}, 422)

@@ -227,12 +227,11 @@ def locate(room: LiveRoom, params) -> tuple[float, float, bool]:
     address = params.get("address_string") or ""
     if not address.strip():
         raise Open311Error(400, "lat and long, or address_string, are required")
-    district = room.city.district_named_in(address)
-    if district is None:
+    placed = room.city.placed_by_address(address)
+    if placed is None:
         raise Open311Error(400, "address_string must name one kecamatan of "
                                 f"{room.city.name} when lat and long are not given")
-    point = district.geometry.representative_point()
-    return point.y, point.x, True
+    return *placed, True
 
 
 class Params(dict):

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 from liveroom.access import Action, Principal
 from liveroom.api.access import current_principal
 from liveroom.api.errors import json_refusal
-from liveroom.commands import incidents
+from liveroom.commands import desk, incidents
 from liveroom.commands.idempotency import once
 from liveroom.domain.errors import (
     DomainError,
@@ -68,6 +68,26 @@ class Triage(BaseModel):
     priority: int | None = Field(default=None, ge=1, le=4)
 
 
+class Caller(BaseModel):
+    name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class DeskReport(BaseModel):
+    """A report taken at the desk: the channel it came by, what and where (a point, a
+    kecamatan's code, or an address naming one), the category's answers, the caller."""
+
+    channel: str = Field(min_length=1, max_length=40)
+    category: str = Field(min_length=1, max_length=64)
+    description: str = Field(default="", max_length=4000)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    district: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=500)
+    answers: dict[str, str | list[str]] = Field(default_factory=dict, max_length=50)
+    caller: Caller = Caller()
+
+
 async def run(call, *args, **kwargs):
     """A service call off the event loop; domain refusals become JSON errors."""
     try:
@@ -110,6 +130,15 @@ def me(by: By) -> dict:
     return {"actor": by.actor, "roles": sorted(by.roles), "agencies": sorted(by.agencies),
             "officer_id": by.officer_id,
             "may": sorted(action.value for action in Action if by.can(action))}
+
+
+@router.post("/reports")
+async def enter_report(body: DeskReport, room: Room, by: By, request: Request):
+    """A report taken by phone, 112, radio, … (a telephony or CTI system may post it too):
+    received and triaged as any other; `Idempotency-Key` makes a retry safe."""
+    fields = body.model_dump(exclude={"caller"})
+    return await act(request, desk.enter_report, room, by=by, caller_name=body.caller.name,
+                     caller_phone=body.caller.phone, **fields)
 
 
 @router.get("/incidents/{incident_id}")

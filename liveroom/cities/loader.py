@@ -82,6 +82,7 @@ class _CityFile(_Model):
     shifts: dict[Slug, _ShiftEntry] = Field(min_length=1)
     default_shift: Slug
     performance: Performance = Performance()
+    channels: dict[Slug, LocalizedText] = Field(min_length=1)
 
     @field_validator("default_shift")
     @classmethod
@@ -351,4 +352,5 @@ def _load(slug: str, root: Path) -> City:
         shifts={k: Shift(code=k, **v.model_dump()) for k, v in meta.shifts.items()},
         default_shift=meta.default_shift,
         performance=meta.performance,
+        channels=meta.channels,
     )

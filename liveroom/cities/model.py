@@ -244,6 +244,16 @@ class Post(_Model):
     approximate: bool = False
     geometry: PolygonOnly
 
+    def placed_by_address(self, address: str) -> tuple[float, float] | None:
+        """(lat, lon) inside the one kecamatan an address names, or None: where a report
+        with an address and no point is placed, approximately (there is no geocoder
+        offline)."""
+        district = self.district_named_in(address)
+        if district is None:
+            return None
+        point = district.geometry.representative_point()
+        return point.y, point.x
+
     def contains(self, lat: float, lon: float) -> bool:
         """Whether (lat, lon) is inside the geofence."""
         return bool(shapely.intersects_xy(self.geometry, lon, lat))
@@ -301,6 +311,8 @@ class City(_Model):
     shifts: dict[str, Shift]
     default_shift: str
     performance: Performance = Performance()
+    #: how reports reach an operator (telepon, 112, radio, …): an entered report's `source`
+    channels: dict[str, LocalizedText]
     _order: list[District] = PrivateAttr()
     _tree: shapely.STRtree = PrivateAttr()
     _outline: BaseGeometry = PrivateAttr()
@@ -343,6 +355,16 @@ class City(_Model):
                 found.append(district)
                 words = words.replace(name, " ")
         return found[0] if len(found) == 1 else None
+
+    def placed_by_address(self, address: str) -> tuple[float, float] | None:
+        """(lat, lon) inside the one kecamatan an address names, or None: where a report
+        with an address and no point is placed, approximately (there is no geocoder
+        offline)."""
+        district = self.district_named_in(address)
+        if district is None:
+            return None
+        point = district.geometry.representative_point()
+        return point.y, point.x
 
     def contains(self, lat: float, lon: float) -> bool:
         """Whether (lat, lon) is inside the city."""

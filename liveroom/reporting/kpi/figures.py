@@ -63,6 +63,8 @@ def names(city, kind: str, lang: str) -> dict[str, str]:
         return {k: c.name.get(lang) for k, c in city.categories.items()}
     if kind == "district":
         return {k: d.name for k, d in city.districts.items()}
+    if kind == "channel":  # the desk's channels (the apps' sources stay as they are)
+        return {k: c.get(lang) for k, c in city.channels.items()}
     return {}
 
 

@@ -1,0 +1,135 @@
+"""The call-taker's desk over `/api/v1/reports`: what an operator (or a telephony system
+with an operator's token) enters for a caller becomes an incident like any other, with its
+channel and the caller's number in E.164; what cannot be one is refused and stores nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from liveroom.access import SYSTEM
+from liveroom.commands import accounts
+from liveroom.commands.incidents import get_incident
+from liveroom.commands.officers import register_officer
+from liveroom.domain.events import ReportReceived, decode
+from tests.api.test_access import PASSWORD
+from tests.conftest import drain, person
+
+ADMIN = person("root", "admin")
+
+
+def token(room, username: str, role: str) -> dict:
+    officer_id = None
+    if role == "officer":
+        officer_id = register_officer(room, "dlh-1", name="Budi", agency="kebersihan",
+                                      by=SYSTEM).id
+    accounts.add_user(room, username, PASSWORD, roles=[role], by=ADMIN, officer_id=officer_id)
+    secret = accounts.create_api_token(room, username, by=ADMIN).secret
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def operator(room):
+    return token(room, "opi", "operator")
+
+
+def incidents_stored(room) -> int:
+    return room.redis.xlen(room.keys.stream("incidents"))
+
+
+def received(room, incident_id: str) -> ReportReceived:
+    return next(event for _, fields in room.redis.xrange(room.keys.stream("incidents"))
+                if isinstance(event := decode(fields), ReportReceived)
+                and event.incident_id == incident_id)
+
+
+def test_a_phone_report_is_an_incident_with_its_channel_and_the_callers_number(
+        room, client, operator):
+    point = room.city.districts["36.71.03"].geometry.representative_point()
+    response = client.post("/api/v1/reports", headers=operator, json={
+        "channel": "telepon", "category": "kebakaran", "lat": point.y, "lon": point.x,
+        "description": "Asap dari gudang", "answers": {"orang-terjebak": "ya"},
+        "caller": {"name": " Ibu Sari ", "phone": "0812-3456-789"}})
+    assert response.status_code == 200, response.text
+    incident = get_incident(room, response.json()["id"])
+    assert incident.status == "triaged" and incident.agency == "damkar"
+    assert incident.attributes == {"orang-terjebak": "ya"}
+    report = received(room, incident.id)
+    assert report.source == "telepon" and not report.location_approximate
+    assert report.reporter == {"name": "Ibu Sari", "phone": "+628123456789"}
+    drain(room)  # on the wall's live model, as an Open311 report would be
+    assert room.redis.hget(room.live.incident(incident.id), "source") == "telepon"
+
+
+def test_a_kecamatan_or_an_address_naming_one_places_it_approximately(room, client,
+                                                                      operator):
+    cipondoh = next(code for code, d in room.city.districts.items() if d.name == "Cipondoh")
+    for where in ({"district": cipondoh}, {"address": "Jl. Mawar 3, Kec. Cipondoh"}):
+        response = client.post("/api/v1/reports", headers=operator, json={
+            "channel": "radio", "category": "kemacetan", **where})
+        assert response.status_code == 200, response.text
+        incident = get_incident(room, response.json()["id"])
+        assert received(room, incident.id).location_approximate
+        assert room.city.district_at(incident.lat, incident.lon).name == "Cipondoh"
+
+
+def test_a_retry_with_the_same_idempotency_key_enters_it_once(room, client, operator):
+    body = {"channel": "112", "category": "kemacetan", "district": "36.71.01"}
+    headers = {**operator, "Idempotency-Key": "panggilan-0042"}
+    first = client.post("/api/v1/reports", headers=headers, json=body).json()
+    again = client.post("/api/v1/reports", headers=headers, json=body).json()
+    assert first["id"] == again["id"]
+    assert incidents_stored(room) == 2  # (received and triaged: one report)
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    ({"channel": "merpati"}, "unknown_channel"),
+    ({"caller": {"phone": "112"}}, "bad_phone"),
+    ({"caller": {"phone": "bukan nomor"}}, "bad_phone"),
+    ({"district": "99.99.99"}, "unknown_district"),
+    ({"district": None, "address": "Jl. Mawar 3"}, "no_location"),
+    ({"district": None, "lat": -6.9, "lon": 107.6}, "invalid"),  # Bandung: not this city
+    ({"category": "tidak-ada"}, "invalid"),
+])
+def test_what_cannot_be_a_report_is_refused_and_stores_nothing(room, client, operator,
+                                                              change, code):
+    body = {"channel": "telepon", "category": "kemacetan", "district": "36.71.03", **change}
+    response = client.post("/api/v1/reports", headers=operator, json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == code
+    assert incidents_stored(room) == 0
+
+
+@pytest.mark.parametrize("body", [
+    {"channel": "telepon", "category": "banjir", "district": "36.71.03",
+     "description": "x" * 4001},
+    {"channel": "telepon", "category": "banjir", "district": "36.71.03",
+     "caller": {"name": "n" * 101}},
+    {"channel": "telepon", "category": "banjir", "lat": float("nan"), "lon": 106.6},
+    {"channel": "telepon\u0000", "category": "banjir", "district": "36.71.03"},
+])
+def test_oversized_or_malformed_fields_are_refused(room, client, operator, body):
+    response = client.post("/api/v1/reports", content=json.dumps(body),  # (NaN as sent)
+                           headers={**operator, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert incidents_stored(room) == 0
+
+
+@pytest.mark.parametrize("role", ["officer", "mayor"])
+def test_officers_and_mayors_may_not_enter_reports(room, client, role):
+    headers = token(room, f"bukan-{role}", role)
+    response = client.post("/api/v1/reports", headers=headers, json={
+        "channel": "telepon", "category": "banjir", "district": "36.71.03"})
+    assert response.status_code == 403
+    assert incidents_stored(room) == 0
+
+
+def test_the_desk_channels_are_the_city_packs():
+    from liveroom.cities import load_city
+
+    for pack in ("tangerang", "pandeglang"):
+        channels = load_city(pack).channels
+        assert {"telepon", "112", "radio", "datang-langsung"} <= set(channels)
+        assert all(name.get("id") and name.get("en") for name in channels.values())
+    assert SYSTEM  # (the system identity may enter reports too: seeds, imports)
