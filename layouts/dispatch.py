@@ -124,6 +124,8 @@ def report_details(city: City, category, incident: dict, report: PublicReport | 
     if source in city.channels:
         channel = city.channels[source].get(lang)
     facts = [(t("dispatch.channel"), source if channel == f"source.{source}" else channel)]
+    if int(incident.get("reporters") or 1) > 1:  # callers the desk added to this one
+        facts.append((t("dispatch.reporters"), str(incident["reporters"])))
     if report and category:
         facts += category.describe_answers(report.attributes, lang)
     parts: list = [html.Dl([item for question, answer in facts for item in (

@@ -141,6 +141,23 @@ async def enter_report(body: DeskReport, room: Room, by: By, request: Request):
                      caller_phone=body.caller.phone, **fields)
 
 
+class AddedReporter(BaseModel):
+    """Another caller about an open incident: the channel, what they said, who they are."""
+
+    channel: str = Field(min_length=1, max_length=40)
+    description: str = Field(default="", max_length=4000)
+    caller: Caller = Caller()
+
+
+@router.post("/incidents/{incident_id}/reporters")
+async def add_reporter(incident_id: str, body: AddedReporter, room: Room, by: By,
+                       request: Request):
+    """A caller added to an incident already open, instead of a second incident."""
+    return await act(request, desk.add_reporter, room, incident_id, by=by,
+                     channel=body.channel, description=body.description,
+                     caller_name=body.caller.name, caller_phone=body.caller.phone)
+
+
 @router.get("/incidents/{incident_id}")
 async def read_incident(incident_id: str, room: Room, by: By):
     return await run(incidents.view_incident, room, incident_id, by=by)

@@ -96,6 +96,9 @@ incidents = Table(
         "resolved", "closed", "rejected", "duplicate",
     )),
     Column("updated_at", UTCDateTime, nullable=False, index=True),
+    # the first caller and each added since (`ReporterAdded`): reports, where rows count
+    # incidents
+    Column("reporters", Integer, nullable=False, default=1, server_default="1"),
 )
 
 assignments = Table(

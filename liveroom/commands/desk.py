@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from liveroom.access import Action, Principal
 from liveroom.cities import City
-from liveroom.commands.incidents import report_incident
+from liveroom.commands import aggregates
+from liveroom.commands.incidents import KIND, report_incident
+from liveroom.domain import incident as domain
 from liveroom.domain.caller import caller
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.incident import Incident
@@ -22,14 +24,36 @@ def enter_report(
     """Receive and triage a report taken at the desk: its `source` is the channel, its
     `reporter` the caller (the phone in E.164)."""
     by.check(Action.ENTER_REPORT)
-    if channel not in room.city.channels:
-        raise InvalidCommand(f"unknown channel {channel[:40]!r}: one of "
-                             f"{', '.join(room.city.channels)}", rule="unknown_channel")
+    _check_channel(room.city, channel)
     lat, lon, approximate = placed(room.city, lat, lon, district, address)
     return report_incident(room, category=category, lat=lat, lon=lon, source=channel, by=by,
                            description=description, address=address or None,
                            reporter=caller(caller_name, caller_phone), attributes=answers,
                            location_approximate=approximate)
+
+
+def add_reporter(
+    room: LiveRoom, incident_id: str, *, by: Principal, channel: str, description: str = "",
+    caller_name: str | None = None, caller_phone: str | None = None,
+) -> Incident:
+    """Another caller about an open incident, added to it instead of a second incident:
+    their channel, contact and words kept with it; it counts one more reporter."""
+    by.check(Action.ENTER_REPORT)
+    _check_channel(room.city, channel)
+    contact = caller(caller_name, caller_phone)
+
+    def decide(incident: Incident):
+        by.check(Action.ENTER_REPORT, incident.agency)
+        return domain.decide_add_reporter(incident, channel, contact, description,
+                                          room.clock(), by.actor)
+
+    return aggregates.execute(room, KIND, Incident, domain.evolve, incident_id, decide, None)
+
+
+def _check_channel(city: City, channel: str) -> None:
+    if channel not in city.channels:
+        raise InvalidCommand(f"unknown channel {channel[:40]!r}: one of "
+                             f"{', '.join(city.channels)}", rule="unknown_channel")
 
 
 def placed(city: City, lat: float | None, lon: float | None, district: str | None,

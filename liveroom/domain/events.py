@@ -185,6 +185,16 @@ class NoteAdded(IncidentEvent):
     text: str = Field(min_length=1, max_length=4000)
 
 
+class ReporterAdded(IncidentEvent):
+    """Another caller about an incident already open (the desk adds them instead of a new
+    incident): the channel they came by, their contact, what they said."""
+
+    type: ClassVar[str] = "incident.reporter_added"
+    source: str = Field(min_length=1, max_length=40)
+    reporter: dict[str, str] = Field(default_factory=dict)
+    description: str = Field(default="", max_length=4000)
+
+
 class OfficerRegistered(OfficerEvent):
     type: ClassVar[str] = "officer.registered"
     name: str = Field(min_length=1, max_length=200)
@@ -269,6 +279,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         IncidentReassigned,
         IncidentStatusChanged,
         NoteAdded,
+        ReporterAdded,
         OfficerRegistered,
         OfficerLocated,
         FixFlagged,

@@ -19,6 +19,7 @@ from liveroom.domain.events import (
     IncidentReassigned,
     IncidentStatusChanged,
     NoteAdded,
+    ReporterAdded,
     ReportReceived,
     ReportTriaged,
 )
@@ -42,6 +43,7 @@ class Incident(BaseModel):
     officer_id: str | None = None
     duplicate_of: str | None = None
     notes: int = 0
+    reporters: int = 1  # the first, and each caller added since (`ReporterAdded`)
     description: str = ""
     address: str | None = None
     media_url: str | None = None
@@ -164,6 +166,19 @@ def decide_note(incident: Incident, text: str, now: datetime, actor: str) -> Not
     return NoteAdded(incident_id=incident.id, occurred_at=now, actor=actor, text=text.strip())
 
 
+def decide_add_reporter(incident: Incident, source: str, reporter: dict[str, str],
+                        description: str, now: datetime, actor: str) -> ReporterAdded:
+    """Another caller about an open incident; a closed one (or one marked a duplicate:
+    its original holds the callers) takes a new report instead."""
+    if incident.status in TERMINAL:
+        raise InvalidCommand(f"incident {incident.id} is {incident.status.value}: report it "
+                             "anew", rule="incident_closed", incident=incident.id,
+                             status=incident.status.value,
+                             duplicate_of=incident.duplicate_of or "")
+    return ReporterAdded(incident_id=incident.id, occurred_at=now, actor=actor,
+                         source=source, reporter=reporter, description=description.strip())
+
+
 def evolve(incident: Incident | None, event: Event) -> Incident:
     """Fold one event into the incident's state."""
     match event:
@@ -194,6 +209,10 @@ def evolve(incident: Incident | None, event: Event) -> Incident:
         case NoteAdded():
             current = _require(incident)
             return current.model_copy(update=dict(notes=current.notes + 1))
+        case ReporterAdded():
+            current = _require(incident)
+            return current.model_copy(update=dict(reporters=current.reporters + 1,
+                                                  updated_at=event.occurred_at))
     raise InvalidCommand(f"{event.type} is not an incident event")
 
 

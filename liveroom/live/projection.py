@@ -37,6 +37,7 @@ from liveroom.domain.events import (
     OfficerCheckedOut,
     OfficerLocated,
     OfficerRegistered,
+    ReporterAdded,
     ReportReceived,
     ReportTriaged,
 )
@@ -195,6 +196,7 @@ def _on_received(p: LiveProjection, e: ReportReceived, ops: Ops) -> None:
         "id": e.incident_id, "category": e.category, "lat": e.lat, "lon": e.lon,
         "description": e.description, "address": e.address or "", "source": e.source,
         "media_url": e.media_url or "", "reported_at": e.occurred_at.isoformat(), "notes": 0,
+        "reporters": 1,
         "attributes": orjson.dumps(e.attributes).decode(),
         "location_approximate": int(e.location_approximate),
     })
@@ -251,6 +253,12 @@ def _on_note(p: LiveProjection, e: NoteAdded, ops: Ops) -> None:
     ops.hset(key, mapping={"last_note": e.text[:280], "updated_at": e.occurred_at.isoformat()})
 
 
+def _on_reporter(p: LiveProjection, e: ReporterAdded, ops: Ops) -> None:
+    key = _incident(p, e.incident_id)
+    ops.hincrby(key, "reporters", 1)
+    ops.hset(key, "updated_at", e.occurred_at.isoformat())
+
+
 class LiveIncidents(LiveProjection):
     name = "live-incidents"
     stream = INCIDENTS
@@ -263,6 +271,7 @@ class LiveIncidents(LiveProjection):
         IncidentReassigned: _on_assigned,
         IncidentStatusChanged: _on_status,
         NoteAdded: _on_note,
+        ReporterAdded: _on_reporter,
     }
 
 

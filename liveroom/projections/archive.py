@@ -29,6 +29,7 @@ from liveroom.domain.events import (
     OfficerCheckedOut,
     OfficerLocated,
     OfficerRegistered,
+    ReporterAdded,
     ReportReceived,
     ReportTriaged,
 )
@@ -220,6 +221,15 @@ def _changed(batch: Batch, e: rows.Change, event_id: str) -> None:
     batch.append(schema.status_history, **rows.history_row(e, event_id))
 
 
+_ADD_REPORTER = (update(schema.incidents).where(schema.incidents.c.id == bindparam("b_id"))
+                 .values(reporters=schema.incidents.c.reporters + 1,
+                         updated_at=bindparam("b_at")))
+
+
+def _reporter(batch: Batch, e: ReporterAdded, _event_id: str) -> None:
+    batch.conn.execute(_ADD_REPORTER, {"b_id": e.incident_id, "b_at": e.occurred_at})
+
+
 def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
     batch.append(schema.incident_notes, incident_id=e.incident_id, at=e.occurred_at,
                  actor=e.actor, text=e.text, event_id=event_id)
@@ -237,11 +247,13 @@ class ArchiveIncidents(ArchiveProjection):
         IncidentReassigned: _changed,
         IncidentStatusChanged: _changed,
         NoteAdded: _note,
+        ReporterAdded: _reporter,
     }
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:
-        batch.touched = {e.event.aggregate_id for e in entries
-                         if e.event is not None and not isinstance(e.event, NoteAdded)}
+        batch.touched = {e.event.aggregate_id for e in entries  # (what rollups count)
+                         if e.event is not None
+                         and not isinstance(e.event, NoteAdded | ReporterAdded)}
 
     def finish(self, batch: Batch) -> None:
         """The days the batch's incidents were reported on, rolled up again (same

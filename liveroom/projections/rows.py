@@ -37,7 +37,7 @@ def incident_row(e: ReportReceived) -> dict:
         "lat": e.lat, "lon": e.lon, "description": e.description, "address": e.address,
         "source": e.source, "media_url": e.media_url, "reporter": e.reporter or None,
         "attributes": e.attributes or None, "reported_at": e.occurred_at,
-        "updated_at": e.occurred_at}
+        "updated_at": e.occurred_at, "reporters": 1}
 
 
 def incident_changes(e: Change) -> dict:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
 
 from liveroom.access import SYSTEM
+from liveroom.archive import schema
 from liveroom.commands import accounts
 from liveroom.commands.incidents import get_incident
 from liveroom.commands.officers import register_officer
@@ -36,6 +38,14 @@ def operator(room):
 
 def incidents_stored(room) -> int:
     return room.redis.xlen(room.keys.stream("incidents"))
+
+
+def archived_reporters(room, incident_id: str) -> int | None:
+    """incidents.reporters in the archive, once its projection has applied them all."""
+    drain(room)
+    with room.engine.connect() as conn:
+        return conn.execute(select(schema.incidents.c.reporters).where(
+            schema.incidents.c.id == incident_id)).scalar()
 
 
 def received(room, incident_id: str) -> ReportReceived:
@@ -133,3 +143,50 @@ def test_the_desk_channels_are_the_city_packs():
         assert {"telepon", "112", "radio", "datang-langsung"} <= set(channels)
         assert all(name.get("id") and name.get("en") for name in channels.values())
     assert SYSTEM  # (the system identity may enter reports too: seeds, imports)
+
+
+def test_a_second_caller_is_added_to_the_open_incident_not_a_second_one(room, client,
+                                                                       operator):
+    first = client.post("/api/v1/reports", headers=operator, json={
+        "channel": "telepon", "category": "kemacetan", "district": "36.71.01",
+        "caller": {"phone": "0812-3456-789"}}).json()
+    response = client.post(f"/api/v1/incidents/{first['id']}/reporters", headers=operator,
+                           json={"channel": "112", "description": "Macet total",
+                                 "caller": {"name": "Pak Ahmad", "phone": "+62 813 1111 2222"}})
+    assert response.status_code == 200, response.text
+    assert response.json()["reporters"] == 2 and response.json()["id"] == first["id"]
+    added = [decode(f) for _, f in room.redis.xrange(room.keys.stream("incidents"))][-1]
+    assert (added.type, added.source, added.reporter) == (
+        "incident.reporter_added", "112", {"name": "Pak Ahmad", "phone": "+6281311112222"})
+    drain(room)
+    assert room.redis.hget(room.live.incident(first["id"]), "reporters") == "2"
+    assert archived_reporters(room, first["id"]) == 2
+    assert incidents_stored(room) == 3  # received, triaged, one caller added
+
+
+def test_a_caller_is_not_added_to_a_closed_incident(room, client, operator):
+    from liveroom.commands.incidents import change_status
+
+    first = client.post("/api/v1/reports", headers=operator, json={
+        "channel": "telepon", "category": "kemacetan", "district": "36.71.01"}).json()
+    change_status(room, first["id"], "rejected", by=SYSTEM, reason="bukan wewenang")
+    before = incidents_stored(room)
+    response = client.post(f"/api/v1/incidents/{first['id']}/reporters", headers=operator,
+                           json={"channel": "telepon"})
+    assert response.status_code == 422 and response.json()["code"] == "incident_closed"
+    assert incidents_stored(room) == before
+    missing = client.post("/api/v1/incidents/261206-ZZZZZ/reporters", headers=operator,
+                          json={"channel": "telepon"})
+    assert missing.status_code == 404
+
+
+def test_the_incident_panel_says_how_many_called_about_it(room):
+    from layouts.dispatch import report_details
+    from layouts.static import to_html
+
+    category = room.city.categories["kemacetan"]
+    shown = {n: to_html(report_details(room.city, category, {"source": "112", "reporters": n},
+                                       None, "id")) for n in ("1", "3")}
+    assert "Panggilan darurat 112" in shown["1"]  # the pack's name for the channel
+    assert "Jumlah pelapor" not in shown["1"]
+    assert "Jumlah pelapor</dt><dd>3</dd>" in shown["3"]
