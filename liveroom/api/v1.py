@@ -27,6 +27,7 @@ from liveroom.domain.errors import (
     InvalidCommand,
 )
 from liveroom.live import dispatch, field
+from liveroom.live.similar import similar_open_incidents
 from liveroom.room import LiveRoom
 
 router = APIRouter(prefix="/api/v1")
@@ -139,6 +140,17 @@ async def enter_report(body: DeskReport, room: Room, by: By, request: Request):
     fields = body.model_dump(exclude={"caller"})
     return await act(request, desk.enter_report, room, by=by, caller_name=body.caller.name,
                      caller_phone=body.caller.phone, **fields)
+
+
+@router.get("/reports/similar")
+async def similar(category: Annotated[str, Query(min_length=1, max_length=64)],
+                  lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
+                  lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
+                  room: Room, by: By):
+    """While a report is entered: open incidents nearby of its category's family, to add
+    the caller to one instead of creating a second incident."""
+    return await run(lambda: [asdict(s) for s in similar_open_incidents(
+        room, category, lat, lon, by=by)])
 
 
 class AddedReporter(BaseModel):

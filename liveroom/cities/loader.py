@@ -137,6 +137,7 @@ class _CategoryEntry(_Model):
     sla: _Sla
     attributes: Attributes = ()
     icon: Slug = "alert-triangle"
+    family: Slug | None = None
 
 
 class _CategoriesFile(_Model):

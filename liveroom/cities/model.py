@@ -171,6 +171,7 @@ class Category(_Model):
     sla_resolve_minutes: int = Field(gt=0)
     attributes: Attributes = ()
     icon: Slug = "alert-triangle"  # a Tabler icon's name (assets/vendor/tabler-icons)
+    family: Slug | None = None  # related categories share one (banjir, genangan, …)
 
     def check_answers(self, answers: dict[str, Answer]) -> dict[str, Answer]:
         """The answers to this category's attributes, cleaned; ValueError on the first
@@ -253,6 +254,12 @@ class Post(_Model):
             return None
         point = district.geometry.representative_point()
         return point.y, point.x
+
+    def related_categories(self, code: str) -> set[str]:
+        """`code` and the categories of its family."""
+        family = self.categories[code].family if code in self.categories else None
+        return {code} | ({c.code for c in self.categories.values() if c.family == family}
+                         if family else set())
 
     def contains(self, lat: float, lon: float) -> bool:
         """Whether (lat, lon) is inside the geofence."""
@@ -365,6 +372,12 @@ class City(_Model):
             return None
         point = district.geometry.representative_point()
         return point.y, point.x
+
+    def related_categories(self, code: str) -> set[str]:
+        """`code` and the categories of its family."""
+        family = self.categories[code].family if code in self.categories else None
+        return {code} | ({c.code for c in self.categories.values() if c.family == family}
+                         if family else set())
 
     def contains(self, lat: float, lon: float) -> bool:
         """Whether (lat, lon) is inside the city."""

@@ -190,3 +190,32 @@ def test_the_incident_panel_says_how_many_called_about_it(room):
     assert "Panggilan darurat 112" in shown["1"]  # the pack's name for the channel
     assert "Jumlah pelapor" not in shown["1"]
     assert "Jumlah pelapor</dt><dd>3</dd>" in shown["3"]
+
+
+def test_open_incidents_of_the_same_family_nearby_are_offered_before_a_new_one(
+        room, client, operator):
+    point = room.city.districts["36.71.03"].geometry.representative_point()
+    flood = client.post("/api/v1/reports", headers=operator, json={
+        "channel": "telepon", "category": "banjir", "lat": point.y, "lon": point.x,
+        "answers": {"kedalaman-air": "selutut"}, "description": "Air setinggi lutut"}).json()
+    drain(room)
+
+    def similar(category: str, north_m: float = 30.0) -> list[dict]:
+        response = client.get("/api/v1/reports/similar", headers=operator, params={
+            "category": category, "lat": point.y + north_m / 111_320, "lon": point.x})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    (found,) = similar("genangan")  # standing water, 30 m away: the same flood, likely
+    assert found["id"] == flood["id"] and found["category"] == "banjir"
+    assert 25 <= found["distance_m"] <= 35 and found["reporters"] == 1
+    assert found["description"] == "Air setinggi lutut" and found["age_minutes"] >= 0
+    assert similar("sampah-menumpuk") == []  # another family
+    assert similar("genangan", north_m=500) == []  # beyond the duplicate radius
+    client.post(f"/api/v1/incidents/{flood['id']}/reporters", headers=operator,
+                json={"channel": "whatsapp"})
+    drain(room)
+    assert similar("banjir")[0]["reporters"] == 2
+    refused = client.get("/api/v1/reports/similar", headers=operator, params={
+        "category": "tidak-ada", "lat": point.y, "lon": point.x})
+    assert refused.status_code == 422
