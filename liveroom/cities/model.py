@@ -205,6 +205,12 @@ class District(_Model):
     approximate: bool = False
     geometry: Polygonal
 
+    @property
+    def middle(self) -> tuple[float, float]:
+        """(lat, lon) well inside: where a report placed only by its kecamatan goes."""
+        point = self.geometry.representative_point()
+        return point.y, point.x
+
 
 class Shift(_Model):
     """A working shift in local time; one that ends at or before its start ends the next
@@ -244,22 +250,6 @@ class Post(_Model):
     district: str
     approximate: bool = False
     geometry: PolygonOnly
-
-    def placed_by_address(self, address: str) -> tuple[float, float] | None:
-        """(lat, lon) inside the one kecamatan an address names, or None: where a report
-        with an address and no point is placed, approximately (there is no geocoder
-        offline)."""
-        district = self.district_named_in(address)
-        if district is None:
-            return None
-        point = district.geometry.representative_point()
-        return point.y, point.x
-
-    def related_categories(self, code: str) -> set[str]:
-        """`code` and the categories of its family."""
-        family = self.categories[code].family if code in self.categories else None
-        return {code} | ({c.code for c in self.categories.values() if c.family == family}
-                         if family else set())
 
     def contains(self, lat: float, lon: float) -> bool:
         """Whether (lat, lon) is inside the geofence."""
@@ -368,10 +358,7 @@ class City(_Model):
         with an address and no point is placed, approximately (there is no geocoder
         offline)."""
         district = self.district_named_in(address)
-        if district is None:
-            return None
-        point = district.geometry.representative_point()
-        return point.y, point.x
+        return None if district is None else district.middle
 
     def related_categories(self, code: str) -> set[str]:
         """`code` and the categories of its family."""

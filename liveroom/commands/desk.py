@@ -67,8 +67,7 @@ def placed(city: City, lat: float | None, lon: float | None, district: str | Non
         if found is None:
             raise InvalidCommand(f"no kecamatan {district[:40]!r} in {city.name}",
                                  rule="unknown_district")
-        point = found.geometry.representative_point()
-        return point.y, point.x, True
+        return *found.middle, True
     named = city.placed_by_address(address or "")
     if named is None:
         raise InvalidCommand("a report needs a point, a kecamatan, or an address naming one "
