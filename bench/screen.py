@@ -107,8 +107,9 @@ def start_simulator(app, room, args) -> subprocess.Popen:
     reports at the same rate whatever the hour (the city's daily rhythm would make the load
     depend on when the bench runs)."""
     now = datetime.now(room.city.timezone)
-    shift = next(code for code, s in room.city.shifts.items()
-                 if s.instance_at(now, room.city.timezone))
+    shift = next(code for code, s in room.city.shifts.items()  # (begun: an officer of a
+                 if s.instance_at(now, room.city.timezone, early_minutes=0))  # shift yet to
+    # begin stays home, and a bench run at 06:10 WIB would have had no one moving)
     process = subprocess.Popen(
         [sys.executable, "-m", "liveroom", "simulate", "--url", app.url, "--osmand-url",
          app.osmand_url, "--officers", str(args.officers), "--reports-per-minute",
