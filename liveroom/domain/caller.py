@@ -1,6 +1,6 @@
 """A caller's contact as an operator takes it down: a name and a phone number, the number
 in E.164 (`phonenumbers`; Indonesian numbers understood as dialled, `0812…`). Personal data
-under UU 27/2022: never on a public page, and masked on the wall (`masked`)."""
+under UU 27/2022: never on a public page."""
 
 from __future__ import annotations
 
@@ -41,13 +41,3 @@ def caller(name: str | None = None, phone: str | None = None) -> dict[str, str]:
         found["phone"] = phone_number(phone.strip())
     return found
 
-
-def masked(phone: str) -> str:
-    """An E.164 number as the wall shows it to those not handling the incident:
-    `+62 812-****-789` (country code, the first three and the last three digits)."""
-    try:
-        number = phonenumbers.parse(phone, None)
-    except phonenumbers.NumberParseException:
-        return "****"
-    national = str(number.national_number)
-    return f"+{number.country_code} {national[:3]}-****-{national[-3:]}"

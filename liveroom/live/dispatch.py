@@ -18,7 +18,8 @@ from liveroom.room import LiveRoom
 ETA_KMH = 25.0
 
 
-def _incidents(room: LiveRoom, ids: list[str]) -> list[dict]:
+def live_incidents(room: LiveRoom, ids: list[str]) -> list[dict]:
+    """The live model's incidents of `ids` (those it still holds), each its fields."""
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in ids:
         pipe.hgetall(room.live.incident(incident_id))
@@ -28,7 +29,7 @@ def _incidents(room: LiveRoom, ids: list[str]) -> list[dict]:
 def unassigned(room: LiveRoom, agency: str, *, by: Principal, limit: int = 50) -> list[dict]:
     """An agency's triaged, unassigned incidents: highest priority first, then oldest."""
     by.check(Action.VIEW_LIVE, agency)
-    return _incidents(room, room.redis.zrange(room.live.queue(agency), 0, limit - 1))
+    return live_incidents(room, room.redis.zrange(room.live.queue(agency), 0, limit - 1))
 
 
 def officer_tasks(room: LiveRoom, officer_id: str, *, by: Principal) -> list[dict]:
@@ -38,7 +39,7 @@ def officer_tasks(room: LiveRoom, officer_id: str, *, by: Principal) -> list[dic
     if not (by.can(Action.VIEW_LIVE, agency) or by.can(Action.WORK_OWN_TASKS, agency,
                                                          officer_id)):
         by.check(Action.VIEW_LIVE, agency)
-    return _incidents(room, room.redis.zrange(room.live.tasks(officer_id), 0, -1))
+    return live_incidents(room, room.redis.zrange(room.live.tasks(officer_id), 0, -1))
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def queue(room: LiveRoom, *, by: Principal, limit: int = 12,
     for agency in agencies:
         pipe.zrange(room.live.queue(agency), 0, -1 if screen.active else limit - 1)
     ids = [i for group in pipe.execute() for i in group]
-    items = [i for i in _incidents(room, ids) if screen.admits(i)]
+    items = [i for i in live_incidents(room, ids) if screen.admits(i)]
     items.sort(key=lambda i: (int(i.get("priority") or 4), i.get("acknowledge_due", "")))
     return items[:limit]
 
@@ -141,7 +142,7 @@ def stranded_tasks(room: LiveRoom, *, by: Principal,
     held (a few) rather than from every officer's tasks (a thousand)."""
     by.check(Action.VIEW_LIVE)
     screen = visible(screen, by)
-    held = [incident for incident in _incidents(room, sorted(room.redis.zunion(
+    held = [incident for incident in live_incidents(room, sorted(room.redis.zunion(
         [room.live.status(status) for status in HELD])))
         if incident.get("officer_id") and screen.admits(incident)]
     holders = sorted({incident["officer_id"] for incident in held})

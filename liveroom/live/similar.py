@@ -10,9 +10,9 @@ from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import InvalidCommand
+from liveroom.live.dispatch import live_incidents
 from liveroom.room import LiveRoom
 
-FIELDS = ("category", "agency", "status", "reported_at", "reporters", "description")
 #: nearby open incidents looked at, of any category, before filtering by family
 LOOKED_AT = 50
 
@@ -36,23 +36,22 @@ def similar_open_incidents(room: LiveRoom, category: str, lat: float, lon: float
     if category not in room.city.categories:
         raise InvalidCommand(f"unknown category {category[:64]!r}")
     related = room.city.related_categories(category)
-    nearby = room.redis.geosearch(room.live.incidents_geo, longitude=lon, latitude=lat,
-                                  radius=room.settings.duplicate_radius_m, unit="m",
-                                  sort="ASC", withdist=True, count=LOOKED_AT)
-    pipe = room.redis.pipeline(transaction=False)
-    for incident_id, _ in nearby:
-        pipe.hmget(room.live.incident(incident_id), FIELDS)
+    nearby = dict(room.redis.geosearch(
+        room.live.incidents_geo, longitude=lon, latitude=lat,
+        radius=room.settings.duplicate_radius_m, unit="m", sort="ASC", withdist=True,
+        count=LOOKED_AT))
     now = room.clock()
     found = []
-    for (incident_id, distance), values in zip(nearby, pipe.execute(), strict=True):
-        fields = dict(zip(FIELDS, values, strict=True))
-        if fields["category"] not in related or not fields["reported_at"]:
+    for incident in live_incidents(room, list(nearby)):  # (nearest first, as asked)
+        if incident.get("category") not in related or not incident.get("reported_at"):
             continue
-        if not by.can(Action.VIEW_LIVE, fields["agency"] or None):
+        if not by.can(Action.VIEW_LIVE, incident.get("agency") or None):
             continue
-        age = now - datetime.fromisoformat(fields["reported_at"])
+        age = now - datetime.fromisoformat(incident["reported_at"])
         found.append(Similar(
-            id=incident_id, category=fields["category"], status=fields["status"] or "",
-            distance_m=round(float(distance)), age_minutes=max(0, int(age.total_seconds() // 60)),
-            reporters=int(fields["reporters"] or 1), description=fields["description"] or ""))
+            id=incident["id"], category=incident["category"], status=incident.get("status", ""),
+            distance_m=round(float(nearby[incident["id"]])),
+            age_minutes=max(0, int(age.total_seconds() // 60)),
+            reporters=int(incident.get("reporters") or 1),
+            description=incident.get("description", "")))
     return found[:limit]
