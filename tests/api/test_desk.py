@@ -121,6 +121,10 @@ def test_what_cannot_be_a_report_is_refused_and_stores_nothing(room, client, ope
      "caller": {"name": "n" * 101}},
     {"channel": "telepon", "category": "banjir", "lat": float("nan"), "lon": 106.6},
     {"channel": "telepon\u0000", "category": "banjir", "district": "36.71.03"},
+    {"channel": "telepon", "category": "kemacetan", "district": "36.71.03",
+     "description": "macet\u0007"},
+    {"channel": "telepon", "category": "kemacetan", "district": "36.71.03",
+     "caller": {"name": "Budi\u001b[31m"}},
 ])
 def test_oversized_or_malformed_fields_are_refused(room, client, operator, body):
     response = client.post("/api/v1/reports", content=json.dumps(body),  # (NaN as sent)
