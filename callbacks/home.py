@@ -39,7 +39,13 @@ def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
 
 def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
     """The incident panel: the incident and the nearest available officers of its agency."""
-    incident = dispatch.live_incident(room, incident_id, by=by)
+    return panel_of(room, dispatch.live_incident(room, incident_id, by=by), by, lang)
+
+
+def panel_of(room: LiveRoom, incident: dict, by: Principal, lang: str):
+    """The panel of an incident as the live view holds it (or as a command just left it,
+    before the view has caught up)."""
+    incident_id = incident["id"]
     officers = dispatch.officers_near(room, float(incident["lat"]), float(incident["lon"]),
                                       incident.get("agency", ""), by=by) if incident.get(
         "agency") else []

@@ -10,6 +10,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from layouts import ids
+from layouts.desk import desk_button, desk_form
 from layouts.dispatch import queue_items, stranded_items
 from layouts.static import shown, to_html
 from liveroom.access import Action, Principal
@@ -68,6 +69,7 @@ def district_map(city: City, incidents: dict, officers: dict) -> dl.Map:
                              **(crowded if dense else cluster)))
     layers.append(dl.Polyline(id=ids.TRACK, positions=[], color="#ffffff", weight=3,
                               dashArray="6 6", interactive=False))  # an officer's last hour
+    layers.append(dl.LayerGroup(id=ids.DESK_PIN))  # where the report being entered goes
     (south, west), (north, east) = city.bounds
     return dl.Map(
         layers, id=ids.MAP, center=list(city.centre), zoom=city.default_zoom, maxZoom=MAX_ZOOM,
@@ -236,6 +238,7 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 html.Div(translate("home.subtitle", lang, city=city.name), className="subtitle"),
             ]),
             html.Div([
+                desk_button(lang, hidden=not principal.can(Action.ENTER_REPORT)),
                 connection_badge(lang),
                 html.Span(overview.at.strftime("%H:%M:%S"), id="clock", className="clock",
                           **{"data-zone": city.timezone.key}),
@@ -262,6 +265,7 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 dcc.Store(id=ids.LIVE_FIGURES),  # pushed: the figures above, as JSON text
                 dcc.Store(id=ids.SELECTED_INCIDENT),  # the incident open in the panel
                 dcc.Store(id=ids.SELECTED_OFFICER),  # the officer open in the panel
+                desk_form(city, lang),  # (over this column: the whole map stays clickable)
             ], className="summary"),
             html.Section([district_map(city, incidents, officers),
                           html.Div(id=ids.INCIDENT_DETAIL, className="incident-detail")],

@@ -56,6 +56,34 @@ GIVE_REASON = "give-reason"
 GIVE_CONFIRM = "give-confirm"
 GIVE_MESSAGE = "give-message"
 
+# the call-taker's desk: a report entered for a caller (`layouts/desk.py`)
+DESK = "desk"
+DESK_OPEN = "desk-open"  # the button (and F2, `assets/desk.js`)
+DESK_CLOSE = "desk-close"
+DESK_PIN = "desk-pin"  # the point clicked on the map, drawn there
+#: the form's fields, in the order `callbacks.desk` takes them
+DESK_FIELDS = ("desk-channel", "desk-category", "desk-description", "desk-point",
+               "desk-district", "desk-address", "desk-caller-name", "desk-caller-phone",
+               "desk-priority", "desk-priority-reason")
+(DESK_CHANNEL, DESK_CATEGORY, DESK_DESCRIPTION, DESK_POINT, DESK_DISTRICT, DESK_ADDRESS,
+ DESK_CALLER_NAME, DESK_CALLER_PHONE, DESK_PRIORITY, DESK_PRIORITY_REASON) = DESK_FIELDS
+DESK_QUESTIONS = "desk-questions"
+DESK_WHERE = "desk-where"  # where the report will be placed, as understood
+DESK_SIMILAR = "desk-similar"
+DESK_SAVE = "desk-save"
+DESK_SAVE_ASSIGN = "desk-save-assign"
+DESK_MESSAGE = "desk-message"
+
+
+def desk_answer(code) -> dict:
+    """The field answering the chosen category's question `code`."""
+    return {"type": "desk-answer", "question": code}
+
+
+def desk_add_to(incident_id) -> dict:
+    """The button adding the caller to a similar open incident instead."""
+    return {"type": "desk-add-to", "incident": incident_id}
+
 
 def choose_officer(officer_id) -> dict:
     """An officer offered for the open incident (a click opens the officer)."""

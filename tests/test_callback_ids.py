@@ -15,12 +15,14 @@ from dash.development.base_component import Component
 from app import create_app
 from callbacks import home
 from callbacks.pages import PAGES
+from layouts.desk import questions, similar_list
 from layouts.home import shell
 from liveroom.access import SYSTEM
 from liveroom.commands import accounts
 from liveroom.commands.incidents import assign_incident, report_incident
 from liveroom.commands.officers import check_in, record_locations
 from liveroom.domain.events import OfficerLocated
+from liveroom.live.similar import similar_open_incidents
 from tests.conftest import drain
 
 WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
@@ -72,7 +74,9 @@ def validation_layout(room) -> list:
     pages = [render(room, SYSTEM, "id", "") for render in PAGES.values()]
     panels = [home.detail(room, incident.id, SYSTEM, "id") for incident in (waiting, held)]
     officer, _track = home.officer_detail(room, device.officer_id, waiting.id, SYSTEM, "id")
-    return [shell(), *pages, *panels, officer]
+    nearby = similar_open_incidents(room, "kebakaran", *post.centre, by=SYSTEM)
+    form = [*questions(room.city, "banjir", "id"), *similar_list(room.city, nearby, "id")]
+    return [shell(), *pages, *panels, officer, *form]
 
 
 def missing_ids(app, layout) -> list[str]:

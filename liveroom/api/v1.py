@@ -87,6 +87,8 @@ class DeskReport(BaseModel):
     address: str | None = Field(default=None, max_length=500)
     answers: dict[str, str | list[str]] = Field(default_factory=dict, max_length=50)
     caller: Caller = Caller()
+    priority: int | None = Field(default=None, ge=1, le=4)  # other than the category's
+    priority_reason: str | None = Field(default=None, max_length=500)  # needed with it
 
 
 async def run(call, *args, **kwargs):

@@ -20,16 +20,19 @@ def enter_report(
     lat: float | None = None, lon: float | None = None, district: str | None = None,
     address: str | None = None, answers: dict[str, str | list[str]] | None = None,
     caller_name: str | None = None, caller_phone: str | None = None,
+    priority: int | None = None, priority_reason: str | None = None,
 ) -> Incident:
     """Receive and triage a report taken at the desk: its `source` is the channel, its
-    `reporter` the caller (the phone in E.164)."""
+    `reporter` the caller (the phone in E.164); the operator may set another priority than
+    the category's, with the reason."""
     by.check(Action.ENTER_REPORT)
     _check_channel(room.city, channel)
     lat, lon, approximate = placed(room.city, lat, lon, district, address)
     return report_incident(room, category=category, lat=lat, lon=lon, source=channel, by=by,
                            description=description, address=address or None,
                            reporter=caller(caller_name, caller_phone), attributes=answers,
-                           location_approximate=approximate)
+                           location_approximate=approximate, priority=priority,
+                           priority_reason=priority_reason)
 
 
 def add_reporter(

@@ -55,9 +55,11 @@ def report_incident(
     room: LiveRoom, *, category: str, lat: float, lon: float, source: str, by: Principal,
     description: str = "", address: str | None = None, media_url: str | None = None,
     reporter: dict[str, str] | None = None, attributes: dict[str, str | list[str]] | None = None,
-    location_approximate: bool = False,
+    location_approximate: bool = False, priority: int | None = None,
+    priority_reason: str | None = None,
 ) -> Incident:
-    """Receive a citizen's report and triage it from the city pack, atomically."""
+    """Receive a citizen's report and triage it from the city pack, atomically (at the
+    category's priority, or at `priority` for `priority_reason`)."""
     by.check(Action.REPORT)
     original = likely_duplicate(room, category, lat, lon)
     for _ in range(aggregates.RETRIES):
@@ -67,7 +69,8 @@ def report_incident(
             address=address, source=source, media_url=media_url, reporter=reporter or {},
             attributes=attributes or {}, location_approximate=location_approximate,
         )
-        events = domain.decide_report(room.city, received, original)
+        events = domain.decide_report(room.city, received, original, priority,
+                                      priority_reason)
         state = None
         for event in events:
             state = domain.evolve(state, event)
@@ -112,9 +115,11 @@ def _run(room: LiveRoom, incident_id: str, decide, expected_version: int | None)
 
 def triage_incident(
     room: LiveRoom, incident_id: str, *, category: str, by: Principal,
-    priority: int | None = None, expected_version: int | None = None,
+    priority: int | None = None, priority_reason: str | None = None,
+    expected_version: int | None = None,
 ) -> Incident:
-    """Re-route an incident not yet assigned: another category, agency or priority."""
+    """Re-route an incident not yet assigned: another category, agency or priority (other
+    than the category's: with its reason)."""
     target = room.city.categories.get(category)
 
     def decide(incident: Incident):
@@ -122,7 +127,7 @@ def triage_incident(
         if target is not None:
             by.check(Action.TRIAGE, target.agency)
         return domain.triage_event(room.city, incident, category, room.clock(), by.actor,
-                                   priority)
+                                   priority, priority_reason)
 
     return _run(room, incident_id, decide, expected_version)
 
@@ -133,7 +138,8 @@ def escalate_incident(room: LiveRoom, incident_id: str, *, by: Principal) -> Inc
     if current.priority == 1:
         raise InvalidCommand(f"incident {incident_id} is already top priority")
     return triage_incident(room, incident_id, category=current.category,
-                           priority=(current.priority or 4) - 1, by=by)
+                           priority=(current.priority or 4) - 1, by=by,
+                           priority_reason="escalated")
 
 
 def assign_incident(

@@ -142,6 +142,7 @@ class ReportTriaged(IncidentEvent):
     agency: str
     previous_agency: str | None = None
     priority: int = Field(ge=1, le=4)
+    priority_reason: str | None = Field(default=None, max_length=500)  # set when overridden
     district: str
     acknowledge_due: AwareDatetime
     resolve_due: AwareDatetime

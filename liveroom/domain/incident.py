@@ -61,32 +61,41 @@ def _refuse_unless(incident: Incident, target: Status) -> None:
 
 def triage_event(
     city: City, incident: Incident, category: str, now: datetime, actor: str,
-    priority: int | None = None,
+    priority: int | None = None, priority_reason: str | None = None,
 ) -> ReportTriaged:
-    """Route by the city pack: category -> agency, priority and SLA due times."""
+    """Route by the city pack: category -> agency, priority and SLA due times; a priority
+    other than the category's needs its reason."""
     cat = city.categories.get(category)
     if cat is None:
-        raise InvalidCommand(f"unknown category {category!r}")
+        raise InvalidCommand(f"unknown category {category!r}", rule="unknown_category")
+    reason = (priority_reason or "").strip() or None
+    if priority is not None and priority != cat.priority and reason is None:
+        raise InvalidCommand(f"priority {priority} instead of {cat.priority} needs a reason",
+                             rule="priority_reason", priority=priority)
     district = city.district_at(incident.lat, incident.lon)
     if district is None:
-        raise InvalidCommand(f"point ({incident.lat}, {incident.lon}) is outside {city.name}")
+        raise InvalidCommand(f"point ({incident.lat}, {incident.lon}) is outside {city.name}",
+                             rule="outside_city", city=city.name)
     _refuse_unless(incident, Status.TRIAGED)
     return ReportTriaged(
         incident_id=incident.id, occurred_at=now, actor=actor, from_status=incident.status,
         category=cat.code, agency=cat.agency, previous_agency=incident.agency,
         priority=priority or cat.priority, district=district.code,
+        priority_reason=reason if priority not in (None, cat.priority) else None,
         acknowledge_due=incident.reported_at + timedelta(minutes=cat.sla_acknowledge_minutes),
         resolve_due=incident.reported_at + timedelta(minutes=cat.sla_resolve_minutes),
     )
 
 
-def decide_report(city: City, received: ReportReceived,
-                  duplicate_of: Incident | None = None) -> list[Event]:
-    """A new report is received and triaged on arrival; a likely duplicate of an open
-    incident is linked to it at once (the citizen still has their own tracking number)."""
+def decide_report(city: City, received: ReportReceived, duplicate_of: Incident | None = None,
+                  priority: int | None = None, priority_reason: str | None = None,
+                  ) -> list[Event]:
+    """A new report is received and triaged on arrival (at the category's priority, or one
+    given with its reason); a likely duplicate of an open incident is linked to it at once
+    (the citizen still has their own tracking number)."""
     category = city.categories.get(received.category)
     if category is None:
-        raise InvalidCommand(f"unknown category {received.category!r}")
+        raise InvalidCommand(f"unknown category {received.category!r}", rule="unknown_category")
     try:
         answers = category.check_answers(received.attributes)
     except ValueError as exc:
@@ -95,7 +104,7 @@ def decide_report(city: City, received: ReportReceived,
     state = evolve(None, received)
     events: list[Event] = [received]
     events.append(triage_event(city, state, received.category, received.occurred_at,
-                               received.actor))
+                               received.actor, priority, priority_reason))
     if duplicate_of is not None:
         state = evolve(state, events[-1])
         events.append(decide_status(state, Status.DUPLICATE, received.occurred_at,

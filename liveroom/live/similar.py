@@ -15,6 +15,8 @@ from liveroom.room import LiveRoom
 
 #: nearby open incidents looked at, of any category, before filtering by family
 LOOKED_AT = 50
+#: how far from a kecamatan's middle its incidents are looked for (wider than any kecamatan)
+DISTRICT_WIDE_M = 15_000
 
 
 @dataclass(frozen=True)
@@ -29,21 +31,25 @@ class Similar:
 
 
 def similar_open_incidents(room: LiveRoom, category: str, lat: float, lon: float, *,
-                           by: Principal, limit: int = 5) -> list[Similar]:
-    """Open incidents of `category`'s family within the duplicate radius of (lat, lon) that
-    `by` may see, nearest first."""
+                           by: Principal, district: str | None = None,
+                           limit: int = 5) -> list[Similar]:
+    """Open incidents of `category`'s family within the duplicate radius of (lat, lon), or
+    anywhere in `district` when the caller could name only that, that `by` may see, nearest
+    first."""
     by.check(Action.VIEW_LIVE)
     if category not in room.city.categories:
         raise InvalidCommand(f"unknown category {category[:64]!r}")
     related = room.city.related_categories(category)
     nearby = dict(room.redis.geosearch(
         room.live.incidents_geo, longitude=lon, latitude=lat,
-        radius=room.settings.duplicate_radius_m, unit="m", sort="ASC", withdist=True,
-        count=LOOKED_AT))
+        radius=DISTRICT_WIDE_M if district else room.settings.duplicate_radius_m, unit="m",
+        sort="ASC", withdist=True, count=LOOKED_AT * (4 if district else 1)))
     now = room.clock()
     found = []
     for incident in live_incidents(room, list(nearby)):  # (nearest first, as asked)
         if incident.get("category") not in related or not incident.get("reported_at"):
+            continue
+        if district and incident.get("district") != district:
             continue
         if not by.can(Action.VIEW_LIVE, incident.get("agency") or None):
             continue

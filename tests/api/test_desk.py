@@ -17,7 +17,7 @@ from liveroom.cities import load_city
 from liveroom.commands import accounts
 from liveroom.commands.incidents import change_status, get_incident
 from liveroom.commands.officers import register_officer
-from liveroom.domain.events import ReportReceived, decode
+from liveroom.domain.events import ReportReceived, ReportTriaged, decode
 from tests.api.test_access import PASSWORD
 from tests.conftest import drain, person
 
@@ -51,9 +51,9 @@ def archived_reporters(room, incident_id: str) -> int | None:
             schema.incidents.c.id == incident_id)).scalar()
 
 
-def received(room, incident_id: str) -> ReportReceived:
+def received(room, incident_id: str, kind=ReportReceived):
     return next(event for _, fields in room.redis.xrange(room.keys.stream("incidents"))
-                if isinstance(event := decode(fields), ReportReceived)
+                if isinstance(event := decode(fields), kind)
                 and event.incident_id == incident_id)
 
 
@@ -87,6 +87,17 @@ def test_a_kecamatan_or_an_address_naming_one_places_it_approximately(room, clie
         assert room.city.district_at(incident.lat, incident.lon).name == "Cipondoh"
 
 
+def test_the_operator_sets_another_priority_with_its_reason(room, client, operator):
+    body = {"channel": "112", "category": "kemacetan", "district": "36.71.01", "priority": 1,
+            "priority_reason": "Ambulans tertahan di simpang"}
+    response = client.post("/api/v1/reports", headers=operator, json=body)
+    assert response.status_code == 200, response.text
+    incident = get_incident(room, response.json()["id"])
+    assert incident.priority == 1 != room.city.categories["kemacetan"].priority
+    triaged = received(room, incident.id, ReportTriaged)
+    assert triaged.priority_reason == "Ambulans tertahan di simpang"
+
+
 def test_a_retry_with_the_same_idempotency_key_enters_it_once(room, client, operator):
     body = {"channel": "112", "category": "kemacetan", "district": "36.71.01"}
     headers = {**operator, "Idempotency-Key": "panggilan-0042"}
@@ -102,8 +113,9 @@ def test_a_retry_with_the_same_idempotency_key_enters_it_once(room, client, oper
     ({"caller": {"phone": "bukan nomor"}}, "bad_phone"),
     ({"district": "99.99.99"}, "unknown_district"),
     ({"district": None, "address": "Jl. Mawar 3"}, "no_location"),
-    ({"district": None, "lat": -6.9, "lon": 107.6}, "invalid"),  # Bandung: not this city
-    ({"category": "tidak-ada"}, "invalid"),
+    ({"district": None, "lat": -6.9, "lon": 107.6}, "outside_city"),  # Bandung
+    ({"category": "tidak-ada"}, "unknown_category"),
+    ({"priority": 1}, "priority_reason"),  # another priority than the category's: why?
 ])
 def test_what_cannot_be_a_report_is_refused_and_stores_nothing(room, client, operator,
                                                               change, code):

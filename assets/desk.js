@@ -1,0 +1,45 @@
+/* The call-taker's desk, kept to the keyboard while someone talks: F2 opens the form with
+ * the category field focused, Escape closes it, Ctrl+Enter saves (Ctrl+Shift+Enter saves
+ * and assigns). The form opens and closes here, without a round trip. */
+(function () {
+  function focusIn(id) {
+    var box = document.getElementById(id);
+    if (!box) { return; }
+    var target = box.matches("input, textarea, button, [tabindex]") ? box :
+      box.querySelector("input, textarea, button, [tabindex]:not([tabindex='-1'])");
+    if (target) { target.focus(); }
+  }
+
+  function click(id) {
+    var button = document.getElementById(id);
+    if (button && !button.hidden && !button.disabled) { button.click(); return true; }
+    return false;
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    desk: {
+      toggle: function () {
+        var opened = (dash_clientside.callback_context.triggered[0] || {}).prop_id ===
+          "desk-open.n_clicks";
+        if (opened) { setTimeout(function () { focusIn("desk-category"); }, 0); }
+        return !opened;
+      }
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var desk = document.getElementById("desk");
+    if (!desk) { return; }
+    var inside = desk.contains(event.target);
+    if (event.key === "F2") {
+      event.preventDefault();
+      if (desk.hidden) { click("desk-open"); } else { focusIn("desk-category"); }
+    } else if (inside && event.key === "Escape" && !event.defaultPrevented &&
+               !event.target.closest("[aria-expanded='true']")) {
+      click("desk-close");
+    } else if (inside && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      click(event.shiftKey ? "desk-save-assign" : "desk-save");
+    }
+  });
+})();
