@@ -49,12 +49,20 @@ def _percent(value: float | None) -> str:
 
 
 def volume_figure(data: Dashboard, city: City, lang: str) -> go.Figure:
+    """Incidents per day stacked by the dimension, and the day's reports as a line."""
     called = names(city, data.dimension, lang)
-    keys = sorted({key for _, key, _ in data.volumes})
+    keys = sorted({key for _, key, _, _ in data.volumes})
     days = data.scope.period.days
-    counts = {(day, key): n for day, key, n in data.volumes}
+    counts = {(day, key): n for day, key, n, _ in data.volumes}
+    reports = {day: 0 for day in days}
+    for day, _, _, n in data.volumes:
+        reports[day] = reports.get(day, 0) + n
     figure = go.Figure([go.Bar(name=called.get(key, key or "–"), x=days,
                                y=[counts.get((day, key), 0) for day in days]) for key in keys])
+    if data.volumes:
+        figure.add_trace(go.Scatter(name=translate("kpi.reports", lang), x=days,
+                                    y=[reports[day] for day in days], mode="lines+markers",
+                                    line={"color": "#ffd166"}))
     figure.update_layout(barmode="stack", height=340, xaxis={"tickformat": "%d/%m"}, **CHART)
     return figure
 
@@ -78,17 +86,19 @@ def _value(value: float | None) -> float | None:
 def times_columns(lang: str, key_label: str) -> list[Column]:
     t = _t(lang)
     return [Column("key", key_label), Column("reported", t("kpi.reported"), True, True),
+            Column("reports", t("kpi.reports"), True, True),
             *[Column(s, t(f"kpi.step.{s}"), True, True) for s in STEPS],
             Column("acknowledge_sla", t("kpi.acknowledge_sla"), True, True),
             Column("resolve_sla", t("kpi.resolve_sla"), True, True)]
 
 
 def times_rows(rows: list[Times], names: dict[str, str], lang: str) -> list[dict]:
-    """Reports, median / 90th-percentile minutes to each step and SLA compliance per key;
+    """Incidents, reports, median / 90th-percentile minutes to each step and SLA compliance per key;
     sorted on the medians and percentages themselves."""
     return [{
         "key": names.get(r.key, r.key or "–"),
         "reported": r.reported, "reported__text": count(r.reported, lang),
+        "reports": r.reports, "reports__text": count(r.reports, lang),
         **{field: value for s in STEPS for field, value in (
             (s, _value(r.median[s])),
             (f"{s}__text", f"{_minutes(r.median[s], lang)} / {_minutes(r.p90[s], lang)}"))},
@@ -213,8 +223,10 @@ def recap_links(data: Dashboard, lang: str) -> list:
 
 
 #: the headline tiles and their labels
-TILES = {"reported": "kpi.reported", "resolved": "kpi.resolved", "open": "kpi.open_now",
-         "sla": "kpi.resolve_sla"}
+TILES = {"reported": "kpi.reported", "reports": "kpi.reports", "resolved": "kpi.resolved",
+         "open": "kpi.open_now", "sla": "kpi.resolve_sla"}
+#: a line under a tile's figure, saying what it counts
+TILE_HINTS = {"reports": "kpi.reports_hint"}
 #: what the figures set on the page (`panels`), by name: (component id, property); a new
 #: scope changes these props, not the components (the charts and grids stay mounted)
 PANELS = {
@@ -233,6 +245,7 @@ def panels(data: Dashboard, city: City, lang: str) -> dict:
     (no words in the tiles, no rows in the grids: their loading overlay)."""
     overall, ready = data.overall, data.ready
     tiles = {"reported": overall.reported if overall else 0,
+             "reports": overall.reports if overall else 0,
              "resolved": overall.reached["resolve"] if overall else 0, "open": data.open_now}
     return {
         **{tile: count(n, lang) if ready else "" for tile, n in tiles.items()},
@@ -253,16 +266,22 @@ def panels(data: Dashboard, city: City, lang: str) -> dict:
     }
 
 
+def tiles(shown: dict, lang: str) -> html.Div:
+    """The headline figures of `panels`, each with its label (and hint, if any)."""
+    t = _t(lang)
+    return html.Div([html.Div([
+        html.Div(t(key), className="tile-label"),
+        html.Div(shown[tile], className="tile-value", id=f"kpi-{tile}"),
+        *([html.Div(t(TILE_HINTS[tile]), className="tile-hint")] if tile in TILE_HINTS
+          else [])], className="tile") for tile, key in TILES.items()], className="kpi-tiles")
+
+
 def body(data: Dashboard, city: City, lang: str) -> list:
     """The page's panels, showing `panels(data)`."""
     t, shown = _t(lang), panels(data, city, lang)
     return [
         html.Div(shown["problem"], id=ids.KPI_PROBLEM, className="admin-error", role="alert"),
-        html.Div([html.Div([html.Div(label, className="tile-label"),
-                            html.Div(shown[tile], className="tile-value", id=f"kpi-{tile}")],
-                           className="tile") for tile, label in
-                  ((tile, t(key)) for tile, key in TILES.items())],
-                 className="kpi-tiles"),
+        tiles(shown, lang),
         _section(t("kpi.volume"), "volume", shown,
                  dcc.Graph(figure=shown["volume"], id="kpi-volume",
                            config={"displayModeBar": False})),

@@ -2,7 +2,8 @@
 million. Two of them, each a `Rollup`:
 
 - INCIDENTS, per local day × agency × district × category: the count reported (also per
-  channel) and the SLA counts, and per step a histogram of durations;
+  channel), the reports they had (`REPORTS`) and the SLA counts, and per step a histogram
+  of durations;
 - OFFICERS, the same per day × officer (who held the incident last) × agency.
 
 Histograms are kept per day and per month (the month's rows are the sum of its days'), so
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, and_, delete, exists, insert, or_, select
+from sqlalchemy import Engine, Table, and_, case, delete, exists, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -38,10 +39,14 @@ STEPS = {"acknowledge": "acknowledged_at", "arrive": "on_scene_at", "resolve": "
 #: the SLA counts kept: (name, the step's column, its deadline's column)
 DEADLINES = (("acknowledge", "acknowledged_at", "acknowledge_due"),
              ("resolve", "resolved_at", "resolve_due"))
+#: an incident's reports: its callers (`incidents.reporters`), none for a duplicate (its
+#: callers count on the incident it duplicates)
+REPORTS = case((I.c.duplicate_at.is_(None), I.c.reporters), else_=0)
 BUCKET_GROWTH = 1.1
 _LOG_GROWTH = math.log(BUCKET_GROWTH)
-_READ = (I.c.reported_at, I.c.agency, I.c.district, I.c.category, I.c.source, I.c.officer_id,
-         I.c.rejected_at, I.c.duplicate_at, I.c.acknowledge_due, I.c.resolve_due,
+_READ = (I.c.reported_at, REPORTS.label("reports"), I.c.agency, I.c.district, I.c.category,
+         I.c.source, I.c.officer_id, I.c.rejected_at, I.c.duplicate_at, I.c.acknowledge_due,
+         I.c.resolve_due,
          *(I.c[column] for column in STEPS.values()))
 
 
@@ -141,22 +146,23 @@ def recompute(conn: Connection, zone: ZoneInfo, days: Iterable[date] | None = No
 
 
 def _zero() -> list:
-    return [0, 0, 0, 0, 0, None]
+    return [0, 0, 0, 0, 0, 0, None]
 
 
 def _count(summed: list, row: Mapping) -> None:
-    """Add one incident to a counts row: [reported, ack on time, ack counted, resolve on
-    time, resolve counted, settled at]."""
+    """Add one incident to a counts row: [reported, reports, ack on time, ack counted,
+    resolve on time, resolve counted, settled at]."""
     summed[0] += 1
+    summed[1] += row["reports"]
     owed = row["rejected_at"] is None and row["duplicate_at"] is None
     for i, (_, done_column, due_column) in enumerate(DEADLINES):
         done, due = row[done_column], row[due_column]
         if owed and (done is not None or due is not None):
-            summed[2 + 2 * i] += 1
-            summed[1 + 2 * i] += done is not None and due is not None and done <= due
+            summed[3 + 2 * i] += 1
+            summed[2 + 2 * i] += done is not None and due is not None and done <= due
     moments = [row[c] for c in (*STEPS.values(), "acknowledge_due", "resolve_due") if row[c]]
-    if moments and (summed[5] is None or max(moments) > summed[5]):
-        summed[5] = max(moments)
+    if moments and (summed[6] is None or max(moments) > summed[6]):
+        summed[6] = max(moments)
 
 
 def _write(conn: Connection, rollup: Rollup, days: list[date] | None,
@@ -174,8 +180,8 @@ def _write(conn: Connection, rollup: Rollup, days: list[date] | None,
     if counts:
         conn.execute(insert(rollup.days), [
             {**dict(zip((*keys, *rollup.counted_by), key, strict=True)), "reported": c[0],
-             "acknowledge_on_time": c[1], "acknowledge_counted": c[2],
-             "resolve_on_time": c[3], "resolve_counted": c[4], "settled_at": c[5]}
+             "reports": c[1], "acknowledge_on_time": c[2], "acknowledge_counted": c[3],
+             "resolve_on_time": c[4], "resolve_counted": c[5], "settled_at": c[6]}
             for key, c in counts.items()])
     names = (*keys, "step", "bucket")
     if durations:

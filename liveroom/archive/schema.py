@@ -139,11 +139,13 @@ incident_notes = Table(
 )
 
 def _counts(name: str, *key: Column) -> Table:
-    """Per local day (of the report) and key: how many were reported, and the SLA counts as
-    if every deadline had passed (`archive.rollups`); '' stands for no value in a key."""
+    """Per local day (of the report) and key: how many incidents were reported and how
+    many reports they had (`rollups.REPORTS`), and the SLA counts as if every deadline had
+    passed (`archive.rollups`); '' stands for no value in a key."""
     return Table(
         name, metadata, Column("day", Date, primary_key=True), *key,
         Column("reported", Integer, nullable=False),
+        Column("reports", Integer, nullable=False, server_default="0"),
         Column("acknowledge_on_time", Integer, nullable=False),
         Column("acknowledge_counted", Integer, nullable=False),
         Column("resolve_on_time", Integer, nullable=False),

@@ -252,8 +252,7 @@ class ArchiveIncidents(ArchiveProjection):
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:
         batch.touched = {e.event.aggregate_id for e in entries  # (what rollups count)
-                         if e.event is not None
-                         and not isinstance(e.event, NoteAdded | ReporterAdded)}
+                         if e.event is not None and not isinstance(e.event, NoteAdded)}
 
     def finish(self, batch: Batch) -> None:
         """The days the batch's incidents were reported on, rolled up again (same

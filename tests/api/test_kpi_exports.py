@@ -29,11 +29,11 @@ def test_the_agencies_table_as_csv_has_the_hand_worked_figures(client, room, his
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
     assert f"kpi-agencies-{on(23)}_{on(25)}.csv" in got.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
-    assert rows[0][:2] == ["Agency", "Reports"]
+    assert rows[0][:3] == ["Agency", "Incidents", "Citizen reports"]
     rubbish = next(r for r in rows if r[0] == room.city.agencies["kebersihan"].name.en)
-    assert rubbish[1] == "5"  # A, B, C, E, F
+    assert rubbish[1:3] == ["5", "5"]  # A, B, C, E, F: one caller each
     # acknowledge, arrive, resolve: (reached, median, p90) each, then the two SLA shares
-    assert rubbish[2:] == ["3", "30.0", "80.0", "3", "90.0", "120.0", "3", "200.0", "1500.0",
+    assert rubbish[3:] == ["3", "30.0", "80.0", "3", "90.0", "120.0", "3", "200.0", "1500.0",
                            "50.0", "66.7"]
 
 

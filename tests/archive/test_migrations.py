@@ -1,15 +1,18 @@
-"""The archive schema: migrations from scratch, and workers starting at the same time."""
+"""The archive schema: migrations from scratch, workers starting at the same time, and the
+rollups a migration empties filled again at the next start."""
 
 from __future__ import annotations
 
 import os
 import threading
 from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, select, text
 
-from liveroom.archive import alembic_config, migrate, schema, temporary_schema
+from liveroom.archive import alembic_config, migrate, rollups, schema, temporary_schema
 from tests.conftest import archive_engine
 
 
@@ -44,3 +47,29 @@ def test_workers_migrating_at_once_build_one_schema(tmp_path):
         assert {table.name for table in schema.metadata.sorted_tables} <= tables
         for engine in engines:
             engine.dispose()
+
+
+def test_rollups_made_before_reports_were_counted_count_them_after_the_next_start(tmp_path):
+    """0011 empties the rollups; a start fills them again, reports included."""
+    zone = ZoneInfo("Asia/Jakarta")
+    reported = datetime.now(UTC) - timedelta(days=3)
+    day = reported.astimezone(zone).date()
+    with fresh_database(tmp_path) as url:
+        engine = archive_engine(url)
+        migrate(engine, "0010")
+        with engine.begin() as conn:
+            conn.execute(insert(schema.incidents).values(
+                id="1", category="banjir", agency="bpbd", district="36.71.01",
+                status="received", lat=-6.17, lon=106.63, source="t", reported_at=reported,
+                updated_at=reported, reporters=3))
+            conn.execute(insert(schema.incident_days).values(  # rolled up before 0011
+                day=day, agency="bpbd", district="36.71.01", category="banjir", source="t",
+                reported=1, acknowledge_on_time=0, acknowledge_counted=0, resolve_on_time=0,
+                resolve_counted=0))
+        migrate(engine)
+        rollups.fill_if_empty(engine, zone)  # (what every start does after migrating)
+        with engine.connect() as conn:
+            days = schema.incident_days
+            rows = conn.execute(select(days.c.day, days.c.reported, days.c.reports)).all()
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [(day, 1, 3)]

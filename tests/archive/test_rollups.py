@@ -112,7 +112,7 @@ def test_the_archive_projection_keeps_the_rollups_and_a_rebuild_gives_them_back(
     incident = report_incident(room, category="sampah-menumpuk", lat=tangerang_point[0],
                                lon=tangerang_point[1], source="t", by=SYSTEM).id
     drain(room)
-    assert sum(n for _, _, n in volumes(room, scope, by=SYSTEM)) == 1
+    assert sum(row[2] for row in volumes(room, scope, by=SYSTEM)) == 1
     (before,) = response_times(room, scope, by=SYSTEM, group="city")
     assert before.reached["resolve"] == 0 and before.resolve_sla is None
     assign_incident(room, incident, "dlh-9", by=SYSTEM)

@@ -115,20 +115,20 @@ WHOLE = Scope(Period(on(23), on(25)))
 
 def test_volume_per_local_day_puts_reports_either_side_of_midnight_wib_right(room, history):
     assert volumes(room, WHOLE, by=MAYOR, dimension="category") == [
-        (on(23), "sampah-menumpuk", 1),  # A, 16:50 UTC
-        (on(24), "kebakaran", 1),  # D, 23:59 WIB
-        (on(24), "sampah-menumpuk", 3),  # B (17:10 UTC on the 23rd), C, E
-        (on(25), "sampah-menumpuk", 1),
+        (on(23), "sampah-menumpuk", 1, 1),  # A, 16:50 UTC
+        (on(24), "kebakaran", 1, 1),  # D, 23:59 WIB
+        (on(24), "sampah-menumpuk", 3, 3),  # B (17:10 UTC on the 23rd), C, E
+        (on(25), "sampah-menumpuk", 1, 1),
     ]
     only_24 = Scope(Period(on(24), on(24)))
     assert volumes(room, only_24, by=MAYOR, dimension="district") == [
-        (on(24), "36.71.01", 1), (on(24), "36.71.02", 2),
-        (on(24), "36.71.03", 1)]
+        (on(24), "36.71.01", 1, 1), (on(24), "36.71.02", 2, 2),
+        (on(24), "36.71.03", 1, 1)]
     assert volumes(room, WHOLE, by=MAYOR, dimension="channel") == [
-        (on(23), "t", 1), (on(24), "t", 4), (on(25), "t", 1)]
+        (on(23), "t", 1, 1), (on(24), "t", 4, 4), (on(25), "t", 1, 1)]
     rubbish_only = Scope(WHOLE.period, agency="damkar")
     assert volumes(room, rubbish_only, by=MAYOR, dimension="agency") == [
-        (on(24), "damkar", 1)]
+        (on(24), "damkar", 1, 1)]
 
 
 def test_times_are_nearest_rank_medians_and_p90_with_sla_compliance(room, history):
@@ -176,7 +176,7 @@ def test_who_may_see_what(room, history):
     with pytest.raises(Forbidden):
         volumes(room, WHOLE, by=person("opi", "operator"))
     spv = person("spv", "supervisor", agencies=("damkar",))
-    assert {key for _, key, _ in volumes(room, WHOLE, by=spv, dimension="agency")} == {"damkar"}
+    assert {row[1] for row in volumes(room, WHOLE, by=spv, dimension="agency")} == {"damkar"}
     with pytest.raises(Forbidden):
         volumes(room, Scope(WHOLE.period, agency="kebersihan"), by=spv)
 

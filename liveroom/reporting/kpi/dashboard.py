@@ -27,7 +27,7 @@ class Dashboard:
 
     scope: Scope
     at: datetime
-    volumes: list[tuple[date, str, int]]
+    volumes: list[tuple[date, str, int, int]]
     dimension: str
     overall: Times | None
     by_agency: list[Times]

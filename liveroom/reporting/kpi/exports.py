@@ -17,13 +17,13 @@ Rows = tuple[list[str], list[list]]
 
 def _times(rows: list[Times], names: dict[str, str], key_label: str, lang: str) -> Rows:
     t = lambda key: translate(key, lang)  # noqa: E731
-    headers = [key_label, t("kpi.reported")]
+    headers = [key_label, t("kpi.reported"), t("kpi.reports")]
     for step in STEPS:
         headers += [f"{t(f'kpi.step.{step}')} ({t('kpi.export.reached')})",
                     f"{t(f'kpi.step.{step}')} {t('kpi.export.median')}",
                     f"{t(f'kpi.step.{step}')} {t('kpi.export.p90')}"]
     headers += [f"{t('kpi.acknowledge_sla')} %", f"{t('kpi.resolve_sla')} %"]
-    return headers, [[names.get(r.key, r.key), r.reported,
+    return headers, [[names.get(r.key, r.key), r.reported, r.reports,
                       *[v for s in STEPS for v in (r.reached[s], r.median[s], r.p90[s])],
                       r.acknowledge_sla, r.resolve_sla] for r in rows]
 
@@ -41,8 +41,9 @@ def districts(data: Dashboard, city: City, lang: str) -> Rows:
 def volume(data: Dashboard, city: City, lang: str) -> Rows:
     called = names(city, data.dimension, lang)
     return ([translate("kpi.export.day", lang), translate(f"kpi.by.{data.dimension}", lang),
-             translate("kpi.reported", lang)],
-            [[day.isoformat(), called.get(key, key), n] for day, key, n in data.volumes])
+             translate("kpi.reported", lang), translate("kpi.reports", lang)],
+            [[day.isoformat(), called.get(key, key), n, reports]
+             for day, key, n, reports in data.volumes])
 
 
 def recurring(data: Dashboard, city: City, lang: str) -> Rows:

@@ -5,6 +5,9 @@ period, for every grouping at once.)
 
 Definitions (shown beside the figures):
 - an incident belongs to the period in which it was reported (local dates, the city's zone);
+- its reports are the people who reported it (`incidents.reporters`: one incident may have
+  several callers); a duplicate's callers count on the incident it duplicates, not on it
+  (`rollups.REPORTS`);
 - time to acknowledge, to arrive (on scene) and to resolve run from the report;
 - median and 90th percentile are nearest-rank: the smallest time at least half (nine tenths)
   of the incidents took no longer than;
@@ -203,15 +206,17 @@ def _narrowed(table, scope: Scope, by: Principal) -> list[ColumnElement]:
 
 
 def volumes(room: LiveRoom, scope: Scope, *, by: Principal,
-            dimension: str = "category") -> list[tuple[date, str, int]]:
-    """Reports per local day and `dimension` (category, agency, channel, district)."""
+            dimension: str = "category") -> list[tuple[date, str, int, int]]:
+    """Incidents and their reports per local day and `dimension` (category, agency,
+    channel, district): (day, key, incidents, reports)."""
     if dimension not in DIMENSIONS:
         raise InvalidCommand(f"volume by {dimension!r}? one of {', '.join(DIMENSIONS)}")
     key = DIMENSIONS[dimension].label("key")
-    query = (select(D.c.day, key, func.sum(D.c.reported)).where(*_rolled_where(D, scope, by))
-             .group_by(D.c.day, key).order_by(D.c.day, key))
+    query = (select(D.c.day, key, func.sum(D.c.reported), func.sum(D.c.reports))
+             .where(*_rolled_where(D, scope, by)).group_by(D.c.day, key)
+             .order_by(D.c.day, key))
     with room.engine.connect() as conn:
-        return [(_date(d), k or "", int(n)) for d, k, n in conn.execute(query)]
+        return [(_date(d), k or "", int(n), int(r)) for d, k, n, r in conn.execute(query)]
 
 
 def backlog(room: LiveRoom, scope: Scope, *, by: Principal,
@@ -268,11 +273,13 @@ def _date(value) -> date:
 
 @dataclass(frozen=True)
 class Times:
-    """One group's response: how many reported, and per step (acknowledge, arrive, resolve)
-    how many reached it, median and 90th percentile in minutes; SLA compliance in %."""
+    """One group's response: how many incidents were reported and how many reports they had
+    (people who reported), and per step (acknowledge, arrive, resolve) how many reached it,
+    median and 90th percentile in minutes; SLA compliance in %."""
 
     key: str
     reported: int
+    reports: int
     reached: dict[str, int]
     median: dict[str, float | None]
     p90: dict[str, float | None]
@@ -331,14 +338,15 @@ def _ordered_set_times(conn, group: str, where: list, at: datetime) -> list[Time
     key = GROUPS[group].label("key")
     compliance = [total for _, done, due in DEADLINES for total in _compliance(done, due, at)]
     steps = [part for column in STEPS.values() for part in _ordered(column)]
-    query = select(key, func.count(), *compliance, *steps).where(*where)
+    query = select(key, func.count(), func.sum(rollups.REPORTS), *compliance, *steps
+                   ).where(*where)
     query = query.group_by(key) if group != "city" else query  # (no constant groups)
     rows = {}
-    for k, reported, *sums, ack_n, ack, arrive_n, arrive, resolve_n, resolve in (
+    for k, reported, reports, *sums, ack_n, ack, arrive_n, arrive, resolve_n, resolve in (
             conn.execute(query)):
         found = {"acknowledge": (ack_n, ack), "arrive": (arrive_n, arrive),
                  "resolve": (resolve_n, resolve)}
-        rows[k or ""] = _row(reported, sums, {
+        rows[k or ""] = _row(reported, int(reports or 0), sums, {
             step: (n, *(ranks or (None, None))) for step, (n, ranks) in found.items()})
     return _times(rows)
 
@@ -352,7 +360,8 @@ def _sorted_times(conn, groups: list[str], where: list, at: datetime
              for condition in _sla_conditions(done, due, at)]
     seconds = [seconds_between(I.c.reported_at, column) for column in STEPS.values()]
     keys = [GROUPS[group] for group in groups]
-    incidents = conn.execute(select(*keys, *flags, *seconds).where(*where)).all()
+    incidents = conn.execute(select(*keys, rollups.REPORTS, *flags, *seconds).where(*where)
+                             ).all()
     found = {}
     for index, group in enumerate(groups):
         members: dict[str, list] = {}
@@ -360,10 +369,11 @@ def _sorted_times(conn, groups: list[str], where: list, at: datetime
             members.setdefault(incident[index], []).append(incident[len(keys):])
         rows = {}
         for k, its in members.items():
-            columns = list(zip(*its, strict=True))
+            reports, *columns = list(zip(*its, strict=True))
             durations = [sorted(v for v in column if v is not None)
                          for column in columns[len(flags):]]
-            rows[k or ""] = _row(len(its), [sum(column) for column in columns[:len(flags)]], {
+            rows[k or ""] = _row(len(its), sum(reports),
+                                 [sum(column) for column in columns[:len(flags)]], {
                 step: (len(values), _nearest_rank(values, 0.5), _nearest_rank(values, 0.9))
                 for step, values in zip(STEPS, durations, strict=True) if values})
         found[group] = _times(rows)
@@ -376,7 +386,7 @@ def _nearest_rank(ordered: list[float], share: float) -> float:
 
 
 def _times(rows: dict[str, dict]) -> list[Times]:
-    return [Times(key=k, reported=r["reported"],
+    return [Times(key=k, reported=r["reported"], reports=r["reports"],
                   reached={s: r["steps"].get(s, (0,))[0] for s in STEPS},
                   median={s: _minutes(r["steps"].get(s, (0, None))[1]) for s in STEPS},
                   p90={s: _minutes(r["steps"].get(s, (0, None, None))[2]) for s in STEPS},
@@ -386,10 +396,10 @@ def _times(rows: dict[str, dict]) -> list[Times]:
 
 def _rolled_up_times(room: LiveRoom, scope: Scope, by: Principal, group: str,
                      at: datetime) -> list[Times]:
-    """`response_times` from the rollups: counts and SLA sums of the days settled by `at`
-    (every deadline and step of theirs is past), the other days' SLA sums from the
-    incidents, and percentiles from the duration histograms (whole months' and the other
-    days')."""
+    """`response_times` from the rollups: counts (incidents and reports) and SLA sums of
+    the days settled by `at` (every deadline and step of theirs is past), the other days'
+    SLA sums from the incidents, and percentiles from the duration histograms (whole
+    months' and the other days')."""
     rollup = rollups.OFFICERS if group == "officer" else rollups.INCIDENTS
     counts, column = rollup.days, GROUP_COLUMNS.get(group)
 
@@ -408,8 +418,8 @@ def _rolled_up_times(room: LiveRoom, scope: Scope, by: Principal, group: str,
         sums = [func.sum(case((settled, counts.c[f"{name}_{part}"]), else_=0))
                 for name, _, _ in rollups.DEADLINES for part in ("on_time", "counted")]
         totals = {k: [int(n or 0) for n in found] for k, *found in conn.execute(
-            grouped(select(key(counts), func.sum(counts.c.reported), *sums).where(*where),
-                    counts))}
+            grouped(select(key(counts), func.sum(counts.c.reported), func.sum(counts.c.reports),
+                           *sums).where(*where), counts))}
         if unsettled:
             zone = room.city.timezone
             days = or_(*[and_(I.c.reported_at >= start, I.c.reported_at < end)
@@ -421,8 +431,8 @@ def _rolled_up_times(room: LiveRoom, scope: Scope, by: Principal, group: str,
                     *_narrowed(I, scope, by), days, *held), I)):
                 before = totals.get(k)
                 if before:  # (each of these days has its counts in the rollup)
-                    totals[k] = before[:1] + [a + int(b or 0)
-                                              for a, b in zip(before[1:], found, strict=True)]
+                    totals[k] = before[:2] + [a + int(b or 0)
+                                              for a, b in zip(before[2:], found, strict=True)]
         histograms: dict[str, dict[str, dict[int, int]]] = {}
         for table, clauses in _histogram_spans(rollup, scope, by):
             query = select(key(table), table.c.step, table.c.bucket, func.sum(table.c.n))
@@ -431,11 +441,11 @@ def _rolled_up_times(room: LiveRoom, scope: Scope, by: Principal, group: str,
                 found = histograms.setdefault(k, {}).setdefault(step, {})
                 found[index] = found.get(index, 0) + int(n)
     rows = {}
-    for k, (reported, *sla) in totals.items():
+    for k, (reported, reports, *sla) in totals.items():
         steps = {step: (sum(found.values()), rollups.percentile(found, 0.5),
                         rollups.percentile(found, 0.9))
                  for step, found in histograms.get(k, {}).items()}
-        rows[k or ""] = _row(reported, sla, steps)
+        rows[k or ""] = _row(reported, reports, sla, steps)
     return _times(rows)
 
 
@@ -454,9 +464,9 @@ def _histogram_spans(rollup, scope: Scope, by: Principal) -> list[tuple]:
             for table, start, end in spans if start <= end]
 
 
-def _row(reported: int, sums: list, steps: dict) -> dict:
+def _row(reported: int, reports: int, sums: list, steps: dict) -> dict:
     ack_on_time, ack_counted, on_time, counted = sums
-    return {"reported": reported, "steps": steps,
+    return {"reported": reported, "reports": reports, "steps": steps,
             "acknowledge_sla": percent(ack_on_time, ack_counted),
             "resolve_sla": percent(on_time, counted)}
 
