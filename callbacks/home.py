@@ -15,6 +15,7 @@ from layouts.officer import officer_panel
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.commands import incidents
+from liveroom.commands.callers import incident_callers
 from liveroom.commands.incidents import assign_incident
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
@@ -38,7 +39,8 @@ def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
 
 
 def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
-    """The incident panel: the incident and the nearest available officers of its agency."""
+    """The incident panel: the incident, its callers as `by` may see them, and the nearest
+    available officers of its agency."""
     return panel_of(room, dispatch.live_incident(room, incident_id, by=by), by, lang)
 
 
@@ -53,7 +55,11 @@ def panel_of(room: LiveRoom, incident: dict, by: Principal, lang: str):
         report = reports.public_report(room, incident_id)
     except DomainError:
         report = None
-    return incident_panel(room.city, incident, report, officers, lang)
+    try:
+        callers = incident_callers(room, incident_id, by=by)
+    except DomainError:  # (in the live model, no aggregate: an imported history)
+        callers = []
+    return incident_panel(room.city, incident, report, officers, lang, callers)
 
 
 #: how close the map flies to an officer opened on it

@@ -7,12 +7,14 @@ second in the browser: no server round trip to make a clock tick.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from dash import dcc, html
 
 from layouts import ids
 from liveroom.cities import City
+from liveroom.domain.caller import Caller
 from liveroom.i18n import translate
 from liveroom.live.dispatch import OfficerStatus, StrandedTask
 from liveroom.reporting.reports import PublicReport
@@ -71,9 +73,11 @@ HELD = ("assigned", "acknowledged", "en_route", "on_scene")
 
 
 def incident_panel(city: City, incident: dict, report: PublicReport | None,
-                   officers: list[OfficerStatus], lang: str) -> html.Div:
-    """The selected incident (what was reported, how, its photo and history) and the
-    nearest available officers of its agency to assign."""
+                   officers: list[OfficerStatus], lang: str,
+                   callers: Sequence[Caller] = ()) -> html.Div:
+    """The selected incident (what was reported, how, by whom, its photo and history) and
+    the nearest available officers of its agency to assign. `callers` come as the screen's
+    user may see them (`commands.callers.incident_callers`: masked for most)."""
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
     category = city.categories.get(incident.get("category", ""))
     district = city.districts.get(incident.get("district", ""))
@@ -108,6 +112,7 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
             className="detail-meta"),
         html.P(incident.get("description") or "", className="feed-text"),
         *report_details(city, category, incident, report, lang),
+        *caller_list(city, callers, lang),
         html.H4(t("dispatch.recommended")),
         html.Ul(rows, className="officers", id="recommended") if rows else html.P(
             t("dispatch.nobody"), className="feed-empty", id="recommended"),
@@ -119,11 +124,7 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
 def report_details(city: City, category, incident: dict, report: PublicReport | None,
                    lang: str) -> list:
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
-    source = incident.get("source", "")
-    channel = t(f"source.{source}")  # (the apps'; a desk channel's name is the city's)
-    if source in city.channels:
-        channel = city.channels[source].get(lang)
-    facts = [(t("dispatch.channel"), source if channel == f"source.{source}" else channel)]
+    facts = [(t("dispatch.channel"), channel_name(city, incident.get("source", ""), lang))]
     if int(incident.get("reporters") or 1) > 1:  # callers the desk added to this one
         facts.append((t("dispatch.reporters"), str(incident["reporters"])))
     if report and category:
@@ -144,6 +145,35 @@ def report_details(city: City, category, incident: dict, report: PublicReport | 
         ]) for step in reversed(report.history)], className="detail-history",
             id="detail-history"))
     return parts
+
+
+def channel_name(city: City, source: str, lang: str) -> str:
+    """How a report came in: a desk channel's name is the city's, the apps' the catalog's."""
+    if not source:
+        return translate("dispatch.channel_unknown", lang)
+    if source in city.channels:
+        return city.channels[source].get(lang)
+    named = translate(f"source.{source}", lang)
+    return source if named == f"source.{source}" else named
+
+
+def caller_list(city: City, callers: Sequence[Caller], lang: str) -> list:
+    """Who reported it, oldest first: channel, time, name, phone, e-mail as given (masked
+    or not, by whoever chose the callers), and the report a merged caller came from."""
+    if not callers:
+        return []
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    rows = [html.Li([
+        html.Span(channel_name(city, c.source, lang), className="caller-channel"),
+        html.Span(_local(c.at.isoformat(), city), className="feed-time"),
+        *[html.Span(part, className="caller-contact")
+          for part in (c.name, c.phone, c.email) if part],
+        *([] if c.name or c.phone or c.email else [
+            html.Span(t("dispatch.caller_anonymous"), className="caller-contact")]),
+        *([html.Span(t("dispatch.caller_merged", id=c.merged_from), className="caller-merged")]
+          if c.merged_from else []),
+    ], className="caller") for c in callers]
+    return [html.H4(t("dispatch.callers")), html.Ul(rows, className="callers", id="callers")]
 
 
 def actions(city: City, incident: dict, lang: str) -> html.Div:

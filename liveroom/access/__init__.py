@@ -1,5 +1,13 @@
 """Access control: roles, the permission table, credentials, sessions, and the audit trail."""
 
-from liveroom.access.roles import PERMISSIONS, SYSTEM, Action, Forbidden, Principal, Role
+from liveroom.access.roles import (
+    PERMISSIONS,
+    SYSTEM,
+    Action,
+    Forbidden,
+    Principal,
+    Role,
+    sees_callers,
+)
 
-__all__ = ["PERMISSIONS", "SYSTEM", "Action", "Forbidden", "Principal", "Role"]
+__all__ = ["PERMISSIONS", "SYSTEM", "Action", "Forbidden", "Principal", "Role", "sees_callers"]

@@ -103,4 +103,14 @@ class Principal:
                             action=action.value, agency=agency or "")
 
 
+def sees_callers(by: Principal, agency: str | None) -> bool:
+    """Whether `by` sees an incident's callers in full (name, phone, e-mail): an admin, or
+    the incident's own operators and supervisors, who may assign for its agency and whose
+    `agencies` name it. Everyone else (a mayor, a kiosk, a principal of every agency or of
+    another one) sees them masked (`Caller.masked`); public pages never show them."""
+    if Role.ADMIN in by.roles:
+        return True
+    return bool(agency) and agency in by.agencies and by.can(Action.ASSIGN, agency)
+
+
 SYSTEM = Principal(kind="system", name="liveroom", roles=frozenset({Role.SYSTEM}))

@@ -101,8 +101,11 @@ async def run(call, *args, **kwargs):
 
 
 def _result(result):
-    """A service's answer as JSON-ready data."""
-    return result.model_dump(mode="json") if hasattr(result, "model_dump") else result
+    """A service's answer as JSON-ready data; an incident's callers (personal data) only
+    through `GET /incidents/{id}`, which masks them for all but its own people."""
+    if hasattr(result, "model_dump"):
+        return result.model_dump(mode="json", exclude={"callers"})
+    return result
 
 
 async def act(request: Request, call, *args, **kwargs):

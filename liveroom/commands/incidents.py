@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from liveroom.access import Action, Forbidden, Principal
+from liveroom.access import Action, Forbidden, Principal, sees_callers
 from liveroom.commands import aggregates
 from liveroom.commands.officers import get_officer
 from liveroom.domain import incident as domain
@@ -43,12 +43,15 @@ def incident_version(room: LiveRoom, incident_id: str) -> int:
 
 
 def view_incident(room: LiveRoom, incident_id: str, *, by: Principal) -> dict:
-    """An incident and its version, for those who may see it (officers: their own)."""
+    """An incident and its version, for those who may see it (officers: their own); its
+    callers in full only for its own people (`sees_callers`), else masked."""
     version, incident = aggregates.load(room, KIND, Incident, incident_id)
     if not (by.can(Action.VIEW_LIVE, incident.agency)
             or by.can(Action.WORK_OWN_TASKS, incident.agency, incident.officer_id)):
         raise Forbidden(f"{by.actor} may not view incident {incident_id}")
-    return {**incident.model_dump(mode="json"), "version": version}
+    shown = incident.model_copy(update={
+        "callers": incident.callers_for(sees_callers(by, incident.agency))})
+    return {**shown.model_dump(mode="json"), "version": version}
 
 
 def report_incident(

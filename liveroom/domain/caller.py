@@ -1,10 +1,15 @@
 """A caller's contact as an operator takes it down: a name and a phone number, the number
-in E.164 (`phonenumbers`; Indonesian numbers understood as dialled, `0812…`). Personal data
-under UU 27/2022: never on a public page."""
+in E.164 (`phonenumbers`; Indonesian numbers understood as dialled, `0812…`); and `Caller`,
+the one shape of someone who reported an incident. Personal data under UU 27/2022: never on
+a public page, and masked on the wall for all but the incident's own people
+(`access.roles.sees_callers`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import phonenumbers
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from liveroom.domain.errors import InvalidCommand
 
@@ -41,3 +46,62 @@ def caller(name: str | None = None, phone: str | None = None) -> dict[str, str]:
         found["phone"] = phone_number(phone.strip())
     return found
 
+
+
+class Caller(BaseModel):
+    """Someone who reported an incident: the channel (`source`), what contact they left (an
+    Open311 or citizen report may leave an e-mail, or nothing), when, and, once merged from
+    a duplicate, the incident they first reported to (`merged_from`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    at: AwareDatetime
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    merged_from: str | None = None
+
+    @classmethod
+    def of(cls, source: str, reporter: dict[str, str], at: datetime) -> Caller:
+        """From an event's `source` and `reporter` (the desk's name and phone, Open311's
+        first and last name, e-mail and phone), keeping what is there."""
+        name = reporter.get("name") or " ".join(
+            filter(None, (reporter.get("first_name"), reporter.get("last_name"))))
+        return cls(source=source, at=at, name=name or None, phone=reporter.get("phone") or None,
+                   email=reporter.get("email") or None)
+
+    def moved_from(self, incident_id: str) -> Caller:
+        """This caller on the survivor of `incident_id`; one moved before keeps its origin."""
+        return self if self.merged_from else self.model_copy(update={"merged_from": incident_id})
+
+    def masked(self) -> Caller:
+        """As those not handling the incident see it: initials, the phone masked, no e-mail."""
+        return self.model_copy(update={
+            "name": initials(self.name) if self.name else None,
+            "phone": masked_phone(self.phone) if self.phone else None, "email": None})
+
+
+def masked_phone(phone: str) -> str:
+    """`+62 812-****-789`: the country code, the first three and the last three digits, in
+    the number's international grouping; `****` for what is no phone number."""
+    try:
+        number = phonenumbers.parse(phone, REGION)
+    except phonenumbers.NumberParseException:
+        return "****"
+    grouped = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    code, _, national = grouped.partition(" ")
+    digits = sum(c.isdigit() for c in national)
+    keep = min(3, digits // 3)
+    seen, shown = 0, []
+    for char in national:
+        if char.isdigit():
+            seen += 1
+            char = char if seen <= keep or seen > digits - keep else "*"
+        shown.append(char)
+    return f"{code} {''.join(shown)}"
+
+
+def initials(name: str) -> str:
+    """`Ibu Sari` -> `I. S.`"""
+    return " ".join(f"{word[0].upper()}." for word in name.split())

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from liveroom.domain.caller import Caller
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.lifecycle import Status
 
@@ -196,6 +197,16 @@ class ReporterAdded(IncidentEvent):
     description: str = Field(default="", max_length=4000)
 
 
+class ReportersMerged(IncidentEvent):
+    """The callers of an incident marked a duplicate (`duplicate_id`), moved to the one it
+    duplicates (`incident_id`, the survivor): they count there, and need telling there.
+    The duplicate's own events are untouched."""
+
+    type: ClassVar[str] = "incident.reporters_merged"
+    duplicate_id: str = Field(min_length=1, max_length=64)
+    callers: list[Caller] = Field(min_length=1)
+
+
 class OfficerRegistered(OfficerEvent):
     type: ClassVar[str] = "officer.registered"
     name: str = Field(min_length=1, max_length=200)
@@ -281,6 +292,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         IncidentStatusChanged,
         NoteAdded,
         ReporterAdded,
+        ReportersMerged,
         OfficerRegistered,
         OfficerLocated,
         FixFlagged,

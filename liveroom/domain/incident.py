@@ -8,10 +8,12 @@ Both are pure: no I/O, no clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, computed_field, model_validator
 
 from liveroom.cities import City
+from liveroom.domain.caller import Caller
 from liveroom.domain.errors import IllegalTransition, InvalidCommand
 from liveroom.domain.events import (
     Event,
@@ -20,6 +22,7 @@ from liveroom.domain.events import (
     IncidentStatusChanged,
     NoteAdded,
     ReporterAdded,
+    ReportersMerged,
     ReportReceived,
     ReportTriaged,
 )
@@ -43,13 +46,39 @@ class Incident(BaseModel):
     officer_id: str | None = None
     duplicate_of: str | None = None
     notes: int = 0
-    reporters: int = 1  # the first, and each caller added since (`ReporterAdded`)
+    #: who reported it: the first, each caller added since, and those merged from duplicates
+    callers: list[Caller] = []
     description: str = ""
     address: str | None = None
     media_url: str | None = None
     attributes: dict[str, str | list[str]] = {}
     resolve_due: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reporters(self) -> int:
+        """How many reported it (the live model and the archive count the same)."""
+        return len(self.callers)
+
+    def callers_for(self, full: bool) -> list[Caller]:
+        """The callers in full, or masked (`Caller.masked`) for those who may not see them."""
+        return list(self.callers) if full else [c.masked() for c in self.callers]
+
+    @property
+    def merged(self) -> frozenset[str]:
+        """The incidents whose callers were moved here (each once)."""
+        return frozenset(c.merged_from for c in self.callers if c.merged_from)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _counted_before_callers(cls, data: Any) -> Any:
+        """A snapshot stored before callers were kept counted them only: as many callers,
+        of an unknown channel (`rebuild` recomputes them from the events)."""
+        if isinstance(data, dict) and "callers" not in data and "reported_at" in data:
+            unknown = {"source": "", "at": data["reported_at"]}
+            data = {**data, "callers": [unknown] * int(data.get("reporters") or 1)}
+        return data
 
 
 def _refuse_unless(incident: Incident, target: Status) -> None:
@@ -188,6 +217,22 @@ def decide_add_reporter(incident: Incident, source: str, reporter: dict[str, str
                          source=source, reporter=reporter, description=description.strip())
 
 
+def decide_merge(survivor: Incident, duplicate: Incident, now: datetime,
+                 actor: str) -> ReportersMerged:
+    """Move a duplicate's callers to the incident it duplicates, once: a survivor that holds
+    them already refuses. A closed survivor takes them too (they need telling)."""
+    if duplicate.status is not Status.DUPLICATE or duplicate.duplicate_of is None:
+        raise InvalidCommand(f"incident {duplicate.id} is not a duplicate",
+                             rule="not_duplicate", incident=duplicate.id)
+    if duplicate.id == survivor.id or duplicate.id in survivor.merged:
+        raise InvalidCommand(f"incident {survivor.id} holds the callers of {duplicate.id} "
+                             "already", rule="already_merged", incident=survivor.id,
+                             duplicate=duplicate.id)
+    return ReportersMerged(incident_id=survivor.id, occurred_at=now, actor=actor,
+                           duplicate_id=duplicate.id,
+                           callers=[c.moved_from(duplicate.id) for c in duplicate.callers])
+
+
 def evolve(incident: Incident | None, event: Event) -> Incident:
     """Fold one event into the incident's state."""
     match event:
@@ -198,6 +243,7 @@ def evolve(incident: Incident | None, event: Event) -> Incident:
                 description=event.description, address=event.address,
                 media_url=event.media_url, attributes=event.attributes,
                 updated_at=event.occurred_at,
+                callers=[Caller.of(event.source, event.reporter, event.occurred_at)],
             )
         case ReportTriaged():
             return _require(incident).model_copy(update=dict(
@@ -220,8 +266,12 @@ def evolve(incident: Incident | None, event: Event) -> Incident:
             return current.model_copy(update=dict(notes=current.notes + 1))
         case ReporterAdded():
             current = _require(incident)
-            return current.model_copy(update=dict(reporters=current.reporters + 1,
+            added = Caller.of(event.source, event.reporter, event.occurred_at)
+            return current.model_copy(update=dict(callers=[*current.callers, added],
                                                   updated_at=event.occurred_at))
+        case ReportersMerged():
+            current = _require(incident)
+            return current.model_copy(update=dict(callers=[*current.callers, *event.callers]))
     raise InvalidCommand(f"{event.type} is not an incident event")
 
 

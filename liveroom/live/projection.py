@@ -38,6 +38,7 @@ from liveroom.domain.events import (
     OfficerLocated,
     OfficerRegistered,
     ReporterAdded,
+    ReportersMerged,
     ReportReceived,
     ReportTriaged,
 )
@@ -57,6 +58,11 @@ if tonumber(ARGV[1]) <= last then return 0 end
 redis.call('HSET', KEYS[1], 'fix_ms', ARGV[1], unpack(ARGV, 5))
 redis.call('GEOADD', KEYS[2], ARGV[2], ARGV[3], ARGV[4])
 return 1
+"""
+#: HINCRBY on a hash still held (a closed incident's leaves the live model): never a stray one
+_COUNT_IF_HELD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
 """
 
 
@@ -92,7 +98,8 @@ class LiveProjection(Projection):
         super().__init__(room)
         self.keys: Keys = room.keys
         self.live = room.live
-        self.locate = room.redis.register_script(_LOCATE)
+        self.scripts = {"locate": room.redis.register_script(_LOCATE),
+                        "count_if_held": room.redis.register_script(_COUNT_IF_HELD)}
 
     def checkpoint(self) -> str | None:
         return self.room.redis.get(self.keys.checkpoint(self.name))
@@ -124,8 +131,8 @@ class LiveProjection(Projection):
                 pipe.multi()
                 for ops in built:
                     for name, args, kwargs in ops:
-                        if name == "locate":
-                            self.locate(*args, client=pipe, **kwargs)
+                        if name in self.scripts:
+                            self.scripts[name](*args, client=pipe, **kwargs)
                         else:
                             getattr(pipe, name)(*args, **kwargs)
                 for letter in dead:
@@ -259,6 +266,12 @@ def _on_reporter(p: LiveProjection, e: ReporterAdded, ops: Ops) -> None:
     ops.hset(key, "updated_at", e.occurred_at.isoformat())
 
 
+def _on_merged(p: LiveProjection, e: ReportersMerged, ops: Ops) -> None:
+    """The survivor counts the duplicate's callers (its closing time and order untouched);
+    one that has left the live model is not brought back."""
+    ops.count_if_held(keys=[_incident(p, e.incident_id)], args=["reporters", len(e.callers)])
+
+
 class LiveIncidents(LiveProjection):
     name = "live-incidents"
     stream = INCIDENTS
@@ -272,6 +285,7 @@ class LiveIncidents(LiveProjection):
         IncidentStatusChanged: _on_status,
         NoteAdded: _on_note,
         ReporterAdded: _on_reporter,
+        ReportersMerged: _on_merged,
     }
 
 

@@ -30,6 +30,7 @@ from liveroom.domain.events import (
     OfficerLocated,
     OfficerRegistered,
     ReporterAdded,
+    ReportersMerged,
     ReportReceived,
     ReportTriaged,
 )
@@ -230,6 +231,15 @@ def _reporter(batch: Batch, e: ReporterAdded, _event_id: str) -> None:
     batch.conn.execute(_ADD_REPORTER, {"b_id": e.incident_id, "b_at": e.occurred_at})
 
 
+_ADD_MERGED = (update(schema.incidents).where(schema.incidents.c.id == bindparam("b_id"))
+               .values(reporters=schema.incidents.c.reporters + bindparam("b_count")))
+
+
+def _merged(batch: Batch, e: ReportersMerged, _event_id: str) -> None:
+    """The survivor counts the duplicate's callers; the duplicate's row keeps its own."""
+    batch.conn.execute(_ADD_MERGED, {"b_id": e.incident_id, "b_count": len(e.callers)})
+
+
 def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
     batch.append(schema.incident_notes, incident_id=e.incident_id, at=e.occurred_at,
                  actor=e.actor, text=e.text, event_id=event_id)
@@ -248,6 +258,7 @@ class ArchiveIncidents(ArchiveProjection):
         IncidentStatusChanged: _changed,
         NoteAdded: _note,
         ReporterAdded: _reporter,
+        ReportersMerged: _merged,
     }
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:

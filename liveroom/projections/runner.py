@@ -20,6 +20,7 @@ from liveroom.live.projection import LiveIncidents, LiveOfficers
 from liveroom.projections.archive import ArchiveIncidents, ArchiveOfficers
 from liveroom.projections.base import Entry, Projection
 from liveroom.projections.policies.attendance import AttendancePolicy
+from liveroom.projections.policies.merges import MergePolicy
 from liveroom.room import LiveRoom
 from liveroom.streams import STREAMS, id_tuple
 
@@ -45,10 +46,10 @@ def all_projections(room: LiveRoom) -> list[Projection]:
     return [LiveIncidents(room), LiveOfficers(room), ArchiveIncidents(room), ArchiveOfficers(room)]
 
 
-def all_policies(room: LiveRoom) -> list[AttendancePolicy]:
+def all_policies(room: LiveRoom) -> list[AttendancePolicy | MergePolicy]:
     """Readers that act on events (append new ones) instead of keeping a view; never
     replayed by a rebuild."""
-    return [AttendancePolicy(room)]
+    return [AttendancePolicy(room), MergePolicy(room)]
 
 
 def group_name(projection: Projection) -> str:

@@ -180,6 +180,32 @@ def test_a_second_caller_is_added_to_the_open_incident_not_a_second_one(room, cl
     assert incidents_stored(room) == 3  # received, triaged, one caller added
 
 
+def test_a_callers_contact_is_on_no_public_page_and_masked_for_all_but_its_own_people(
+        room, client, operator):
+    entered = client.post("/api/v1/reports", headers=operator, json={
+        "channel": "telepon", "category": "kemacetan", "district": "36.71.01",
+        "caller": {"name": "Ibu Sari", "phone": "0812-3456-789"}})
+    incident_id = entered.json()["id"]
+    drain(room)
+    agency = get_incident(room, incident_id).agency
+    accounts.add_user(room, "dishub-op", PASSWORD, roles=["operator"], agencies=[agency],
+                      by=ADMIN)
+    own = {"Authorization": "Bearer " + accounts.create_api_token(room, "dishub-op",
+                                                                    by=ADMIN).secret}
+    public = [entered,  # a command's reply carries no callers
+              client.get(f"/open311/v2/requests/{incident_id}.json"),
+              client.get(f"/open311/v2/requests/{incident_id}.xml"),
+              client.get(f"/lapor/{incident_id}")]
+    for response in public:
+        assert response.status_code == 200 and incident_id in response.text
+        assert "3456" not in response.text and "Sari" not in response.text
+    mayor = client.get(f"/api/v1/incidents/{incident_id}",
+                       headers=token(room, "walikota", "mayor")).json()["callers"]
+    full = client.get(f"/api/v1/incidents/{incident_id}", headers=own).json()["callers"]
+    assert [(c["name"], c["phone"]) for c in mayor] == [("I. S.", "+62 812-****-789")]
+    assert [(c["name"], c["phone"]) for c in full] == [("Ibu Sari", "+628123456789")]
+
+
 def test_a_caller_is_not_added_to_a_closed_incident(room, client, operator):
     first = client.post("/api/v1/reports", headers=operator, json={
         "channel": "telepon", "category": "kemacetan", "district": "36.71.01"}).json()
