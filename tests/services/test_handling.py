@@ -8,12 +8,16 @@ import time
 
 import pytest
 
+from layouts import ids
+from layouts.home import live_figures
 from liveroom.access import SYSTEM
 from liveroom.commands.incidents import report_incident
 from liveroom.domain.errors import NotFound
 from liveroom.live import handling
 from liveroom.live.changes import changes_since, current_version
+from liveroom.live.dispatch import screen_state
 from liveroom.live.handling import Holder
+from liveroom.live.screen_filter import EVERYTHING
 from liveroom.room import LiveRoom
 from tests.conftest import drain, person
 
@@ -115,3 +119,20 @@ def test_a_screen_keeps_the_lease_while_open_and_lets_go_of_what_it_closed(short
     assert held == {first: [Holder("ani", ANI.actor)]}
     assert moved == {second: [Holder("ani", ANI.actor)]}
     assert gone == {}
+
+
+def test_the_queue_pushed_to_every_screen_says_who_has_an_incident_open(room,
+                                                                       tangerang_point):
+    incident = queued(room, *tangerang_point)
+    screen = person("cici", "operator")
+
+    def queue_shown() -> str:
+        overview, waiting, stranded, holders = screen_state(room, screen, EVERYTHING)
+        parts = live_figures(room.city, overview, waiting, stranded, "id", holders)
+        return parts[ids.PUSHED_FIGURES.index(ids.QUEUE)]
+
+    assert "sedang ditangani" not in queue_shown()
+    handling.take(room, incident, ANI)
+    assert "sedang ditangani oleh ani" in queue_shown()
+    handling.release(room, incident, ANI)
+    assert "sedang ditangani" not in queue_shown()
