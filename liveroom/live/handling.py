@@ -8,9 +8,10 @@ version check refuses a second write, the lease only saves the wasted work). Rel
 frees one's own lease, nobody else's. Times are Redis's own (`TIME`), so nothing here
 hands Redis a moment of this process's clock.
 
-A take that makes someone a holder, and a release, append the incident to the live model's
-`changes` stream in the same script: every screen's push learns of it as of any change.
-An expiry is not announced: screens drop it with their minute's refresh.
+A take that makes someone a holder, and every release (even of a lease that ran out
+meanwhile), append the incident to the live model's `changes` stream in the same script:
+every screen's push learns of it as of any change. An expiry alone is not announced:
+screens drop it with their next refresh of the queue (at the latest, the minute's).
 """
 
 from __future__ import annotations
@@ -54,10 +55,11 @@ if dropped or not mine then
 end
 return others
 """
+# announced even when the lease ran out first: expiries are not, and screens may still show it
 _RELEASE = """
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+local had = redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'incidents', ARGV[2], 'officers', '')
-return 1
+return had
 """
 _HOLDERS = _NOW + """
 local found = {}

@@ -4,6 +4,7 @@ when the first closes it."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -13,9 +14,23 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
 from liveroom.commands import accounts
+from liveroom.live import handling
+from tests.app_process import AppProcess
 from tests.browser.helpers import PASSWORD, REDRAWN, report, severe_console_errors, sign_in
 
 pytestmark = pytest.mark.browser
+
+#: a lease this short (renewed every second) runs out many times over within a test
+LEASE_SECONDS = 3
+
+
+@pytest.fixture
+def app(settings, tmp_path):
+    """The app with short leases: renewal is what keeps one alive."""
+    process = AppProcess.beside(settings, tmp_path, LIVEROOM_HANDLING_LEASE_SECONDS=str(
+        LEASE_SECONDS)).start()
+    yield process
+    process.stop()
 
 
 def row_text(browser, incident_id: str) -> str:
@@ -52,4 +67,30 @@ def test_a_second_screen_sees_who_has_an_incident_open_until_they_close_it(
                  message="A closed it, yet the other screen still names A")
     assert f"sedang ditangani oleh {other}" in row_text(second_browser, incident.id)
     assert severe_console_errors(browser) == []
+    assert severe_console_errors(second_browser) == []
+
+
+def test_an_open_panel_keeps_its_lease_and_leaving_the_page_lets_it_go(
+        app, writer, browser, second_browser, operator):
+    other = f"opa-{uuid.uuid4().hex[:8]}"
+    accounts.add_user(writer, other, PASSWORD, roles=["operator"], by=SYSTEM)
+    sign_in(browser, app, operator)
+    sign_in(second_browser, app, other)
+    incident = report(writer)
+    ignored = (*REDRAWN, NoSuchElementException)
+    wait_a = WebDriverWait(browser, 20, ignored_exceptions=ignored)
+    wait_b = WebDriverWait(second_browser, 20, ignored_exceptions=ignored)
+    wait_a.until(lambda d: d.find_element(
+        By.CSS_SELECTOR, f"[data-incident='{incident.id}']")).click()
+    wait_b.until(lambda d: f"sedang ditangani oleh {operator}" in row_text(d, incident.id))
+    opened = time.monotonic()
+    WebDriverWait(browser, 20).until(  # well past the lease's first life
+        lambda d: time.monotonic() - opened > 2 * LEASE_SECONDS)
+    assert [h.name for h in handling.holders(writer, [incident.id])[incident.id]] == [operator]
+    assert f"sedang ditangani oleh {operator}" in row_text(second_browser, incident.id)
+
+    browser.get(app.url + "/?lang=en")  # A leaves the page (its panel with it)
+    wait_b.until(lambda d: "ditangani" not in row_text(d, incident.id),
+                 message="A left the page, yet the other screen still names A")
+    assert handling.holders(writer, [incident.id]) == {}
     assert severe_console_errors(second_browser) == []
