@@ -4,6 +4,7 @@ an incident, assign it and act on it (each action one service command)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from functools import partial
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
@@ -19,8 +20,9 @@ from liveroom.commands.callers import incident_callers
 from liveroom.commands.incidents import assign_incident
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
-from liveroom.live import dispatch
+from liveroom.live import dispatch, handling
 from liveroom.live.changes import current_version
+from liveroom.live.handling import Holder
 from liveroom.live.live_map import incident_features, officer_features
 from liveroom.live.officer_card import officer_card
 from liveroom.live.screen_filter import ScreenFilter
@@ -31,20 +33,26 @@ from liveroom.room import LiveRoom
 def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
     screen = ScreenFilter.from_query(search)
     version = current_version(room)  # read first: the snapshot is valid from it on
-    counts, waiting, stranded = dispatch.screen_state(room, by, screen)
+    counts, waiting, stranded, holders = dispatch.screen_state(room, by, screen)
     return home_layout(room.city, counts, lang, by, csrf_token(),
                        incident_features(room, by=by, screen=screen),
                        officer_features(room, by=by, screen=screen), waiting, stranded, search,
-                       version)
+                       version, holders)
 
 
-def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str):
+def detail(room: LiveRoom, incident_id: str, by: Principal, lang: str,
+           previous: str | None = None):
     """The incident panel: the incident, its callers as `by` may see them, and the nearest
-    available officers of its agency."""
-    return panel_of(room, dispatch.live_incident(room, incident_id, by=by), by, lang)
+    available officers of its agency, warning of whoever else has it open. Opening it takes
+    `by`'s lease on it (and lets go of the incident the panel showed before)."""
+    incident = dispatch.live_incident(room, incident_id, by=by)
+    if previous and previous != incident_id:
+        handling.release(room, previous, by)
+    return panel_of(room, incident, by, lang, handling.take(room, incident_id, by))
 
 
-def panel_of(room: LiveRoom, incident: dict, by: Principal, lang: str):
+def panel_of(room: LiveRoom, incident: dict, by: Principal, lang: str,
+             others: Sequence[Holder] = ()):
     """The panel of an incident as the live view holds it (or as a command just left it,
     before the view has caught up)."""
     incident_id = incident["id"]
@@ -59,7 +67,7 @@ def panel_of(room: LiveRoom, incident: dict, by: Principal, lang: str):
         callers = incident_callers(room, incident_id, by=by)
     except DomainError:  # (in the live model, no aggregate: an imported history)
         callers = []
-    return incident_panel(room.city, incident, report, officers, lang, callers)
+    return incident_panel(room.city, incident, report, officers, lang, callers, others)
 
 
 #: how close the map flies to an officer opened on it
@@ -108,9 +116,11 @@ def register(app: Dash, room: LiveRoom) -> None:
                   Output(ids.SELECTED_INCIDENT, "data"),
                   Input(ids.QUEUE_CHOICE, "data"),
                   Input(ids.INCIDENTS_LAYER, "clickData"),
-                  State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    async def select_incident(queue_choice, map_click, lang):
-        """A click on a queued incident or a map marker opens it (panel or nothing)."""
+                  State(ids.PAGE_LANG, "data"), State(ids.SELECTED_INCIDENT, "data"),
+                  prevent_initial_call=True)
+    async def select_incident(queue_choice, map_click, lang, previous):
+        """A click on a queued incident or a map marker opens it (panel or nothing), and
+        takes the operator's lease on it (the other screens say who has it open)."""
         if not clicked_value():
             return no_update, no_update
         clicked = queue_choice if ctx.triggered_id == ids.QUEUE_CHOICE else (
@@ -120,7 +130,9 @@ def register(app: Dash, room: LiveRoom) -> None:
             return no_update, no_update
         by = current_principal()
         try:
-            return await asyncio.to_thread(detail, room, incident_id, by, lang), incident_id
+            return await asyncio.to_thread(detail, room, incident_id, by, lang,
+                                           previous if isinstance(previous, str) else None
+                                           ), incident_id
         except DomainError as exc:
             return refused(exc, lang), None
 
@@ -172,9 +184,15 @@ def register(app: Dash, room: LiveRoom) -> None:
     @app.callback(Output(ids.INCIDENT_DETAIL, "children", allow_duplicate=True),
                   Output(ids.SELECTED_INCIDENT, "data", allow_duplicate=True),
                   Output(ids.TRACK, "positions", allow_duplicate=True),
-                  Input(ids.DETAIL_CLOSE, "n_clicks"), prevent_initial_call=True)
-    def close_panel(clicks):
-        return ([], None, []) if clicks else (no_update, no_update, no_update)
+                  Input(ids.DETAIL_CLOSE, "n_clicks"), State(ids.SELECTED_INCIDENT, "data"),
+                  prevent_initial_call=True)
+    async def close_panel(clicks, incident_id):
+        """Close the panel, letting go of the lease on its incident."""
+        if not clicks:
+            return no_update, no_update, no_update
+        if isinstance(incident_id, str) and incident_id:
+            await asyncio.to_thread(handling.release, room, incident_id, current_principal())
+        return [], None, []
 
     @app.callback(Output(ids.ASSIGN_MESSAGE, "children", allow_duplicate=True),
                   Output(ids.DETAIL_STATUS, "children", allow_duplicate=True),

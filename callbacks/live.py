@@ -16,7 +16,7 @@ from layouts import ids
 from layouts.home import live_figures
 from liveroom.access import Principal
 from liveroom.api.access import current_principal
-from liveroom.live import push
+from liveroom.live import handling, push
 from liveroom.live.changes import (
     Change,
     ChangeHub,
@@ -36,13 +36,16 @@ POLICY = push.Policy()
 #: How often a push loop asks a tab showing another page whether it came back (coming
 #: back renders a fresh snapshot).
 OTHER_PAGE_CHECK = 5.0
+#: the screens' lease keepers running (a task only weakly held could vanish mid-release)
+KEEPERS: set[asyncio.Task] = set()
 
 
 def figures(room: LiveRoom, by: Principal, lang: str, search: str) -> tuple[str, ...]:
     """The figures, queue and feed as HTML text (`ids.PUSHED_FIGURES`' order): worked out
     once for every screen showing the same."""
-    return live_figures(room.city, *screen_state(room, by, ScreenFilter.from_query(search)),
-                        lang)
+    overview, queue, stranded, handling = screen_state(room, by,
+                                                       ScreenFilter.from_query(search))
+    return live_figures(room.city, overview, queue, stranded, lang, handling)
 
 
 def push_points(change: Change, screen: ScreenFilter, reset: bool = False) -> None:
@@ -95,6 +98,28 @@ def register(app: Dash, room: LiveRoom) -> None:
             except TimeoutError:
                 return assumed
 
+        async def open_incident() -> str | None:
+            """The incident open in the wall's panel (None: none, or another page)."""
+            try:
+                if await page(assumed=("", "")) is None:  # (busy: assume it still does)
+                    return None
+                chosen = await socket.get_prop(ids.SELECTED_INCIDENT, "data", timeout=10)
+            except TimeoutError:
+                return handling.UNKNOWN
+            return chosen if isinstance(chosen, str) else None
+
+        # the lease on the incident open here, renewed on this socket while it lasts
+        keeper = asyncio.ensure_future(handling.keep(room, by, open_incident,
+                                                     lambda: socket.is_shutdown))
+        KEEPERS.add(keeper)
+        keeper.add_done_callback(KEEPERS.discard)
+        try:
+            await push_while_open(socket, by, page)
+        finally:
+            keeper.cancel()  # (it lets go of its lease as it ends)
+
+    async def push_while_open(socket, by: Principal, page) -> None:
+        """While the socket lasts: push to the wall screen whenever the tab shows it."""
         idle = 1.0
         while not socket.is_shutdown:
             showing = await page()

@@ -7,7 +7,7 @@ second in the browser: no server round trip to make a clock tick.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from dash import dcc, html
@@ -17,6 +17,7 @@ from liveroom.cities import City
 from liveroom.domain.caller import Caller
 from liveroom.i18n import translate
 from liveroom.live.dispatch import OfficerStatus, StrandedTask
+from liveroom.live.handling import Holder
 from liveroom.reporting.reports import PublicReport
 
 
@@ -25,9 +26,16 @@ def _local(value: str | None, city: City) -> str:
         value) else ""
 
 
-def queue_items(city: City, items: list[dict], lang: str) -> list:
-    """One row per unassigned incident; clicking it opens the incident (`data-incident`:
-    `assets/live.js` sets `ids.QUEUE_CHOICE`)."""
+def names(holders: Sequence[Holder]) -> str:
+    """Who has an incident open, as a screen names them."""
+    return ", ".join(holder.name for holder in holders)
+
+
+def queue_items(city: City, items: list[dict], lang: str,
+                handling: Mapping[str, Sequence[Holder]] | None = None) -> list:
+    """One row per unassigned incident, saying who has it open if anyone (`handling`);
+    clicking it opens the incident (`data-incident`: `assets/live.js` sets
+    `ids.QUEUE_CHOICE`)."""
     if not items:
         return [html.Li(translate("queue.empty", lang), className="feed-empty")]
     rows = []
@@ -35,6 +43,7 @@ def queue_items(city: City, items: list[dict], lang: str) -> list:
         category = city.categories.get(item.get("category", ""))
         district = city.districts.get(item.get("district", ""))
         agency = city.agencies.get(item.get("agency", ""))
+        holders = (handling or {}).get(item["id"])
         rows.append(html.Li(html.Button([
             html.Span(f"P{item.get('priority', '?')}",
                       className=f"chip priority-{item.get('priority', 4)}"),
@@ -44,6 +53,9 @@ def queue_items(city: City, items: list[dict], lang: str) -> list:
             html.Span(agency.label(lang) if agency else "", className="queue-agency"),
             html.Span("", className="sla", **{"data-due": item.get("acknowledge_due", ""),
                                               "data-start": item.get("reported_at", "")}),
+            *([html.Span(translate("handling.by", lang, name=names(holders)),
+                         className="queue-handling")]
+              if holders else []),
         ], type="button", className="queue-item", **{"data-incident": item["id"]})))
     return rows
 
@@ -74,10 +86,11 @@ HELD = ("assigned", "acknowledged", "en_route", "on_scene")
 
 def incident_panel(city: City, incident: dict, report: PublicReport | None,
                    officers: list[OfficerStatus], lang: str,
-                   callers: Sequence[Caller] = ()) -> html.Div:
+                   callers: Sequence[Caller] = (), others: Sequence[Holder] = ()) -> html.Div:
     """The selected incident (what was reported, how, by whom, its photo and history) and
     the nearest available officers of its agency to assign. `callers` come as the screen's
-    user may see them (`commands.callers.incident_callers`: masked for most)."""
+    user may see them (`commands.callers.incident_callers`: masked for most); a warning
+    names whoever else has it open (`others`: acting is still allowed)."""
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
     category = city.categories.get(incident.get("category", ""))
     district = city.districts.get(incident.get("district", ""))
@@ -106,6 +119,8 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
             html.Button("×", id=ids.DETAIL_CLOSE, className="detail-close", n_clicks=0,
                         title=t("dispatch.close")),
         ], className="detail-head"),
+        *([html.Div(t("handling.warning", name=names(others)), className="handling-warning",
+                    id="handling-warning", role="alert")] if others else []),
         html.H3(category.name.get(lang) if category else incident.get("category")),
         html.Div(" · ".join(filter(None, [
             district.name if district else "", _local(incident.get("reported_at"), city)])),

@@ -3,6 +3,7 @@ map, rendered from a snapshot; the push loop keeps them current."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import dash_leaflet as dl
@@ -17,6 +18,7 @@ from liveroom.access import Action, Principal
 from liveroom.cities import City
 from liveroom.i18n import translate, with_language
 from liveroom.live.dispatch import StrandedTask
+from liveroom.live.handling import Holder
 from liveroom.live.overview import OPEN_STATUSES, FeedItem, Overview
 
 
@@ -109,8 +111,13 @@ def status_counts(overview: Overview, lang: str) -> list:
             for status in OPEN_STATUSES]
 
 
+#: who has each queued incident open (`live.handling.holders`)
+Handling = Mapping[str, Sequence[Holder]]
+
+
 def live_parts(city: City, overview: Overview, queue: list[dict],
-               stranded: list[StrandedTask], lang: str) -> dict[str, Component]:
+               stranded: list[StrandedTask], lang: str,
+               handling: Handling | None = None) -> dict[str, Component]:
     """What the push loop refreshes whole: one element per part, by its id."""
     return {
         ids.HEADLINE: html.Div(headline(overview, lang), id=ids.HEADLINE, className="tiles"),
@@ -122,7 +129,7 @@ def live_parts(city: City, overview: Overview, queue: list[dict],
                                    **{"aria-label": translate("home.by_status", lang)}),
         ids.STRANDED: html.Div(stranded_items(city, stranded, lang), id=ids.STRANDED,
                                className="stranded-section"),
-        ids.QUEUE: html.Ol(queue_items(city, queue, lang), id=ids.QUEUE,
+        ids.QUEUE: html.Ol(queue_items(city, queue, lang, handling), id=ids.QUEUE,
                            className="feed queue"),
         ids.FEED: html.Ol(feed_items(city, overview.latest, lang), id=ids.FEED,
                           className="feed latest"),
@@ -130,9 +137,10 @@ def live_parts(city: City, overview: Overview, queue: list[dict],
 
 
 def live_figures(city: City, overview: Overview, queue: list[dict],
-                 stranded: list[StrandedTask], lang: str) -> tuple[str, ...]:
+                 stranded: list[StrandedTask], lang: str,
+                 handling: Handling | None = None) -> tuple[str, ...]:
     """The parts as HTML text, in the order of `ids.PUSHED_FIGURES` (as pushed)."""
-    parts = live_parts(city, overview, queue, stranded, lang)
+    parts = live_parts(city, overview, queue, stranded, lang, handling)
     return tuple(to_html(parts[part]) for part in ids.PUSHED_FIGURES)
 
 
@@ -227,10 +235,10 @@ def connection_badge(lang: str) -> html.Span:
 def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 csrf: str, incidents: dict, officers: dict, queue: list[dict],
                 stranded: list[StrandedTask], search: str = "",
-                version: str = "") -> html.Div:
+                version: str = "", handling: Handling | None = None) -> html.Div:
     """The whole wall screen for one language; `version` is the last change it shows."""
     other = "en" if lang == "id" else "id"
-    parts = live_parts(city, overview, queue, stranded, lang)
+    parts = live_parts(city, overview, queue, stranded, lang, handling)
     return html.Div([
         html.Header([
             html.Div([

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     projections: bool = True
     batch_size: int = Field(500, ge=1, le=10_000)
     lease_seconds: float = Field(10.0, gt=0)
+    handling_lease_seconds: float = Field(45.0, gt=0)  # "being handled by": renewed each third
     trim_interval_seconds: float = Field(30.0, gt=0)
     location_sample_seconds: int = Field(60, ge=0)
     closed_retention_hours: int = Field(24, ge=0)

@@ -37,6 +37,10 @@ class Keys:
     def lease(self, projection: str) -> str:
         return f"{self.ns}:lease:{projection}"
 
+    def handling(self, incident_id: str) -> str:
+        """Hash: who has an incident open on a screen, each holder until when (`live.handling`)."""
+        return f"{self.ns}:handling:{incident_id}"
+
     @property
     def config_version(self) -> str:
         return f"{self.ns}:config:version"

@@ -11,9 +11,10 @@ import pytest
 from dash import html
 
 from layouts import ids
-from layouts.dispatch import queue_items
+from layouts.dispatch import incident_panel, queue_items
 from layouts.home import feed_items, live_figures
 from layouts.static import to_html
+from liveroom.live.handling import Holder
 from liveroom.live.overview import OPEN_STATUSES, FeedItem, Overview
 
 HOSTILE = '<img src=x onerror="alert(1)"> & "kutip"'
@@ -81,3 +82,50 @@ def test_each_pushed_part_is_one_element_with_the_parts_id(room):
     for part, text in zip(ids.PUSHED_FIGURES, parts, strict=True):
         (_tag, attributes), *_ = Elements(text).found
         assert attributes["id"] == part, text[:80]
+
+
+QUEUED = {"id": "261206-AB12C", "priority": 2, "category": "parkir-liar",
+          "district": "36.71.03", "agency": "dishub", "acknowledge_due": "2030-01-01T00:30Z",
+          "reported_at": "2030-01-01T00:00Z"}
+
+
+@pytest.mark.parametrize(("lang", "says"), [("id", "sedang ditangani oleh Ani, Budi"),
+                                            ("en", "being handled by Ani, Budi")])
+def test_a_queued_incident_someone_has_open_says_who(room, lang, says):
+    holders = {QUEUED["id"]: [Holder("Ani", "user:ani"), Holder("Budi", "user:budi")]}
+    held = Elements(to_html(queue_items(room.city, [QUEUED], lang, holders)))
+    assert says in held.text
+    free = Elements(to_html(queue_items(room.city, [QUEUED], lang, {"other": [
+        Holder("Ani", "user:ani")]})))
+    assert not [text for text in free.text if "Ani" in text]
+
+
+def test_a_holders_name_is_shown_as_text_not_markup(room):
+    parsed = Elements(to_html(queue_items(room.city, [QUEUED], "id", {QUEUED["id"]: [
+        Holder(HOSTILE, "user:x")]})))
+    assert [tag for tag, _ in parsed.found].count("img") == 0
+    assert f"sedang ditangani oleh {HOSTILE}" in parsed.text
+
+
+def test_the_panel_warns_whoever_opens_an_incident_someone_else_has_open(room):
+    incident = {**QUEUED, "status": "triaged", "lat": "-6.17", "lon": "106.63"}
+    warned = incident_panel(room.city, incident, None, [], "en", [Holder("Ani", "user:ani")])
+    banner = find(warned, "handling-warning")
+    assert banner.role == "alert" and banner.children.startswith("Being handled by Ani.")
+    alone = incident_panel(room.city, incident, None, [], "en")
+    assert find(alone, "handling-warning") is None
+    assert find(alone, ids.ACTION_REJECT) is not None  # acting stays possible either way
+    assert find(warned, ids.ACTION_REJECT) is not None
+
+
+def find(node, element_id: str):
+    """The component with this id under `node`, or None."""
+    if getattr(node, "id", None) == element_id:
+        return node
+    children = getattr(node, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found = find(child, element_id)
+            if found is not None:
+                return found
+    return None

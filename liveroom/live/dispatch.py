@@ -9,6 +9,7 @@ from datetime import datetime
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
 from liveroom.domain.lifecycle import WITH_OFFICER, Status
+from liveroom.live.handling import Holder, holders
 from liveroom.live.live_map import live_officers
 from liveroom.live.overview import Overview, overview, visible
 from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
@@ -153,9 +154,11 @@ def stranded_tasks(room: LiveRoom, *, by: Principal,
     return sorted(found, key=lambda t: t.incident.get("assigned_at", ""))
 
 
-def screen_state(room: LiveRoom, by: Principal,
-                 screen: ScreenFilter) -> tuple[Overview, list[dict], list[StrandedTask]]:
-    """What a wall screen shows beside its map: the figures, the unassigned queue and the
-    tasks to reassign."""
-    return (overview(room, by=by, screen=screen), queue(room, by=by, screen=screen),
-            stranded_tasks(room, by=by, screen=screen))
+def screen_state(room: LiveRoom, by: Principal, screen: ScreenFilter) -> tuple[
+        Overview, list[dict], list[StrandedTask], dict[str, list[Holder]]]:
+    """What a wall screen shows beside its map: the figures, the unassigned queue, the
+    tasks to reassign, and who has each queued incident open (`live.handling`)."""
+    waiting = queue(room, by=by, screen=screen)
+    return (overview(room, by=by, screen=screen), waiting,
+            stranded_tasks(room, by=by, screen=screen),
+            holders(room, [item["id"] for item in waiting]))
