@@ -1,6 +1,7 @@
 /* The call-taker's desk, kept to the keyboard while someone talks: F2 opens the form with
  * the category field focused, Escape closes it, Ctrl+Enter saves (Ctrl+Shift+Enter saves
- * and assigns). The form opens and closes here, without a round trip. */
+ * and assigns); a click on the map (where the caller is) hands the typing to the
+ * description. The form opens and closes here, without a round trip. */
 (function () {
   function focusIn(id) {
     var box = document.getElementById(id);
@@ -24,6 +25,16 @@
         if (opened) { setTimeout(function () { focusIn("desk-category"); }, 0); }
         return !opened;
       }
+    }
+  });
+
+  // a click on the map places the report: the typing goes on in the description
+  document.addEventListener("click", function (event) {
+    var desk = document.getElementById("desk");
+    var text = document.getElementById("desk-description");
+    if (desk && !desk.hidden && text && !text.value && event.target.closest &&
+        event.target.closest("#map") && !event.target.closest(".leaflet-control")) {
+      setTimeout(function () { text.focus(); }, 0);
     }
   });
 
