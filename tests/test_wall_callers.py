@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from callbacks.home import detail
-from liveroom.access import Forbidden
+from liveroom.access import Forbidden, Principal, Role
 from liveroom.commands.desk import add_reporter, enter_report
 from liveroom.commands.incidents import change_status
 from tests.conftest import drain, person
@@ -41,6 +41,7 @@ def panel(room, incident_id: str, by) -> str:
 
 
 @pytest.mark.parametrize("by", [OWN, person("sup", "supervisor", agencies=("kebersihan",)),
+                                person("kota", "supervisor"),  # the command room's
                                 person("root", "admin")])
 def test_the_incidents_own_people_see_its_callers_in_full(room, incident_id, by):
     shown = panel(room, incident_id, by)
@@ -51,8 +52,7 @@ def test_the_incidents_own_people_see_its_callers_in_full(room, incident_id, by)
 
 @pytest.mark.parametrize("by", [
     person("walikota", "mayor"),
-    person("kios", "operator"),  # a kiosk, or anyone of every agency: none named
-    person("kota", "supervisor"),
+    Principal(kind="kiosk", name="layar-lobi", roles=frozenset({Role.OPERATOR})),  # a screen
 ])
 def test_everyone_else_on_the_wall_sees_them_masked(room, incident_id, by):
     shown = panel(room, incident_id, by)

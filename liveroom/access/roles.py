@@ -105,12 +105,13 @@ class Principal:
 
 def sees_callers(by: Principal, agency: str | None) -> bool:
     """Whether `by` sees an incident's callers in full (name, phone, e-mail): an admin, or
-    the incident's own operators and supervisors, who may assign for its agency and whose
-    `agencies` name it. Everyone else (a mayor, a kiosk, a principal of every agency or of
-    another one) sees them masked (`Caller.masked`); public pages never show them."""
+    the incident's own operators and supervisors, the people who may dispatch it (the
+    command room's, of every agency, and the agency's own). Everyone else (a mayor, another
+    agency's operator, a kiosk screen, whoever stands before it) sees them masked
+    (`Caller.masked`); public pages never show them."""
     if Role.ADMIN in by.roles:
         return True
-    return bool(agency) and agency in by.agencies and by.can(Action.ASSIGN, agency)
+    return by.kind != "kiosk" and by.can(Action.ASSIGN, agency)
 
 
 SYSTEM = Principal(kind="system", name="liveroom", roles=frozenset({Role.SYSTEM}))

@@ -119,8 +119,8 @@ def who(*roles: str, agencies: tuple[str, ...] = (), kind: str = "user") -> Prin
     (who("supervisor", agencies=("dishub", "damkar")), True),
     (who("admin"), True),
     (who("operator", agencies=("damkar",)), False),  # another agency's
-    (who("operator"), False),  # every agency's, named none: a kiosk is such
-    (who("operator", kind="kiosk"), False),
+    (who("operator"), True),  # the command room's: every agency's
+    (who("operator", kind="kiosk"), False),  # a screen on the wall, whoever stands before it
     (who("mayor"), False),
     (who("officer", agencies=("dishub",)), False),
 ])

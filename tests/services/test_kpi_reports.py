@@ -87,14 +87,14 @@ def test_a_caller_added_later_counts_on_the_day_the_incident_was_reported(
         assert counted(room, scope) == {"city": (3, 7)}
 
 
-def test_a_duplicates_callers_are_not_counted_on_the_duplicate(room, clock, callers,
-                                                              tangerang_point):
+def test_a_duplicates_callers_count_once_on_the_incident_it_duplicates(
+        room, clock, callers, tangerang_point):
     lat, lon = tangerang_point
     twice = report(room, (lat - 0.02, lon), "sampah-menumpuk", 2)
     change_status(room, twice, "duplicate", by=SYSTEM, duplicate_of=callers[0])
-    drain(room)
+    drain(room)  # (the merge policy moves its two callers to the survivor)
     for scope in scopes(room, clock).values():
-        assert counted(room, scope) == {"city": (4, 6)}  # (an incident still, no reports)
+        assert counted(room, scope) == {"city": (4, 8)}  # (an incident still; 6 + 2 reports)
 
 
 def test_the_page_shows_incidents_and_citizen_reports_in_bahasa_indonesia(
