@@ -145,6 +145,7 @@ def similar_list(city: City, found: list[Similar], lang: str) -> list:
         rows.append(html.Li([
             html.Div([
                 html.B(category.name.get(lang) if category else item.category),
+                " · ",
                 html.Span(t("desk.similar_facts", id=item.id, metres=f"{item.distance_m:.0f}",
                             minutes=item.age_minutes, reporters=item.reporters),
                           className="detail-meta"),

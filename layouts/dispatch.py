@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from layouts import ids
 from liveroom.cities import City
-from liveroom.domain.caller import Caller
+from liveroom.domain.caller import Caller, readable_phone
 from liveroom.i18n import translate
 from liveroom.live.dispatch import OfficerStatus, StrandedTask
 from liveroom.live.handling import Holder
@@ -182,7 +182,7 @@ def caller_list(city: City, callers: Sequence[Caller], lang: str) -> list:
         html.Span(channel_name(city, c.source, lang), className="caller-channel"),
         html.Span(_local(c.at.isoformat(), city), className="feed-time"),
         *[html.Span(part, className="caller-contact")
-          for part in (c.name, c.phone, c.email) if part],
+          for part in (c.name, c.phone and readable_phone(c.phone), c.email) if part],
         *([] if c.name or c.phone or c.email else [
             html.Span(t("dispatch.caller_anonymous"), className="caller-contact")]),
         *([html.Span(t("dispatch.caller_merged", id=c.merged_from), className="caller-merged")]

@@ -12,7 +12,7 @@ from liveroom.commands.incidents import change_status
 from tests.conftest import drain, person
 
 OWN = person("opi", "operator", agencies=("kebersihan",))
-FULL = ("Ibu Sari", "+628123456789", "Pak Eko", "+6281311112222")
+FULL = ("Ibu Sari", "+62 812-3456-789", "Pak Eko", "+62 813-1111-2222")
 MASKED = ("I. S.", "+62 812-****-789", "P. E.", "+62 813-****-*222")
 
 

@@ -82,6 +82,18 @@ class Caller(BaseModel):
             "phone": masked_phone(self.phone) if self.phone else None, "email": None})
 
 
+def readable_phone(phone: str) -> str:
+    """An E.164 number grouped as people read it (`+62 812-3456-789`); anything else (a
+    masked one) as it is."""
+    try:
+        number = phonenumbers.parse(phone, REGION)
+    except phonenumbers.NumberParseException:
+        return phone
+    if not phonenumbers.is_valid_number(number):
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def masked_phone(phone: str) -> str:
     """`+62 812-****-789`: the country code, the first three and the last three digits, in
     the number's international grouping; `****` for what is no phone number."""

@@ -10,7 +10,7 @@ import pytest
 from liveroom.access import Principal, Role, sees_callers
 from liveroom.cities import load_city
 from liveroom.domain import incident as domain
-from liveroom.domain.caller import Caller, initials, masked_phone
+from liveroom.domain.caller import Caller, initials, masked_phone, readable_phone
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import ReportersMerged, ReportReceived
 from liveroom.domain.lifecycle import Status
@@ -126,3 +126,8 @@ def who(*roles: str, agencies: tuple[str, ...] = (), kind: str = "user") -> Prin
 ])
 def test_only_the_incidents_own_operators_and_supervisors_see_callers_in_full(principal, full):
     assert sees_callers(principal, "dishub") is full
+
+
+def test_a_number_is_shown_grouped_as_people_read_it():
+    assert readable_phone("+628123456789") == "+62 812-3456-789"
+    assert readable_phone("+62 812-****-789") == "+62 812-****-789"  # masked: as it is
