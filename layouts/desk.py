@@ -63,13 +63,13 @@ def desk_form(city: City, lang: str) -> html.Div:
             _field(t("desk.description"), dcc.Textarea(
                 id=ids.DESK_DESCRIPTION, maxLength=MAX_DESCRIPTION, className="desk-text")),
             _field(t("desk.point"), dcc.Input(
-                id=ids.DESK_POINT, type="text", maxLength=MAX_TEXT, debounce=0.3,
+                id=ids.DESK_POINT, type="text", maxLength=MAX_TEXT,
                 placeholder=t("desk.point_hint"), className="desk-input")),
             _field(t("desk.district"), dcc.Dropdown(
                 id=ids.DESK_DISTRICT, options=districts, placeholder=t("desk.district_hint"),
                 className="desk-dropdown"), wide=False),
             _field(t("desk.address"), dcc.Input(
-                id=ids.DESK_ADDRESS, type="text", maxLength=500, debounce=0.3,
+                id=ids.DESK_ADDRESS, type="text", maxLength=500,
                 className="desk-input"), wide=False),
             html.Div(id=ids.DESK_WHERE, className="desk-where", role="status"),
             _field(t("desk.caller_name"), dcc.Input(

@@ -14,8 +14,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
-from liveroom.commands.incidents import report_incident
+from liveroom.commands.incidents import get_incident, report_incident
 from tests.browser.helpers import severe_console_errors, sign_in, text_of
+from tests.browser.test_dispatch import on_duty_officer
 
 pytestmark = pytest.mark.browser
 #: where to keep screenshots of the form, to look at (unset: none taken)
@@ -102,7 +103,7 @@ def test_a_second_caller_about_the_same_flood_is_added_to_it(app, writer, browse
     wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
                                                           StaleElementReferenceException))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#queue [data-incident='{first.id}']"))
-    browser.find_element(By.ID, "desk-open").click()
+    wait.until(lambda d: d.find_element(By.ID, "desk-open")).click()
     wait.until(lambda d: focused_in(d) == "desk-category")
     keys(browser, "genangan", Keys.ENTER)  # the same family as banjir (air)
     point = browser.find_element(By.ID, "desk-point")
@@ -117,4 +118,48 @@ def test_a_second_caller_about_the_same_flood_is_added_to_it(app, writer, browse
     wait.until(lambda d: "Jumlah pelapor\n2" in d.find_element(By.ID, "detail-card").text)
     assert text_of(browser, "count-open") == "1"  # no second incident
     assert writer.redis.zcard(writer.live.incidents_geo) == 1
+    assert severe_console_errors(browser) == []
+
+
+def test_a_refused_report_keeps_what_was_typed_and_says_why_in_the_screens_language(
+        app, writer, browser, operator):
+    sign_in(browser, app, operator)
+    browser.get(app.url + "/?lang=en")
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
+                                                          StaleElementReferenceException))
+    wait.until(lambda d: d.find_element(By.ID, "desk-open").is_displayed())
+    keys(browser, Keys.F2)
+    wait.until(lambda d: focused_in(d) == "desk-category")
+    keys(browser, "rubbish", Keys.ENTER)  # English words find the category too
+    browser.find_element(By.ID, "desk-point").send_keys("geo:-6.1702,106.6403")
+    browser.find_element(By.ID, "desk-caller-phone").send_keys("12345")
+    browser.find_element(By.ID, "desk-save").click()
+    said = wait.until(lambda d: d.find_element(By.ID, "desk-message").text)
+    shot(browser, "desk-refused-en")
+    assert said == "That phone number is not recognised."
+    assert browser.find_element(By.ID, "desk-caller-phone").get_attribute("value") == "12345"
+    assert browser.find_element(By.ID, "desk-point").get_attribute(
+        "value") == "geo:-6.1702,106.6403"
+    assert "Uncollected rubbish" in browser.find_element(By.ID, "desk-category").text
+    assert writer.redis.zcard(writer.live.incidents_geo) == 0  # nothing stored
+    assert severe_console_errors(browser) == []
+
+
+def test_save_and_assign_gives_it_to_the_nearest_officer_at_once(
+        app, writer, browser, operator):
+    device, post = on_duty_officer(app, writer, "kebersihan", "Pak Sapu")
+    sign_in(browser, app, operator)
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException,
+                                                          StaleElementReferenceException))
+    wait.until(lambda d: d.find_element(By.ID, "desk-open")).click()
+    wait.until(lambda d: focused_in(d) == "desk-category")
+    keys(browser, "sampah menumpuk", Keys.ENTER)
+    browser.find_element(By.ID, "desk-point").send_keys(
+        f"{post.centre[0] + 0.002:.5f}, {post.centre[1]:.5f}")
+    browser.find_element(By.ID, "desk-save-assign").click()
+    said = wait.until(lambda d: d.find_element(By.ID, "desk-saved").text)
+    shot(browser, "desk-assigned")
+    incident_id = said.split()[1]
+    assert said == f"Laporan {incident_id} tersimpan dan ditugaskan ke Pak Sapu."
+    assert get_incident(writer, incident_id).officer_id == device.officer_id
     assert severe_console_errors(browser) == []
