@@ -31,6 +31,19 @@ def _field(label: str, control, wide: bool = True) -> html.Label:
                       className="desk-field" + (" wide" if wide else ""))
 
 
+def _typed(label: str, field_id: str, limit: int, wide: bool = False,
+           **attributes) -> html.Label:
+    """A text field of at most `limit` characters."""
+    return _field(label, dcc.Input(id=field_id, type=attributes.pop("type", "text"),
+                                   maxLength=limit, className="desk-input", **attributes),
+                  wide=wide)
+
+
+def _chosen(label: str, field_id: str, options: list[dict], placeholder: str) -> html.Label:
+    return _field(label, dcc.Dropdown(id=field_id, options=options, placeholder=placeholder,
+                                      className="desk-dropdown"), wide=False)
+
+
 def category_options(city: City, lang: str) -> list[dict]:
     """Each category by its name in `lang`, found by typing either language's name, its
     code or its family's."""
@@ -56,34 +69,21 @@ def desk_form(city: City, lang: str) -> html.Div:
             _field(t("desk.channel"), dcc.Dropdown(
                 id=ids.DESK_CHANNEL, options=channels, value=next(iter(city.channels), None),
                 clearable=False, searchable=True, className="desk-dropdown"), wide=False),
-            _field(t("desk.category"), dcc.Dropdown(
-                id=ids.DESK_CATEGORY, options=category_options(city, lang),
-                placeholder=t("desk.category_hint"), className="desk-dropdown"), wide=False),
+            _chosen(t("desk.category"), ids.DESK_CATEGORY, category_options(city, lang),
+                    t("desk.category_hint")),
             html.Div(id=ids.DESK_QUESTIONS, className="desk-questions"),
             _field(t("desk.description"), dcc.Textarea(
                 id=ids.DESK_DESCRIPTION, maxLength=MAX_DESCRIPTION, className="desk-text")),
-            _field(t("desk.point"), dcc.Input(
-                id=ids.DESK_POINT, type="text", maxLength=MAX_TEXT,
-                placeholder=t("desk.point_hint"), className="desk-input")),
-            _field(t("desk.district"), dcc.Dropdown(
-                id=ids.DESK_DISTRICT, options=districts, placeholder=t("desk.district_hint"),
-                className="desk-dropdown"), wide=False),
-            _field(t("desk.address"), dcc.Input(
-                id=ids.DESK_ADDRESS, type="text", maxLength=500,
-                className="desk-input"), wide=False),
+            _typed(t("desk.point"), ids.DESK_POINT, MAX_TEXT, wide=True,
+                   placeholder=t("desk.point_hint")),
+            _chosen(t("desk.district"), ids.DESK_DISTRICT, districts, t("desk.district_hint")),
+            _typed(t("desk.address"), ids.DESK_ADDRESS, 500),
             html.Div(id=ids.DESK_WHERE, className="desk-where", role="status"),
-            _field(t("desk.caller_name"), dcc.Input(
-                id=ids.DESK_CALLER_NAME, type="text", maxLength=MAX_NAME,
-                className="desk-input"), wide=False),
-            _field(t("desk.caller_phone"), dcc.Input(
-                id=ids.DESK_CALLER_PHONE, type="tel", maxLength=MAX_PHONE,
-                placeholder="0812…", className="desk-input"), wide=False),
-            _field(t("desk.priority"), dcc.Dropdown(
-                id=ids.DESK_PRIORITY, options=priorities, placeholder=t("desk.priority_hint"),
-                className="desk-dropdown"), wide=False),
-            _field(t("desk.priority_reason"), dcc.Input(
-                id=ids.DESK_PRIORITY_REASON, type="text", maxLength=500,
-                className="desk-input"), wide=False),
+            _typed(t("desk.caller_name"), ids.DESK_CALLER_NAME, MAX_NAME),
+            _typed(t("desk.caller_phone"), ids.DESK_CALLER_PHONE, MAX_PHONE, type="tel",
+                   placeholder="0812…"),
+            _chosen(t("desk.priority"), ids.DESK_PRIORITY, priorities, t("desk.priority_hint")),
+            _typed(t("desk.priority_reason"), ids.DESK_PRIORITY_REASON, 500),
         ], className="desk-grid"),
         html.Div(id=ids.DESK_SIMILAR, className="desk-similar"),
         html.Div([

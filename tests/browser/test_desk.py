@@ -131,7 +131,9 @@ def test_a_refused_report_keeps_what_was_typed_and_says_why_in_the_screens_langu
     keys(browser, Keys.F2)
     wait.until(lambda d: focused_in(d) == "desk-category")
     keys(browser, "rubbish", Keys.ENTER)  # English words find the category too
+    wait.until(lambda d: "Uncollected rubbish" in d.find_element(By.ID, "desk-category").text)
     browser.find_element(By.ID, "desk-point").send_keys("geo:-6.1702,106.6403")
+    wait.until(lambda d: d.find_element(By.ID, "desk-where").text.startswith("Point "))
     browser.find_element(By.ID, "desk-caller-phone").send_keys("12345")
     browser.find_element(By.ID, "desk-save").click()
     said = wait.until(lambda d: d.find_element(By.ID, "desk-message").text)

@@ -37,16 +37,23 @@ def row_text(browser, incident_id: str) -> str:
     return browser.find_element(By.CSS_SELECTOR, f"[data-incident='{incident_id}']").text
 
 
-def test_a_second_screen_sees_who_has_an_incident_open_until_they_close_it(
-        app, writer, browser, second_browser, operator):
+def two_operators(app, writer, browser, second_browser, operator):
+    """`operator` at the first screen, another at the second, and a report waiting: (the
+    other's username, the report, a wait for each screen)."""
     other = f"opa-{uuid.uuid4().hex[:8]}"
     accounts.add_user(writer, other, PASSWORD, roles=["operator"], by=SYSTEM)
     sign_in(browser, app, operator)
     sign_in(second_browser, app, other)
     incident = report(writer, "Genangan setinggi lutut")
     ignored = (*REDRAWN, NoSuchElementException)
-    wait_a = WebDriverWait(browser, 20, ignored_exceptions=ignored)
-    wait_b = WebDriverWait(second_browser, 20, ignored_exceptions=ignored)
+    return (other, incident, WebDriverWait(browser, 20, ignored_exceptions=ignored),
+            WebDriverWait(second_browser, 20, ignored_exceptions=ignored))
+
+
+def test_a_second_screen_sees_who_has_an_incident_open_until_they_close_it(
+        app, writer, browser, second_browser, operator):
+    other, incident, wait_a, wait_b = two_operators(app, writer, browser, second_browser,
+                                                    operator)
     wait_b.until(lambda d: row_text(d, incident.id))
     assert "ditangani" not in row_text(second_browser, incident.id)
 
@@ -72,14 +79,8 @@ def test_a_second_screen_sees_who_has_an_incident_open_until_they_close_it(
 
 def test_an_open_panel_keeps_its_lease_and_leaving_the_page_lets_it_go(
         app, writer, browser, second_browser, operator):
-    other = f"opa-{uuid.uuid4().hex[:8]}"
-    accounts.add_user(writer, other, PASSWORD, roles=["operator"], by=SYSTEM)
-    sign_in(browser, app, operator)
-    sign_in(second_browser, app, other)
-    incident = report(writer)
-    ignored = (*REDRAWN, NoSuchElementException)
-    wait_a = WebDriverWait(browser, 20, ignored_exceptions=ignored)
-    wait_b = WebDriverWait(second_browser, 20, ignored_exceptions=ignored)
+    _other, incident, wait_a, wait_b = two_operators(app, writer, browser, second_browser,
+                                                     operator)
     wait_a.until(lambda d: d.find_element(
         By.CSS_SELECTOR, f"[data-incident='{incident.id}']")).click()
     wait_b.until(lambda d: f"sedang ditangani oleh {operator}" in row_text(d, incident.id))
