@@ -109,7 +109,8 @@ def test_a_holders_name_is_shown_as_text_not_markup(room):
 
 def test_the_panel_warns_whoever_opens_an_incident_someone_else_has_open(room):
     incident = {**QUEUED, "status": "triaged", "lat": "-6.17", "lon": "106.63"}
-    warned = incident_panel(room.city, incident, None, [], "en", [Holder("Ani", "user:ani")])
+    warned = incident_panel(room.city, incident, None, [], "en",
+                            others=[Holder("Ani", "user:ani")])
     banner = find(warned, "handling-warning")
     assert banner.role == "alert" and banner.children.startswith("Being handled by Ani.")
     alone = incident_panel(room.city, incident, None, [], "en")
