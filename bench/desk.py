@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import time
 from contextlib import ExitStack
@@ -60,6 +61,8 @@ class Desk:
 
     def __init__(self, browser) -> None:
         self.browser, self.interactions = browser, 0
+        self.refused: list[str] = []  # what a save was refused for (then placed again)
+        self.last_refusal = ""
 
     def press(self, *keys: str) -> None:
         """One interaction: a key, or a chord (modifiers held)."""
@@ -101,22 +104,39 @@ class Desk:
             "document.activeElement)"))
         self.type("sampah menumpuk")
         self.press(Keys.ENTER)
-        for _ in range(3):  # (a click on a marker opens it instead: the operator clicks again)
-            self.click_map(rng.randint(-200, 200), rng.randint(-150, 150))
-            try:
-                WebDriverWait(self.browser, 3).until(
-                    lambda d: d.find_element(By.ID, "desk-point").get_attribute("value"))
-                break
-            except TimeoutException:
-                continue
+        self.place(rng)
         wait.until(lambda d: d.switch_to.active_element.get_attribute("id") ==
                    "desk-description")  # (the map click hands the typing to it)
         self.type(rng.choice(WORDS))
-        before_text = self.saved_text()
-        self.press(Keys.CONTROL, Keys.ENTER)
-        saved = wait.until(lambda d: self.saved_text() not in ("", before_text)
-                           and self.saved_text())
-        return saved.split()[1], self.interactions - before
+        for _ in range(5):
+            shown = self.saved_text()
+            self.press(Keys.CONTROL, Keys.ENTER)
+            wait.until(lambda d, shown=shown: self.saved_text() not in ("", shown)
+                       or self.refusal())
+            if self.saved_text() not in ("", shown):
+                return self.saved_text().split()[1], self.interactions - before
+            self.refused.append(self.last_refusal)  # (a click outside the city: click again)
+            self.place(rng)
+        raise RuntimeError(f"never saved: {self.refused[-1]}")
+
+    def place(self, rng: random.Random) -> None:
+        """A click on the map where the caller is; again when it opened a marker instead."""
+        for _ in range(3):
+            self.click_map(rng.randint(-150, 150), rng.randint(-110, 110))
+            try:
+                WebDriverWait(self.browser, 3).until(
+                    lambda d: d.find_element(By.ID, "desk-point").get_attribute("value"))
+                return
+            except TimeoutException:
+                continue
+
+    def refusal(self) -> str:
+        """A refusal the last save brought (each is read once: a new one is a new element)."""
+        found = self.browser.execute_script(
+            "var e = document.querySelector('#desk-message .admin-error:not([data-read])');"
+            "if (!e) { return ''; } e.setAttribute('data-read', ''); return e.textContent;")
+        self.last_refusal = found or self.last_refusal
+        return found
 
 
 def received_at(room) -> dict[str, float]:
@@ -170,8 +190,10 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     print(f"# {args.reports} phone reports at the desk, each followed by an Open311 report; "
           + (f"simulator: {args.officers} officers moving, {args.reports_per_minute} "
              "reports/min" if args.officers else "no simulator (no load)"))
-    print(f"interactions besides typing the words, per report: max {max(counts)}, "
-          f"min {min(counts)} (target: at most {MOST_INTERACTIONS})")
+    print(f"interactions besides typing the words, per report: median "
+          f"{statistics.median(counts):.0f}, max {max(counts)}, min {min(counts)} (target: at "
+          f"most {MOST_INTERACTIONS}); saves refused and placed again: {len(desk.refused)} "
+          f"{sorted(set(desk.refused))}")
     print(summary("desk: Ctrl+Enter -> on the other operator's map", desk_sent, seen))
     print(summary("baseline: Open311 POST -> on the same map", open311_sent, seen))
     print(summary("  of which desk: Ctrl+Enter -> report appended", desk_sent, received))
