@@ -80,6 +80,28 @@ def stranded_items(city: City, tasks: list[StrandedTask], lang: str) -> list:
             html.Ol(rows, className="feed queue stranded")]
 
 
+def escalated_items(city: City, items: Sequence[dict], lang: str) -> list:
+    """Incidents whose supervisors an escalation rule alerted (past their acknowledge
+    deadline, not yet acknowledged), under a heading (nothing when none); clicking one
+    opens it."""
+    if not items:
+        return []
+    rows = []
+    for item in items:
+        category = city.categories.get(item.get("category", ""))
+        rows.append(html.Li(html.Button([
+            html.Span(f"P{item.get('priority', '?')}",
+                      className=f"chip priority-{item.get('priority', 4)}"),
+            html.Span(category.name.get(lang) if category else item.get("category"),
+                      className="feed-category"),
+            html.Span(translate("escalated.waiting", lang,
+                                due=_local(item.get("acknowledge_due"), city)),
+                      className="stranded-reason"),
+        ], type="button", className="queue-item", **{"data-incident": item["id"]})))
+    return [html.H2(translate("escalated.title", lang)),
+            html.Ol(rows, className="feed queue stranded escalated")]
+
+
 #: statuses in which an officer holds the incident and a supervisor may move it
 HELD = ("assigned", "acknowledged", "en_route", "on_scene")
 

@@ -12,7 +12,7 @@ from dash.development.base_component import Component
 
 from layouts import ids
 from layouts.desk import desk_button, desk_form
-from layouts.dispatch import queue_items, stranded_items
+from layouts.dispatch import escalated_items, queue_items, stranded_items
 from layouts.static import shown, to_html
 from liveroom.access import Action, Principal
 from liveroom.cities import City
@@ -127,7 +127,8 @@ def live_parts(city: City, overview: Overview, queue: list[dict],
         ids.STATUS_STRIP: html.Div(status_counts(overview, lang), id=ids.STATUS_STRIP,
                                    className="status-strip",
                                    **{"aria-label": translate("home.by_status", lang)}),
-        ids.STRANDED: html.Div(stranded_items(city, stranded, lang), id=ids.STRANDED,
+        ids.STRANDED: html.Div([*escalated_items(city, overview.escalated, lang),
+                                *stranded_items(city, stranded, lang)], id=ids.STRANDED,
                                className="stranded-section"),
         ids.QUEUE: html.Ol(queue_items(city, queue, lang, handling), id=ids.QUEUE,
                            className="feed queue"),

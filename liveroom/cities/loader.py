@@ -30,6 +30,7 @@ from liveroom.cities.model import (
     Category,
     City,
     District,
+    EscalationRule,
     LocalizedText,
     Performance,
     Post,
@@ -83,6 +84,15 @@ class _CityFile(_Model):
     default_shift: Slug
     performance: Performance = Performance()
     channels: dict[Slug, LocalizedText] = Field(min_length=1)
+    escalation: tuple[EscalationRule, ...] = ()
+
+    @field_validator("escalation")
+    @classmethod
+    def _unique_rules(cls, value: tuple[EscalationRule, ...]) -> tuple[EscalationRule, ...]:
+        codes = [rule.code for rule in value]
+        if dupes := sorted({c for c in codes if codes.count(c) > 1}):
+            raise ValueError(f"duplicate rule code(s) {dupes}")
+        return value
 
     @field_validator("default_shift")
     @classmethod
@@ -322,6 +332,11 @@ def _load(slug: str, root: Path) -> City:
     ]
     categories = _keyed(path, cats, "code", lambda i: ("categories", i, "code"))
 
+    for i, rule in enumerate(meta.escalation):
+        for code in rule.categories:
+            _check_ref(pack / "city.yaml", ("escalation", i, "categories"), code, categories,
+                       "category")
+
     path = pack / "districts.geojson"
     districts = _keyed(path, _features(path, District), "code", lambda i: _prop(i, "code"))
     if not districts:
@@ -354,4 +369,5 @@ def _load(slug: str, root: Path) -> City:
         default_shift=meta.default_shift,
         performance=meta.performance,
         channels=meta.channels,
+        escalation=meta.escalation,
     )

@@ -289,6 +289,28 @@ class Performance(_Model):
                 "acknowledge_sla": self.acknowledge_sla, "resolve_sla": self.resolve_sla}
 
 
+Deadline = Literal["acknowledge", "resolve"]
+EscalationAction = Literal["alert_supervisors", "raise_priority", "flag"]
+
+
+class EscalationRule(_Model):
+    """One step of an escalation chain: `after_minutes` past an incident's `deadline` still
+    unmet, `action` is taken, once per incident; only for `categories` or `priorities` when
+    either is given (the priority the incident has then)."""
+
+    code: Slug
+    deadline: Deadline
+    after_minutes: int = Field(0, ge=0, le=7 * 24 * 60)
+    action: EscalationAction
+    categories: tuple[Slug, ...] = ()
+    priorities: tuple[Annotated[int, Field(ge=1, le=4)], ...] = ()
+
+    def applies(self, category: str, priority: int | None) -> bool:
+        """Whether the rule covers an incident of this category and priority."""
+        return ((not self.categories or category in self.categories)
+                and (not self.priorities or priority in self.priorities))
+
+
 class City(_Model):
     """A loaded city pack; see `load_city`."""
 
@@ -310,6 +332,8 @@ class City(_Model):
     performance: Performance = Performance()
     #: how reports reach an operator (telepon, 112, radio, …): an entered report's `source`
     channels: dict[str, LocalizedText]
+    #: escalation chains: what happens when an SLA deadline passes (`EscalationRule`)
+    escalation: tuple[EscalationRule, ...] = ()
     _order: list[District] = PrivateAttr()
     _tree: shapely.STRtree = PrivateAttr()
     _outline: BaseGeometry = PrivateAttr()

@@ -207,6 +207,23 @@ class ReportersMerged(IncidentEvent):
     callers: list[Caller] = Field(min_length=1)
 
 
+class IncidentEscalated(IncidentEvent):
+    """A step of the city's escalation chain (`cities.model.EscalationRule`), taken because
+    the incident's `deadline`, due at `due`, was still unmet `after_minutes` later. At most
+    one per rule and incident. With `raise_priority`, `priority` is the new priority (one
+    step up from `previous_priority`, for the reason "escalated")."""
+
+    type: ClassVar[str] = "incident.escalated"
+    rule: str = Field(min_length=1, max_length=64)
+    deadline: Literal["acknowledge", "resolve"]
+    due: AwareDatetime
+    after_minutes: int = Field(ge=0)
+    action: Literal["alert_supervisors", "raise_priority", "flag"]
+    agency: str
+    priority: int | None = Field(default=None, ge=1, le=4)
+    previous_priority: int | None = Field(default=None, ge=1, le=4)
+
+
 class OfficerRegistered(OfficerEvent):
     type: ClassVar[str] = "officer.registered"
     name: str = Field(min_length=1, max_length=200)
@@ -293,6 +310,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NoteAdded,
         ReporterAdded,
         ReportersMerged,
+        IncidentEscalated,
         OfficerRegistered,
         OfficerLocated,
         FixFlagged,

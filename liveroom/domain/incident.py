@@ -18,6 +18,7 @@ from liveroom.domain.errors import IllegalTransition, InvalidCommand
 from liveroom.domain.events import (
     Event,
     IncidentAssigned,
+    IncidentEscalated,
     IncidentReassigned,
     IncidentStatusChanged,
     NoteAdded,
@@ -53,6 +54,12 @@ class Incident(BaseModel):
     media_url: str | None = None
     attributes: dict[str, str | list[str]] = {}
     resolve_due: AwareDatetime | None = None
+    acknowledge_due: AwareDatetime | None = None
+    #: when it was first acknowledged and resolved (what its SLA deadlines are held to)
+    acknowledged_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    #: the escalation rules that have acted on it (`domain.escalation`), each once
+    escalated: list[str] = []
     updated_at: AwareDatetime | None = None
 
     @computed_field  # type: ignore[prop-decorator]
@@ -249,7 +256,7 @@ def evolve(incident: Incident | None, event: Event) -> Incident:
             return _require(incident).model_copy(update=dict(
                 status=Status.TRIAGED, category=event.category, agency=event.agency,
                 priority=event.priority, district=event.district, resolve_due=event.resolve_due,
-                updated_at=event.occurred_at,
+                acknowledge_due=event.acknowledge_due, updated_at=event.occurred_at,
             ))
         case IncidentAssigned() | IncidentReassigned():
             return _require(incident).model_copy(update=dict(
@@ -257,9 +264,19 @@ def evolve(incident: Incident | None, event: Event) -> Incident:
                 updated_at=event.occurred_at,
             ))
         case IncidentStatusChanged():
-            return _require(incident).model_copy(update=dict(
+            current = _require(incident)
+            first = f"{event.to_status.value}_at"  # acknowledged_at, resolved_at: the first
+            firsts = ({first: getattr(current, first) or event.occurred_at}
+                      if event.to_status in (Status.ACKNOWLEDGED, Status.RESOLVED) else {})
+            return current.model_copy(update=dict(
                 status=event.to_status, duplicate_of=event.duplicate_of,
-                updated_at=event.occurred_at,
+                updated_at=event.occurred_at, **firsts,
+            ))
+        case IncidentEscalated():
+            current = _require(incident)
+            return current.model_copy(update=dict(
+                escalated=[*current.escalated, event.rule],
+                priority=event.priority or current.priority,
             ))
         case NoteAdded():
             current = _require(incident)

@@ -45,6 +45,18 @@ class LiveKeys:
         return self._view("due", deadline)
 
     @property
+    def escalated(self) -> str:
+        """Sorted set: open incidents whose supervisors were alerted (an escalation rule),
+        not yet acknowledged, by when they were alerted."""
+        return self._view("escalated")
+
+    @property
+    def escalation_due(self) -> str:
+        """Sorted set: the escalation policy's index, incidents by the moment their next
+        escalation rule falls due (epoch milliseconds, from the incident's own deadlines)."""
+        return self._view("escalation", "due")
+
+    @property
     def incidents_geo(self) -> str:
         return self._view("geo", "incidents")
 

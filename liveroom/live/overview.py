@@ -47,6 +47,8 @@ class Overview:
     officers_on_duty: int
     latest: tuple[FeedItem, ...] = ()
     agencies: tuple[AgencyFigures, ...] = ()
+    #: incidents whose supervisors an escalation rule alerted, not yet acknowledged
+    escalated: tuple[dict, ...] = ()
 
     @property
     def breaching(self) -> int:
@@ -85,7 +87,18 @@ def overview(room: LiveRoom, *, by: Principal,
         officers_on_duty=sum(counts[len(OPEN_STATUSES):]),
         latest=latest_reports(room, newest),
         agencies=agency_figures(room, list(room.city.agencies)),
+        escalated=escalated(room, screen),
     )
+
+
+def escalated(room: LiveRoom, screen: ScreenFilter, limit: int = 20) -> tuple[dict, ...]:
+    """The incidents on the screen whose supervisors were alerted (`live.escalated`),
+    the longest waiting first; `screen` already narrowed to the principal's agencies."""
+    pipe = room.redis.pipeline(transaction=False)
+    for incident_id in room.redis.zrange(room.live.escalated, 0, -1):
+        pipe.hgetall(room.live.incident(incident_id))
+    found = [data for data in pipe.execute() if data and screen.admits(data)]
+    return tuple(found[:limit])
 
 
 def agency_figures(room: LiveRoom, agencies: list[str]) -> tuple[AgencyFigures, ...]:
@@ -131,7 +144,8 @@ def _filtered_overview(room: LiveRoom, screen: ScreenFilter) -> Overview:
     return Overview(at=room.clock().astimezone(room.city.timezone), open_by_status=counts,
                     officers_on_duty=sum(on_duty),
                     latest=latest_reports(room, newest, screen)[:LATEST],
-                    agencies=agency_figures(room, agencies))
+                    agencies=agency_figures(room, agencies),
+                    escalated=escalated(room, screen))
 
 
 def latest_reports(room: LiveRoom, incident_ids: list[str],

@@ -30,6 +30,7 @@ from liveroom.domain.events import (
     Event,
     FixFlagged,
     IncidentAssigned,
+    IncidentEscalated,
     IncidentReassigned,
     IncidentStatusChanged,
     NoteAdded,
@@ -65,6 +66,17 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
 """
 
+#: a queued incident's new priority, its time in the queue kept (score: priority, then ms)
+_REPRIORITISE = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score then return 0 end
+return redis.call('ZADD', KEYS[1], 'XX', ARGV[2] * 1e13 + tonumber(score) % 1e13, ARGV[1])
+"""
+#: ZADD of an incident whose hash is still held (closed ones leave the live model)
+_ALERT_IF_HELD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+"""
 
 #: The newest reports kept in `feed`, for screens that list what just came in.
 FEED_LENGTH = 100
@@ -99,7 +111,9 @@ class LiveProjection(Projection):
         self.keys: Keys = room.keys
         self.live = room.live
         self.scripts = {"locate": room.redis.register_script(_LOCATE),
-                        "count_if_held": room.redis.register_script(_COUNT_IF_HELD)}
+                        "count_if_held": room.redis.register_script(_COUNT_IF_HELD),
+                        "reprioritise": room.redis.register_script(_REPRIORITISE),
+                        "alert_if_held": room.redis.register_script(_ALERT_IF_HELD)}
 
     def checkpoint(self) -> str | None:
         return self.room.redis.get(self.keys.checkpoint(self.name))
@@ -194,6 +208,7 @@ def _enter(p: LiveProjection, e: Event, ops: Ops, old: Status | None, new: Statu
         ops.zadd(p.live.status(new.value), {incident_id: ms(e.occurred_at)})
     if new not in (Status.RECEIVED, Status.TRIAGED, Status.ASSIGNED):
         ops.zrem(p.live.due("acknowledge"), incident_id)
+        ops.zrem(p.live.escalated, incident_id)
     if new is Status.RESOLVED or new in TERMINAL:
         ops.zrem(p.live.due("resolve"), incident_id)
 
@@ -272,11 +287,24 @@ def _on_merged(p: LiveProjection, e: ReportersMerged, ops: Ops) -> None:
     ops.count_if_held(keys=[_incident(p, e.incident_id)], args=["reporters", len(e.callers)])
 
 
+def _on_escalated(p: LiveProjection, e: IncidentEscalated, ops: Ops) -> None:
+    """A raised priority re-sorts its queue; supervisors alerted see it on the wall until
+    it is acknowledged."""
+    key = _incident(p, e.incident_id)
+    ops.hset(key, mapping={"updated_at": e.occurred_at.isoformat(),
+                           f"escalated_{e.action}": e.occurred_at.isoformat()})
+    if e.priority is not None:
+        ops.hset(key, "priority", e.priority)
+        ops.reprioritise(keys=[p.live.queue(e.agency)], args=[e.incident_id, e.priority])
+    if e.action == "alert_supervisors":
+        ops.alert_if_held(keys=[key, p.live.escalated], args=[e.incident_id, ms(e.occurred_at)])
+
+
 class LiveIncidents(LiveProjection):
     name = "live-incidents"
     stream = INCIDENTS
     owned = ("incident:", "status:", "recent", "queue:", "agency:", "tasks:", "geo:incidents",
-             "feed", "due:")
+             "feed", "due:", "escalated")
     handlers = {
         ReportReceived: _on_received,
         ReportTriaged: _on_triaged,
@@ -286,6 +314,7 @@ class LiveIncidents(LiveProjection):
         NoteAdded: _on_note,
         ReporterAdded: _on_reporter,
         ReportersMerged: _on_merged,
+        IncidentEscalated: _on_escalated,
     }
 
 

@@ -22,6 +22,7 @@ from liveroom.domain.events import (
     Event,
     FixFlagged,
     IncidentAssigned,
+    IncidentEscalated,
     IncidentReassigned,
     IncidentStatusChanged,
     NoteAdded,
@@ -245,6 +246,13 @@ def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
                  actor=e.actor, text=e.text, event_id=event_id)
 
 
+def _escalated(batch: Batch, e: IncidentEscalated, _event_id: str) -> None:
+    """A raised priority is the incident's priority; every step is in the event log and the
+    audit trail already (`flag`s are counted from there)."""
+    if e.priority is not None:
+        batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, "priority": e.priority})
+
+
 class ArchiveIncidents(ArchiveProjection):
     name = "archive-incidents"
     stream = INCIDENTS
@@ -259,6 +267,7 @@ class ArchiveIncidents(ArchiveProjection):
         NoteAdded: _note,
         ReporterAdded: _reporter,
         ReportersMerged: _merged,
+        IncidentEscalated: _escalated,
     }
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:

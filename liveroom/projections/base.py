@@ -80,6 +80,11 @@ class Projection(ABC):
     def reset(self) -> None:
         """Empty the view and forget the checkpoint (for a rebuild)."""
 
+    def tick(self) -> int:
+        """Act on what time alone has made due (a policy's deadlines), after each round
+        under the lease; returns how many acts. A view has nothing to do."""
+        return 0
+
     def apply_new(self, entries: Iterable[Entry]) -> int:
         """Apply what lies after the checkpoint; return how many entries that was."""
         entries = list(entries)

@@ -20,6 +20,7 @@ from liveroom.live.projection import LiveIncidents, LiveOfficers
 from liveroom.projections.archive import ArchiveIncidents, ArchiveOfficers
 from liveroom.projections.base import Entry, Projection
 from liveroom.projections.policies.attendance import AttendancePolicy
+from liveroom.projections.policies.escalation import EscalationPolicy
 from liveroom.projections.policies.merges import MergePolicy
 from liveroom.room import LiveRoom
 from liveroom.streams import STREAMS, id_tuple
@@ -46,10 +47,10 @@ def all_projections(room: LiveRoom) -> list[Projection]:
     return [LiveIncidents(room), LiveOfficers(room), ArchiveIncidents(room), ArchiveOfficers(room)]
 
 
-def all_policies(room: LiveRoom) -> list[AttendancePolicy | MergePolicy]:
+def all_policies(room: LiveRoom) -> list[AttendancePolicy | MergePolicy | EscalationPolicy]:
     """Readers that act on events (append new ones) instead of keeping a view; never
     replayed by a rebuild."""
-    return [AttendancePolicy(room), MergePolicy(room)]
+    return [AttendancePolicy(room), MergePolicy(room), EscalationPolicy(room)]
 
 
 def group_name(projection: Projection) -> str:
@@ -168,7 +169,9 @@ class Projector:
         """One round: hold the lease, read a batch, apply it. Returns entries read."""
         if not self.acquire():
             return 0
-        return self._process(self.read(block_ms))
+        read = self._process(self.read(block_ms))
+        self.projection.tick()
+        return read
 
     def drain(self) -> int:
         """Apply everything there is now (tests, rebuild, CLI); returns entries read."""
@@ -189,6 +192,7 @@ class Projector:
                     self.stop_event.wait(self.lease_ms / 3000)
                     continue
                 self._process(self.read(block_ms=min(1000, self.lease_ms // 3)))
+                self.projection.tick()
             except redis.ConnectionError:
                 log.warning("%s: Redis unavailable; retrying", self.projection.name)
                 self.holding = False
