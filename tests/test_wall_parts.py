@@ -130,3 +130,22 @@ def find(node, element_id: str):
             if found is not None:
                 return found
     return None
+
+
+@pytest.mark.parametrize(("lang", "title", "says"), [
+    ("id", "Lewat tenggat: pengawas diberi tahu", "belum diterima, tenggat 07:30"),
+    ("en", "Past deadline: supervisors alerted", "not acknowledged, due 07:30")])
+def test_escalated_incidents_head_the_wall_as_a_strip_that_opens_them(room, lang, title, says):
+    overview = Overview(at=datetime.now(UTC), officers_on_duty=0,
+                        open_by_status={status.value: 0 for status in OPEN_STATUSES},
+                        escalated=(QUEUED,))
+    parts = dict(zip(ids.PUSHED_FIGURES, live_figures(room.city, overview, [], [], lang),
+                     strict=True))
+    strip = Elements(parts[ids.STRANDED])
+    assert title in strip.text and says in strip.text  # 00:30 UTC is 07:30 WIB
+    assert ("button", {"type": "button", "class": "queue-item",
+                       "data-incident": QUEUED["id"]}) in strip.found
+    quiet = Overview(at=datetime.now(UTC), officers_on_duty=0,
+                     open_by_status={status.value: 0 for status in OPEN_STATUSES})
+    assert title not in Elements(live_figures(room.city, quiet, [], [], lang)[
+        ids.PUSHED_FIGURES.index(ids.STRANDED)]).text
