@@ -19,6 +19,7 @@ from liveroom.domain import officer as officer_domain
 from liveroom.domain.events import INCIDENTS, OFFICERS, OfficerLocated, encode
 from liveroom.projections.archive import ArchiveProjection
 from liveroom.projections.base import Entry, Projection
+from liveroom.projections.policies.escalation import EscalationPolicy
 from liveroom.projections.runner import Projector, all_projections, group_name
 from liveroom.room import LiveRoom
 from liveroom.streams import id_tuple
@@ -158,4 +159,6 @@ def rebuild(room: LiveRoom, names: list[str] | None = None) -> dict[str, int]:
     for projection in all_projections(room):
         if names is None or projection.name in names:
             result[projection.name] = rebuild_projection(room, projection)
+    if names is None or "live-incidents" in names:  # (a policy's index, not replayed)
+        result["escalation-index"] = EscalationPolicy(room).reindex()
     return result

@@ -23,10 +23,12 @@ from liveroom.commands.incidents import get_incident
 from liveroom.domain.errors import DomainError
 from liveroom.domain.escalation import next_due
 from liveroom.domain.incident import Incident
+from liveroom.domain.lifecycle import TERMINAL, Status
 from liveroom.live.projection import ms
 from liveroom.projections.base import CheckpointMoved, DeadLetter, Entry, Projection
 
 log = logging.getLogger("liveroom.escalation")
+OPEN = tuple(status for status in Status if status not in TERMINAL)
 #: incidents escalated in one pass at most (the next pass takes the rest)
 PASS_SIZE = 500
 
@@ -78,6 +80,19 @@ class EscalationPolicy(Projection):
             pipe.zadd(self.index, kept)
         if gone := [i for i, at in due.items() if at is None]:
             pipe.zrem(self.index, *gone)
+
+    def reindex(self) -> int:
+        """The index again from the open incidents' states (after a rebuild: a policy is
+        not replayed); returns how many incidents it holds."""
+        pipe = self.room.redis.pipeline(transaction=False)
+        for status in OPEN:
+            pipe.zrange(self.room.live.status(status.value), 0, -1)
+        due = self._states({i for group in pipe.execute() for i in group})
+        with self.room.redis.pipeline(transaction=False) as pipe:
+            pipe.delete(self.index)
+            self._index(pipe, due)
+            pipe.execute()
+        return sum(at is not None for at in due.values())
 
     def tick(self) -> int:
         """One pass: escalate every incident whose next step is due now; returns how many
