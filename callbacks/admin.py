@@ -212,7 +212,7 @@ def register_city_forms(app: Dash, room: LiveRoom) -> None:
         prevent_initial_call=True,
     )
     async def save_category(_save, code, name_id, name_en, agency, priority, ack, resolve,
-                            lang):
+                            ack_days, resolve_days, lang):
         clicked()
         code, by = (code or "").strip(), current_principal()
         current = room.city.categories.get(code)
@@ -221,7 +221,8 @@ def register_city_forms(app: Dash, room: LiveRoom) -> None:
             await off_loop(configuration.save_category, room, code, by=by, name=name,
                            description=None if current or not name else name, agency=agency,
                            priority=priority, sla_acknowledge_minutes=ack,
-                           sla_resolve_minutes=resolve)
+                           sla_resolve_minutes=resolve, sla_acknowledge_working_days=ack_days,
+                           sla_resolve_working_days=resolve_days)
         except DomainError as exc:
             return no_update, refused(exc, lang)
         return (city_layout.categories_table(room.city, lang),

@@ -10,11 +10,13 @@ from layouts.grid import Column, grid
 from liveroom.cities import City
 from liveroom.i18n import translate
 
-CATEGORY_COLUMNS = ("code", "name", "agency", "priority", "acknowledge", "resolve")
+CATEGORY_COLUMNS = ("code", "name", "agency", "priority", "acknowledge", "resolve",
+                    "acknowledge_days", "resolve_days")
 
 
 def categories_table(city: City, lang: str) -> html.Div:
-    numbers = {"priority", "acknowledge", "resolve"}
+    """Each SLA shows in the column of its unit (minutes or working days), the other blank."""
+    numbers = set(CATEGORY_COLUMNS[3:])
     columns = [Column(c, translate(f"admin.category.{c}", lang), c in numbers)
                for c in CATEGORY_COLUMNS]
     return grid("categories-grid", columns, [{
@@ -23,6 +25,8 @@ def categories_table(city: City, lang: str) -> html.Div:
         if category.agency in city.agencies else category.agency,
         "priority": category.priority, "acknowledge": category.sla_acknowledge_minutes,
         "resolve": category.sla_resolve_minutes,
+        "acknowledge_days": category.sla_acknowledge_working_days,
+        "resolve_days": category.sla_resolve_working_days,
     } for category in sorted(city.categories.values(), key=lambda c: (c.priority, c.code))],
         lang)
 
@@ -61,6 +65,9 @@ def city_section(city: City, lang: str) -> html.Section:
                   t("admin.category.priority_hint")),
             field(t("admin.category.acknowledge"), number(ids.CATEGORY_ACK, 1)),
             field(t("admin.category.resolve"), number(ids.CATEGORY_RESOLVE, 1)),
+            field(t("admin.category.acknowledge_days"), number(ids.CATEGORY_ACK_DAYS, 1, 60)),
+            field(t("admin.category.resolve_days"), number(ids.CATEGORY_RESOLVE_DAYS, 1, 60),
+                  t("admin.category.days_hint")),
         ], className="admin-city-fields"),
         html.Datalist([html.Option(value=o["value"], label=o["label"]) for o in categories],
                       id="category-codes"),

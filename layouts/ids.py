@@ -116,9 +116,10 @@ API_TOKEN_USERNAME = CREDENTIAL_FIELDS["api_token"][0]
 DEVICE_AGENCY, DEVICE_POST = CREDENTIAL_FIELDS["device"][1:3]
 #: the category form's fields, in the order its callback takes them (likewise the agency's)
 CATEGORY_FIELDS = ("category-code", "category-name-id", "category-name-en",
-                   "category-agency", "category-priority", "category-ack", "category-resolve")
+                   "category-agency", "category-priority", "category-ack", "category-resolve",
+                   "category-ack-days", "category-resolve-days")
 (CATEGORY_CODE, CATEGORY_NAME_ID, CATEGORY_NAME_EN, CATEGORY_AGENCY, CATEGORY_PRIORITY,
- CATEGORY_ACK, CATEGORY_RESOLVE) = CATEGORY_FIELDS
+ CATEGORY_ACK, CATEGORY_RESOLVE, CATEGORY_ACK_DAYS, CATEGORY_RESOLVE_DAYS) = CATEGORY_FIELDS
 CATEGORY_SAVE = "category-save"
 CATEGORY_MESSAGE = "category-message"
 CATEGORIES_TABLE = "categories-table"

@@ -9,7 +9,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,9 +21,11 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from liveroom.cities.model import (
+    MAX_WORKING_DAYS,
     SLUG,
     Agency,
     Attributes,
@@ -85,6 +87,7 @@ class _CityFile(_Model):
     performance: Performance = Performance()
     channels: dict[Slug, LocalizedText] = Field(min_length=1)
     escalation: tuple[EscalationRule, ...] = ()
+    extra_days_off: list[date] = Field(default_factory=list)
 
     @field_validator("escalation")
     @classmethod
@@ -92,6 +95,13 @@ class _CityFile(_Model):
         codes = [rule.code for rule in value]
         if dupes := sorted({c for c in codes if codes.count(c) > 1}):
             raise ValueError(f"duplicate rule code(s) {dupes}")
+        return value
+
+    @field_validator("extra_days_off")
+    @classmethod
+    def _once_each(cls, value: list[date]) -> list[date]:
+        if repeated := sorted({d for d in value if value.count(d) > 1}):
+            raise ValueError(f"{repeated[0].isoformat()} is listed twice")
         return value
 
     @field_validator("default_shift")
@@ -127,15 +137,20 @@ class _AgenciesFile(_Model):
 
 
 class _Sla(_Model):
-    acknowledge_minutes: int = Field(gt=0)
-    resolve_minutes: int = Field(gt=0)
+    """Each step's SLA in minutes or in working days: `{acknowledge_minutes: 60,
+    resolve_working_days: 5}`."""
 
-    @field_validator("resolve_minutes")
-    @classmethod
-    def _not_before_ack(cls, value: int, info: ValidationInfo) -> int:
-        if problem := sla_problem(info.data.get("acknowledge_minutes", 0), value):
+    acknowledge_minutes: int | None = Field(None, gt=0)
+    acknowledge_working_days: int | None = Field(None, gt=0, le=MAX_WORKING_DAYS)
+    resolve_minutes: int | None = Field(None, gt=0)
+    resolve_working_days: int | None = Field(None, gt=0, le=MAX_WORKING_DAYS)
+
+    @model_validator(mode="after")
+    def _kept(self) -> _Sla:
+        if problem := sla_problem(self.acknowledge_minutes, self.resolve_minutes,
+                                  self.acknowledge_working_days, self.resolve_working_days):
             raise ValueError(problem)
-        return value
+        return self
 
 
 class _CategoryEntry(_Model):
@@ -325,8 +340,7 @@ def _load(slug: str, root: Path) -> City:
     cats = [
         Category(
             **r.model_dump(exclude={"sla"}),
-            sla_acknowledge_minutes=r.sla.acknowledge_minutes,
-            sla_resolve_minutes=r.sla.resolve_minutes,
+            **{f"sla_{field}": value for field, value in r.sla.model_dump().items()},
         )
         for r in rows
     ]
@@ -370,4 +384,5 @@ def _load(slug: str, root: Path) -> City:
         performance=meta.performance,
         channels=meta.channels,
         escalation=meta.escalation,
+        extra_days_off=frozenset(meta.extra_days_off),
     )

@@ -32,6 +32,7 @@ from shapely.validation import explain_validity
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(pattern=SLUG)]
 Text = Annotated[str, Field(min_length=1)]
+MAX_WORKING_DAYS = 60  # about three months: a longer SLA is a typing mistake
 
 
 def _geometry(value: Any) -> BaseGeometry:
@@ -167,11 +168,22 @@ class Category(_Model):
     description: LocalizedText
     agency: Slug
     priority: int = Field(ge=1, le=4)
-    sla_acknowledge_minutes: int = Field(gt=0)
-    sla_resolve_minutes: int = Field(gt=0)
+    #: each SLA in minutes or in working days (`domain.calendar`), one of the two
+    sla_acknowledge_minutes: int | None = Field(None, gt=0)
+    sla_resolve_minutes: int | None = Field(None, gt=0)
+    sla_acknowledge_working_days: int | None = Field(None, gt=0, le=MAX_WORKING_DAYS)
+    sla_resolve_working_days: int | None = Field(None, gt=0, le=MAX_WORKING_DAYS)
     attributes: Attributes = ()
     icon: Slug = "alert-triangle"  # a Tabler icon's name (assets/vendor/tabler-icons)
     family: Slug | None = None  # related categories share one (banjir, genangan, …)
+
+    @model_validator(mode="after")
+    def _sla_kept(self) -> Category:
+        if problem := sla_problem(self.sla_acknowledge_minutes, self.sla_resolve_minutes,
+                                  self.sla_acknowledge_working_days,
+                                  self.sla_resolve_working_days):
+            raise ValueError(problem)
+        return self
 
     def check_answers(self, answers: dict[str, Answer]) -> dict[str, Answer]:
         """The answers to this category's attributes, cleaned; ValueError on the first
@@ -330,6 +342,9 @@ class City(_Model):
     shifts: dict[str, Shift]
     default_shift: str
     performance: Performance = Performance()
+    #: non-working days beyond Indonesia's public holidays (cuti bersama, the city's own):
+    #: working days (`domain.calendar`) skip them too
+    extra_days_off: frozenset[date] = frozenset()
     #: how reports reach an operator (telepon, 112, radio, …): an entered report's `source`
     channels: dict[str, LocalizedText]
     #: escalation chains: what happens when an SLA deadline passes (`EscalationRule`)
@@ -410,11 +425,28 @@ class City(_Model):
 
 # --- rules a city keeps, whether it comes from its files or from an admin's change ----
 
-def sla_problem(acknowledge_minutes: int, resolve_minutes: int) -> str | None:
-    """Resolving may not be due before acknowledging."""
-    if resolve_minutes < acknowledge_minutes:
-        return "resolving cannot be due before acknowledging"
-    return None
+def sla_problem(acknowledge_minutes: int | None, resolve_minutes: int | None,
+                acknowledge_working_days: int | None = None,
+                resolve_working_days: int | None = None) -> str | None:
+    """Each SLA in minutes or in working days, not both; resolving may not be due before
+    acknowledging. N working days end at least N whole days after the report (the day
+    of the report never counts), so acknowledging in up to N × 1440 minutes comes first;
+    acknowledging in working days while resolving in minutes could come after, so it is
+    refused."""
+    for step, minutes, days in (("acknowledge", acknowledge_minutes, acknowledge_working_days),
+                                ("resolve", resolve_minutes, resolve_working_days)):
+        if (minutes is None) == (days is None):
+            return f"{step}: give minutes or working days (one of the two)"
+    if acknowledge_working_days is not None and resolve_minutes is not None:
+        return "resolving in minutes cannot follow acknowledging in working days"
+    if resolve_working_days is not None:
+        if acknowledge_working_days is not None:
+            late = resolve_working_days < acknowledge_working_days
+        else:
+            late = resolve_working_days * 1440 < acknowledge_minutes
+    else:
+        late = resolve_minutes < acknowledge_minutes
+    return "resolving cannot be due before acknowledging" if late else None
 
 
 def colour_problem(key: str, colour: str, agencies: Mapping[str, Agency]) -> str | None:

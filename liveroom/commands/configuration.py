@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from liveroom.access import Action, Principal
 from liveroom.archive import schema, upsert
 from liveroom.cities import Agency, Category
-from liveroom.cities.model import colour_problem, sla_problem
+from liveroom.cities.model import colour_problem
 from liveroom.commands.audit import record
 from liveroom.domain.errors import InvalidCommand, NotFound
 from liveroom.room import LiveRoom
@@ -29,22 +29,36 @@ def _save(room: LiveRoom, kind: str, code: str, model, by: Principal, action: st
     room.config_changed()
 
 
+def _sla_switched(changes: dict) -> dict:
+    """A step's SLA given in minutes drops its working days, and the other way round."""
+    cleared = {}
+    for step in ("acknowledge", "resolve"):
+        minutes = changes.get(f"sla_{step}_minutes")
+        days = changes.get(f"sla_{step}_working_days")
+        if minutes is not None and days is None:
+            cleared[f"sla_{step}_working_days"] = None
+        elif days is not None and minutes is None:
+            cleared[f"sla_{step}_minutes"] = None
+    return cleared
+
+
 def save_category(room: LiveRoom, code: str, *, by: Principal, **changes) -> Category:
     """Change a category (or add one: then every field is needed). Checked like the pack."""
     by.check(Action.MANAGE_ACCOUNTS)
     current = room.city.categories.get(code)
     data = {**(current.model_dump() if current else {"code": code}),
+            **_sla_switched(changes),
             **{k: v for k, v in changes.items() if v is not None}}
     try:
         category = Category.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
-        raise InvalidCommand(f"category {code}: {field}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise InvalidCommand(f"category {code}: {field + ': ' if field else ''}{message}"
+                             ) from None
     if category.agency not in room.city.agencies:
         raise InvalidCommand(f"category {code}: unknown agency {category.agency!r}")
-    if problem := sla_problem(category.sla_acknowledge_minutes, category.sla_resolve_minutes):
-        raise InvalidCommand(f"category {code}: {problem}")
     _save(room, "category", code, category, by,
           "category.changed" if current else "category.added")
     return category

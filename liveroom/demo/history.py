@@ -17,13 +17,14 @@ import math
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, text
 
 from liveroom.archive import insert_ignoring_duplicates, rollups, schema
+from liveroom.cities import City
 from liveroom.demo.seed import FAMILY, GIVEN, random_point
 from liveroom.demo.simulator import CATEGORY_SHARES, HOURLY
+from liveroom.domain.calendar import sla_dues
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import (
     Event,
@@ -82,7 +83,7 @@ def seed_history(room: LiveRoom, count: int, *, days: int = 180, seed: int = 11,
             if district is None:
                 continue  # (a point on the outline's very edge)
             found = _lifecycle(incident_id, category, reported, lat, lon, district.code,
-                               officer, rng, city.timezone)
+                               officer, rng, city)
             if found["incidents"][0]["updated_at"] >= now:
                 continue  # it would still be running: history holds only finished ones
             for table, written_rows in found.items():
@@ -151,24 +152,24 @@ def _minutes(rng: random.Random, typical: float, spread: float = 0.6) -> timedel
 
 def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: float,
                district: str, officer: str | None, rng: random.Random,
-               zone: ZoneInfo) -> dict[str, list[dict]]:
+               city: City) -> dict[str, list[dict]]:
     """One finished incident's archive rows: its events, folded by the archive's mapping."""
     common = {"incident_id": incident_id, "actor": SOURCE}
+    acknowledge_due, resolve_due = sla_dues(category, reported, city)
     events: list[Event] = [
         ReportReceived(**common, occurred_at=reported, category=category.code, lat=lat,
                        lon=lon, source=SOURCE),
         ReportTriaged(**common, occurred_at=reported, from_status=Status.RECEIVED,
                       category=category.code, agency=category.agency,
                       priority=category.priority, district=district,
-                      acknowledge_due=reported + timedelta(
-                          minutes=category.sla_acknowledge_minutes),
-                      resolve_due=reported + timedelta(minutes=category.sla_resolve_minutes)),
+                      acknowledge_due=acknowledge_due, resolve_due=resolve_due),
     ]
     moves = {"incident_id": incident_id, "actor": SOURCE, "agency": category.agency}
     ending = rng.random()
     at = reported
     if officer is not None and ending >= REJECTED + DUPLICATE:
-        ack_sla, resolve_sla = category.sla_acknowledge_minutes, category.sla_resolve_minutes
+        ack_sla, resolve_sla = ((due - reported).total_seconds() / 60
+                                for due in (acknowledge_due, resolve_due))
         at += _minutes(rng, 3, 0.5)
         events.append(IncidentAssigned(**moves, occurred_at=at, from_status=Status.TRIAGED,
                                        officer_id=officer, previous_agency=category.agency))
@@ -194,7 +195,7 @@ def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: 
             **moves, occurred_at=at, from_status=Status.TRIAGED,
             to_status=Status.REJECTED if rejected else Status.DUPLICATE,
             reason="tidak valid" if rejected else None))
-    found = rows.fold(((e, _event_id(incident_id, n)) for n, e in enumerate(events)), zone)
+    found = rows.fold(((e, _event_id(incident_id, n)) for n, e in enumerate(events)), city.timezone)
     return {name: found[name] for name in ("incidents", "status_history", "assignments")}
 
 

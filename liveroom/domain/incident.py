@@ -7,12 +7,13 @@ Both are pure: no I/O, no clock.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, computed_field, model_validator
 
 from liveroom.cities import City
+from liveroom.domain.calendar import sla_dues
 from liveroom.domain.caller import Caller
 from liveroom.domain.errors import IllegalTransition, InvalidCommand
 from liveroom.domain.events import (
@@ -113,13 +114,13 @@ def triage_event(
         raise InvalidCommand(f"point ({incident.lat}, {incident.lon}) is outside {city.name}",
                              rule="outside_city", city=city.name)
     _refuse_unless(incident, Status.TRIAGED)
+    acknowledge_due, resolve_due = sla_dues(cat, incident.reported_at, city)
     return ReportTriaged(
         incident_id=incident.id, occurred_at=now, actor=actor, from_status=incident.status,
         category=cat.code, agency=cat.agency, previous_agency=incident.agency,
         priority=priority or cat.priority, district=district.code,
         priority_reason=reason if priority not in (None, cat.priority) else None,
-        acknowledge_due=incident.reported_at + timedelta(minutes=cat.sla_acknowledge_minutes),
-        resolve_due=incident.reported_at + timedelta(minutes=cat.sla_resolve_minutes),
+        acknowledge_due=acknowledge_due, resolve_due=resolve_due,
     )
 
 

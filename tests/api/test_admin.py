@@ -256,6 +256,19 @@ def test_an_admin_changes_an_sla_and_new_reports_follow_it(room, people, client)
     assert {"category.changed", "agency.changed"} <= set(actions)
 
 
+def test_an_admin_gives_a_resolve_sla_in_working_days_and_the_table_shows_it(
+        room, people, client):
+    sign_in(client, "boss")
+    saved = click(client, "categories-table", "category-save", **{
+        "category-code": "genangan", "category-resolve-days": 3})
+    assert "Kategori genangan disimpan" in json.dumps(saved)
+    genangan = room.city.categories["genangan"]
+    assert (genangan.sla_resolve_minutes, genangan.sla_resolve_working_days) == (None, 3)
+    table = json.dumps(saved)
+    assert "SLA selesai (hari kerja)" in table
+    assert '"resolve": null, "acknowledge_days": null, "resolve_days": 3' in table
+
+
 def test_the_admin_page_counts_fixes_from_unknown_device_ids(room, people, client):
     for n in range(3):
         client.get("/osmand", params={"id": f"tebakan-{n}", "lat": "-6.1", "lon": "106.6"})

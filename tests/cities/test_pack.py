@@ -7,15 +7,18 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date, datetime
 from itertools import combinations
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from shapely.geometry import shape
 
 from liveroom.cities import City, CityPackError, approximate, available_cities, load_city
+from liveroom.domain.calendar import sla_dues
 
 PROJECT = Path(__file__).resolve().parents[2]
 PACKS = PROJECT / "liveroom" / "cities"
@@ -111,7 +114,25 @@ def test_agencies_and_categories_are_consistent(city: City) -> None:
         assert city.categories[code].agency == agency
     for category in city.categories.values():
         assert category.agency in city.agencies
-        assert 0 < category.sla_acknowledge_minutes <= category.sla_resolve_minutes
+        acknowledge_due, resolve_due = sla_dues(category, FRIDAY_EVENING, city)
+        assert FRIDAY_EVENING < acknowledge_due <= resolve_due
+
+
+#: before a weekend, Christmas and the cuti bersama beside it
+FRIDAY_EVENING = datetime(2026, 12, 18, 19, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def test_slow_tangerang_complaints_are_resolved_in_working_days() -> None:
+    """As SP4N-LAPOR! counts them; urgent categories stay in minutes."""
+    city = load_city("tangerang")
+    days = {c.code: c.sla_resolve_working_days for c in city.categories.values()
+            if c.sla_resolve_working_days}
+    assert days == {"pembuangan-liar": 2, "pkl-liar": 3, "reklame-liar": 5}
+    reklame = city.categories["reklame-liar"]
+    assert sla_dues(reklame, FRIDAY_EVENING, city)[1] == datetime(
+        2026, 12, 29, 23, 59, 59, tzinfo=city.timezone)
+    assert city.categories["kebakaran"].sla_resolve_minutes == 180
+    assert date(2026, 12, 24) in city.extra_days_off
 
 
 def test_every_category_is_drawn_with_a_bundled_icon(city: City) -> None:
@@ -268,6 +289,50 @@ BREAKAGES = {
         set_category(1, "sla", {"acknowledge_minutes": 0, "resolve_minutes": 60}),
         "categories.yaml",
         "categories[1].sla.acknowledge_minutes",
+    ),
+    "sla-in-minutes-and-working-days": (
+        set_category(1, "sla", {"acknowledge_minutes": 60, "resolve_minutes": 600,
+                                "resolve_working_days": 2}),
+        "categories.yaml",
+        "categories[1].sla: Value error, resolve: give minutes or working days (one of the two)",
+    ),
+    "sla-without-resolve": (
+        set_category(1, "sla", {"acknowledge_minutes": 60}),
+        "categories.yaml",
+        "categories[1].sla: Value error, resolve: give minutes or working days",
+    ),
+    "resolve-in-minutes-after-working-days": (
+        set_category(1, "sla", {"acknowledge_working_days": 1, "resolve_minutes": 6000}),
+        "categories.yaml",
+        "categories[1].sla: Value error, resolving in minutes cannot follow acknowledging in "
+        "working days",
+    ),
+    "acknowledge-later-than-working-days": (
+        set_category(1, "sla", {"acknowledge_minutes": 2000, "resolve_working_days": 1}),
+        "categories.yaml",
+        "categories[1].sla: Value error, resolving cannot be due before acknowledging",
+    ),
+    "too-many-working-days": (
+        set_category(1, "sla", {"acknowledge_minutes": 60, "resolve_working_days": 400}),
+        "categories.yaml",
+        "categories[1].sla.resolve_working_days: Input should be less than or equal to 60",
+    ),
+    "working-days-in-words": (
+        set_category(1, "sla", {"acknowledge_minutes": 60, "resolve_working_days": "lima"}),
+        "categories.yaml",
+        "categories[1].sla.resolve_working_days",
+    ),
+    "day-off-listed-twice": (
+        lambda pack: edit_yaml(pack / "city.yaml", lambda d: d["extra_days_off"].append(
+            d["extra_days_off"][0])),
+        "city.yaml",
+        "extra_days_off: Value error, 2025-01-28 is listed twice",
+    ),
+    "day-off-not-a-date": (
+        lambda pack: edit_yaml(pack / "city.yaml", lambda d: d.update(
+            extra_days_off=["2026-02-30"])),
+        "city.yaml",
+        "extra_days_off[0]",
     ),
     "duplicate-code": (
         set_category(5, "code", "sampah-menumpuk"),

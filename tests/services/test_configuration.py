@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 import pytest
 
 from liveroom.access import Forbidden
@@ -79,3 +81,26 @@ def test_an_agency_may_not_take_another_agencys_colour_as_the_pack_may_not(room)
     with pytest.raises(InvalidCommand, match="agency dishub: colour: same colour as 'damkar'"):
         save_agency(room, "dishub", colour=taken.upper(), by=ADMIN)
     assert room.city.agencies["dishub"].colour != taken  # a restart would have refused it
+
+
+def test_an_admin_switches_a_resolve_sla_to_working_days_and_back(room, tangerang_point,
+                                                                  clock):
+    """Giving a step's SLA in one unit drops the other: the new unit is the one that
+    applies to the next reports."""
+    save_category(room, "genangan", sla_resolve_working_days=2, by=ADMIN)
+    genangan = room.city.categories["genangan"]
+    assert (genangan.sla_resolve_minutes, genangan.sla_resolve_working_days) == (None, 2)
+    incident = report(room, tangerang_point, "genangan")
+    local = incident.resolve_due.astimezone(room.city.timezone)
+    assert local.time() == time(23, 59, 59)
+    assert local.date() >= clock.now.astimezone(room.city.timezone).date() + timedelta(days=2)
+    save_category(room, "genangan", sla_resolve_minutes=300, by=ADMIN)
+    assert report(room, tangerang_point, "genangan").resolve_due == clock.now + timedelta(
+        minutes=300)
+    with pytest.raises(InvalidCommand, match="resolve: give minutes or working days"):
+        save_category(room, "genangan", sla_resolve_minutes=300, sla_resolve_working_days=2,
+                      by=ADMIN)
+    with pytest.raises(InvalidCommand, match="cannot be due before"):
+        save_category(room, "genangan", sla_acknowledge_minutes=3000,
+                      sla_resolve_working_days=1, by=ADMIN)
+    assert room.city.categories["genangan"].sla_resolve_minutes == 300

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, time, timedelta
 
+import holidays
 import pytest
 
 from liveroom.access import SYSTEM, Forbidden
@@ -57,6 +58,36 @@ def test_a_report_is_received_and_triaged_from_the_city_pack(room, tangerang_poi
     assert incident.status is Status.TRIAGED
     assert get_incident(room, incident.id) == incident
     assert incident_version(room, incident.id) == 2
+
+
+def working_days_between(city, first: date, last: date) -> list[date]:
+    """The working days after `first` up to `last`: weekdays that are neither Indonesian
+    public holidays nor the pack's extra days off."""
+    off = holidays.country_holidays("ID", years=range(first.year, last.year + 1))
+    days = (first + timedelta(days=n) for n in range(1, (last - first).days + 1))
+    return [d for d in days if d.weekday() < 5 and d not in off
+            and d not in city.extra_days_off]
+
+
+def test_a_slow_complaint_is_due_at_the_end_of_its_fifth_working_day(room, tangerang_point,
+                                                                       clock):
+    """Reklame liar: acknowledged within 240 minutes, resolved within 5 working days of
+    the day it is reported; re-routing a report to it gives it the same deadline."""
+    zone = room.city.timezone
+    clock.advance(hours=10)  # 18:00 WIB on the test day, whichever weekday it is
+    incident = report(room, tangerang_point, category="reklame-liar")
+    rerouted = triage_incident(room, report(room, tangerang_point).id, category="reklame-liar",
+                               by=SYSTEM)
+    triaged = [e for e in stream_events(room) if e.type == "report.triaged"]
+    assert [e.category for e in triaged] == ["reklame-liar", "sampah-menumpuk", "reklame-liar"]
+    assert triaged[0].acknowledge_due == triaged[2].acknowledge_due == clock.now + timedelta(
+        minutes=240)
+    for seen in (incident, rerouted, get_incident(room, incident.id)):
+        due = seen.resolve_due.astimezone(zone)
+        assert due.time() == time(23, 59, 59)
+        working = working_days_between(room.city, clock.now.astimezone(zone).date(),
+                                       due.date())
+        assert len(working) == 5 and working[-1] == due.date()
 
 
 def test_a_point_outside_the_city_is_refused_and_nothing_is_stored(room):
