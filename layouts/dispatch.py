@@ -17,6 +17,7 @@ from liveroom.cities import City
 from liveroom.domain.caller import Caller, readable_phone
 from liveroom.i18n import translate
 from liveroom.live.dispatch import OfficerStatus, StrandedTask
+from liveroom.live.eta import Eta
 from liveroom.live.handling import Holder
 from liveroom.reporting.reports import PublicReport
 
@@ -130,8 +131,8 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
 
     rows = [html.Li([
         html.Span(o.name, className="officer-name"),
-        html.Span(f"{o.distance_m / 1000:.1f} km · ± {o.eta_minutes:.0f} {t('dispatch.minutes')}",
-                  className="officer-distance"),
+        html.Span(f"{o.distance_m / 1000:.1f} km · {eta_text(o.eta, lang)}" if o.eta else
+                  f"{o.distance_m / 1000:.1f} km", className="officer-distance"),
         pick(o),
     ], className="officer-row") for o in officers if o.distance_m is not None]
     return html.Div([
@@ -156,6 +157,16 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
         actions(city, incident, lang),
         html.Div(id=ids.ASSIGN_MESSAGE, className="admin-message"),
     ], className="detail-card", id="detail-card")
+
+
+def eta_text(eta: Eta, lang: str) -> str:
+    """An arrival estimate and what it rests on: "≈ 9 mnt, dari 214 perjalanan"."""
+    minutes = max(1, round(eta.minutes))
+    if eta.basis == "trips":
+        return translate("dispatch.eta_trips", lang, minutes=minutes, trips=eta.trips)
+    if eta.basis == "road":
+        return translate("dispatch.eta_road", lang, minutes=minutes)
+    return translate("dispatch.eta_default", lang, minutes=minutes, kmh=f"{eta.kmh or 0:.0f}")
 
 
 def report_details(city: City, category, incident: dict, report: PublicReport | None,

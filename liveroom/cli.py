@@ -194,6 +194,27 @@ def seed(
         typer.echo(summary(result))
 
 
+@cli.command("learn-eta")
+def learn_eta() -> None:
+    """Learn arrival speeds from the archive's trips now (the app also learns them at start
+    when missing, and nightly): the median per agency and local hour, with counts."""
+    from liveroom.reporting.eta import learn
+
+    with opened_room() as room:
+        table = learn(room)
+        for key in room.city.agencies:
+            learned = table.agencies.get(key)
+            if learned is None or learned.overall.trips < table.min_trips:
+                default = room.city.agencies[key].eta_kmh
+                typer.echo(f"{key}: {learned.overall.trips if learned else 0} trips, too few;"
+                           f" assumes {default:g} km/h")
+                continue
+            hours = sum(c.trips >= table.min_trips for c in learned.hours.values())
+            typer.echo(f"{key}: {learned.overall.kmh:g} km/h from {learned.overall.trips} "
+                       f"trips; {hours} of 24 hours learned on their own")
+        typer.echo(f"learned from {table.trips} trips")
+
+
 # --- accounts and credentials ------------------------------------------------------------
 
 users = typer.Typer(help="Accounts of people: admins, mayor, supervisors, operators, officers.",

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     presence_stale_minutes: float = Field(10.0, gt=0)  # no fix for this long: stale
     presence_offline_minutes: float = Field(60.0, gt=0)  # ... and for this long: offline
     max_speed_kmh: float = Field(200.0, gt=0)  # faster between two fixes: flagged
+    #: an OSRM `table` service (`http://host:5000/table/v1/driving`) for arrival times by
+    #: road; none: the speeds learned from the archive's trips (`reporting.eta`)
+    osrm_url: str | None = None
 
     @field_validator("redis_url")
     @classmethod
@@ -75,6 +78,13 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in ("postgresql", "sqlite"):
             raise ValueError("must be a postgresql:// or sqlite:// URL")
         return value
+
+    @field_validator("osrm_url")
+    @classmethod
+    def _router(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value or None
 
     @field_validator("tile_url")
     @classmethod

@@ -130,6 +130,7 @@ class _AgencyEntry(_Model):
     name: LocalizedText
     short: LocalizedText | None = None
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    eta_kmh: float = Field(25.0, gt=0, le=200)
 
 
 class _AgenciesFile(_Model):

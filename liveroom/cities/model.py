@@ -84,6 +84,9 @@ class Agency(_Model):
     name: LocalizedText
     short: LocalizedText | None = None  # for a wall screen's strip: "Dishub", "Damkar"
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    #: the speed an arrival estimate assumes until the archive's trips teach one
+    #: (`reporting.eta`), and wherever it has too few
+    eta_kmh: float = Field(25.0, gt=0, le=200)
 
     def label(self, lang: str) -> str:
         """The short name where there is one."""

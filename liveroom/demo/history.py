@@ -7,7 +7,9 @@ the event streams (a million incidents'
 events would not fit in Redis), so `liveroom rebuild` leaves the archive without it; seed
 it again afterwards. Every lifecycle has ended (resolved and closed, rejected, or marked a
 duplicate) before today, so the live wall screen and the archive agree on what is open.
-Incident numbers have an `H` after the date (`261123-H00A7`).
+Incident numbers have an `H` after the date (`261123-H00A7`). Each trip to a scene leaves
+the officer's fixes where they set off and on arrival (`officer_locations`), at the demo
+city's speeds (`SPEED_KMH`, slower in the rush hours), for `learn-eta` to learn from.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ SOURCE = "history"  # the incidents' channel: seeded, not reported
 #: shares of reports that end rejected or marked a duplicate
 REJECTED, DUPLICATE = 0.03, 0.02
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: the demo city's typical speeds to a scene (km/h), per agency and else, and per local hour
+SPEED_KMH = {"damkar": 32.0}
+OTHER_KMH = 22.0
+TRAFFIC = {**dict.fromkeys(range(22, 24), 1.3), **dict.fromkeys(range(0, 6), 1.3),
+           **dict.fromkeys((7, 8, 16, 17, 18), 0.7)}
 
 
 def seed_history(room: LiveRoom, count: int, *, days: int = 180, seed: int = 11,
@@ -64,7 +71,8 @@ def seed_history(room: LiveRoom, count: int, *, days: int = 180, seed: int = 11,
     by_agency = _officers(room, officers_per_post, rng)
     codes = list(city.categories)
     weights = [CATEGORY_SHARES.get(code, 0.5) for code in codes]
-    written = {"incidents": 0, "assignments": 0, "status_history": 0, "attendance": 0}
+    written = {"incidents": 0, "assignments": 0, "status_history": 0, "attendance": 0,
+               "officer_locations": 0}
     per_day = _spread(count, days, rng)
     serial: dict[date, int] = {}
     batch: dict[str, list[dict]] = {name: [] for name in written}
@@ -167,21 +175,26 @@ def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: 
     moves = {"incident_id": incident_id, "actor": SOURCE, "agency": category.agency}
     ending = rng.random()
     at = reported
+    fixes: list[tuple[datetime, float, float]] = []  # the officer's, setting off and arriving
     if officer is not None and ending >= REJECTED + DUPLICATE:
         ack_sla, resolve_sla = ((due - reported).total_seconds() / 60
                                 for due in (acknowledge_due, resolve_due))
         at += _minutes(rng, 3, 0.5)
         events.append(IncidentAssigned(**moves, occurred_at=at, from_status=Status.TRIAGED,
                                        officer_id=officer, previous_agency=category.agency))
-        steps = [(Status.ACKNOWLEDGED, _minutes(rng, ack_sla * 0.4)),
-                 (Status.EN_ROUTE, _minutes(rng, 3, 0.5)),
-                 (Status.ON_SCENE, _minutes(rng, 18, 0.5))]
+        acknowledged = at + _minutes(rng, ack_sla * 0.4)
+        set_off = acknowledged + _minutes(rng, 3, 0.5)
+        start, travel = _trip(category.agency, set_off.astimezone(city.timezone).hour, lat,
+                              lon, rng)
+        steps = [(Status.ACKNOWLEDGED, acknowledged), (Status.EN_ROUTE, set_off),
+                 (Status.ON_SCENE, set_off + travel)]
         before = Status.ASSIGNED
-        for status, after in steps:
-            at += after
+        for status, at in steps:
             events.append(IncidentStatusChanged(**moves, occurred_at=at, from_status=before,
                                                 to_status=status, officer_id=officer))
             before = status
+        fixes = [(set_off - timedelta(seconds=rng.uniform(5, 90)), *start),
+                 (at, lat, lon)]
         at = max(at, reported) + _minutes(rng, min(resolve_sla * 0.3, 600), 0.8)
         events.append(IncidentStatusChanged(**moves, occurred_at=at, from_status=before,
                                             to_status=Status.RESOLVED, officer_id=officer))
@@ -196,7 +209,25 @@ def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: 
             to_status=Status.REJECTED if rejected else Status.DUPLICATE,
             reason="tidak valid" if rejected else None))
     found = rows.fold(((e, _event_id(incident_id, n)) for n, e in enumerate(events)), city.timezone)
-    return {name: found[name] for name in ("incidents", "status_history", "assignments")}
+    written = {name: found[name] for name in ("incidents", "status_history", "assignments")}
+    if fixes:
+        written["officer_locations"] = [
+            {"officer_id": officer, "at": fix_at, "lat": fix_lat, "lon": fix_lon,
+             "accuracy": 10.0} for fix_at, fix_lat, fix_lon in fixes]
+    return written
+
+
+def _trip(agency: str, hour: int, lat: float, lon: float,
+          rng: random.Random) -> tuple[tuple[float, float], timedelta]:
+    """Where an officer sets off from (0.8-7 km from the scene, straight) and how long the
+    way takes at the demo city's speed for the agency and hour, give or take."""
+    km = rng.uniform(0.8, 7.0)
+    kmh = SPEED_KMH.get(agency, OTHER_KMH) * TRAFFIC.get(hour, 1.0) * rng.lognormvariate(
+        0, 0.25)
+    bearing = rng.uniform(0, 2 * math.pi)
+    start = (lat + km / 111.32 * math.cos(bearing),
+             lon + km / (111.32 * math.cos(math.radians(lat))) * math.sin(bearing))
+    return start, timedelta(hours=km / kmh)
 
 
 def _attendance(room: LiveRoom, by_agency: dict[str, list[str]], first: date, last: date,
@@ -234,7 +265,9 @@ def _attendance(room: LiveRoom, by_agency: dict[str, list[str]], first: date, la
 def _write(room: LiveRoom, batch: dict[str, list[dict]], written: dict[str, int]) -> None:
     with room.engine.begin() as conn:
         for name, rows in batch.items():
-            if rows:
+            if rows and name == "officer_locations":  # (one officer, two trips, same instant)
+                insert_ignoring_duplicates(conn, schema.officer_locations, rows)
+            elif rows:
                 conn.execute(insert(getattr(schema, name)), rows)
-                written[name] += len(rows)
+            written[name] += len(rows)
             rows.clear()

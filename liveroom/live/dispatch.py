@@ -3,20 +3,19 @@ officers' presence, and the available officers nearest an incident."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
 from liveroom.domain.lifecycle import WITH_OFFICER, Status
+from liveroom.live.eta import Eta, speed_now
 from liveroom.live.handling import Holder, holders
 from liveroom.live.live_map import live_officers
 from liveroom.live.overview import Overview, overview, visible
+from liveroom.live.router import road_minutes
 from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
 from liveroom.room import LiveRoom
-
-#: assumed average speed through city traffic, for an estimated time of arrival
-ETA_KMH = 25.0
 
 
 def live_incidents(room: LiveRoom, ids: list[str]) -> list[dict]:
@@ -56,11 +55,11 @@ class OfficerStatus:
     last_fix: datetime | None
     tasks: int
     distance_m: float | None = None
+    eta: Eta | None = None  # (`officers_near` estimates it)
 
     @property
     def eta_minutes(self) -> float | None:
-        return None if self.distance_m is None else round(self.distance_m / 1000 / ETA_KMH
-                                                          * 60, 1)
+        return None if self.eta is None else self.eta.minutes
 
 
 def officer_statuses(room: LiveRoom, officer_ids: list[str],
@@ -84,7 +83,7 @@ def officer_statuses(room: LiveRoom, officer_ids: list[str],
 def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Principal,
                   limit: int = 5, radius_m: float = 15_000) -> list[OfficerStatus]:
     """Available officers of `agency` nearest (lat, lon): on duty, online, no open task;
-    with their distance and an estimated time of arrival."""
+    with their distance and an estimated time of arrival (`estimated`)."""
     by.check(Action.VIEW_LIVE, agency)
     members = room.redis.smembers(room.live.on_duty(agency))
     found = room.redis.geosearch(room.live.officers_geo, longitude=lon,
@@ -92,7 +91,26 @@ def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Pr
                                  withdist=True)
     nearest = {officer_id: dist for officer_id, dist in found if officer_id in members}
     statuses = officer_statuses(room, list(nearest), nearest)
-    return [s for s in statuses if s.presence == "online" and s.tasks == 0][:limit]
+    available = [s for s in statuses if s.presence == "online" and s.tasks == 0][:limit]
+    return estimated(room, available, (lat, lon), agency)
+
+
+def estimated(room: LiveRoom, officers: list[OfficerStatus], scene: tuple[float, float],
+              agency: str) -> list[OfficerStatus]:
+    """The officers with their arrival time at `scene`: by road where a router is set and
+    answers (`live.router`), else at the speed learned for the agency at this hour."""
+    speed = speed_now(room, agency)
+    learned = [replace(o, eta=Eta.at_speed(o.distance_m, speed)) if o.distance_m is not None
+               else o for o in officers]
+    if not room.settings.osrm_url or not officers:
+        return learned
+    placed = [o for o in learned if o.lat is not None and o.lon is not None]
+    minutes = road_minutes(room.settings.osrm_url, [(o.lat, o.lon) for o in placed], scene)
+    if minutes is None:
+        return learned
+    by_road = {o.id: Eta(m, "road") for o, m in zip(placed, minutes, strict=True)
+               if m is not None}
+    return [replace(o, eta=by_road[o.id]) if o.id in by_road else o for o in learned]
 
 
 def queue(room: LiveRoom, *, by: Principal, limit: int = 12,

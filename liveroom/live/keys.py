@@ -117,6 +117,17 @@ class LiveKeys:
         """Hash: the attendance policy's memory of each officer."""
         return self._view("policy", "last-fix")
 
+    @property
+    def eta_speeds(self) -> str:
+        """String: the learned travel speeds (JSON, `live.eta.SpeedTable`), written by
+        `reporting.eta.learn`."""
+        return self._view("eta", "speeds")
+
+    @property
+    def eta_lock(self) -> str:
+        """String: held (with a TTL) by the one worker learning the speeds."""
+        return self._view("eta", "learning")
+
     def idempotency(self, actor: str, key: str) -> str:
         return self._view("idempotency", actor, key)
 

@@ -22,6 +22,7 @@ from liveroom.projections.base import Entry, Projection
 from liveroom.projections.policies.attendance import AttendancePolicy
 from liveroom.projections.policies.escalation import EscalationPolicy
 from liveroom.projections.policies.merges import MergePolicy
+from liveroom.reporting.eta import refresh_if_due
 from liveroom.room import LiveRoom
 from liveroom.streams import STREAMS, id_tuple
 
@@ -223,7 +224,8 @@ def trim_streams(room: LiveRoom, projections: list[Projection]) -> dict[str, str
 
 
 class ProjectionService:
-    """All projectors of one worker in background threads, plus periodic trimming."""
+    """All projectors of one worker in background threads, plus periodic work: trimming,
+    the policies' sweeps, and learning arrival speeds when missing and nightly."""
 
     def __init__(self, room: LiveRoom) -> None:
         self.room = room
@@ -245,6 +247,7 @@ class ProjectionService:
 
     def _trim_loop(self) -> None:
         projections = [p.projection for p in self.projectors]
+        self._learn()  # at start, if nothing is learned yet
         while not self.stop_event.wait(self.room.settings.trim_interval_seconds):
             try:
                 trim_streams(self.room, projections)
@@ -252,6 +255,13 @@ class ProjectionService:
                     policy.sweep()
             except Exception:
                 log.exception("trimming or sweeping failed")
+            self._learn()
+
+    def _learn(self) -> None:
+        try:
+            refresh_if_due(self.room)
+        except Exception:
+            log.exception("learning arrival speeds failed")
 
     def stop(self, timeout: float = 5.0) -> None:
         self.stop_event.set()

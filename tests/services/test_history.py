@@ -42,3 +42,15 @@ def test_history_is_finished_ordered_and_read_by_the_kpis(room, clock):
     assert all(t.median["resolve"] <= t.p90["resolve"] for t in times if t.reached["resolve"])
     with pytest.raises(InvalidCommand, match="already has seeded history"):
         seed_history(room, 10)
+
+
+def test_history_leaves_trips_to_learn_arrival_speeds_from(room):
+    from liveroom.reporting.eta import learn
+
+    written = seed_history(room, 600, days=20, seed=5)
+    assert written["officer_locations"] > 0
+    table = learn(room, min_trips=5)
+    assert table.trips == written["assignments"]  # every officer's trip, from its fixes
+    damkar, others = table.agencies["damkar"], table.agencies["kebersihan"]
+    assert 25 < damkar.overall.kmh < 40 and 15 < others.overall.kmh < 28
+    assert others.hours[17].kmh < others.hours[11].kmh  # the evening rush is slower
