@@ -31,6 +31,7 @@ from liveroom.cities.model import (
     City,
     District,
     LocalizedText,
+    NfpaTargets,
     Performance,
     Post,
     Shift,
@@ -110,6 +111,7 @@ class _AgencyEntry(_Model):
     name: LocalizedText
     short: LocalizedText | None = None
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    nfpa: NfpaTargets | None = None
 
 
 class _AgenciesFile(_Model):
