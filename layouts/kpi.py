@@ -1,6 +1,7 @@
 """The mayor's KPI page: filters, headline figures, volume over time, response times against
-SLA per agency and district, the backlog by age, where reports come from, recurring
-problems and officers' performance with the score's formula. Pure: data in, components out."""
+SLA per agency and district, a fire agency's units against NFPA 1710 (`layouts.kpi_nfpa`),
+the backlog by age, where reports come from, recurring problems and officers' performance
+with the score's formula. Pure: data in, components out."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts import ids
+from layouts import kpi_nfpa as nfpa
 from layouts.grid import PAGE_ROWS, Column, grid
 from layouts.home import report_header
 from liveroom.access import Principal
@@ -210,6 +212,17 @@ def _section(title: str, table: str, shown: dict, *children) -> html.Section:
         className="admin-section-head"), *children], className="admin-section")
 
 
+def nfpa_section(shown: dict, city: City, lang: str) -> html.Section:
+    """The fire panel (`layouts.kpi_nfpa`), hidden unless the scope has an NFPA agency."""
+    return html.Section([
+        html.Div([html.H2(shown["nfpa_title"], id="kpi-nfpa-title"),
+                  html.Span(shown["nfpa_downloads"], id="kpi-nfpa-downloads",
+                            className="kpi-downloads")], className="admin-section-head"),
+        html.P(nfpa.hint(city, lang), className="admin-subtitle"),
+        grid("kpi-nfpa", nfpa.columns(city, lang), shown["nfpa"], lang, paged=True),
+    ], className="admin-section", id="kpi-nfpa-panel", hidden=shown["nfpa_hidden"])
+
+
 def recap_links(data: Dashboard, lang: str) -> list:
     """The monthly recap (the allowance input) of the month the period ends in."""
     month = data.scope.period.last
@@ -237,6 +250,8 @@ PANELS = {
     "heat": ("kpi-heat", "data"), "recurring": ("kpi-recurring", "children"),
     **{f"{table}_downloads": (f"kpi-{table}-downloads", "children") for table in TABLES},
     "recap": ("kpi-recap", "children"), "problem": (ids.KPI_PROBLEM, "children"),
+    "nfpa": (ids.grid("kpi-nfpa"), "rowData"), "nfpa_title": ("kpi-nfpa-title", "children"),
+    "nfpa_hidden": ("kpi-nfpa-panel", "hidden"),  # shown when an agency has NFPA targets
 }
 
 
@@ -263,6 +278,8 @@ def panels(data: Dashboard, city: City, lang: str) -> dict:
                       for c, d, n in data.recurring],
         **{f"{table}_downloads": download_links(data, table, lang) for table in TABLES},
         "recap": recap_links(data, lang), "problem": None,
+        "nfpa": nfpa.rows(data, city, lang) if ready else None,
+        "nfpa_title": nfpa.title(data, city, lang), "nfpa_hidden": not data.nfpa,
     }
 
 
@@ -289,6 +306,7 @@ def body(data: Dashboard, city: City, lang: str) -> list:
                  html.P(t("kpi.times_hint"), className="admin-subtitle"),
                  times_grid("kpi-agencies", shown["agencies"], len(city.agencies), lang,
                             t("kpi.agency"))),
+        nfpa_section(shown, city, lang),
         html.Div([
             _section(t("kpi.backlog"), "backlog", shown,
                      dcc.Graph(figure=shown["backlog"], id="kpi-backlog",

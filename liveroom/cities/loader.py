@@ -34,6 +34,7 @@ from liveroom.cities.model import (
     District,
     EscalationRule,
     LocalizedText,
+    NfpaTargets,
     Performance,
     Post,
     Shift,
@@ -131,6 +132,7 @@ class _AgencyEntry(_Model):
     short: LocalizedText | None = None
     colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
     eta_kmh: float = Field(25.0, gt=0, le=200)
+    nfpa: NfpaTargets | None = None
 
 
 class _AgenciesFile(_Model):

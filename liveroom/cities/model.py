@@ -77,8 +77,24 @@ class LocalizedText(_Model):
         return self.en if lang.split("-")[0].lower() == "en" else self.id
 
 
+class NfpaTargets(_Model):
+    """NFPA 1710's response-time targets for a fire agency, in seconds: call processing
+    (received → dispatched), turnout (dispatched → en route) and first-unit travel (en
+    route → on scene); each is met when at least `share` of the responses are within it."""
+
+    processing_seconds: int = Field(60, gt=0)
+    turnout_seconds: int = Field(80, gt=0)
+    travel_seconds: int = Field(240, gt=0)
+    share: float = Field(0.9, gt=0, le=1)
+
+    def target(self, step: str) -> int:
+        """The target of `step` ("processing", "turnout", "travel"), in seconds."""
+        return getattr(self, f"{step}_seconds")
+
+
 class Agency(_Model):
-    """A responding agency (dinas); `key` is its stable identifier."""
+    """A responding agency (dinas); `key` is its stable identifier; `nfpa`: a fire
+    agency's response-time targets (none: its KPIs show no NFPA panel)."""
 
     key: Slug
     name: LocalizedText
@@ -87,6 +103,7 @@ class Agency(_Model):
     #: the speed an arrival estimate assumes until the archive's trips teach one
     #: (`reporting.eta`), and wherever it has too few
     eta_kmh: float = Field(25.0, gt=0, le=200)
+    nfpa: NfpaTargets | None = None
 
     def label(self, lang: str) -> str:
         """The short name where there is one."""

@@ -144,6 +144,16 @@ def test_every_category_is_drawn_with_a_bundled_icon(city: City) -> None:
     assert len({c.icon for c in city.categories.values()}) == len(city.categories)
 
 
+def test_only_tangerangs_fire_brigade_has_nfpa_targets() -> None:
+    """NFPA 1710 is for career fire departments: Kota Tangerang's; Pandeglang has none."""
+    targets = {slug: {k: a.nfpa for k, a in load_city(slug).agencies.items() if a.nfpa}
+               for slug in SLUGS}
+    damkar = targets["tangerang"]["damkar"]
+    assert [damkar.target(s) for s in ("processing", "turnout", "travel")] == [60, 80, 240]
+    assert damkar.share == 0.9 and list(targets["tangerang"]) == ["damkar"]
+    assert targets["pandeglang"] == {}
+
+
 def test_fire_has_top_priority(city: City) -> None:
     fire = city.categories["kebakaran"]
     assert fire.priority == 1
@@ -355,6 +365,21 @@ BREAKAGES = {
         ),
         "agencies.yaml",
         "agencies.dishub.colour",
+    ),
+    "nfpa-share-over-one": (
+        lambda pack: edit_yaml(
+            pack / "agencies.yaml", lambda d: d["agencies"]["damkar"]["nfpa"].update(share=90)
+        ),
+        "agencies.yaml",
+        "agencies.damkar.nfpa.share",
+    ),
+    "nfpa-unknown-step": (
+        lambda pack: edit_yaml(
+            pack / "agencies.yaml",
+            lambda d: d["agencies"]["damkar"]["nfpa"].update(dispatch_seconds=30),
+        ),
+        "agencies.yaml",
+        "agencies.damkar.nfpa.dispatch_seconds",
     ),
     "unknown-post-district": (
         set_post(4, "district", "36.71.99"),

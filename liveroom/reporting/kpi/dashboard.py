@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 
@@ -17,6 +17,7 @@ from liveroom.reporting.kpi.figures import (
     response_times_by,
     volumes,
 )
+from liveroom.reporting.kpi.nfpa import UnitTimes, nfpa_times
 from liveroom.reporting.kpi.officers import OfficerPerformance, officer_performance
 from liveroom.room import LiveRoom
 
@@ -37,6 +38,8 @@ class Dashboard:
     recurring: list[tuple[str, str, int]]
     officers: list[OfficerPerformance]
     ready: bool = True  # False: no figures yet (`nothing_yet`)
+    #: fire agencies' units against NFPA 1710 (none: no agency of the scope has targets)
+    nfpa: list[UnitTimes] = field(default_factory=list)
 
     @classmethod
     def nothing_yet(cls, scope: Scope, at: datetime, dimension: str = "category") -> Dashboard:
@@ -71,6 +74,7 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
         "backlog": partial(backlog, room, scope, by=by, at=at),
         "cells": partial(hexbins, room, scope, by=by, cell_m=1000.0),
         "recurring": partial(recurring, room, scope, by=by),
+        "nfpa": partial(nfpa_times, room, scope, by=by),
     }
     if workers == 1:  # one pass for every group's times, and no thread to start
         found = {name: query() for name, query in panels.items()} | times(groups=TIMES)
@@ -84,5 +88,5 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
         scope=scope, at=at, dimension=dimension, volumes=found["volumes"],
         overall=next(iter(found["city"]), None), by_agency=found["agency"],
         by_district=found["district"], backlog=found["backlog"], cells=found["cells"],
-        recurring=found["recurring"],
+        recurring=found["recurring"], nfpa=found["nfpa"],
         officers=officer_performance(room, scope, by=by, at=at, times=found["officer"]))

@@ -9,6 +9,7 @@ from liveroom.cities import City
 from liveroom.i18n import translate
 from liveroom.reporting.kpi.dashboard import Dashboard
 from liveroom.reporting.kpi.figures import Times, names
+from liveroom.reporting.kpi.nfpa import STEPS as NFPA_STEPS
 from liveroom.reporting.kpi.officers import OfficerPerformance
 
 STEPS = ("acknowledge", "arrive", "resolve")
@@ -82,7 +83,27 @@ def backlog(data: Dashboard, city: City, lang: str) -> Rows:
             [[agencies_.get(a, a), bucket, n] for a, bucket, n in data.backlog])
 
 
+def nfpa(data: Dashboard, city: City, lang: str) -> Rows:
+    """Fire agencies' units against NFPA 1710: per step how many reached it, the 90th
+    percentile and target in seconds, the % within it and whether the target was met."""
+    t = lambda key: translate(key, lang)  # noqa: E731
+    headers = [t("kpi.agency"), t("kpi.nfpa.unit"), t("kpi.nfpa.export.unit_id"),
+               t("kpi.nfpa.responses")]
+    for step in NFPA_STEPS:
+        name = t(f"kpi.nfpa.step.{step}")
+        headers += [f"{name} ({t('kpi.export.reached')})", f"{name} {t('kpi.nfpa.export.p90')}",
+                    f"{name} {t('kpi.nfpa.export.target')}", f"{name} {t('kpi.nfpa.within')} %",
+                    f"{name} {t('kpi.nfpa.met')}"]
+    agencies_ = names(city, "agency", lang)
+    yes_no = {True: t("kpi.nfpa.yes"), False: t("kpi.nfpa.no"), None: None}
+    return headers, [[
+        agencies_.get(u.agency, u.agency), u.name or t("kpi.nfpa.all_units"), u.unit or "",
+        u.responses, *[v for s in u.steps.values() for v in (
+            s.count, s.percentile, s.target, s.within_share, yes_no[s.met])],
+    ] for u in data.nfpa]
+
+
 #: the page's tables by the name their download uses
 TABLES: dict[str, Callable[[Dashboard, City, str], Rows]] = {
     "agencies": agencies, "districts": districts, "volume": volume, "recurring": recurring,
-    "officers": officers, "backlog": backlog}
+    "officers": officers, "backlog": backlog, "nfpa": nfpa}
