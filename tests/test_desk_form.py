@@ -16,19 +16,7 @@ from liveroom.domain.errors import InvalidCommand
 from liveroom.live.similar import similar_open_incidents
 from tests.conftest import drain, person
 from tests.test_wall_callers import text_of
-
-
-def find(node, wanted: str):
-    """The component with id `wanted` in a tree, or None."""
-    if getattr(node, "id", None) == wanted:
-        return node
-    children = getattr(node, "children", None)
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if child is not None and not isinstance(child, str | int | float):
-            found = find(child, wanted)
-            if found is not None:
-                return found
-    return None
+from tests.test_wall_parts import find
 
 
 @pytest.mark.parametrize(("who", "offered"), [

@@ -8,8 +8,10 @@ nothing the second time; a batch whose checkpoint moved meanwhile is refused.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from redis.client import Pipeline
 
 from liveroom.domain.events import Event, EventError, decode
 from liveroom.room import LiveRoom
@@ -103,3 +105,26 @@ class Projection(ABC):
     @property
     def dead_letter_key(self) -> str:
         return self.room.keys.dead_letters
+
+
+class Policy(Projection, ABC):
+    """A reader that acts on events (appends new ones) instead of keeping a view: its
+    checkpoint is a Redis key of its own."""
+
+    def checkpoint(self) -> str | None:
+        return self.room.redis.get(self.room.keys.checkpoint(self.name))
+
+    def advance(self, expected: str | None, last: str,
+                also: Callable[[Pipeline], object] | None = None) -> None:
+        """Move the checkpoint from `expected` to `last`, in one transaction with `also`'s
+        writes; CheckpointMoved when another worker moved it first."""
+        key = self.room.keys.checkpoint(self.name)
+        with self.room.redis.pipeline() as pipe:
+            pipe.watch(key)
+            if pipe.get(key) != expected:
+                raise CheckpointMoved(self.name)
+            pipe.multi()
+            if also is not None:
+                also(pipe)
+            pipe.set(key, last)
+            pipe.execute()

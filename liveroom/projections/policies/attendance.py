@@ -32,19 +32,16 @@ from liveroom.domain.errors import DomainError
 from liveroom.domain.events import CheckInMarkedForReview, Event, FixFlagged, OfficerLocated
 from liveroom.domain.integrity import LastFix, check_fix
 from liveroom.domain.officer import Officer, shift_of
-from liveroom.projections.base import CheckpointMoved, DeadLetter, Entry, Projection
+from liveroom.projections.base import DeadLetter, Entry, Policy
 
 log = logging.getLogger("liveroom.attendance")
 FRESH = timedelta(minutes=10)
 CHECK_OUT_AFTER = timedelta(hours=1)  # still on duty this long after the shift: checked out
 
 
-class AttendancePolicy(Projection):
+class AttendancePolicy(Policy):
     name = "attendance-policy"
     stream = "officers"
-
-    def checkpoint(self) -> str | None:
-        return self.room.redis.get(self.room.keys.checkpoint(self.name))
 
     @property
     def memory_key(self) -> str:
@@ -73,17 +70,9 @@ class AttendancePolicy(Projection):
                 appended.extend(self._attend(fix, officers, remembered))
         if appended:
             room.store.append_many(appended)
-        key = room.keys.checkpoint(self.name)
-        with room.redis.pipeline() as pipe:
-            pipe.watch(key)
-            if pipe.get(key) != expected:
-                raise CheckpointMoved(self.name)
-            pipe.multi()
-            kept = {oid: m.dump() for oid, m in memory.items() if m.last is not None}
-            if kept:
-                pipe.hset(self.memory_key, mapping=kept)
-            pipe.set(key, entries[-1].id)
-            pipe.execute()
+        kept = {oid: m.dump() for oid, m in memory.items() if m.last is not None}
+        self.advance(expected, entries[-1].id,
+                     lambda pipe: pipe.hset(self.memory_key, mapping=kept) if kept else None)
         return []
 
     def _attend(self, fix: OfficerLocated, officers: dict[str, Officer],

@@ -25,7 +25,7 @@ from liveroom.domain.escalation import next_due
 from liveroom.domain.incident import Incident
 from liveroom.domain.lifecycle import TERMINAL, Status
 from liveroom.live.projection import ms
-from liveroom.projections.base import CheckpointMoved, DeadLetter, Entry, Projection
+from liveroom.projections.base import DeadLetter, Entry, Policy
 
 log = logging.getLogger("liveroom.escalation")
 OPEN = tuple(status for status in Status if status not in TERMINAL)
@@ -33,12 +33,9 @@ OPEN = tuple(status for status in Status if status not in TERMINAL)
 PASS_SIZE = 500
 
 
-class EscalationPolicy(Projection):
+class EscalationPolicy(Policy):
     name = "escalation-policy"
     stream = "incidents"
-
-    def checkpoint(self) -> str | None:
-        return self.room.redis.get(self.room.keys.checkpoint(self.name))
 
     @property
     def index(self) -> str:
@@ -64,15 +61,7 @@ class EscalationPolicy(Projection):
     def apply(self, entries: list[Entry], expected: str | None) -> list[DeadLetter]:
         touched = {e.event.aggregate_id for e in entries if e.event is not None}
         due = self._states(touched) if self.room.city.escalation else {}
-        key = self.room.keys.checkpoint(self.name)
-        with self.room.redis.pipeline() as pipe:
-            pipe.watch(key)
-            if pipe.get(key) != expected:
-                raise CheckpointMoved(self.name)
-            pipe.multi()
-            self._index(pipe, due)
-            pipe.set(key, entries[-1].id)
-            pipe.execute()
+        self.advance(expected, entries[-1].id, lambda pipe: self._index(pipe, due))
         return []
 
     def _index(self, pipe, due: dict[str, int | None]) -> None:

@@ -17,17 +17,14 @@ from liveroom.commands.callers import merge_callers
 from liveroom.domain.errors import DomainError
 from liveroom.domain.events import IncidentStatusChanged
 from liveroom.domain.lifecycle import Status
-from liveroom.projections.base import CheckpointMoved, DeadLetter, Entry, Projection
+from liveroom.projections.base import DeadLetter, Entry, Policy
 
 log = logging.getLogger("liveroom.merges")
 
 
-class MergePolicy(Projection):
+class MergePolicy(Policy):
     name = "merge-policy"
     stream = "incidents"
-
-    def checkpoint(self) -> str | None:
-        return self.room.redis.get(self.room.keys.checkpoint(self.name))
 
     def reset(self) -> None:
         self.room.redis.delete(self.room.keys.checkpoint(self.name))
@@ -41,14 +38,7 @@ class MergePolicy(Projection):
                     merge_callers(self.room, event.incident_id)
                 except DomainError as exc:  # merged already (a replay), or nothing to move
                     log.info("callers of %s not moved: %s", event.incident_id, exc)
-        key = self.room.keys.checkpoint(self.name)
-        with self.room.redis.pipeline() as pipe:
-            pipe.watch(key)
-            if pipe.get(key) != expected:
-                raise CheckpointMoved(self.name)
-            pipe.multi()
-            pipe.set(key, entries[-1].id)
-            pipe.execute()
+        self.advance(expected, entries[-1].id)
         return []
 
     def sweep(self) -> list[str]:
