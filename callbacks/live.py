@@ -85,25 +85,30 @@ def register(app: Dash, room: LiveRoom) -> None:
         socket = ctx.websocket
         by = current_principal()  # the websocket's, authenticated when it connected
 
-        async def page(assumed: tuple[str, str] | None = None) -> tuple[str, str] | None:
+        async def page(assumed: tuple[str, str] | None = None,
+                       timeout: float = 10) -> tuple[str, str] | None:
             """(language, filter) of the wall screen the tab shows, None for another page;
-            `assumed` when the browser is too busy to answer in time."""
+            `assumed` when the browser is too busy to answer within `timeout` s."""
             try:  # (the address first: asking another page for the wall's parts warns)
-                if not shows_wall(await socket.get_prop(ids.URL, "pathname", timeout=10)):
+                if not shows_wall(await socket.get_prop(ids.URL, "pathname",
+                                                        timeout=timeout)):
                     return None
-                lang = await socket.get_prop(ids.PAGE_LANG, "data", timeout=10)
+                lang = await socket.get_prop(ids.PAGE_LANG, "data", timeout=timeout)
                 if lang is None:
                     return None
-                return lang, await socket.get_prop(ids.PAGE_FILTER, "data", timeout=10) or ""
+                return lang, await socket.get_prop(ids.PAGE_FILTER, "data",
+                                                   timeout=timeout) or ""
             except TimeoutError:
                 return assumed
 
         async def open_incident() -> str | None:
-            """The incident open in the wall's panel (None: none, or another page)."""
+            """The incident open in the wall's panel (None: none, or another page); asked
+            within a lease's renewal interval, so a silent screen is known as such in time."""
+            timeout = room.settings.handling_lease_seconds / 3
             try:
-                if await page(assumed=("", "")) is None:  # (busy: assume it still does)
-                    return None
-                chosen = await socket.get_prop(ids.SELECTED_INCIDENT, "data", timeout=10)
+                if await page(assumed=("", ""), timeout=timeout) is None:  # (busy: assume
+                    return None  # it still does)
+                chosen = await socket.get_prop(ids.SELECTED_INCIDENT, "data", timeout=timeout)
             except TimeoutError:
                 return handling.UNKNOWN
             return chosen if isinstance(chosen, str) else None

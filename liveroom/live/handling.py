@@ -126,19 +126,25 @@ def holders(room: LiveRoom, incident_ids: Sequence[str]) -> dict[str, list[Holde
 
 #: what a screen's `selected` answers when it cannot tell (a browser too busy to answer)
 UNKNOWN = "\0unknown"
+#: unanswered renewals in a row after which the screen's lease is let go
+SILENT_ROUNDS = 2
 
 
 async def keep(room: LiveRoom, by: Principal, selected: Callable[[], Awaitable[str | None]],
                closed: Callable[[], bool], every: float | None = None) -> None:
     """A screen's heartbeat: every `every` seconds (a third of the lease), renew the lease on
     the incident the screen has open (`selected`; None: none, or another page); release
-    one it no longer has open, and the last one when the screen goes away."""
+    one it no longer has open, and the last one when the screen goes away or stops
+    answering (`SILENT_ROUNDS` unanswered questions in a row)."""
     every = every or room.settings.handling_lease_seconds / 3
     held: str | None = None
+    silent = 0  # renewals in a row the screen did not answer
     try:
         while not closed():
             current = await selected()
-            current = held if current == UNKNOWN else current
+            silent = silent + 1 if current == UNKNOWN else 0
+            if current == UNKNOWN:  # busy: unchanged, once; silent twice: gone (a socket
+                current = held if silent < SILENT_ROUNDS else None  # not yet seen closed)
             if held and current != held:
                 await asyncio.to_thread(release, room, held, by)
             held = None

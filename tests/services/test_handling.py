@@ -124,6 +124,31 @@ def test_a_screen_keeps_the_lease_while_open_and_lets_go_of_what_it_closed(short
     assert gone == {}
 
 
+def test_a_screen_busy_once_keeps_its_lease_and_one_gone_silent_lets_it_go(short_lease,
+                                                                           tangerang_point):
+    room = short_lease
+    incident = queued(room, *tangerang_point)
+    answers = [incident, handling.UNKNOWN]  # then silent for good (a socket not seen closed)
+
+    async def selected() -> str | None:
+        return answers.pop(0) if answers else handling.UNKNOWN
+
+    async def scenario() -> list[dict]:
+        seen = []
+        keeper = asyncio.ensure_future(handling.keep(room, ANI, selected, lambda: False,
+                                                     every=0.1))
+        await asyncio.sleep(0.15)  # asked twice: open, then no answer (busy)
+        seen.append(handling.holders(room, [incident]))
+        await asyncio.sleep(0.2)  # no answer again: gone
+        seen.append(handling.holders(room, [incident]))
+        keeper.cancel()
+        return seen
+
+    busy, silent = asyncio.run(scenario())
+    assert busy == {incident: [Holder("ani", ANI.actor)]}
+    assert silent == {}
+
+
 def test_the_queue_pushed_to_every_screen_says_who_has_an_incident_open(room,
                                                                        tangerang_point):
     incident = queued(room, *tangerang_point)
