@@ -1,7 +1,7 @@
 /* The call-taker's desk, kept to the keyboard while someone talks: F2 opens the form with
  * the category field focused, Escape closes it, Ctrl+Enter saves (Ctrl+Shift+Enter saves
  * and assigns); a click on the map (where the caller is) hands the typing to the
- * description. The form opens and closes here, without a round trip. */
+ * description. */
 (function () {
   function focusIn(id) {
     var box = document.getElementById(id);
@@ -17,15 +17,14 @@
     return false;
   }
 
-  window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    desk: {
-      toggle: function () {
-        var opened = (dash_clientside.callback_context.triggered[0] || {}).prop_id ===
-          "desk-open.n_clicks";
-        if (opened) { setTimeout(function () { focusIn("desk-category"); }, 0); }
-        return !opened;
-      }
-    }
+  /* the form arrives from the server: the category field has the focus once it is there */
+  function focusWhenOpen(tries) {
+    if (document.getElementById("desk-category")) { focusIn("desk-category"); return; }
+    if (tries > 0) { setTimeout(function () { focusWhenOpen(tries - 1); }, 25); }
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("#desk-open")) { focusWhenOpen(200); }
   });
 
   // a click on the map places the report: the typing goes on in the description

@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.home import clicked_value, panel_of, refused
 from layouts import ids
-from layouts.desk import desk_pin, questions, similar_list, where_said
+from layouts.desk import desk_form, desk_pin, questions, similar_list, where_said
 from liveroom.api.access import current_principal
 from liveroom.cities import City
 from liveroom.commands.desk import add_reporter, enter_report, placed
@@ -24,8 +24,11 @@ from liveroom.live.desk import enter_and_assign
 from liveroom.live.similar import similar_open_incidents
 from liveroom.room import LiveRoom
 
-#: what the form is emptied to after a save (the channel stays: calls come in runs)
-CLEARED = (None, "", "", None, "", "", "", None, "")
+#: the form closed: unmounted, hidden, its place off the map
+CLOSED = (Output(ids.DESK, "children", allow_duplicate=True),
+          Output(ids.DESK, "hidden", allow_duplicate=True),
+          Output(ids.DESK_PIN, "children", allow_duplicate=True))
+FORM_GONE = ([], True, [])
 
 
 def located(city: City, point: str | None, district: str | None,
@@ -72,10 +75,18 @@ def answers_given() -> dict:
 
 
 def register(app: Dash, room: LiveRoom) -> None:
-    app.clientside_callback(ClientsideFunction("desk", "toggle"),
-                            Output(ids.DESK, "hidden"),
-                            Input(ids.DESK_OPEN, "n_clicks"), Input(ids.DESK_CLOSE, "n_clicks"),
-                            prevent_initial_call=True)
+    @app.callback(Output(ids.DESK, "children"), Output(ids.DESK, "hidden"),
+                  Input(ids.DESK_OPEN, "n_clicks"), State(ids.DESK, "hidden"),
+                  State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
+    def open_form(clicks, hidden, lang):
+        """The form, mounted fresh (an open one is left as it is)."""
+        if not clicks or hidden is False:
+            return no_update, no_update
+        return desk_form(room.city, lang), False
+
+    @app.callback(*CLOSED, Input(ids.DESK_CLOSE, "n_clicks"), prevent_initial_call=True)
+    def close_form(clicks):
+        return (*FORM_GONE,) if clicks else (no_update,) * len(FORM_GONE)
 
     @app.callback(Output(ids.DESK_QUESTIONS, "children"), Input(ids.DESK_CATEGORY, "value"),
                   State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
@@ -121,21 +132,19 @@ def register(app: Dash, room: LiveRoom) -> None:
         return said, similar_list(room.city, found, lang), pin
 
     fields = [State(field, "value") for field in ids.DESK_FIELDS]
-    cleared = [Output(field, "value", allow_duplicate=True) for field in ids.DESK_FIELDS[1:]]
 
     @app.callback(Output(ids.DESK_MESSAGE, "children"),
                   Output(ids.INCIDENT_DETAIL, "children", allow_duplicate=True),
-                  Output(ids.SELECTED_INCIDENT, "data", allow_duplicate=True),
-                  Output(ids.DESK, "hidden", allow_duplicate=True), *cleared,
+                  Output(ids.SELECTED_INCIDENT, "data", allow_duplicate=True), *CLOSED,
                   Input(ids.DESK_SAVE, "n_clicks"), Input(ids.DESK_SAVE_ASSIGN, "n_clicks"),
                   Input(ids.desk_add_to(ALL), "n_clicks"), *fields,
                   State(ids.PAGE_LANG, "data"), State(ids.desk_answer(ALL), "value"),
                   prevent_initial_call=True)
     async def save(*values):
         """Save the report, or add the caller to the incident chosen; then the incident
-        opens in the panel and the form empties. Refused: the form keeps what was typed
+        opens in the panel and the form closes. Refused: the form keeps what was typed
         and says why, in the screen's language."""
-        untouched = (no_update,) * (4 + len(cleared))
+        untouched = (no_update,) * (3 + len(CLOSED))
         if not clicked_value():
             return untouched
         form, lang, by = values[3:3 + len(ids.DESK_FIELDS)], values[-2], current_principal()
@@ -169,4 +178,4 @@ def register(app: Dash, room: LiveRoom) -> None:
         except DomainError as exc:
             return (refused(exc, lang), *untouched[1:])
         banner = html.Div(said, className="admin-ok", role="status", id="desk-saved")
-        return ("", html.Div([banner, panel]), incident.id, True, *CLEARED)
+        return ("", html.Div([banner, panel]), incident.id, *FORM_GONE)

@@ -53,15 +53,22 @@ def category_options(city: City, lang: str) -> list[dict]:
             for code, c in sorted(city.categories.items(), key=lambda i: i[1].name.get(lang))]
 
 
-def desk_form(city: City, lang: str) -> html.Div:
-    """The form, hidden until opened; the fields keep what was typed when a save is refused."""
+def desk_panel(lang: str) -> html.Div:
+    """Where the form opens: empty and hidden until then. The form is mounted only while
+    open: every mounted component costs the wall's browser a little on each push."""
+    return html.Div([], id=ids.DESK, className="detail-card desk", hidden=True,
+                    **{"aria-label": translate("desk.title", lang), "role": "form"})
+
+
+def desk_form(city: City, lang: str) -> list:
+    """The form's contents; its fields keep what was typed when a save is refused."""
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
     channels = [{"label": name.get(lang), "value": code} for code, name in city.channels.items()]
     districts = [{"label": d.name, "value": code} for code, d in sorted(
         city.districts.items(), key=lambda i: i[1].name)]
     priorities = [{"label": t("desk.priority_option", priority=n), "value": n}
                   for n in range(1, 5)]
-    return html.Div([
+    return [
         html.Div([html.H3(t("desk.title")),
                   html.Button("×", id=ids.DESK_CLOSE, className="detail-close", n_clicks=0,
                               title=t("dispatch.close"))], className="detail-head"),
@@ -93,8 +100,7 @@ def desk_form(city: City, lang: str) -> html.Div:
                         className="admin-button secondary"),
         ], className="admin-actions"),
         html.Div(id=ids.DESK_MESSAGE, className="admin-message"),
-    ], id=ids.DESK, className="detail-card desk", hidden=True,
-        **{"aria-label": t("desk.title"), "role": "form"})
+    ]
 
 
 def questions(city: City, category: str | None, lang: str) -> list:

@@ -11,7 +11,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from layouts import ids
-from layouts.desk import desk_button, desk_form
+from layouts.desk import desk_button, desk_panel
 from layouts.dispatch import escalated_items, queue_items, stranded_items
 from layouts.static import shown, to_html
 from liveroom.access import Action, Principal
@@ -274,7 +274,7 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 dcc.Store(id=ids.LIVE_FIGURES),  # pushed: the figures above, as JSON text
                 dcc.Store(id=ids.SELECTED_INCIDENT),  # the incident open in the panel
                 dcc.Store(id=ids.SELECTED_OFFICER),  # the officer open in the panel
-                desk_form(city, lang),  # (over this column: the whole map stays clickable)
+                desk_panel(lang),  # (over this column: the whole map stays clickable)
             ], className="summary"),
             html.Section([district_map(city, incidents, officers),
                           html.Div(id=ids.INCIDENT_DETAIL, className="incident-detail")],

@@ -15,7 +15,7 @@ from dash.development.base_component import Component
 from app import create_app
 from callbacks import home
 from callbacks.pages import PAGES
-from layouts.desk import questions, similar_list
+from layouts.desk import desk_form, questions, similar_list
 from layouts.home import shell
 from liveroom.access import SYSTEM
 from liveroom.commands import accounts
@@ -75,7 +75,8 @@ def validation_layout(room) -> list:
     panels = [home.detail(room, incident.id, SYSTEM, "id") for incident in (waiting, held)]
     officer, _track = home.officer_detail(room, device.officer_id, waiting.id, SYSTEM, "id")
     nearby = similar_open_incidents(room, "kebakaran", *post.centre, by=SYSTEM)
-    form = [*questions(room.city, "banjir", "id"), *similar_list(room.city, nearby, "id")]
+    form = [*desk_form(room.city, "id"), *questions(room.city, "banjir", "id"),
+            *similar_list(room.city, nearby, "id")]
     return [shell(), *pages, *panels, officer, *form]
 
 
