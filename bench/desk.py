@@ -99,9 +99,9 @@ class Desk:
         before = self.interactions
         wait = WebDriverWait(self.browser, 15)
         self.press(Keys.F2)
-        wait.until(lambda d: d.execute_script(
-            "return document.getElementById('desk-category').contains("
-            "document.activeElement)"))
+        wait.until(lambda d: d.execute_script(  # (the form arrives from the server)
+            "var c = document.getElementById('desk-category');"
+            "return c && c.contains(document.activeElement);"))
         self.type("sampah menumpuk")
         self.press(Keys.ENTER)
         self.place(rng)
