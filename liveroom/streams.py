@@ -8,7 +8,7 @@ change no aggregate, are appended in pipelined batches.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import redis
@@ -33,6 +33,11 @@ class Keys:
 
     def checkpoint(self, projection: str) -> str:
         return f"{self.ns}:checkpoint:{projection}"
+
+    def claim(self, name: str) -> str:
+        """String: what holds a named thing that only one may hold at a time (a unit: the
+        task it is on), set and freed with the events that take and give it up."""
+        return f"{self.ns}:claim:{name}"
 
     def lease(self, projection: str) -> str:
         return f"{self.ns}:lease:{projection}"
@@ -69,16 +74,38 @@ local current = tonumber(redis.call('HGET', KEYS[2], 'version') or '0')
 if current ~= tonumber(ARGV[1]) then
   return redis.error_reply('CONFLICT ' .. current)
 end
+local n, nc, nf = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local freed = {}
+for i = 1, nf do
+  local key = KEYS[2 + nc + i]
+  if redis.call('GET', key) == ARGV[5 + nc + i] then freed[key] = true end
+end
+for i = 1, nc do
+  local held = redis.call('GET', KEYS[2 + i])
+  if held and held ~= ARGV[5 + i] and not freed[KEYS[2 + i]] then
+    return redis.error_reply('CLAIMED ' .. i .. ' ' .. held)
+  end
+end
+for key in pairs(freed) do redis.call('DEL', key) end
+for i = 1, nc do redis.call('SET', KEYS[2 + i], ARGV[5 + i]) end
 local ids = {}
-local n = tonumber(ARGV[3])
+local base = 6 + nc + nf
 for i = 0, n - 1 do
-  local b = 4 + i * 4
+  local b = base + i * 4
   ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'type', ARGV[b], 'v', ARGV[b + 1],
                              'agg', ARGV[b + 2], 'data', ARGV[b + 3])
 end
 redis.call('HSET', KEYS[2], 'version', current + n, 'state', ARGV[2])
 return ids
 """
+
+
+class Claimed(Exception):
+    """A claim the append needed is held by something else (`holder`): nothing appended."""
+
+    def __init__(self, name: str, holder: str) -> None:
+        super().__init__(f"{name} is held by {holder}")
+        self.name, self.holder = name, holder
 
 
 @dataclass(frozen=True)
@@ -104,25 +131,35 @@ class EventStore:
 
     def append(
         self, kind: str, aggregate_id: str, expected_version: int, events: Sequence[Event],
-        state_json: str,
+        state_json: str, *, claims: Mapping[str, str] | None = None,
+        frees: Mapping[str, str] | None = None,
     ) -> list[str]:
-        """Append atomically if the aggregate is still at `expected_version`."""
+        """Append atomically if the aggregate is still at `expected_version`, taking the named
+        `claims` (name -> holder; Claimed if another holds one) and letting go of `frees` (those
+        still held by the holder given)."""
         stream = events[0].stream
-        args: list[str | int] = [expected_version, state_json, len(events)]
+        claims, frees = dict(claims or {}), dict(frees or {})
+        args: list[str | int] = [expected_version, state_json, len(events), len(claims),
+                                 len(frees), *claims.values(), *frees.values()]
         for event in events:
             if event.stream != stream or event.aggregate_id != aggregate_id:
                 raise ValueError("one append is one aggregate on one stream")
             fields = encode(event)
             args += [fields["type"], fields["v"], fields["agg"], fields["data"]]
-        keys = [self.keys.stream(stream), self.keys.aggregate(kind, aggregate_id)]
+        keys = [self.keys.stream(stream), self.keys.aggregate(kind, aggregate_id),
+                *map(self.keys.claim, claims), *map(self.keys.claim, frees)]
         try:
             return list(self._append(keys=keys, args=args))
         except redis.ResponseError as exc:
-            if str(exc).startswith("CONFLICT"):
+            message = str(exc)
+            if message.startswith("CONFLICT"):
                 raise ConcurrencyConflict(
                     f"{kind} {aggregate_id} changed meanwhile (now at version "
-                    f"{str(exc).split()[-1]}, expected {expected_version})"
+                    f"{message.split()[-1]}, expected {expected_version})"
                 ) from None
+            if message.startswith("CLAIMED"):
+                _, index, holder = message.split(maxsplit=2)
+                raise Claimed(list(claims)[int(index) - 1], holder) from None
             raise
 
     def append_many(self, events: Iterable[Event]) -> list[str]:
@@ -151,5 +188,5 @@ def id_tuple(entry_id: str | None) -> tuple[int, int]:
     return (int(ms), int(seq or 0))
 
 
-__all__ = ["INCIDENTS", "OFFICERS", "STREAMS", "EventStore", "Keys", "Loaded",
+__all__ = ["INCIDENTS", "OFFICERS", "STREAMS", "Claimed", "EventStore", "Keys", "Loaded",
            "delete_matching", "id_tuple"]

@@ -30,6 +30,7 @@ class Action(StrEnum):
     ADD_NOTE = "add_note"
     WORK_OWN_TASKS = "work_own_tasks"
     REGISTER_OFFICER = "register_officer"
+    MANAGE_UNITS = "manage_units"  # register units, set their crews and trackers
     ATTEND = "attend"  # check in/out, share location: one's own only
     MANAGE_ACCOUNTS = "manage_accounts"
     VIEW_AUDIT = "view_audit"
@@ -49,6 +50,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ADD_NOTE: frozenset({R.ADMIN, R.SUPERVISOR, R.OPERATOR, R.OFFICER}),
     Action.WORK_OWN_TASKS: frozenset({R.OFFICER}),
     Action.REGISTER_OFFICER: frozenset({R.ADMIN}),
+    Action.MANAGE_UNITS: frozenset({R.ADMIN, R.SUPERVISOR}),
     Action.ATTEND: frozenset({R.OFFICER}),
     Action.MANAGE_ACCOUNTS: frozenset({R.ADMIN}),
     Action.VIEW_AUDIT: frozenset({R.ADMIN}),

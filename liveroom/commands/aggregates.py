@@ -31,6 +31,7 @@ def execute(
     aggregate_id: str,
     decide: Callable[[State], Event | Sequence[Event]],
     expected_version: int | None = None,
+    claims: Callable[[list[Event]], tuple[dict[str, str], dict[str, str]]] | None = None,
 ) -> State:
     """Decide against fresh state and append; retried on a race unless a version is given.
 
@@ -47,8 +48,10 @@ def execute(
         events = [decided] if isinstance(decided, Event) else list(decided)
         for event in events:
             state = evolve(state, event)
+        taken, freed = claims(events) if claims else ({}, {})
         try:
-            room.store.append(kind, aggregate_id, version, events, state.model_dump_json())
+            room.store.append(kind, aggregate_id, version, events, state.model_dump_json(),
+                              claims=taken, frees=freed)
             return state
         except ConcurrencyConflict:
             if expected_version is not None:

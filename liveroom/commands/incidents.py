@@ -8,18 +8,23 @@ is appended: authorization lives here, not in the pages or APIs that call in.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from liveroom.access import Action, Forbidden, Principal, sees_callers
 from liveroom.commands import aggregates
 from liveroom.commands.officers import get_officer
+from liveroom.commands.units import get_unit
 from liveroom.domain import incident as domain
 from liveroom.domain.errors import ConcurrencyConflict, InvalidCommand, NotFound
 from liveroom.domain.events import ReportReceived
 from liveroom.domain.incident import Incident
 from liveroom.domain.lifecycle import TERMINAL, Status
 from liveroom.domain.officer import Officer
+from liveroom.domain.unit import Unit
+from liveroom.domain.unit import claims as unit_claims
 from liveroom.room import LiveRoom
+from liveroom.streams import Claimed
 
 KIND = "incident"
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -46,8 +51,7 @@ def view_incident(room: LiveRoom, incident_id: str, *, by: Principal) -> dict:
     """An incident and its version, for those who may see it (officers: their own); its
     callers in full only for its own people (`sees_callers`), else masked."""
     version, incident = aggregates.load(room, KIND, Incident, incident_id)
-    if not (by.can(Action.VIEW_LIVE, incident.agency)
-            or by.can(Action.WORK_OWN_TASKS, incident.agency, incident.officer_id)):
+    if not (by.can(Action.VIEW_LIVE, incident.agency) or _works_on(by, incident, True)):
         raise Forbidden(f"{by.actor} may not view incident {incident_id}")
     shown = incident.model_copy(update={
         "callers": incident.callers_for(sees_callers(by, incident.agency))})
@@ -111,9 +115,21 @@ def likely_duplicate(room: LiveRoom, category: str, lat: float, lon: float) -> I
 
 
 def _run(room: LiveRoom, incident_id: str, decide, expected_version: int | None) -> Incident:
-    return aggregates.execute(
-        room, KIND, Incident, domain.evolve, incident_id, decide, expected_version
-    )
+    try:
+        return aggregates.execute(room, KIND, Incident, domain.evolve, incident_id,
+                                  lambda incident: domain.stamped(incident, decide(incident)),
+                                  expected_version, claims=unit_claims)
+    except Claimed as exc:
+        unit = get_unit(room, exc.name.removeprefix("unit:"))
+        raise InvalidCommand(f"unit {unit.call_sign} is on {exc.holder} already",
+                             rule="unit_busy", unit=unit.call_sign,
+                             incident=exc.holder.split("/")[0]) from None
+
+
+def _works_on(by: Principal, incident: Incident, done_too: bool = False) -> bool:
+    """Whether `by` is an officer on one of the incident's tasks (running, or any)."""
+    task = incident.task_of(by.officer_id, done_too=done_too)
+    return task is not None and by.can(Action.WORK_OWN_TASKS, task.agency, by.officer_id)
 
 
 def triage_incident(
@@ -149,7 +165,7 @@ def assign_incident(
     room: LiveRoom, incident_id: str, officer_id: str, *, by: Principal,
     reason: str | None = None, expected_version: int | None = None,
 ) -> Incident:
-    """Assign (operators) or reassign (supervisors) an incident to an officer."""
+    """Assign (operators) or reassign (supervisors) an incident's main task to an officer."""
     officer: Officer = get_officer(room, officer_id)
 
     def decide(incident: Incident):
@@ -161,34 +177,113 @@ def assign_incident(
     return _run(room, incident_id, decide, expected_version)
 
 
+def dispatch_incident(
+    room: LiveRoom, incident_id: str, *, by: Principal, units: Sequence[str] = (),
+    officers: Sequence[str] = (), expected_version: int | None = None,
+) -> Incident:
+    """Send units and officers to an incident at once, a task each (a run card's lines):
+    all of them or, if one is busy or refused, none."""
+    if not units and not officers:
+        raise InvalidCommand("dispatch needs a unit or an officer", rule="dispatch_whom")
+    sent = ([get_unit(room, u) for u in dict.fromkeys(units)],
+            [get_officer(room, o) for o in dict.fromkeys(officers)])
+
+    def decide(incident: Incident):
+        by.check(Action.ASSIGN, incident.agency)
+        events, state = [], incident
+        for whom in (*sent[0], *sent[1]):
+            by.check(Action.ASSIGN, whom.agency)
+            kind = "unit" if isinstance(whom, Unit) else "officer"
+            events.append(domain.decide_dispatch(state, room.clock(), by.actor,
+                                                 **{kind: whom}))
+            state = domain.evolve(state, events[-1])
+        return events
+
+    return _run(room, incident_id, decide, expected_version)
+
+
+def reassign_task(room: LiveRoom, incident_id: str, task_id: str, *, by: Principal,
+                  reason: str, officer_id: str | None = None, unit_id: str | None = None,
+                  expected_version: int | None = None) -> Incident:
+    """A running task to another officer or unit (supervisors), for a reason."""
+    officer = get_officer(room, officer_id) if officer_id else None
+    unit = get_unit(room, unit_id) if unit_id else None
+
+    def decide(incident: Incident):
+        by.check(Action.REASSIGN, incident.agency)
+        by.check(Action.REASSIGN, (officer or unit).agency if officer or unit else None)
+        return domain.decide_reassign(incident, task_id, room.clock(), by.actor, reason,
+                                      officer=officer, unit=unit)
+
+    return _run(room, incident_id, decide, expected_version)
+
+
+def release_task(room: LiveRoom, incident_id: str, task_id: str, *, by: Principal,
+                 reason: str, expected_version: int | None = None) -> Incident:
+    """Stand a task down (the control room), for a reason."""
+
+    def decide(incident: Incident):
+        task = incident.task(task_id)
+        by.check(Action.ASSIGN, task.agency if task else incident.agency)
+        return domain.decide_release(incident, task_id, reason, room.clock(), by.actor)
+
+    return _run(room, incident_id, decide, expected_version)
+
+
+def forward_incident(room: LiveRoom, incident_id: str, body: str, *, by: Principal,
+                     reference: str = "", expected_version: int | None = None) -> Incident:
+    """Hand the incident to an outside body (PLN, PDAM, Telkom) with its reference number;
+    its follow-up is due after the body's `follow_up_days`."""
+    known = room.city.external_bodies.get(body)
+    if known is None:
+        raise InvalidCommand(f"unknown body {body!r}", rule="unknown_body", body=body)
+
+    def decide(incident: Incident):
+        by.check(Action.ASSIGN, incident.agency)
+        now = room.clock()
+        return domain.decide_forward(incident, body, reference,
+                                     now + timedelta(days=known.follow_up_days), now, by.actor)
+
+    return _run(room, incident_id, decide, expected_version)
+
+
 def change_status(
     room: LiveRoom, incident_id: str, status: Status | str, *, by: Principal,
     reason: str | None = None, duplicate_of: str | None = None,
     expected_version: int | None = None, media_url: str | None = None,
+    task_id: str | None = None,
 ) -> Incident:
     """Move an incident along its lifecycle; illegal moves are refused (`media_url`: the
     photo of the work done, on resolve).
 
-    Officers move their own tasks (acknowledged .. resolved); the control room
-    moves any incident of its agencies.
+    Officers move their own task (acknowledged .. resolved); the control room moves any
+    task (`task_id`; its main one when not said) or the incident of its agencies.
     """
     target = Status(status)
     original = get_incident(room, duplicate_of) if duplicate_of else None
 
     def decide(incident: Incident):
-        own_step = target in OFFICER_STEPS and by.can(
-            Action.WORK_OWN_TASKS, incident.agency, incident.officer_id)
-        if not own_step:
-            by.check(Action.CHANGE_STATUS, incident.agency)
+        task = incident.task(task_id) if task_id else None
+        mine = task or incident.task_of(by.officer_id)
+        if target in OFFICER_STEPS and mine is not None and mine.has(by.officer_id) and by.can(
+                Action.WORK_OWN_TASKS, mine.agency, by.officer_id):
+            task = mine  # an officer's own step
+        else:
+            by.check(Action.CHANGE_STATUS, task.agency if task else incident.agency)
+            if task is None and target in (Status.ACKNOWLEDGED, Status.EN_ROUTE,
+                                           Status.ON_SCENE):
+                task = incident.task_of(incident.officer_id)  # its main task
         return domain.decide_status(incident, target, room.clock(), by.actor, reason, original,
-                                    media_url)
+                                    media_url, room.city.dispatch,
+                                    task.id if task else None)
 
     return _run(room, incident_id, decide, expected_version)
 
 
 def add_note(room: LiveRoom, incident_id: str, text: str, *, by: Principal) -> Incident:
     def decide(incident: Incident):
-        if not by.can(Action.ADD_NOTE, incident.agency, incident.officer_id):
+        if not (by.can(Action.ADD_NOTE, incident.agency, incident.officer_id)
+                or _works_on(by, incident, True)):
             raise Forbidden(f"{by.actor} may not add_note to incident {incident.id}")
         return domain.decide_note(incident, text, room.clock(), by.actor)
 

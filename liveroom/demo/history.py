@@ -38,7 +38,7 @@ from liveroom.domain.events import (
     ReportReceived,
     ReportTriaged,
 )
-from liveroom.domain.lifecycle import Status
+from liveroom.domain.lifecycle import AS_TASK, Status
 from liveroom.projections import rows
 from liveroom.room import LiveRoom
 
@@ -180,8 +180,10 @@ def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: 
         ack_sla, resolve_sla = ((due - reported).total_seconds() / 60
                                 for due in (acknowledge_due, resolve_due))
         at += _minutes(rng, 3, 0.5)
-        events.append(IncidentAssigned(**moves, occurred_at=at, from_status=Status.TRIAGED,
-                                       officer_id=officer, previous_agency=category.agency))
+        task = {"task_id": "1", "crew": [officer], "officer_id": officer, "holder": officer}
+        events.append(IncidentAssigned(**moves, **task, occurred_at=at,
+                                       from_status=Status.TRIAGED, to_status=Status.ASSIGNED,
+                                       previous_agency=category.agency))
         acknowledged = at + _minutes(rng, ack_sla * 0.4)
         set_off = acknowledged + _minutes(rng, 3, 0.5)
         start, travel = _trip(category.agency, set_off.astimezone(city.timezone).hour, lat,
@@ -190,17 +192,20 @@ def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: 
                  (Status.ON_SCENE, set_off + travel)]
         before = Status.ASSIGNED
         for status, at in steps:
-            events.append(IncidentStatusChanged(**moves, occurred_at=at, from_status=before,
-                                                to_status=status, officer_id=officer))
+            events.append(IncidentStatusChanged(**moves, **task, occurred_at=at,
+                                                from_status=before, to_status=status,
+                                                task_status=AS_TASK[status]))
             before = status
         fixes = [(set_off - timedelta(seconds=rng.uniform(5, 90)), *start),
                  (at, lat, lon)]
         at = max(at, reported) + _minutes(rng, min(resolve_sla * 0.3, 600), 0.8)
-        events.append(IncidentStatusChanged(**moves, occurred_at=at, from_status=before,
-                                            to_status=Status.RESOLVED, officer_id=officer))
+        events.append(IncidentStatusChanged(**moves, **task, occurred_at=at,
+                                            from_status=before, to_status=Status.RESOLVED,
+                                            task_status=AS_TASK[Status.RESOLVED]))
         events.append(IncidentStatusChanged(**moves, occurred_at=at + _minutes(rng, 600, 0.4),
                                             from_status=Status.RESOLVED,
-                                            to_status=Status.CLOSED, officer_id=officer))
+                                            to_status=Status.CLOSED, officer_id=officer,
+                                            holder=officer))
     else:
         at += _minutes(rng, 40)
         rejected = ending >= DUPLICATE

@@ -24,7 +24,7 @@ from pydantic import (
 
 from liveroom.domain.caller import Caller
 from liveroom.domain.errors import InvalidCommand
-from liveroom.domain.lifecycle import Status
+from liveroom.domain.lifecycle import Status, TaskStatus
 
 INCIDENTS = "incidents"
 OFFICERS = "officers"
@@ -149,30 +149,75 @@ class ReportTriaged(IncidentEvent):
     resolve_due: AwareDatetime
 
 
-class IncidentAssigned(IncidentEvent):
+def _one_task(body: dict[str, Any]) -> dict[str, Any]:
+    """Before tasks, an incident had one officer at a time: that officer's task is task 1."""
+    officer = body.get("officer_id")
+    return {**body, "task_id": "1", "crew": [officer] if officer else [], "holder": officer}
+
+
+class TaskEvent(IncidentEvent):
+    """A change to one task of an incident (a unit's, an officer's or a body's part): which
+    task, who is on it, and the incident's status before and after (projections read no
+    state). `agency` is the task's; the incident's own (lead) agency never moves with it."""
+
+    task_id: str = Field(min_length=1, max_length=8)
+    agency: str
+    officer_id: str | None = None  # the officer on it (a unit's first crew member)
+    unit_id: str | None = Field(default=None, max_length=64)
+    crew: list[str] = Field(default_factory=list)  # every officer whose phone shows it
+    from_status: Status
+    to_status: Status
+    #: the officer the incident is with after it (`Incident.officer_id`), for the views
+    holder: str | None = None
+    #: the incident's lead agency after it, when it moves (the first officer assigned, of
+    #: another agency, takes the incident: as before tasks); None: unchanged
+    lead_agency: str | None = None
+
+
+class IncidentAssigned(TaskEvent):
+    """A task dispatched: to a unit (its crew), or to one officer. v2 added tasks: a v1
+    assignment was the incident's one officer, task 1."""
+
     type: ClassVar[str] = "incident.assigned"
-    from_status: Status
-    officer_id: str
-    agency: str
-    previous_agency: str
+    version: ClassVar[int] = 2
+    upcasts: ClassVar[dict] = {1: lambda body: {**_one_task(body), "to_status": "assigned",
+                                                "lead_agency": body["agency"]}}
+    previous_agency: str = ""
 
 
-class IncidentReassigned(IncidentEvent):
+class IncidentReassigned(TaskEvent):
+    """A task given to another officer or unit (a supervisor's move, with its reason); the
+    task starts over at assigned."""
+
     type: ClassVar[str] = "incident.reassigned"
-    from_status: Status
-    officer_id: str
-    previous_officer_id: str
-    agency: str
-    previous_agency: str
+    version: ClassVar[int] = 2
+    upcasts: ClassVar[dict] = {1: lambda body: {
+        **_one_task(body), "to_status": "assigned", "lead_agency": body["agency"],
+        "previous_crew": [body["previous_officer_id"]]}}
+    previous_officer_id: str | None = None
+    previous_unit_id: str | None = None
+    previous_crew: list[str] = Field(default_factory=list)
+    previous_agency: str = ""
     reason: str | None = Field(default=None, max_length=1000)
 
 
+def _task_step(body: dict[str, Any]) -> dict[str, Any]:
+    """v1/v2 status changes moved the incident; an officer's step was task 1's."""
+    step = {"acknowledged": "acknowledged", "en_route": "en_route", "on_scene": "on_scene",
+            "resolved": "done"}.get(body.get("to_status", ""))
+    if step and body.get("officer_id"):
+        return {**_one_task(body), "task_status": step}
+    return {**body, "holder": body.get("officer_id")}
+
+
 class IncidentStatusChanged(IncidentEvent):
-    """v2 added `media_url`: the officer's photo of the work done, on resolve."""
+    """The incident's status moves (`to_status`), by the control room or by one task's
+    step (`task_id`, its new `task_status`). v2 added `media_url`, the photo of the work
+    done; v3 added the task."""
 
     type: ClassVar[str] = "incident.status_changed"
-    version: ClassVar[int] = 2
-    upcasts: ClassVar[dict] = {1: lambda body: body}  # v1 had no photo: nothing to add
+    version: ClassVar[int] = 3
+    upcasts: ClassVar[dict] = {1: _task_step, 2: _task_step}
     from_status: Status
     to_status: Status
     agency: str
@@ -180,6 +225,29 @@ class IncidentStatusChanged(IncidentEvent):
     reason: str | None = Field(default=None, max_length=1000)
     duplicate_of: str | None = None
     media_url: str | None = Field(default=None, max_length=1000)
+    task_id: str | None = Field(default=None, max_length=8)
+    task_status: TaskStatus | None = None
+    unit_id: str | None = Field(default=None, max_length=64)
+    crew: list[str] = Field(default_factory=list)
+    holder: str | None = None  # as on task events
+
+
+class TaskReleased(TaskEvent):
+    """A task ended undone: stood down, cancelled, its incident closed without it."""
+
+    type: ClassVar[str] = "incident.task_released"
+    reason: str = Field(min_length=1, max_length=1000)
+    task_status: TaskStatus  # where it was when released
+
+
+class TaskForwarded(TaskEvent):
+    """A task given to a body outside the city's crews (PLN, PDAM, Telkom): no officer, the
+    body's reference number, and a follow-up date that escalates like any deadline."""
+
+    type: ClassVar[str] = "incident.forwarded"
+    body: str = Field(min_length=1, max_length=40)
+    reference: str = Field(default="", max_length=100)
+    follow_up_due: AwareDatetime
 
 
 class NoteAdded(IncidentEvent):
@@ -222,6 +290,52 @@ class IncidentEscalated(IncidentEvent):
     agency: str
     priority: int | None = Field(default=None, ge=1, le=4)
     previous_priority: int | None = Field(default=None, ge=1, le=4)
+
+
+class UnitEvent(Event):
+    """A unit (a crew: a fire engine, a truck, a patrol car) lives on the officers' stream."""
+
+    stream: ClassVar[str] = OFFICERS
+    unit_id: str = Field(min_length=1, max_length=64)
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.unit_id
+
+
+UnitStatus = Literal["available", "returning", "out_of_service"]
+
+
+class UnitRegistered(UnitEvent):
+    """A unit: its call sign (`Damkar 01`), agency, home post, crew of registered officers,
+    and optionally its own tracker (a device's officer id: the vehicle's position)."""
+
+    type: ClassVar[str] = "unit.registered"
+    call_sign: str = Field(min_length=1, max_length=40)
+    agency: str
+    post_id: str | None = None
+    kind: str = Field(default="", max_length=40)
+    crew: list[str] = Field(default_factory=list)
+    tracker: str | None = Field(default=None, max_length=64)
+
+
+class UnitChanged(UnitRegistered):
+    """A unit's configuration replaced (its previous crew and tracker said, for the views)."""
+
+    type: ClassVar[str] = "unit.changed"
+    active: bool = True
+    previous_crew: list[str] = Field(default_factory=list)
+    previous_tracker: str | None = None
+
+
+class UnitStatusSet(UnitEvent):
+    """A status the unit or the control room sets: back at base (available), on its way
+    back (returning), or out of service (with its reason)."""
+
+    type: ClassVar[str] = "unit.status_set"
+    agency: str
+    status: UnitStatus
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class OfficerRegistered(OfficerEvent):
@@ -311,6 +425,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReporterAdded,
         ReportersMerged,
         IncidentEscalated,
+        TaskReleased,
+        TaskForwarded,
+        UnitRegistered,
+        UnitChanged,
+        UnitStatusSet,
         OfficerRegistered,
         OfficerLocated,
         FixFlagged,

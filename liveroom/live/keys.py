@@ -91,6 +91,20 @@ class LiveKeys:
     def officers_geo(self) -> str:
         return self._view("geo", "officers")
 
+    # units
+    def unit(self, unit_id: str) -> str:
+        """Hash: a unit's configuration, status (`status`, `status_since`, the task it is on:
+        `incident_id`, `task_id`) and position (the newest fix of its tracker or crew)."""
+        return self._view("unit", unit_id)
+
+    def units(self, agency: str) -> str:
+        """Set: an agency's active units."""
+        return self._view("units", agency)
+
+    @property
+    def units_geo(self) -> str:
+        return self._view("geo", "units")
+
     @property
     def recent_flags(self) -> str:
         """Sorted set: the latest spoofing flags (JSON), by time."""

@@ -42,6 +42,12 @@ from liveroom.domain.events import (
     ReportersMerged,
     ReportReceived,
     ReportTriaged,
+    TaskEvent,
+    TaskForwarded,
+    TaskReleased,
+    UnitChanged,
+    UnitRegistered,
+    UnitStatusSet,
 )
 from liveroom.domain.lifecycle import TERMINAL, WITH_OFFICER, Status
 from liveroom.projections.base import (
@@ -56,8 +62,17 @@ from liveroom.streams import Keys, delete_matching
 _LOCATE = """
 local last = tonumber(redis.call('HGET', KEYS[1], 'fix_ms') or '-1')
 if tonumber(ARGV[1]) <= last then return 0 end
-redis.call('HSET', KEYS[1], 'fix_ms', ARGV[1], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], 'fix_ms', ARGV[1], unpack(ARGV, 6))
 redis.call('GEOADD', KEYS[2], ARGV[2], ARGV[3], ARGV[4])
+local unit = redis.call('HGET', KEYS[1], 'unit')
+if unit then
+  local key = ARGV[5] .. unit
+  if tonumber(ARGV[1]) > tonumber(redis.call('HGET', key, 'fix_ms') or '-1') then
+    redis.call('HSET', key, 'lat', ARGV[3], 'lon', ARGV[2], 'fix_ms', ARGV[1],
+               'fix_at', ARGV[7])
+    redis.call('GEOADD', KEYS[3], ARGV[2], ARGV[3], unit)
+  end
+end
 return 1
 """
 #: HINCRBY on a hash still held (a closed incident's leaves the live model): never a stray one
@@ -78,13 +93,53 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 """
 
+#: a unit's status from the newest of its own and its tasks' events (two streams feed it)
+_UNIT_STATUS = """
+local since = tonumber(redis.call('HGET', KEYS[1], 'status_ms') or '-1')
+if tonumber(ARGV[1]) < since then return 0 end
+redis.call('HSET', KEYS[1], 'status_ms', ARGV[1], unpack(ARGV, 2))
+return 1
+"""
+#: a task's unit or officers back in the queue when the incident has none left running
+_REQUEUE = """
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not score or redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+return redis.call('ZADD', KEYS[1], score, ARGV[1])
+"""
+#: which officers' fixes place a unit (its tracker, else its crew), and where it is now:
+#: the newest fix among them
+_UNIT_PLACED = """
+local unit = ARGV[1]
+local prefix = ARGV[2]
+local n_old = tonumber(ARGV[3])
+for i = 1, n_old do
+  local key = prefix .. ARGV[3 + i]
+  if redis.call('HGET', key, 'unit') == unit then redis.call('HDEL', key, 'unit') end
+end
+local best, lat, lon, at = -1, nil, nil, nil
+for i = 4 + n_old, #ARGV do
+  local key = prefix .. ARGV[i]
+  redis.call('HSET', key, 'unit', unit)
+  local fix = redis.call('HMGET', key, 'fix_ms', 'lat', 'lon', 'fix_at')
+  if fix[1] and tonumber(fix[1]) > best then
+    best, lat, lon, at = tonumber(fix[1]), fix[2], fix[3], fix[4]
+  end
+end
+if best >= 0 then
+  redis.call('HSET', KEYS[1], 'lat', lat, 'lon', lon, 'fix_at', at, 'fix_ms', best)
+  redis.call('GEOADD', KEYS[2], lon, lat, unit)
+end
+return 1
+"""
+
 #: The newest reports kept in `feed`, for screens that list what just came in.
 FEED_LENGTH = 100
 #: Batches of changes kept for screens that reconnect (older: they reload everything).
 CHANGES_KEPT = 10_000
 #: Which fields of an event name the incidents and officers it touches.
 TOUCHES = {"incident_id": "incidents", "officer_id": "officers",
-           "previous_officer_id": "officers"}
+           "previous_officer_id": "officers", "unit_id": "units", "previous_unit_id": "units",
+           "crew": "officers", "previous_crew": "officers"}
 
 
 def ms(moment: datetime) -> int:
@@ -113,7 +168,10 @@ class LiveProjection(Projection):
         self.scripts = {"locate": room.redis.register_script(_LOCATE),
                         "count_if_held": room.redis.register_script(_COUNT_IF_HELD),
                         "reprioritise": room.redis.register_script(_REPRIORITISE),
-                        "alert_if_held": room.redis.register_script(_ALERT_IF_HELD)}
+                        "alert_if_held": room.redis.register_script(_ALERT_IF_HELD),
+                        "unit_status": room.redis.register_script(_UNIT_STATUS),
+                        "requeue": room.redis.register_script(_REQUEUE),
+                        "unit_placed": room.redis.register_script(_UNIT_PLACED)}
 
     def checkpoint(self) -> str | None:
         return self.room.redis.get(self.keys.checkpoint(self.name))
@@ -169,12 +227,15 @@ class LiveProjection(Projection):
 
 
 def touched(entries: list[Entry]) -> dict[str, str]:
-    """The ids a batch touched, as a `changes` entry: {"incidents": "a,b", "officers": …}."""
-    ids: dict[str, set[str]] = {"incidents": set(), "officers": set()}
+    """The ids a batch touched, as a `changes` entry: {"incidents": "a,b", "officers": …,
+    "units": …}."""
+    ids: dict[str, set[str]] = {"incidents": set(), "officers": set(), "units": set()}
     for entry in entries:
         for field, kind in TOUCHES.items():
             value = getattr(entry.event, field, None)
-            if value:
+            if isinstance(value, list):
+                ids[kind].update(value)
+            elif value:
                 ids[kind].add(value)
     return {kind: ",".join(sorted(values)) for kind, values in ids.items()}
 
@@ -245,28 +306,105 @@ def _on_triaged(p: LiveProjection, e: ReportTriaged, ops: Ops) -> None:
     ops.zadd(p.live.agency(e.agency), {e.incident_id: score})
 
 
+#: a unit's status from its task's
+_UNIT_BY_TASK = {"assigned": "dispatched", "acknowledged": "dispatched", "en_route": "en_route",
+                 "on_scene": "on_scene", "done": "returning"}
+
+
+def _task(p: LiveProjection, e: TaskEvent | IncidentStatusChanged, ops: Ops,
+          status: str, **fields: object) -> None:
+    """A task's fields on its incident's hash (`task:<id>`: who and what, JSON; its status
+    and since apart), and its unit's status."""
+    key, at = _incident(p, e.incident_id), e.occurred_at.isoformat()
+    ops.hset(key, mapping={f"task:{e.task_id}:status": status, f"task:{e.task_id}:since": at})
+    if fields:
+        ops.hset(key, f"task:{e.task_id}", orjson.dumps(fields).decode())
+    if e.unit_id:
+        unit = _UNIT_BY_TASK.get(status, "available")
+        if status == "released":
+            unit = "returning" if getattr(e, "task_status", "") in ("en_route", "on_scene") \
+                else "available"
+        held = unit not in ("available", "returning")
+        ops.unit_status(keys=[p.live.unit(e.unit_id)], args=[
+            ms(e.occurred_at), "status", unit, "status_since", at,
+            "incident_id", e.incident_id if held else "", "task_id", e.task_id if held else ""])
+
+
+def _moved(p: LiveProjection, e: TaskEvent | IncidentStatusChanged, ops: Ops) -> None:
+    """The incident's own status after a task's event (unchanged: only when it was)."""
+    if e.from_status is not e.to_status:
+        _enter(p, e, ops, e.from_status, e.to_status)
+    ops.hset(_incident(p, e.incident_id), mapping={
+        "officer_id": e.holder or "", "updated_at": e.occurred_at.isoformat()})
+    if e.to_status is Status.TRIAGED:
+        agency = getattr(e, "lead_agency", None) or e.agency
+        ops.requeue(keys=[p.live.queue(agency), p.live.agency(agency),
+                          _incident(p, e.incident_id)], args=[e.incident_id])
+
+
+def _task_fields(e: TaskEvent) -> dict[str, object]:
+    return {"agency": e.agency, "officer_id": e.officer_id, "unit_id": e.unit_id,
+            "crew": e.crew}
+
+
 def _on_assigned(p: LiveProjection, e: IncidentAssigned | IncidentReassigned, ops: Ops) -> None:
-    ops.hset(_incident(p, e.incident_id),
-             mapping={"officer_id": e.officer_id, "agency": e.agency})
-    _enter(p, e, ops, e.from_status, Status.ASSIGNED)
-    ops.zrem(p.live.queue(e.previous_agency), e.incident_id)
-    if e.previous_agency != e.agency:
+    if e.lead_agency:
+        ops.hset(_incident(p, e.incident_id), "agency", e.lead_agency)
+    if e.to_status is not Status.TRIAGED:
+        ops.zrem(p.live.queue(e.previous_agency), e.incident_id)
+    if e.lead_agency and e.previous_agency != e.lead_agency:
         ops.zrem(p.live.agency(e.previous_agency), e.incident_id)
-        ops.zadd(p.live.agency(e.agency), {e.incident_id: ms(e.occurred_at)})
+        ops.zadd(p.live.agency(e.lead_agency), {e.incident_id: ms(e.occurred_at)})
     if isinstance(e, IncidentReassigned):
-        ops.zrem(p.live.tasks(e.previous_officer_id), e.incident_id)
-    ops.zadd(p.live.tasks(e.officer_id), {e.incident_id: ms(e.occurred_at)})
+        for officer_id in e.previous_crew or filter(None, [e.previous_officer_id]):
+            ops.zrem(p.live.tasks(officer_id), e.incident_id)
+        if e.previous_unit_id and e.previous_unit_id != e.unit_id:
+            ops.unit_status(keys=[p.live.unit(e.previous_unit_id)], args=[
+                ms(e.occurred_at), "status", "available", "status_since",
+                e.occurred_at.isoformat(), "incident_id", "", "task_id", ""])
+    for officer_id in e.crew:
+        ops.zadd(p.live.tasks(officer_id), {e.incident_id: ms(e.occurred_at)})
+    _task(p, e, ops, "assigned", **_task_fields(e))
+    if isinstance(e, IncidentReassigned) and e.from_status is e.to_status:
+        _enter(p, e, ops, e.from_status, e.to_status)  # (a reassignment starts over)
+    _moved(p, e, ops)
+
+
+def _on_released(p: LiveProjection, e: TaskReleased, ops: Ops) -> None:
+    for officer_id in e.crew:
+        ops.zrem(p.live.tasks(officer_id), e.incident_id)
+    _task(p, e, ops, "released")
+    ops.hset(_incident(p, e.incident_id), f"task:{e.task_id}:reason", e.reason[:280])
+    _moved(p, e, ops)
+
+
+def _on_forwarded(p: LiveProjection, e: TaskForwarded, ops: Ops) -> None:
+    ops.zrem(p.live.queue(e.agency), e.incident_id)
+    _task(p, e, ops, "forwarded", agency=e.agency, body=e.body, reference=e.reference,
+          follow_up_due=e.follow_up_due.isoformat())
+    _moved(p, e, ops)
 
 
 def _on_status(p: LiveProjection, e: IncidentStatusChanged, ops: Ops) -> None:
-    _enter(p, e, ops, e.from_status, e.to_status)
+    if e.task_id and e.task_status:
+        _task(p, e, ops, e.task_status.value)
+        if e.task_status.value == "done":
+            for officer_id in e.crew:
+                ops.zrem(p.live.tasks(officer_id), e.incident_id)
+    if e.from_status is not e.to_status:
+        _enter(p, e, ops, e.from_status, e.to_status)
+    ops.hset(_incident(p, e.incident_id), "officer_id", e.holder or "")
     if e.duplicate_of:
         ops.hset(_incident(p, e.incident_id), "duplicate_of", e.duplicate_of)
     if e.to_status in TERMINAL:
         ops.zrem(p.live.queue(e.agency), e.incident_id)
         ops.zrem(p.live.agency(e.agency), e.incident_id)
-    if e.officer_id and (e.to_status not in WITH_OFFICER or e.to_status is Status.RESOLVED):
-        ops.zrem(p.live.tasks(e.officer_id), e.incident_id)
+    if e.to_status is Status.TRIAGED:
+        ops.requeue(keys=[p.live.queue(e.agency), p.live.agency(e.agency),
+                          _incident(p, e.incident_id)], args=[e.incident_id])
+    if not e.task_id and e.officer_id and (e.to_status not in WITH_OFFICER
+                                           or e.to_status is Status.RESOLVED):
+        ops.zrem(p.live.tasks(e.officer_id), e.incident_id)  # (before tasks)
 
 
 def _on_note(p: LiveProjection, e: NoteAdded, ops: Ops) -> None:
@@ -311,6 +449,8 @@ class LiveIncidents(LiveProjection):
         IncidentAssigned: _on_assigned,
         IncidentReassigned: _on_assigned,
         IncidentStatusChanged: _on_status,
+        TaskReleased: _on_released,
+        TaskForwarded: _on_forwarded,
         NoteAdded: _on_note,
         ReporterAdded: _on_reporter,
         ReportersMerged: _on_merged,
@@ -339,8 +479,8 @@ def _on_located(p: LiveProjection, e: OfficerLocated, ops: Ops) -> None:
         value = getattr(e, name)
         fields[name] = "" if value is None else value
     flat = [item for pair in fields.items() for item in pair]
-    ops.locate(keys=[_officer(p, e.officer_id), p.live.officers_geo],
-               args=[ms(e.occurred_at), e.lon, e.lat, e.officer_id, *flat])
+    ops.locate(keys=[_officer(p, e.officer_id), p.live.officers_geo, p.live.units_geo],
+               args=[ms(e.occurred_at), e.lon, e.lat, e.officer_id, p.live.unit(""), *flat])
 
 
 def _on_checked_in(p: LiveProjection, e: OfficerCheckedIn, ops: Ops) -> None:
@@ -352,6 +492,34 @@ def _on_checked_in(p: LiveProjection, e: OfficerCheckedIn, ops: Ops) -> None:
 def _on_checked_out(p: LiveProjection, e: OfficerCheckedOut, ops: Ops) -> None:
     ops.hset(_officer(p, e.officer_id), mapping={"on_duty_post": "", "checked_in_at": ""})
     ops.srem(p.live.on_duty(e.agency), e.officer_id)
+
+
+def _on_unit(p: LiveProjection, e: UnitRegistered | UnitChanged, ops: Ops) -> None:
+    """A unit's configuration; the officers whose fixes place it (its tracker, else its
+    crew) are told so, and it is placed at the newest of their fixes."""
+    key = p.live.unit(e.unit_id)
+    active = getattr(e, "active", True)
+    ops.hset(key, mapping={
+        "id": e.unit_id, "call_sign": e.call_sign, "agency": e.agency,
+        "post_id": e.post_id or "", "kind": e.kind, "crew": ",".join(e.crew),
+        "tracker": e.tracker or "", "active": int(active)})
+    if isinstance(e, UnitRegistered) and not isinstance(e, UnitChanged):
+        ops.unit_status(keys=[key], args=[ms(e.occurred_at), "status", "available",
+                                          "status_since", e.occurred_at.isoformat()])
+    (ops.sadd if active else ops.srem)(p.live.units(e.agency), e.unit_id)
+    old = [*getattr(e, "previous_crew", []), getattr(e, "previous_tracker", None)]
+    placing = [e.tracker] if e.tracker else e.crew
+    ops.unit_placed(keys=[key, p.live.units_geo], args=[
+        e.unit_id, p.live.officer(""), len([o for o in old if o]), *filter(None, old),
+        *placing])
+
+
+def _on_unit_status(p: LiveProjection, e: UnitStatusSet, ops: Ops) -> None:
+    """Set by the unit or the room; a unit still on a task keeps it (a dispatch's newer
+    event sets it again)."""
+    ops.unit_status(keys=[p.live.unit(e.unit_id)], args=[
+        ms(e.occurred_at), "status", e.status, "status_since", e.occurred_at.isoformat(),
+        "status_reason", e.reason or ""])
 
 
 FLAGS_KEPT = 500
@@ -370,8 +538,12 @@ def _on_flagged(p: LiveProjection, e: FixFlagged, ops: Ops) -> None:
 class LiveOfficers(LiveProjection):
     name = "live-officers"
     stream = OFFICERS
-    owned = ("officer:", "officers:", "on_duty:", "geo:officers", "flags:")
+    owned = ("officer:", "officers:", "on_duty:", "geo:officers", "flags:", "unit:", "units:",
+             "geo:units")
     handlers = {
+        UnitRegistered: _on_unit,
+        UnitChanged: _on_unit,
+        UnitStatusSet: _on_unit_status,
         OfficerRegistered: _on_registered,
         FixFlagged: _on_flagged,
         OfficerLocated: _on_located,

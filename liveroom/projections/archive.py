@@ -34,6 +34,11 @@ from liveroom.domain.events import (
     ReportersMerged,
     ReportReceived,
     ReportTriaged,
+    TaskForwarded,
+    TaskReleased,
+    UnitChanged,
+    UnitRegistered,
+    UnitStatusSet,
 )
 from liveroom.projections import rows
 from liveroom.projections.base import (
@@ -220,7 +225,8 @@ def _changed(batch: Batch, e: rows.Change, event_id: str) -> None:
     if isinstance(e, rows.Assignment):
         _insert(batch, schema.assignments, **rows.assignment_row(e, event_id))
     batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, **rows.incident_changes(e)})
-    batch.append(schema.status_history, **rows.history_row(e, event_id))
+    if rows.moves(e):
+        batch.append(schema.status_history, **rows.history_row(e, event_id))
 
 
 _ADD_REPORTER = (update(schema.incidents).where(schema.incidents.c.id == bindparam("b_id"))
@@ -264,6 +270,8 @@ class ArchiveIncidents(ArchiveProjection):
         IncidentAssigned: _changed,
         IncidentReassigned: _changed,
         IncidentStatusChanged: _changed,
+        TaskReleased: _changed,
+        TaskForwarded: _changed,
         NoteAdded: _note,
         ReporterAdded: _reporter,
         ReportersMerged: _merged,
@@ -342,6 +350,10 @@ def _marked(batch: Batch, e: CheckInMarkedForReview, _event_id: str) -> None:
         "evidence": e.evidence}])
 
 
+def _logged(_batch: Batch, _e: Event, _event_id: str) -> None:
+    """Kept in the event log and the audit trail only (`handle`)."""
+
+
 class ArchiveOfficers(ArchiveProjection):
     name = "archive-officers"
     stream = OFFICERS
@@ -354,6 +366,9 @@ class ArchiveOfficers(ArchiveProjection):
         OfficerLocated: _located,
         OfficerCheckedIn: _checked_in,
         OfficerCheckedOut: _checked_out,
+        UnitRegistered: _logged,
+        UnitChanged: _logged,
+        UnitStatusSet: _logged,
     }
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:

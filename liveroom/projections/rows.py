@@ -20,6 +20,8 @@ from liveroom.domain.events import (
     OfficerRegistered,
     ReportReceived,
     ReportTriaged,
+    TaskForwarded,
+    TaskReleased,
 )
 from liveroom.domain.lifecycle import Status
 
@@ -27,7 +29,7 @@ INCIDENT_COLUMNS = tuple(column.name for column in schema.incidents.c)
 #: statuses that end the incident's assignment (as a new assignment ends the one before)
 ENDS_ASSIGNMENT = frozenset({Status.CLOSED, Status.REJECTED, Status.DUPLICATE})
 Assignment = IncidentAssigned | IncidentReassigned
-Change = ReportTriaged | Assignment | IncidentStatusChanged
+Change = ReportTriaged | Assignment | IncidentStatusChanged | TaskReleased | TaskForwarded
 
 
 def incident_row(e: ReportReceived) -> dict:
@@ -48,11 +50,24 @@ def incident_changes(e: Change) -> dict:
             "status": Status.TRIAGED.value, "category": e.category, "agency": e.agency,
             "priority": e.priority, "district": e.district, "acknowledge_due": e.acknowledge_due,
             "resolve_due": e.resolve_due, "triaged_at": e.occurred_at}
+    changes |= {"status": e.to_status.value, "officer_id": e.holder}
     if isinstance(e, Assignment):
-        return changes | {"status": Status.ASSIGNED.value, "officer_id": e.officer_id,
-                          "agency": e.agency, "assigned_at": e.occurred_at}
-    return changes | {"status": e.to_status.value, "duplicate_of": e.duplicate_of,
-                      f"{e.to_status.value}_at": e.occurred_at}
+        if e.from_status is Status.TRIAGED or isinstance(e, IncidentReassigned):
+            changes["assigned_at"] = e.occurred_at
+        return changes | ({"agency": e.lead_agency} if e.lead_agency else {})
+    if e.from_status is not e.to_status and e.to_status is not Status.TRIAGED:
+        changes[f"{e.to_status.value}_at"] = e.occurred_at
+    if isinstance(e, IncidentStatusChanged):
+        changes["duplicate_of"] = e.duplicate_of
+    return changes
+
+
+def moves(e: ReportReceived | Change) -> bool:
+    """Whether the event is a step of the incident's own status history (a task's step
+    that leaves the incident where it was is the task's, not the incident's)."""
+    return (not isinstance(e, TaskReleased | TaskForwarded | Assignment
+                           | IncidentStatusChanged) or e.from_status is not e.to_status
+            or isinstance(e, IncidentReassigned))
 
 
 def history_row(e: ReportReceived | Change, event_id: str) -> dict:
@@ -61,8 +76,8 @@ def history_row(e: ReportReceived | Change, event_id: str) -> dict:
         old, new, reason, media_url = None, Status.RECEIVED, None, None
     elif isinstance(e, ReportTriaged):
         old, new, reason, media_url = e.from_status, Status.TRIAGED, None, None
-    elif isinstance(e, Assignment):
-        old, new = e.from_status, Status.ASSIGNED
+    elif isinstance(e, Assignment | TaskReleased | TaskForwarded):
+        old, new = e.from_status, e.to_status
         reason, media_url = getattr(e, "reason", None), None
     else:
         old, new, reason, media_url = e.from_status, e.to_status, e.reason, e.media_url
@@ -72,7 +87,7 @@ def history_row(e: ReportReceived | Change, event_id: str) -> dict:
 
 
 def ends_assignment(e: Change) -> bool:
-    return isinstance(e, Assignment) or (
+    return isinstance(e, IncidentReassigned) or (
         isinstance(e, IncidentStatusChanged) and e.to_status in ENDS_ASSIGNMENT)
 
 
@@ -114,14 +129,15 @@ def fold(events: Iterable[tuple[Event, str]], zone: ZoneInfo) -> dict[str, list[
             incidents[e.incident_id] = incident_row(e)
             found["incidents"].append(incidents[e.incident_id])
             found["status_history"].append(history_row(e, event_id))
-        elif isinstance(e, ReportTriaged | Assignment | IncidentStatusChanged):
+        elif isinstance(e, Change):
             if ends_assignment(e) and (ended := open_assignment.pop(e.incident_id, None)):
                 ended["ended_at"] = e.occurred_at
             if isinstance(e, Assignment):
                 open_assignment[e.incident_id] = assignment_row(e, event_id)
                 found["assignments"].append(open_assignment[e.incident_id])
             incidents[e.incident_id].update(incident_changes(e))
-            found["status_history"].append(history_row(e, event_id))
+            if moves(e):
+                found["status_history"].append(history_row(e, event_id))
         elif isinstance(e, OfficerRegistered):
             found["officers"].append(officer_row(e))
         elif isinstance(e, OfficerCheckedIn):
