@@ -1,5 +1,6 @@
-"""City packs: per-city configuration (agencies, categories, districts, posts)."""
+"""City packs: per-city configuration (agencies, categories, districts, posts, dispatch)."""
 
+from liveroom.cities.dispatch import DispatchRules, ExternalBody, RunCard
 from liveroom.cities.loader import CityPackError, available_cities, load_city
 from liveroom.cities.model import Agency, Category, City, District, LocalizedText, Post, Shift
 
@@ -8,9 +9,12 @@ __all__ = [
     "Category",
     "City",
     "CityPackError",
+    "DispatchRules",
     "District",
+    "ExternalBody",
     "LocalizedText",
     "Post",
+    "RunCard",
     "Shift",
     "available_cities",
     "load_city",

@@ -1,6 +1,7 @@
 """City packs read from `liveroom/cities/<slug>/`: `city.yaml`, `agencies.yaml`,
-`categories.yaml`, `districts.geojson` and `posts.geojson`, validated into the model
-(`cities.model`). Any problem raises CityPackError naming the file and the field.
+`categories.yaml`, `districts.geojson`, `posts.geojson` and, optional, `runcards.yaml`,
+validated into the model (`cities.model`). Any problem raises CityPackError naming the file
+and the field.
 """
 
 from __future__ import annotations
@@ -24,23 +25,19 @@ from pydantic import (
     model_validator,
 )
 
+from liveroom.cities.base import MAX_WORKING_DAYS, SLUG, LocalizedText, Slug, Text, _Model
+from liveroom.cities.dispatch import DispatchRules, ExternalBody, RunCard, card_problem
 from liveroom.cities.model import (
-    MAX_WORKING_DAYS,
-    SLUG,
     Agency,
     Attributes,
     Category,
     City,
     District,
     EscalationRule,
-    LocalizedText,
     NfpaTargets,
     Performance,
     Post,
     Shift,
-    Slug,
-    Text,
-    _Model,
     colour_problem,
     sla_problem,
 )
@@ -89,6 +86,7 @@ class _CityFile(_Model):
     channels: dict[Slug, LocalizedText] = Field(min_length=1)
     escalation: tuple[EscalationRule, ...] = ()
     extra_days_off: list[date] = Field(default_factory=list)
+    dispatch: DispatchRules = DispatchRules()
 
     @field_validator("escalation")
     @classmethod
@@ -137,6 +135,7 @@ class _AgencyEntry(_Model):
 
 class _AgenciesFile(_Model):
     agencies: dict[Slug, _AgencyEntry] = Field(min_length=1)
+    external_bodies: dict[Slug, dict[str, Any]] = Field(default_factory=dict)  # ExternalBody
 
 
 class _Sla(_Model):
@@ -166,10 +165,15 @@ class _CategoryEntry(_Model):
     attributes: Attributes = ()
     icon: Slug = "alert-triangle"
     family: Slug | None = None
+    forward_to: Slug | None = None
 
 
 class _CategoriesFile(_Model):
     categories: list[_CategoryEntry] = Field(min_length=1)
+
+
+class _RunCardsFile(_Model):
+    run_cards: list[dict[str, Any]]  # each a RunCard
 
 
 class _Feature(_Model):
@@ -211,13 +215,16 @@ def _error(path: Path, loc: Loc, message: str) -> CityPackError:
 
 
 def _validate(
-    path: Path, model: type[M], data: Any, where: Callable[[Loc], Loc] = lambda loc: loc
+    path: Path, model: type[M], data: Any, where: Callable[[Loc], Loc] = lambda loc: loc,
+    what: str = "",
 ) -> M:
-    """`model` from `data`; errors become one CityPackError, a line per error."""
+    """`model` from `data`; errors become one CityPackError, a line per error (each message
+    after `what`)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{_show(path)}: {_loc(where(e['loc']))}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{_show(path)}: {_loc(where(e['loc']))}: {what}{e['msg']}"
+                 for e in exc.errors()]
         raise CityPackError("\n".join(lines)) from None
 
 
@@ -301,6 +308,46 @@ def _check_ref(path: Path, loc: Loc, value: str, known: dict[str, Any], what: st
         raise _error(path, loc, f"unknown {what} {value!r} (known: {', '.join(known)})")
 
 
+def _external_bodies(path: Path, entries: dict[str, dict[str, Any]],
+                     agencies: dict[str, Agency]) -> dict[str, ExternalBody]:
+    bodies = {}
+    for code, entry in entries.items():
+        if code in agencies:
+            raise _error(path, ("external_bodies", code), f"{code!r} is an agency already")
+        bodies[code] = _validate(path, ExternalBody, {**entry, "code": code},
+                                 lambda loc, code=code: ("external_bodies", code, *loc))
+    return bodies
+
+
+def _card_name(row: dict[str, Any]) -> str:
+    """How an error names a card: `kebakaran (priority 1, orang-terjebak=ya)`."""
+    conditions = [f"priority {row['priority']}"] if row.get("priority") is not None else []
+    if isinstance(when := row.get("when"), dict):
+        conditions += [f"{code}={value}" for code, value in when.items()]
+    return f"{row.get('category')}" + (f" ({', '.join(conditions)})" if conditions else "")
+
+
+def _run_cards(path: Path, categories: dict[str, Category],
+               agencies: dict[str, Agency]) -> tuple[RunCard, ...]:
+    """The cards of `runcards.yaml`, checked against the city; none without the file."""
+    if not path.is_file():
+        return ()
+    cards: list[RunCard] = []
+    first: dict[tuple[Any, ...], int] = {}  # a card's conditions → where they were first
+    for i, row in enumerate(_validate(path, _RunCardsFile, _read(path)).run_cards):
+        name = f"card {_card_name(row)}: "
+        card = _validate(path, RunCard, row, lambda loc, i=i: ("run_cards", i, *loc), name)
+        if problem := card_problem(card, categories, agencies):
+            raise _error(path, ("run_cards", i, *problem[0]), name + problem[1])
+        conditions = (card.category, card.priority, frozenset(card.when.items()))
+        if conditions in first:
+            raise _error(path, ("run_cards", i),
+                         f"{name}the same conditions as run_cards[{first[conditions]}]")
+        first[conditions] = i
+        cards.append(card)
+    return tuple(cards)
+
+
 def available_cities(root: Path | None = None) -> list[str]:
     """Slugs of the packs under `root` (default: the liveroom/cities folder)."""
     base = Path(root) if root is not None else PACKS_ROOT
@@ -328,8 +375,10 @@ def _load(slug: str, root: Path) -> City:
         raise _error(path, ("slug",), f"{meta.slug!r} does not match the folder name {slug!r}")
 
     path = pack / "agencies.yaml"
-    entries = _validate(path, _AgenciesFile, _read(path)).agencies
+    agencies_file = _validate(path, _AgenciesFile, _read(path))
+    entries = agencies_file.agencies
     agencies = {k: Agency(key=k, **e.model_dump()) for k, e in entries.items()}
+    bodies = _external_bodies(path, agencies_file.external_bodies, agencies)
     seen: dict[str, Agency] = {}
     for key, agency in agencies.items():
         if problem := colour_problem(key, agency.colour, seen):
@@ -340,6 +389,9 @@ def _load(slug: str, root: Path) -> City:
     rows = _validate(path, _CategoriesFile, _read(path)).categories
     for i, row in enumerate(rows):
         _check_ref(path, ("categories", i, "agency"), row.agency, agencies, "agency")
+        if row.forward_to is not None:
+            _check_ref(path, ("categories", i, "forward_to"), row.forward_to, bodies,
+                       "external body")
     cats = [
         Category(
             **r.model_dump(exclude={"sla"}),
@@ -353,6 +405,8 @@ def _load(slug: str, root: Path) -> City:
         for code in rule.categories:
             _check_ref(pack / "city.yaml", ("escalation", i, "categories"), code, categories,
                        "category")
+
+    run_cards = _run_cards(pack / "runcards.yaml", categories, agencies)
 
     path = pack / "districts.geojson"
     districts = _keyed(path, _features(path, District), "code", lambda i: _prop(i, "code"))
@@ -388,4 +442,7 @@ def _load(slug: str, root: Path) -> City:
         channels=meta.channels,
         escalation=meta.escalation,
         extra_days_off=frozenset(meta.extra_days_off),
+        run_cards=run_cards,
+        dispatch=meta.dispatch,
+        external_bodies=bodies,
     )

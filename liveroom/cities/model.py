@@ -1,6 +1,7 @@
-"""A city's runtime model: agencies, categories (with their questions), districts, posts
-and shifts, as every layer uses them, and the rules a city keeps whether it comes from
-its files (`cities.loader`) or from an admin's change (`cities.overrides`).
+"""A city's runtime model: agencies, categories (with their questions), districts, posts,
+shifts and dispatch (`cities.dispatch`), as every layer uses them, and the rules a city
+keeps whether it comes from its files (`cities.loader`) or from an admin's change
+(`cities.overrides`).
 Public methods take (lat, lon); GeoJSON stores [lon, lat].
 """
 
@@ -16,9 +17,7 @@ from zoneinfo import ZoneInfo
 import shapely
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationInfo,
@@ -29,10 +28,8 @@ from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-Slug = Annotated[str, Field(pattern=SLUG)]
-Text = Annotated[str, Field(min_length=1)]
-MAX_WORKING_DAYS = 60  # about three months: a longer SLA is a typing mistake
+from liveroom.cities.base import MAX_WORKING_DAYS, Answer, LocalizedText, Slug, Text, _Model
+from liveroom.cities.dispatch import DispatchRules, ExternalBody, RunCard, best_card
 
 
 def _geometry(value: Any) -> BaseGeometry:
@@ -60,21 +57,6 @@ def _geometry(value: Any) -> BaseGeometry:
 
 Polygonal = Annotated[Polygon | MultiPolygon, BeforeValidator(_geometry)]
 PolygonOnly = Annotated[Polygon, BeforeValidator(_geometry)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-
-class LocalizedText(_Model):
-    """Text in Indonesian (`id`, the default) and English (`en`)."""
-
-    id: Text
-    en: Text
-
-    def get(self, lang: str) -> str:
-        """The text in `lang` ("id", "en", "en-GB", ...), falling back to Indonesian."""
-        return self.en if lang.split("-")[0].lower() == "en" else self.id
 
 
 class NfpaTargets(_Model):
@@ -110,7 +92,6 @@ class Agency(_Model):
         return (self.short or self.name).get(lang)
 
 
-Answer = str | list[str]
 LISTS = ("singlevaluelist", "multivaluelist")
 
 
@@ -196,6 +177,7 @@ class Category(_Model):
     attributes: Attributes = ()
     icon: Slug = "alert-triangle"  # a Tabler icon's name (assets/vendor/tabler-icons)
     family: Slug | None = None  # related categories share one (banjir, genangan, …)
+    forward_to: Slug | None = None  # an external body operators may forward it to (PLN, …)
 
     @model_validator(mode="after")
     def _sla_kept(self) -> Category:
@@ -321,14 +303,15 @@ class Performance(_Model):
                 "acknowledge_sla": self.acknowledge_sla, "resolve_sla": self.resolve_sla}
 
 
-Deadline = Literal["acknowledge", "resolve"]
+Deadline = Literal["acknowledge", "resolve", "follow_up"]
 EscalationAction = Literal["alert_supervisors", "raise_priority", "flag"]
 
 
 class EscalationRule(_Model):
     """One step of an escalation chain: `after_minutes` past an incident's `deadline` still
     unmet, `action` is taken, once per incident; only for `categories` or `priorities` when
-    either is given (the priority the incident has then)."""
+    either is given (the priority the incident has then). `follow_up`: the day a body an
+    incident was forwarded to (`ExternalBody`) is to be asked again."""
 
     code: Slug
     deadline: Deadline
@@ -369,6 +352,11 @@ class City(_Model):
     channels: dict[str, LocalizedText]
     #: escalation chains: what happens when an SLA deadline passes (`EscalationRule`)
     escalation: tuple[EscalationRule, ...] = ()
+    #: which agencies and how many units a category needs (`runcards.yaml`): see `run_card`
+    run_cards: tuple[RunCard, ...] = ()
+    dispatch: DispatchRules = DispatchRules()
+    #: bodies outside the city's crews, by code, that categories may be forwarded to
+    external_bodies: dict[str, ExternalBody] = Field(default_factory=dict)
     _order: list[District] = PrivateAttr()
     _tree: shapely.STRtree = PrivateAttr()
     _outline: BaseGeometry = PrivateAttr()
@@ -424,6 +412,14 @@ class City(_Model):
         family = self.categories[code].family if code in self.categories else None
         return {code} | ({c.code for c in self.categories.values() if c.family == family}
                          if family else set())
+
+    def run_card(self, category: str, priority: int | None,
+                 answers: Mapping[str, Answer]) -> RunCard:
+        """The most specific run card for an incident of this category, priority and
+        answers (ties: the first in the file); without one, one unit of the category's
+        agency."""
+        return best_card(self.run_cards, category, priority, answers,
+                         self.categories[category].agency)
 
     def contains(self, lat: float, lon: float) -> bool:
         """Whether (lat, lon) is inside the city."""

@@ -24,8 +24,10 @@ DROPPED = frozenset({Status.REJECTED, Status.DUPLICATE})
 
 
 def moment(incident: Incident, rule: EscalationRule) -> datetime | None:
-    """When the rule falls due for the incident (its deadline plus the rule's minutes)."""
-    due = incident.acknowledge_due if rule.deadline == "acknowledge" else incident.resolve_due
+    """When the rule falls due for the incident (its deadline plus the rule's minutes);
+    None when the incident has no such deadline (a rule on one it does not keep is
+    skipped)."""
+    due = getattr(incident, f"{rule.deadline}_due", None)
     return None if due is None else due + timedelta(minutes=rule.after_minutes)
 
 

@@ -283,7 +283,7 @@ class IncidentEscalated(IncidentEvent):
 
     type: ClassVar[str] = "incident.escalated"
     rule: str = Field(min_length=1, max_length=64)
-    deadline: Literal["acknowledge", "resolve"]
+    deadline: Literal["acknowledge", "resolve", "follow_up"]
     due: AwareDatetime
     after_minutes: int = Field(ge=0)
     action: Literal["alert_supervisors", "raise_priority", "flag"]
