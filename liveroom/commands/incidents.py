@@ -16,6 +16,7 @@ from liveroom.commands import aggregates
 from liveroom.commands.officers import get_officer
 from liveroom.commands.units import get_unit
 from liveroom.domain import incident as domain
+from liveroom.domain.calendar import due_after
 from liveroom.domain.errors import ConcurrencyConflict, InvalidCommand, NotFound
 from liveroom.domain.events import ReportReceived
 from liveroom.domain.incident import Incident
@@ -233,7 +234,7 @@ def release_task(room: LiveRoom, incident_id: str, task_id: str, *, by: Principa
 def forward_incident(room: LiveRoom, incident_id: str, body: str, *, by: Principal,
                      reference: str = "", expected_version: int | None = None) -> Incident:
     """Hand the incident to an outside body (PLN, PDAM, Telkom) with its reference number;
-    its follow-up is due after the body's `follow_up_days`."""
+    its follow-up is due at the end of the body's `follow_up_days`th working day."""
     known = room.city.external_bodies.get(body)
     if known is None:
         raise InvalidCommand(f"unknown body {body!r}", rule="unknown_body", body=body)
@@ -242,7 +243,8 @@ def forward_incident(room: LiveRoom, incident_id: str, body: str, *, by: Princip
         by.check(Action.ASSIGN, incident.agency)
         now = room.clock()
         return domain.decide_forward(incident, body, reference,
-                                     now + timedelta(days=known.follow_up_days), now, by.actor)
+                                     due_after(now, known.follow_up_days, room.city), now,
+                                     by.actor)
 
     return _run(room, incident_id, decide, expected_version)
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, computed_field, model_validator
 
 from liveroom.cities import City
-from liveroom.cities.model import DispatchRules
+from liveroom.cities.dispatch import DispatchRules
 from liveroom.domain.calendar import sla_dues
 from liveroom.domain.caller import Caller
 from liveroom.domain.errors import IllegalTransition, InvalidCommand
@@ -329,14 +329,14 @@ def decide_forward(incident: Incident, body: str, reference: str, follow_up_due:
                          reference=reference.strip(), follow_up_due=follow_up_due)
 
 
-def _stand_down(incident: Incident, rules: DispatchRules, keep: set[str], reason: str,
+def _stand_down(incident: Incident, rules: DispatchRules, reason: str,
                 now: datetime, actor: str, to_status: Status) -> list[Event]:
     """Release the running tasks the incident's end leaves behind: all of them, but the other
     agencies' where the city lets them go on (`after_lead: continue`)."""
     carry_on = rules.resolve_when == "lead" and rules.after_lead == "continue"
     state, events = incident, []
     for task in incident.running_tasks:
-        if task.id in keep or (carry_on and task.agency != incident.agency
+        if (carry_on and task.agency != incident.agency
                                and to_status is Status.RESOLVED):
             continue
         events.append(_released(state, task, reason, now, actor, to_status))
@@ -379,7 +379,7 @@ def decide_step(incident: Incident, task_id: str, target: Status, now: datetime,
     if not resolves:
         return [changed]
     state = evolve(incident, changed)
-    return [changed, *_stand_down(state, rules, set(), "resolved", now, actor, Status.RESOLVED)]
+    return [changed, *_stand_down(state, rules, "resolved", now, actor, Status.RESOLVED)]
 
 
 def decide_status(
@@ -419,6 +419,11 @@ def decide_status(
                              rule="no_task", incident=incident.id)
     events: list[Event] = []
     state = incident
+    if target in (Status.REJECTED, Status.DUPLICATE):
+        why = (reason or "").strip() or target.value
+        events += _stand_down(state, rules, why, now, actor, state.status)
+        for event in events:
+            state = evolve(state, event)
     if target is Status.RESOLVED:
         for task in incident.running_tasks:
             if task.status is TaskStatus.ON_SCENE:
@@ -433,10 +438,9 @@ def decide_status(
         to_status=target, agency=incident.agency or "", officer_id=state.officer_id,
         reason=reason, duplicate_of=original, media_url=media_url,
     ))
-    state = evolve(state, events[-1])
-    if target in (Status.RESOLVED, Status.REJECTED, Status.DUPLICATE):
-        why = (reason or "").strip() or target.value
-        events += _stand_down(state, rules, set(), why, now, actor, target)
+    if target is Status.RESOLVED:
+        state = evolve(state, events[-1])
+        events += _stand_down(state, rules, "resolved", now, actor, target)
     return events
 
 
