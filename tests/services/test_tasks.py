@@ -97,8 +97,9 @@ def test_no_task_outlives_its_incident_and_no_unit_is_on_two(room, tangerang_poi
         register_unit(room, unit_id, call_sign=unit_id.title(), agency=agency, crew=crew,
                       by=SYSTEM)
     lat, lon = tangerang_point
-    ids = [incidents.report_incident(room, category="kebakaran", lat=lat, lon=lon + i * 0.01, attributes={"orang-terjebak": "tidak"},
-                                     source="t", by=SYSTEM).id for i in range(2)]
+    ids = [incidents.report_incident(room, category="kebakaran", lat=lat, lon=lon + i * 0.01,
+                                     attributes={"orang-terjebak": "tidak"}, source="t",
+                                     by=SYSTEM).id for i in range(2)]
     stream = room.keys.stream("incidents")
     for command in sequence:
         length = room.redis.xlen(stream)
