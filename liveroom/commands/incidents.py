@@ -272,9 +272,6 @@ def change_status(
             task = mine  # an officer's own step
         else:
             by.check(Action.CHANGE_STATUS, task.agency if task else incident.agency)
-            if task is None and target in (Status.ACKNOWLEDGED, Status.EN_ROUTE,
-                                           Status.ON_SCENE):
-                task = incident.task_of(incident.officer_id)  # its main task
         return domain.decide_status(incident, target, room.clock(), by.actor, reason, original,
                                     media_url, room.city.dispatch,
                                     task.id if task else None)

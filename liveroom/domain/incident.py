@@ -393,6 +393,14 @@ def decide_status(
     on scene as done and stands the rest down; rejecting or marking a duplicate stands every
     task down. A photo (`media_url`) goes only with resolving: it shows the work done."""
     rules = rules or DispatchRules()
+    if task_id is None and target in (Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE):
+        main = incident.task_of(incident.officer_id)  # (the one the incident is with)
+        if main is None:
+            _refuse_unless(incident, target)
+            raise IllegalTransition(f"incident {incident.id} has no task to move",
+                                    incident=incident.id, status=incident.status.value,
+                                    target=target.value)
+        task_id = main.id
     if task_id is not None:
         return decide_step(incident, task_id, target, now, actor, rules, media_url)
     if target not in SETTABLE:
@@ -414,9 +422,6 @@ def decide_status(
         raise InvalidCommand("rejecting a report needs a reason", rule="reject_reason")
     if media_url and target is not Status.RESOLVED:
         raise InvalidCommand("a photo goes only with resolving")
-    if target in (Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE):
-        raise InvalidCommand(f"{target.value} is a task's step: say which task",
-                             rule="no_task", incident=incident.id)
     events: list[Event] = []
     state = incident
     if target in (Status.REJECTED, Status.DUPLICATE):

@@ -12,11 +12,18 @@ from liveroom.cities import load_city
 from liveroom.domain import incident as domain
 from liveroom.domain.caller import Caller, initials, masked_phone, readable_phone
 from liveroom.domain.errors import InvalidCommand
-from liveroom.domain.events import ReportersMerged, ReportReceived
+from liveroom.domain.events import Event, ReportersMerged, ReportReceived
 from liveroom.domain.lifecycle import Status
 
 CITY = load_city("tangerang")
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+def fold(state, decided: Event | list[Event]):
+    """The state after the decided events (a command may decide several)."""
+    for event in [decided] if isinstance(decided, Event) else decided:
+        state = domain.evolve(state, event)
+    return state
 
 
 def reported(incident_id: str, source: str = "telepon", reporter: dict | None = None,
@@ -27,7 +34,7 @@ def reported(incident_id: str, source: str = "telepon", reporter: dict | None = 
         lat=point.y, lon=point.x, source=source, reporter=reporter or {})
     state = None
     for event in domain.decide_report(CITY, received, duplicate_of):
-        state = domain.evolve(state, event)
+        state = fold(state, event)
     return state
 
 
@@ -46,7 +53,7 @@ def test_each_caller_added_is_listed_and_counted():
     incident = reported("A")
     added = domain.decide_add_reporter(incident, "112", {"name": "Pak Eko"}, "macet",
                                        START + timedelta(minutes=3), "user:opi")
-    incident = domain.evolve(incident, added)
+    incident = fold(incident, added)
     assert [c.source for c in incident.callers] == ["telepon", "112"]
     assert incident.reporters == 2 and incident.callers[1].at == START + timedelta(minutes=3)
 
@@ -56,7 +63,7 @@ def test_a_duplicates_callers_move_to_the_survivor_once():
     duplicate = reported("B", "112", {"name": "Eko", "phone": "+628129998887"}, survivor)
     merged = domain.decide_merge(survivor, duplicate, START, "system:liveroom")
     assert isinstance(merged, ReportersMerged) and merged.duplicate_id == "B"
-    survivor = domain.evolve(survivor, merged)
+    survivor = fold(survivor, merged)
     assert survivor.reporters == 2
     assert (survivor.callers[1].name, survivor.callers[1].merged_from) == ("Eko", "B")
     with pytest.raises(InvalidCommand) as refused:
@@ -68,9 +75,9 @@ def test_a_duplicates_callers_move_to_the_survivor_once():
 def test_a_closed_survivor_still_takes_the_callers_and_an_open_incident_has_none_to_give():
     survivor = reported("A")
     duplicate = reported("B", duplicate_of=survivor)
-    closed = domain.evolve(survivor, domain.decide_status(
+    closed = fold(survivor, domain.decide_status(
         survivor, Status.REJECTED, START, "user:opi", "bukan wewenang"))
-    assert domain.evolve(closed, domain.decide_merge(closed, duplicate, START, "s")).reporters == 2
+    assert fold(closed, domain.decide_merge(closed, duplicate, START, "s")).reporters == 2
     with pytest.raises(InvalidCommand):
         domain.decide_merge(duplicate, survivor, START, "s")
 
@@ -78,11 +85,11 @@ def test_a_closed_survivor_still_takes_the_callers_and_an_open_incident_has_none
 def test_callers_moved_on_keep_the_report_they_came_from():
     first = reported("A")
     second = reported("B", duplicate_of=first)
-    first = domain.evolve(first, domain.decide_merge(first, second, START, "s"))
+    first = fold(first, domain.decide_merge(first, second, START, "s"))
     third = reported("C")
-    first = domain.evolve(first, domain.decide_status(first, Status.DUPLICATE, START, "s",
+    first = fold(first, domain.decide_status(first, Status.DUPLICATE, START, "s",
                                                       duplicate_of=third))
-    third = domain.evolve(third, domain.decide_merge(third, first, START, "s"))
+    third = fold(third, domain.decide_merge(third, first, START, "s"))
     assert [c.merged_from for c in third.callers] == [None, "A", "B"]
     with pytest.raises(InvalidCommand):  # B's callers are there already, through A
         domain.decide_merge(third, second, START, "s")

@@ -13,7 +13,7 @@ from liveroom.cities import load_city
 from liveroom.demo.seed import sample_answers
 from liveroom.domain import incident as domain
 from liveroom.domain.errors import DomainError, IllegalTransition, InvalidCommand
-from liveroom.domain.events import ReportReceived
+from liveroom.domain.events import Event, ReportReceived
 from liveroom.domain.lifecycle import TERMINAL, TRANSITIONS, WITH_OFFICER, Status
 from liveroom.domain.officer import Officer
 
@@ -27,6 +27,13 @@ OFFICERS = [
 ]
 
 
+def fold(state, decided: Event | list[Event]):
+    """The state after the decided events (a command may decide several)."""
+    for event in [decided] if isinstance(decided, Event) else decided:
+        state = domain.evolve(state, event)
+    return state
+
+
 def reported(category: str = "sampah-menumpuk") -> domain.Incident:
     district = CITY.districts["36.71.01"].geometry.representative_point()
     received = ReportReceived(
@@ -36,7 +43,7 @@ def reported(category: str = "sampah-menumpuk") -> domain.Incident:
     )
     state = None
     for event in domain.decide_report(CITY, received):
-        state = domain.evolve(state, event)
+        state = fold(state, event)
     return state
 
 
@@ -74,7 +81,7 @@ def test_no_command_sequence_reaches_an_illegal_state(sequence):
             event = run(state, command, START + timedelta(minutes=step))
         except DomainError:
             continue  # refused: state unchanged, checked below by not evolving
-        state = domain.evolve(state, event)
+        state = fold(state, event)
         assert state.status in TRANSITIONS[before.status] or state.status == before.status
         if before.status in TERMINAL:
             assert state.status == before.status  # only notes after the end
@@ -89,10 +96,10 @@ def test_no_command_sequence_reaches_an_illegal_state(sequence):
 def test_the_happy_path_runs_from_report_to_closed():
     state = reported()
     assert state.status is Status.TRIAGED and state.agency == "kebersihan"
-    state = domain.evolve(state, domain.decide_assign(state, OFFICERS[0], START, "op"))
+    state = fold(state, domain.decide_assign(state, OFFICERS[0], START, "op"))
     for target in (Status.ACKNOWLEDGED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED,
                    Status.CLOSED):
-        state = domain.evolve(state, domain.decide_status(state, target, START, "op"))
+        state = fold(state, domain.decide_status(state, target, START, "op"))
     assert state.status is Status.CLOSED
 
 
@@ -104,17 +111,17 @@ def test_skipping_a_step_is_refused_with_a_clear_message():
 
 def test_reassigning_moves_back_to_assigned_and_takes_the_new_agency():
     state = reported()
-    state = domain.evolve(state, domain.decide_assign(state, OFFICERS[0], START, "op"))
-    state = domain.evolve(state, domain.decide_status(state, Status.ACKNOWLEDGED, START, "op"))
+    state = fold(state, domain.decide_assign(state, OFFICERS[0], START, "op"))
+    state = fold(state, domain.decide_status(state, Status.ACKNOWLEDGED, START, "op"))
     event = domain.decide_assign(state, OFFICERS[2], START, "sup", reason="api")
     assert event.type == "incident.reassigned" and event.previous_officer_id == "k1"
-    state = domain.evolve(state, event)
+    state = fold(state, event)
     assert (state.status, state.officer_id, state.agency) == (Status.ASSIGNED, "d1", "damkar")
 
 
 def test_a_reassignment_without_a_reason_is_refused_and_changes_nothing():
     state = reported()
-    state = domain.evolve(state, domain.decide_assign(state, OFFICERS[0], START, "op"))
+    state = fold(state, domain.decide_assign(state, OFFICERS[0], START, "op"))
     for reason in (None, "", "   "):
         with pytest.raises(InvalidCommand, match="needs a reason"):
             domain.decide_assign(state, OFFICERS[1], START, "sup", reason=reason)

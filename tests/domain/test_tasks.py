@@ -18,7 +18,7 @@ from liveroom.domain.officer import Officer
 from liveroom.domain.unit import Unit
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # (pure domain: no clock, no store)
-I = '"incident_id":"261123-ABCDE","actor":"user:ops"'
+ABOUT = '"incident_id":"261123-ABCDE","actor":"user:ops"'
 
 
 def stored(kind: str, version: int, body: str) -> dict[str, str]:
@@ -28,31 +28,31 @@ def stored(kind: str, version: int, body: str) -> dict[str, str]:
 #: one incident's whole life as stored before tasks: reported, triaged, assigned to one officer,
 #: reassigned, acknowledged .. resolved by the officer, closed
 BEFORE_TASKS = [
-    stored("report.received", 1, I + ',"occurred_at":"2026-11-23T01:00:00Z",'
+    stored("report.received", 1, ABOUT + ',"occurred_at":"2026-11-23T01:00:00Z",'
            '"category":"sampah-menumpuk","lat":-6.18,"lon":106.63,"source":"open311"'),
-    stored("report.triaged", 1, I + ',"occurred_at":"2026-11-23T01:00:00Z",'
+    stored("report.triaged", 1, ABOUT + ',"occurred_at":"2026-11-23T01:00:00Z",'
            '"from_status":"received","category":"sampah-menumpuk","agency":"kebersihan",'
            '"priority":3,"district":"36.71.01","acknowledge_due":"2026-11-23T02:00:00Z",'
            '"resolve_due":"2026-11-24T01:00:00Z"'),
-    stored("incident.assigned", 1, I + ',"occurred_at":"2026-11-23T01:05:00Z",'
+    stored("incident.assigned", 1, ABOUT + ',"occurred_at":"2026-11-23T01:05:00Z",'
            '"from_status":"triaged","officer_id":"dlh-01","agency":"kebersihan",'
            '"previous_agency":"kebersihan"'),
-    stored("incident.reassigned", 1, I + ',"occurred_at":"2026-11-23T01:07:00Z",'
+    stored("incident.reassigned", 1, ABOUT + ',"occurred_at":"2026-11-23T01:07:00Z",'
            '"from_status":"assigned","officer_id":"dlh-02","previous_officer_id":"dlh-01",'
            '"agency":"kebersihan","previous_agency":"kebersihan","reason":"lebih dekat"'),
-    stored("incident.status_changed", 1, I + ',"occurred_at":"2026-11-23T01:10:00Z",'
+    stored("incident.status_changed", 1, ABOUT + ',"occurred_at":"2026-11-23T01:10:00Z",'
            '"from_status":"assigned","to_status":"acknowledged","agency":"kebersihan",'
            '"officer_id":"dlh-02"'),
-    stored("incident.status_changed", 2, I + ',"occurred_at":"2026-11-23T01:12:00Z",'
+    stored("incident.status_changed", 2, ABOUT + ',"occurred_at":"2026-11-23T01:12:00Z",'
            '"from_status":"acknowledged","to_status":"en_route","agency":"kebersihan",'
            '"officer_id":"dlh-02"'),
-    stored("incident.status_changed", 2, I + ',"occurred_at":"2026-11-23T01:30:00Z",'
+    stored("incident.status_changed", 2, ABOUT + ',"occurred_at":"2026-11-23T01:30:00Z",'
            '"from_status":"en_route","to_status":"on_scene","agency":"kebersihan",'
            '"officer_id":"dlh-02"'),
-    stored("incident.status_changed", 2, I + ',"occurred_at":"2026-11-23T02:10:00Z",'
+    stored("incident.status_changed", 2, ABOUT + ',"occurred_at":"2026-11-23T02:10:00Z",'
            '"from_status":"on_scene","to_status":"resolved","agency":"kebersihan",'
            '"officer_id":"dlh-02","media_url":"/media/a.jpg"'),
-    stored("incident.status_changed", 2, I + ',"occurred_at":"2026-11-23T05:00:00Z",'
+    stored("incident.status_changed", 2, ABOUT + ',"occurred_at":"2026-11-23T05:00:00Z",'
            '"from_status":"resolved","to_status":"closed","agency":"kebersihan",'
            '"officer_id":"dlh-02"'),
 ]
@@ -92,7 +92,7 @@ def test_a_snapshot_stored_before_tasks_reads_as_its_events_do():
 
 
 def test_a_rejection_before_tasks_released_its_officer():
-    rejected = stored("incident.status_changed", 1, I + ',"occurred_at":"2026-11-23T01:20:00Z"'
+    rejected = stored("incident.status_changed", 1, ABOUT + ',"occurred_at":"2026-11-23T01:20:00Z"'
                       ',"from_status":"assigned","to_status":"rejected","agency":"kebersihan",'
                       '"officer_id":"dlh-01","reason":"bukan wewenang"')
     state = fold([*BEFORE_TASKS[:3], rejected])
@@ -116,7 +116,8 @@ def fire(city):
     return state
 
 
-def moved(state, task_id: str, *steps: str, rules=DispatchRules()):
+def moved(state, task_id: str, *steps: str, rules: DispatchRules | None = None):
+    rules = rules or DispatchRules()
     for step in steps:
         for event in decide_status(state, Status(step), NOW, "ops", rules=rules,
                                    task_id=task_id):
