@@ -92,7 +92,7 @@ class DispatchRules(_Model):
     when its category's own agency resolves it (then `after_lead`: the other agencies'
     running tasks `stand_down` or `continue`), or `all_tasks`, when every task is done.
     `board_minutes`: per unit status, the minutes in it after which the unit board shows a
-    unit amber, then red (a status not given keeps `BOARD_MINUTES`')."""
+    unit amber, then red (a status not given keeps its default, `BOARD_MINUTES`)."""
 
     resolve_when: Literal["lead", "all_tasks"] = "lead"
     after_lead: Literal["stand_down", "continue"] = "stand_down"
