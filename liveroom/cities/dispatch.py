@@ -3,21 +3,19 @@ and how many units of each, an incident needs, alarm by alarm), the dispatch rul
 (`dispatch:` in city.yaml: when an incident several agencies work on is resolved, and the
 unit board's colours) and the bodies outside the city's crews an incident can be
 forwarded to (`external_bodies:` in agencies.yaml). `cities.model.City` holds them; the
-domain reads them through the pure functions here.
+domain reads them through the pure functions here; `cities.model.card_problem` checks a
+card against the city.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from math import inf
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
 from liveroom.cities.base import MAX_WORKING_DAYS, Answer, LocalizedText, Slug, _Model
-
-if TYPE_CHECKING:
-    from liveroom.cities.model import Category
 
 MAX_UNITS = 20  # of one agency in one alarm
 MAX_LEVELS = 5  # alarms on one card
@@ -32,7 +30,6 @@ Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
 Level = Annotated[dict[Slug, Units], Field(min_length=1)]
 Minutes = Annotated[int, Field(gt=0)]
 Colour = Literal["normal", "amber", "red"]
-Loc = tuple[str | int, ...]
 
 
 def _answered(answer: Answer | None, value: str) -> bool:
@@ -90,38 +87,12 @@ def best_card(cards: tuple[RunCard, ...], category: str, priority: int | None,
     return max(matching, key=lambda card: card.specificity)  # max keeps the first of equals
 
 
-def card_problem(card: RunCard, categories: Mapping[str, Category],
-                 agencies: Mapping[str, Any]) -> tuple[Loc, str] | None:
-    """The first thing a card gets wrong about the city, and where in the card: a category
-    or agency it does not have, a question its category does not ask or a choice it does
-    not offer, a first alarm without the category's own (lead) agency. None when right."""
-    category = categories.get(card.category)
-    if category is None:
-        return ("category",), f"unknown category {card.category!r}"
-    questions = {question.code: question for question in category.attributes}
-    for code, value in card.when.items():
-        question = questions.get(code)
-        if question is None:
-            asked = ", ".join(questions) or "none"
-            return ("when", code), f"{card.category} asks no {code!r} (its questions: {asked})"
-        if not question.values:
-            return ("when", code), f"{code!r} has no choices to match"
-        if value not in question.values:
-            return ("when", code), f"{value!r} is not one of {', '.join(question.values)}"
-    for i, level in enumerate(card.levels):
-        if unknown := [agency for agency in level if agency not in agencies]:
-            return ("levels", i, unknown[0]), f"unknown agency {unknown[0]!r}"
-    if category.agency not in card.levels[0]:
-        return ("levels", 0), f"the first alarm must send {category.agency}, the lead agency"
-    return None
-
-
 class DispatchRules(_Model):
     """How an incident several agencies work on is run. `resolve_when`: `lead`, resolved
     when its category's own agency resolves it (then `after_lead`: the other agencies'
     running tasks `stand_down` or `continue`), or `all_tasks`, when every task is done.
     `board_minutes`: per unit status, the minutes in it after which the unit board shows a
-    unit amber, then red (a status not given keeps `BOARD_MINUTES`')."""
+    unit amber, then red (a status not given keeps its default, `BOARD_MINUTES`)."""
 
     resolve_when: Literal["lead", "all_tasks"] = "lead"
     after_lead: Literal["stand_down", "continue"] = "stand_down"

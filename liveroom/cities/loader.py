@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from liveroom.cities.base import MAX_WORKING_DAYS, SLUG, LocalizedText, Slug, Text, _Model
-from liveroom.cities.dispatch import DispatchRules, ExternalBody, RunCard, card_problem
+from liveroom.cities.dispatch import DispatchRules, ExternalBody, RunCard
 from liveroom.cities.model import (
     Agency,
     Attributes,
@@ -38,6 +38,7 @@ from liveroom.cities.model import (
     Performance,
     Post,
     Shift,
+    card_problem,
     colour_problem,
     sla_problem,
 )

@@ -470,3 +470,29 @@ def colour_problem(key: str, colour: str, agencies: Mapping[str, Agency]) -> str
     other = next((k for k, a in agencies.items()
                   if k != key and a.colour.lower() == colour.lower()), None)
     return f"same colour as {other!r}" if other else None
+
+
+def card_problem(card: RunCard, categories: Mapping[str, Category],
+                 agencies: Mapping[str, Any]) -> tuple[tuple[str | int, ...], str] | None:
+    """The first thing a card gets wrong about the city, and where in the card: a category
+    or agency it does not have, a question its category does not ask or a choice it does
+    not offer, a first alarm without the category's own (lead) agency. None when right."""
+    category = categories.get(card.category)
+    if category is None:
+        return ("category",), f"unknown category {card.category!r}"
+    questions = {question.code: question for question in category.attributes}
+    for code, value in card.when.items():
+        question = questions.get(code)
+        if question is None:
+            asked = ", ".join(questions) or "none"
+            return ("when", code), f"{card.category} asks no {code!r} (its questions: {asked})"
+        if not question.values:
+            return ("when", code), f"{code!r} has no choices to match"
+        if value not in question.values:
+            return ("when", code), f"{value!r} is not one of {', '.join(question.values)}"
+    for i, level in enumerate(card.levels):
+        if unknown := [agency for agency in level if agency not in agencies]:
+            return ("levels", i, unknown[0]), f"unknown agency {unknown[0]!r}"
+    if category.agency not in card.levels[0]:
+        return ("levels", 0), f"the first alarm must send {category.agency}, the lead agency"
+    return None

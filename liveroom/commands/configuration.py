@@ -59,6 +59,8 @@ def save_category(room: LiveRoom, code: str, *, by: Principal, **changes) -> Cat
                              ) from None
     if category.agency not in room.city.agencies:
         raise InvalidCommand(f"category {code}: unknown agency {category.agency!r}")
+    if category.forward_to and category.forward_to not in room.city.external_bodies:
+        raise InvalidCommand(f"category {code}: unknown external body {category.forward_to!r}")
     _save(room, "category", code, category, by,
           "category.changed" if current else "category.added")
     return category

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,14 +13,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from shapely.geometry import shape
 
 from liveroom.cities import City, CityPackError, approximate, available_cities, load_city
 from liveroom.domain.calendar import sla_dues
+from tests.cities.helpers import PACKS, PROJECT, copy_pack, edit_yaml
 
-PROJECT = Path(__file__).resolve().parents[2]
-PACKS = PROJECT / "liveroom" / "cities"
 SLUGS = ["tangerang", "pandeglang"]
 AGENCIES = {"kebersihan", "dishub", "satpolpp", "drainase", "damkar"}
 REQUIRED_CATEGORIES = {
@@ -241,17 +238,6 @@ def test_geojson_exports_round_trip(city: City) -> None:
 
 
 # --- validation ---------------------------------------------------------------------------
-
-
-def copy_pack(tmp_path: Path, slug: str = "tangerang") -> Path:
-    """A writable copy of a shipped pack under tmp_path; returns the pack folder."""
-    return Path(shutil.copytree(PACKS / slug, tmp_path / slug))
-
-
-def edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
 
 
 def edit_json(path: Path, change: Callable[[Any], None]) -> None:

@@ -46,6 +46,7 @@ def test_an_admin_adds_a_category_that_citizens_can_report(room, tangerang_point
                   sla_acknowledge_minutes=15, sla_resolve_minutes=240)
     incident = report(room, tangerang_point, "pohon-tumbang")
     assert incident.agency == "damkar"
+    assert room.city.run_card("pohon-tumbang", 2, {}).levels == ({"damkar": 1},)  # no card
     actions = [entry["action"] for entry in audit.recent(room, by=ADMIN)]
     assert "category.added" in actions
 
@@ -53,6 +54,7 @@ def test_an_admin_adds_a_category_that_citizens_can_report(room, tangerang_point
 @pytest.mark.parametrize(("changes", "message"), [
     (dict(sla_acknowledge_minutes=60, sla_resolve_minutes=30), "cannot be due before"),
     (dict(agency="nasa"), "unknown agency"),
+    (dict(forward_to="pln-banten"), "unknown external body 'pln-banten'"),
     (dict(priority=9), "priority"),
     (dict(sla_resolve_minutes=0), "sla_resolve_minutes"),
 ])
@@ -104,3 +106,14 @@ def test_an_admin_switches_a_resolve_sla_to_working_days_and_back(room, tangeran
         save_category(room, "genangan", sla_acknowledge_minutes=3000,
                       sla_resolve_working_days=1, by=ADMIN)
     assert room.city.categories["genangan"].sla_resolve_minutes == 300
+
+
+def test_a_changed_category_still_forwards_to_its_body_in_every_worker(room, settings):
+    save_category(room, "pipa-bocor", priority=2, by=ADMIN)
+    other_worker = LiveRoom.open(settings)  # loads the pack with the stored change laid over
+    try:
+        changed = other_worker.city.categories["pipa-bocor"]
+        assert (changed.priority, changed.forward_to) == (2, "pdam")
+        assert changed.forward_to in other_worker.city.external_bodies
+    finally:
+        other_worker.close()
