@@ -22,8 +22,6 @@ from liveroom.domain.events import (
     UnitStatusSet,
 )
 
-#: the statuses a unit shows: what it sets itself, and what its task makes it
-STATUSES = ("available", "dispatched", "en_route", "on_scene", "returning", "out_of_service")
 CREW_MAX = 12
 
 
