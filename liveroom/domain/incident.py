@@ -345,7 +345,8 @@ def _stand_down(incident: Incident, rules: DispatchRules, reason: str,
 
 
 def decide_step(incident: Incident, task_id: str, target: Status, now: datetime, actor: str,
-                rules: DispatchRules, media_url: str | None = None) -> list[Event]:
+                rules: DispatchRules, media_url: str | None = None,
+                reason: str | None = None) -> list[Event]:
     """One task's next step (acknowledged, en route, on scene, resolved = done). Done, it may
     resolve the incident: when it was its lead agency's last running task (`resolve_when:
     lead`), or the last running task of all (`all_tasks`); the rest are stood down."""
@@ -375,7 +376,7 @@ def decide_step(incident: Incident, task_id: str, target: Status, now: datetime,
         incident_id=incident.id, occurred_at=now, actor=actor, from_status=incident.status,
         to_status=after, agency=incident.agency or "", officer_id=task.officer_id,
         task_id=task.id, task_status=step, unit_id=task.unit_id, crew=task.crew,
-        media_url=media_url)
+        media_url=media_url, reason=reason)
     if not resolves:
         return [changed]
     state = evolve(incident, changed)
@@ -402,7 +403,7 @@ def decide_status(
                                     target=target.value)
         task_id = main.id
     if task_id is not None:
-        return decide_step(incident, task_id, target, now, actor, rules, media_url)
+        return decide_step(incident, task_id, target, now, actor, rules, media_url, reason)
     if target not in SETTABLE:
         raise InvalidCommand(f"status {target.value} is set by its own command, not change_status")
     _refuse_unless(incident, target)

@@ -332,14 +332,22 @@ def _task(p: LiveProjection, e: TaskEvent | IncidentStatusChanged, ops: Ops,
 
 def _moved(p: LiveProjection, e: TaskEvent | IncidentStatusChanged, ops: Ops) -> None:
     """The incident's own status after a task's event (unchanged: only when it was)."""
+    _held_by(p, e, ops)  # (first: an incident that ends may leave the live model at once)
+    ops.hset(_incident(p, e.incident_id), "updated_at", e.occurred_at.isoformat())
     if e.from_status is not e.to_status:
         _enter(p, e, ops, e.from_status, e.to_status)
-    ops.hset(_incident(p, e.incident_id), mapping={
-        "officer_id": e.holder or "", "updated_at": e.occurred_at.isoformat()})
     if e.to_status is Status.TRIAGED:
         agency = getattr(e, "lead_agency", None) or e.agency
         ops.requeue(keys=[p.live.queue(agency), p.live.agency(agency),
                           _incident(p, e.incident_id)], args=[e.incident_id])
+
+
+def _held_by(p: LiveProjection, e: TaskEvent | IncidentStatusChanged, ops: Ops) -> None:
+    """The officer the incident is with (none: the field is gone, as before any)."""
+    if e.holder:
+        ops.hset(_incident(p, e.incident_id), "officer_id", e.holder)
+    else:
+        ops.hdel(_incident(p, e.incident_id), "officer_id")
 
 
 def _task_fields(e: TaskEvent) -> dict[str, object]:
@@ -391,11 +399,11 @@ def _on_status(p: LiveProjection, e: IncidentStatusChanged, ops: Ops) -> None:
         if e.task_status.value == "done":
             for officer_id in e.crew:
                 ops.zrem(p.live.tasks(officer_id), e.incident_id)
-    if e.from_status is not e.to_status:
-        _enter(p, e, ops, e.from_status, e.to_status)
-    ops.hset(_incident(p, e.incident_id), "officer_id", e.holder or "")
+    _held_by(p, e, ops)  # (first: an incident that ends may leave the live model at once)
     if e.duplicate_of:
         ops.hset(_incident(p, e.incident_id), "duplicate_of", e.duplicate_of)
+    if e.from_status is not e.to_status:
+        _enter(p, e, ops, e.from_status, e.to_status)
     if e.to_status in TERMINAL:
         ops.zrem(p.live.queue(e.agency), e.incident_id)
         ops.zrem(p.live.agency(e.agency), e.incident_id)

@@ -20,6 +20,7 @@ from liveroom.domain.events import (
     OfficerRegistered,
     ReportReceived,
     ReportTriaged,
+    TaskEvent,
     TaskForwarded,
     TaskReleased,
 )
@@ -62,12 +63,12 @@ def incident_changes(e: Change) -> dict:
     return changes
 
 
-def moves(e: ReportReceived | Change) -> bool:
+def moves(e: Event) -> bool:
     """Whether the event is a step of the incident's own status history (a task's step
     that leaves the incident where it was is the task's, not the incident's)."""
-    return (not isinstance(e, TaskReleased | TaskForwarded | Assignment
-                           | IncidentStatusChanged) or e.from_status is not e.to_status
-            or isinstance(e, IncidentReassigned))
+    if isinstance(e, ReportReceived | ReportTriaged | IncidentReassigned):
+        return True
+    return isinstance(e, TaskEvent | IncidentStatusChanged) and e.from_status is not e.to_status
 
 
 def history_row(e: ReportReceived | Change, event_id: str) -> dict:

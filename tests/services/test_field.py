@@ -145,10 +145,10 @@ def test_a_status_change_stored_before_photos_existed_still_reads(room, agus,
     task = a_task(room, tangerang_point)
     change_status(room, task, "acknowledged", by=agus)
     fields = room.redis.xrevrange(room.keys.stream("incidents"), count=1)[0][1]
-    assert fields["v"] == "2"
+    assert fields["v"] == "3"
     old = {**fields, "v": "1", "data": fields["data"].replace(',"media_url":null', "")}
     assert "media_url" not in old["data"]
     assert decode(old).media_url is None and decode(old) == decode(fields)
-    with pytest.raises(Exception, match="unsupported version '3'"):
-        decode({**fields, "v": "3"})
-    assert encode(decode(old))["v"] == "2"
+    with pytest.raises(Exception, match="unsupported version '4'"):
+        decode({**fields, "v": "4"})
+    assert encode(decode(old))["v"] == "3"

@@ -1,5 +1,6 @@
 """Random command sequences through the real services and Redis: a refused command leaves
-no trace, an accepted one exactly one event, and the live view agrees with the write side."""
+no trace, an accepted one its events and nothing else, and the live view agrees with the
+write side."""
 
 from __future__ import annotations
 
@@ -66,9 +67,10 @@ def test_refused_commands_leave_no_trace(room, tangerang_point, sequence):
         except (DomainError, ValueError):
             assert room.redis.xlen(stream) == length
             assert incidents.incident_version(room, incident.id) == version
-        else:
-            assert room.redis.xlen(stream) == length + 1
-            assert incidents.incident_version(room, incident.id) == version + 1
+        else:  # (one event, or a few: rejecting stands its officer's task down first)
+            appended = room.redis.xlen(stream) - length
+            assert appended >= 1
+            assert incidents.incident_version(room, incident.id) == version + appended
     Projector(room, LiveIncidents(room), consumer="t").drain()
     state = incidents.get_incident(room, incident.id)
     live = room.redis.hgetall(room.keys.view("incident", incident.id))
