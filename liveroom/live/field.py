@@ -12,10 +12,11 @@ from liveroom.commands.incidents import change_status
 from liveroom.commands.media import discard_photo, store_photo
 from liveroom.domain.errors import DomainError, InvalidCommand
 from liveroom.domain.integrity import distance_m
-from liveroom.domain.lifecycle import Status
+from liveroom.domain.lifecycle import AS_INCIDENT, Status
 from liveroom.domain.officer import Officer, shift_of
 from liveroom.i18n import translate
 from liveroom.live.dispatch import officer_tasks
+from liveroom.live.keys import LiveTask
 from liveroom.room import LiveRoom
 
 #: The officer's next step from each status (resolving needs a note, a photo is welcome).
@@ -51,18 +52,25 @@ def field_state(room: LiveRoom, by: Principal, lang: str) -> dict:
     post = city.posts.get(officer.on_duty_post or "")
     tasks = []
     for data in officer_tasks(room, officer_id, by=by):
-        status = Status(data["status"])
+        mine = LiveTask.of_officer(data, officer_id)
+        status = Status(AS_INCIDENT.get(mine.status, data["status"]) if mine
+                        else data["status"])
         category = city.categories.get(data.get("category", ""))
         district = city.districts.get(data.get("district", ""))
         task = {name: data.get(name) or None for name in TASK_FIELDS}
+        others = [t for t in LiveTask.all_in(data) if t.running and t is not mine
+                  and (mine is None or t.id != mine.id)]
         tasks.append({
-            **task, "lat": float(data["lat"]), "lon": float(data["lon"]),
-            "priority": int(data.get("priority") or 4),
+            **task, "status": status.value, "lat": float(data["lat"]),
+            "lon": float(data["lon"]), "priority": int(data.get("priority") or 4),
             "category_name": category.name.get(lang) if category else data.get("category"),
             "icon": category.icon if category else "",
             "district_name": district.name if district else None,
             "status_name": translate(f"status.{status.value}", lang),
             "next": NEXT_STEP[status].value if status in NEXT_STEP else None,
+            "task_id": mine.id if mine else None,
+            "unit": _call_sign(room, mine.unit_id) if mine and mine.unit_id else None,
+            "others": len(others),
         })
     shift = shift_of(city, officer)
     return {
@@ -80,18 +88,21 @@ def field_state(room: LiveRoom, by: Principal, lang: str) -> dict:
 
 
 def departed(room: LiveRoom, officer_id: str, before: list[str], now: list[str]) -> list[Departed]:
-    """The tasks in `before` that are not in `now`, with why they left."""
+    """The tasks in `before` that are not in `now`, with why they left: the officer's own
+    task done (resolved), given to someone else (reassigned), or stood down (closed)."""
     gone = [incident_id for incident_id in before if incident_id not in now]
     pipe = room.redis.pipeline(transaction=False)
     for incident_id in gone:
-        pipe.hmget(room.live.incident(incident_id), ["officer_id", "status"])
+        pipe.hgetall(room.live.incident(incident_id))
     found = []
-    for incident_id, (holder, status) in zip(gone, pipe.execute(), strict=True):
-        if holder and holder != officer_id and status in _HELD:
-            why = "reassigned"
+    for incident_id, data in zip(gone, pipe.execute(), strict=True):
+        mine = LiveTask.of_officer(data, officer_id) if data else None
+        if mine is not None and mine.status == "done":
+            why = "resolved"
+        elif mine is None and data.get("status") in _HELD:
+            why = "reassigned"  # (their task went to another crew)
         else:
-            why = "resolved" if status in ("resolved", "closed") and holder == officer_id else (
-                "closed")
+            why = "closed"
         found.append(Departed(incident_id, why))
     return found
 
@@ -141,3 +152,7 @@ def resolve_task(room: LiveRoom, incident_id: str, *, by: Principal, note: str,
         discard_photo(room, media_url)
         raise
     return {"id": incident.id, "status": incident.status.value, "media_url": media_url}
+
+
+def _call_sign(room: LiveRoom, unit_id: str) -> str:
+    return room.redis.hget(room.live.unit(unit_id), "call_sign") or unit_id

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import orjson
+
 from liveroom.domain.presence import moving, presence
 from liveroom.streams import Keys
 
@@ -186,6 +188,53 @@ class LiveOfficer:
         """online, stale or offline, from the last fix (the settings' thresholds)."""
         return presence(self.fix_at, now, timedelta(minutes=stale_minutes),
                         timedelta(minutes=offline_minutes))
+
+
+@dataclass(frozen=True)
+class LiveTask:
+    """One task as the live incident hash holds it (`task:<id>` fields; one parser)."""
+
+    id: str
+    agency: str
+    status: str
+    since: datetime | None
+    officer_id: str | None = None
+    unit_id: str | None = None
+    crew: tuple[str, ...] = ()
+    body: str | None = None
+    reference: str | None = None
+    reason: str | None = None
+
+    RUNNING = frozenset({"assigned", "acknowledged", "en_route", "on_scene", "forwarded"})
+
+    @property
+    def running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @classmethod
+    def all_in(cls, incident: dict[str, str]) -> list[LiveTask]:
+        """The tasks of an incident's live hash, in the order they were given."""
+        ids = sorted((k.split(":")[1] for k in incident if k.count(":") == 1
+                      and k.startswith("task:")), key=int)
+        tasks = []
+        for task_id in ids:
+            about = orjson.loads(incident[f"task:{task_id}"])
+            since = incident.get(f"task:{task_id}:since")
+            tasks.append(cls(
+                id=task_id, agency=about.get("agency") or "",
+                status=incident.get(f"task:{task_id}:status") or "",
+                since=datetime.fromisoformat(since) if since else None,
+                officer_id=about.get("officer_id"), unit_id=about.get("unit_id"),
+                crew=tuple(about.get("crew") or ()), body=about.get("body"),
+                reference=about.get("reference"),
+                reason=incident.get(f"task:{task_id}:reason")))
+        return tasks
+
+    @classmethod
+    def of_officer(cls, incident: dict[str, str], officer_id: str) -> LiveTask | None:
+        """The officer's task there: a running one first, else their latest."""
+        mine = [t for t in cls.all_in(incident) if officer_id in t.crew]
+        return next((t for t in reversed(mine) if t.running), mine[-1] if mine else None)
 
 
 def _number(value: str | None) -> float | None:

@@ -512,7 +512,7 @@ def _on_unit(p: LiveProjection, e: UnitRegistered | UnitChanged, ops: Ops) -> No
         "post_id": e.post_id or "", "kind": e.kind, "crew": ",".join(e.crew),
         "tracker": e.tracker or "", "active": int(active)})
     if isinstance(e, UnitRegistered) and not isinstance(e, UnitChanged):
-        ops.unit_status(keys=[key], args=[ms(e.occurred_at), "status", "available",
+        ops.unit_status(keys=[key], args=[0, "status", "available",  # (any task's is newer)
                                           "status_since", e.occurred_at.isoformat()])
     (ops.sadd if active else ops.srem)(p.live.units(e.agency), e.unit_id)
     old = [*getattr(e, "previous_crew", []), getattr(e, "previous_tracker", None)]
