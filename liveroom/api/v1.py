@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 from liveroom.access import Action, Principal
 from liveroom.api.access import current_principal
 from liveroom.api.errors import json_refusal
-from liveroom.commands import desk, incidents
+from liveroom.commands import desk, incidents, units
 from liveroom.commands.idempotency import once
 from liveroom.domain.errors import (
     DomainError,
@@ -52,6 +52,33 @@ class StatusChange(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
     duplicate_of: str | None = None
     expected_version: int | None = None
+    task_id: str | None = Field(default=None, max_length=8)  # a task's step (control room)
+
+
+Ids = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]],
+                Field(max_length=20)]
+
+
+class Dispatch(BaseModel):
+    """Units and officers sent at once, a task each (all, or none if one is refused)."""
+
+    units: Ids = []
+    officers: Ids = []
+    expected_version: int | None = None
+
+
+class Release(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class Forward(BaseModel):
+    body: str = Field(min_length=1, max_length=40)
+    reference: str = Field(default="", max_length=100)
+
+
+class UnitStatus(BaseModel):
+    status: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class Note(BaseModel):
@@ -193,7 +220,37 @@ async def change_status(incident_id: str, body: StatusChange, room: Room, by: By
         return json_refusal(InvalidCommand(f"unknown status {body.status!r}"))
     return await act(request, incidents.change_status, room, incident_id, body.status, by=by,
                      reason=body.reason, duplicate_of=body.duplicate_of,
+                     expected_version=body.expected_version, task_id=body.task_id)
+
+
+@router.post("/incidents/{incident_id}/dispatch")
+async def dispatch_to(incident_id: str, body: Dispatch, room: Room, by: By, request: Request):
+    """Send units and officers (a run card's lines) in one step."""
+    return await act(request, incidents.dispatch_incident, room, incident_id, by=by,
+                     units=body.units, officers=body.officers,
                      expected_version=body.expected_version)
+
+
+@router.post("/incidents/{incident_id}/tasks/{task_id}/release")
+async def release(incident_id: str, task_id: str, body: Release, room: Room, by: By,
+                  request: Request):
+    """Stand a task down, for a reason."""
+    return await act(request, incidents.release_task, room, incident_id, task_id, by=by,
+                     reason=body.reason)
+
+
+@router.post("/incidents/{incident_id}/forward")
+async def forward(incident_id: str, body: Forward, room: Room, by: By, request: Request):
+    """Hand the incident to an outside body (PLN, PDAM, Telkom) with its reference."""
+    return await act(request, incidents.forward_incident, room, incident_id, body.body, by=by,
+                     reference=body.reference)
+
+
+@router.post("/units/{unit_id}/status")
+async def unit_status(unit_id: str, body: UnitStatus, room: Room, by: By, request: Request):
+    """Available, returning or out of service (its crew, or the control room)."""
+    return await act(request, units.set_unit_status, room, unit_id, body.status, by=by,
+                     reason=body.reason)
 
 
 @router.post("/incidents/{incident_id}/notes")
