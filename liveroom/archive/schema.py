@@ -99,6 +99,8 @@ incidents = Table(
     # the first caller and each added since (`ReporterAdded`): reports, where rows count
     # incidents
     Column("reporters", Integer, nullable=False, default=1, server_default="1"),
+    # first flagged by an escalation rule (`flag`: a deadline missed, for the KPI page)
+    Column("flagged_at", UTCDateTime, index=True),
 )
 
 tasks = Table(  # one row per task of an incident (`domain.task`): a unit's, an officer's

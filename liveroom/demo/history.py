@@ -34,6 +34,7 @@ from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import (
     Event,
     IncidentAssigned,
+    IncidentEscalated,
     IncidentStatusChanged,
     OfficerCheckedIn,
     OfficerCheckedOut,
@@ -246,6 +247,11 @@ def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: 
         # the others done first, a minute apart; the first (the lead's) last: resolved
         steps += [(done - timedelta(minutes=n), n, TaskStatus.DONE) for n in range(len(tasks))]
         events += _task_events(moves, tasks, at, sorted(steps, key=lambda s: (s[0], s[1])))
+        met = {"acknowledge": min(m for m, _, s in steps if s is TaskStatus.ACKNOWLEDGED),
+               "resolve": done}
+        events += _flags(city, category, common, {"acknowledge": acknowledge_due,
+                                                  "resolve": resolve_due}, met)
+        events.sort(key=lambda e: e.occurred_at)  # (stable: as appended, at one moment)
         holder = tasks[0]["officer_id"]
         events.append(IncidentStatusChanged(**moves, occurred_at=done + _minutes(rng, 600, 0.4),
                                             from_status=Status.RESOLVED,
@@ -263,6 +269,24 @@ def _lifecycle(incident_id: str, category, reported: datetime, lat: float, lon: 
     if fixes:
         written["officer_locations"] = fixes
     return written
+
+
+def _flags(city: City, category, common: dict, due: dict[str, datetime],
+           met: dict[str, datetime]) -> list[IncidentEscalated]:
+    """The city's `flag` escalations a finished incident had: each rule whose deadline was
+    met after the rule fell due (as the escalation policy would have flagged it then)."""
+    flags = []
+    for rule in city.escalation:
+        if (rule.action != "flag" or rule.deadline not in due
+                or not rule.applies(category.code, category.priority)):
+            continue
+        at = due[rule.deadline] + timedelta(minutes=rule.after_minutes)
+        if met[rule.deadline] > at:
+            flags.append(IncidentEscalated(
+                **common, occurred_at=at, rule=rule.code, deadline=rule.deadline,
+                due=due[rule.deadline], after_minutes=rule.after_minutes, action="flag",
+                agency=category.agency))
+    return flags
 
 
 def _task_events(moves: dict, tasks: list[dict], at: datetime,

@@ -259,11 +259,18 @@ def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
                  actor=e.actor, text=e.text, event_id=event_id)
 
 
+_FLAG = update(schema.incidents).where(schema.incidents.c.id == bindparam("b_id"),
+                                       schema.incidents.c.flagged_at.is_(None))
+
+
 def _escalated(batch: Batch, e: IncidentEscalated, _event_id: str) -> None:
-    """A raised priority is the incident's priority; every step is in the event log and the
-    audit trail already (`flag`s are counted from there)."""
-    if e.priority is not None:
-        batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, "priority": e.priority})
+    """A raised priority is the incident's priority, a flag flags it (the first is kept);
+    every step is in the event log and the audit trail too."""
+    changes = rows.escalation_changes(e)
+    if flagged_at := changes.pop("flagged_at", None):
+        batch.conn.execute(_FLAG, {"b_id": e.incident_id, "flagged_at": flagged_at})
+    if changes:
+        batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, **changes})
 
 
 class ArchiveIncidents(ArchiveProjection):

@@ -13,6 +13,7 @@ from liveroom.archive import schema
 from liveroom.domain.events import (
     Event,
     IncidentAssigned,
+    IncidentEscalated,
     IncidentReassigned,
     IncidentStatusChanged,
     OfficerCheckedIn,
@@ -65,6 +66,13 @@ def incident_changes(e: Change) -> dict:
     if isinstance(e, IncidentStatusChanged):
         changes["duplicate_of"] = e.duplicate_of
     return changes
+
+
+def escalation_changes(e: IncidentEscalated) -> dict:
+    """A raised priority; a `flag` flags the incident (its first flag's time is kept:
+    `flagged_at` is set only where it is not yet)."""
+    return ({"priority": e.priority} if e.priority is not None else {}) | (
+        {"flagged_at": e.occurred_at} if e.action == "flag" else {})
 
 
 def moves(e: ReportReceived | Change) -> bool:
@@ -199,6 +207,10 @@ def fold(events: Iterable[tuple[Event, str]], zone: ZoneInfo) -> dict[str, list[
             incidents[e.incident_id].update(incident_changes(e))
             if moves(e):
                 found["status_history"].append(history_row(e, event_id))
+        elif isinstance(e, IncidentEscalated):
+            row = incidents[e.incident_id]
+            row.update({k: v for k, v in escalation_changes(e).items()
+                        if k != "flagged_at" or row["flagged_at"] is None})
         elif isinstance(e, OfficerRegistered):
             found["officers"].append(officer_row(e))
         elif isinstance(e, UnitChanged | UnitStatusSet):

@@ -33,7 +33,11 @@ def test_history_is_finished_ordered_and_read_by_the_kpis(room, clock):
         assert row["updated_at"] < clock.now
         times = [row[name] for name in ORDER if row[name] is not None]
         assert times == sorted(times) and times[0] >= row["reported_at"]
+        # flagged as the resolve-missed rule would have (at the deadline) if resolved later
+        late = row["resolved_at"] is not None and row["resolved_at"] > row["resolve_due"]
+        assert row["flagged_at"] == (row["resolve_due"] if late else None)
     assert {r["status"] for r in rows} == {"closed", "rejected", "duplicate"}
+    assert any(r["flagged_at"] for r in rows)
     today = clock.now.astimezone(room.city.timezone).date()
     scope = Scope(Period(today - timedelta(days=30), today))
     assert sum(row[2] for row in volumes(room, scope, by=SYSTEM)) == written["incidents"]

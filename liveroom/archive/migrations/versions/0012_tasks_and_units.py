@@ -1,12 +1,15 @@
 """incidents' tasks (a row per unit's, officer's or outside body's part) and units, in
 place of one assignment row per officer: derived from the event log, like the tables they
 replace, so `python -m liveroom rebuild archive-incidents archive-officers` fills them for
-the events archived before (nothing here can fold events)
+the events archived before (nothing here can fold events); and when an incident was first
+flagged by an escalation rule (`incidents.flagged_at`), filled here from the event log
 
 Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-07
 """
+
+import json
 
 import sqlalchemy as sa
 from alembic import op
@@ -67,9 +70,34 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_units_agency"), "units", ["agency"])
     op.drop_table("assignments")
+    with op.batch_alter_table("incidents") as batch:
+        batch.add_column(_at("flagged_at"))
+        batch.create_index(batch.f("ix_incidents_flagged_at"), ["flagged_at"])
+    _flagged()
+
+
+def _flagged() -> None:
+    """Each incident's first `flag` escalation in the log, as its `flagged_at`."""
+    conn = op.get_bind()
+    events, incidents = sa.table("events", sa.column("aggregate_id"), sa.column("type"),
+                                 sa.column("occurred_at", sa.DateTime(timezone=True)),
+                                 sa.column("data")), sa.table(
+        "incidents", sa.column("id"), sa.column("flagged_at", sa.DateTime(timezone=True)))
+    first: dict[str, object] = {}
+    for incident_id, at, data in conn.execute(
+            sa.select(events.c.aggregate_id, events.c.occurred_at, events.c.data)
+            .where(events.c.type == "incident.escalated").order_by(events.c.occurred_at)):
+        if json.loads(data).get("action") == "flag":
+            first.setdefault(incident_id, at)
+    for incident_id, at in first.items():
+        conn.execute(sa.update(incidents).where(incidents.c.id == incident_id)
+                     .values(flagged_at=at))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("incidents") as batch:
+        batch.drop_index(batch.f("ix_incidents_flagged_at"))
+        batch.drop_column("flagged_at")
     op.create_table(
         "assignments",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
