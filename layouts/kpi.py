@@ -91,12 +91,15 @@ def times_columns(lang: str, key_label: str) -> list[Column]:
             Column("reports", t("kpi.reports"), True, True),
             *[Column(s, t(f"kpi.step.{s}"), True, True) for s in STEPS],
             Column("acknowledge_sla", t("kpi.acknowledge_sla"), True, True),
-            Column("resolve_sla", t("kpi.resolve_sla"), True, True)]
+            Column("resolve_sla", t("kpi.resolve_sla"), True, True),
+            Column("flagged", t("kpi.flagged"), True, True)]
 
 
-def times_rows(rows: list[Times], names: dict[str, str], lang: str) -> list[dict]:
-    """Incidents, reports, median / 90th-percentile minutes to each step and SLA compliance per key;
-    sorted on the medians and percentages themselves."""
+def times_rows(rows: list[Times], names: dict[str, str], lang: str,
+               flagged: dict[str, int] | None = None) -> list[dict]:
+    """Incidents, reports, median / 90th-percentile minutes to each step, SLA compliance and
+    incidents flagged by escalation per key; sorted on the figures themselves."""
+    flagged = flagged or {}
     return [{
         "key": names.get(r.key, r.key or "–"),
         "reported": r.reported, "reported__text": count(r.reported, lang),
@@ -107,6 +110,7 @@ def times_rows(rows: list[Times], names: dict[str, str], lang: str) -> list[dict
         "acknowledge_sla": _value(r.acknowledge_sla),
         "acknowledge_sla__text": _percent(r.acknowledge_sla),
         "resolve_sla": _value(r.resolve_sla), "resolve_sla__text": _percent(r.resolve_sla),
+        "flagged": flagged.get(r.key, 0), "flagged__text": count(flagged.get(r.key, 0), lang),
     } for r in rows]
 
 
@@ -266,10 +270,10 @@ def panels(data: Dashboard, city: City, lang: str) -> dict:
         **{tile: count(n, lang) if ready else "" for tile, n in tiles.items()},
         "sla": _percent(overall and overall.resolve_sla) if ready else "",
         "volume": volume_figure(data, city, lang), "backlog": backlog_figure(data, city, lang),
-        "agencies": times_rows(data.by_agency, names(city, "agency", lang), lang) if ready
-        else None,
-        "districts": times_rows(data.by_district, names(city, "district", lang), lang)
-        if ready else None,
+        "agencies": times_rows(data.by_agency, names(city, "agency", lang), lang,
+                               data.flagged.get("agency")) if ready else None,
+        "districts": times_rows(data.by_district, names(city, "district", lang), lang,
+                                data.flagged.get("district")) if ready else None,
         "officers": officer_rows(data, city, lang) if ready else None,
         "heat": heat_cells(data, lang),
         "recurring": [html.Li([html.Span(count(n, lang), className="kpi-count"),

@@ -1,6 +1,7 @@
-"""The KPI page's fire panel: each unit's call processing, turnout and travel against NFPA
-1710 (`liveroom.reporting.kpi.nfpa`), the 90th percentile in minutes:seconds, green when
-the target is met and red when not, with the share within. Pure: data in, rows out."""
+"""The KPI page's fire panel: each unit's call processing, turnout, travel and first-engine
+travel against NFPA 1710 (`liveroom.reporting.kpi.nfpa`), the 90th percentile in
+minutes:seconds, green when the target is met and red when not, with the share within.
+Pure: data in, rows out."""
 
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ def columns(city: City, lang: str) -> list[Column]:
     t, targets = (lambda key, **v: translate(key, lang, **v)), targets_of(city)
     found = [Column("unit", t("kpi.nfpa.unit")),
              Column("responses", t("kpi.nfpa.responses"), True)]
-    for step in STEPS:
-        target = clock_time(targets.target(step)) if targets else "–"
+    for step, held_to in STEPS.items():
+        target = clock_time(targets.target(held_to)) if targets else "–"
         found += [Column(f"{step}_p90", f"{t(f'kpi.nfpa.step.{step}')} "
                          f"{t('kpi.nfpa.p90', target=target)}", True, True),
                   Column(f"{step}_within", f"{t(f'kpi.nfpa.step.{step}')} "

@@ -99,20 +99,47 @@ incidents = Table(
     # the first caller and each added since (`ReporterAdded`): reports, where rows count
     # incidents
     Column("reporters", Integer, nullable=False, default=1, server_default="1"),
+    # first flagged by an escalation rule (`flag`: a deadline missed, for the KPI page)
+    Column("flagged_at", UTCDateTime, index=True),
 )
 
-assignments = Table(
-    "assignments", metadata,
+tasks = Table(  # one row per task of an incident (`domain.task`): a unit's, an officer's
+    "tasks", metadata,  # or an outside body's part, as it stands now
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("incident_id", String(64), nullable=False, index=True),
-    Column("officer_id", String(64), nullable=False, index=True),
-    Column("previous_officer_id", String(64)),
-    Column("agency", String(32), nullable=False),
-    Column("assigned_at", UTCDateTime, nullable=False),
-    Column("ended_at", UTCDateTime),
-    Column("actor", String(200), nullable=False),
-    Column("reason", Text),
-    _event_id(),
+    Column("incident_id", String(64), nullable=False),
+    Column("task_id", String(8), nullable=False),
+    Column("agency", String(32), nullable=False, index=True),
+    Column("unit_id", String(64), index=True),
+    Column("officer_id", String(64), index=True),  # the officer on it (a unit's first crew)
+    Column("crew", JSON),
+    Column("body", String(40)),  # forwarded: the outside body, its reference, follow-up
+    Column("reference", String(100)),
+    Column("follow_up_due", UTCDateTime),
+    Column("status", String(16), nullable=False),
+    Column("dispatched_at", UTCDateTime, nullable=False, index=True),  # first sent
+    Column("assigned_at", UTCDateTime, nullable=False),  # to its unit or officer now
+    *(Column(f"{step}_at", UTCDateTime) for step in (
+        "acknowledged", "en_route", "on_scene", "done", "released")),
+    Column("release_reason", Text),
+    # where the unit or officer was when it was assigned (the event's fresh fix), if known
+    Column("dispatched_lat", Float),
+    Column("dispatched_lon", Float),
+    _event_id(),  # the dispatch's (or forward's)
+    UniqueConstraint("incident_id", "task_id"),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("call_sign", String(40), nullable=False),
+    Column("agency", String(32), nullable=False, index=True),
+    Column("post_id", String(64)),
+    Column("kind", String(40), nullable=False, default=""),
+    Column("crew", JSON),
+    Column("tracker", String(64)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("registered_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 status_history = Table(
@@ -321,5 +348,5 @@ city_overrides = Table(
 
 #: Tables derived from the event log, emptied by a rebuild. The event log and
 #: the location tables (fixes are sampled, not all kept as events) are not.
-DERIVED = (incidents, assignments, status_history, incident_notes, *ROLLUP_TABLES, officers,
+DERIVED = (incidents, tasks, status_history, incident_notes, *ROLLUP_TABLES, officers, units,
            attendance)

@@ -18,10 +18,11 @@ from liveroom.commands.units import get_unit
 from liveroom.domain import incident as domain
 from liveroom.domain.calendar import due_after
 from liveroom.domain.errors import ConcurrencyConflict, InvalidCommand, NotFound
-from liveroom.domain.events import ReportReceived
+from liveroom.domain.events import Event, IncidentAssigned, IncidentReassigned, ReportReceived
 from liveroom.domain.incident import Incident
 from liveroom.domain.lifecycle import TERMINAL, Status
 from liveroom.domain.officer import Officer
+from liveroom.domain.task import FIX_WITHIN
 from liveroom.domain.unit import Unit
 from liveroom.domain.unit import claims as unit_claims
 from liveroom.room import LiveRoom
@@ -115,10 +116,29 @@ def likely_duplicate(room: LiveRoom, category: str, lat: float, lon: float) -> I
     return None
 
 
+def _placed(room: LiveRoom, events: list[Event]) -> list[Event]:
+    """Each dispatch with where its unit or officer is: the live model's latest fix, if it
+    is fresh (`task.FIX_WITHIN`), as the archive keeps it (arrival times learn from it)."""
+    placed = []
+    for event in events:
+        if isinstance(event, IncidentAssigned | IncidentReassigned):
+            key = (room.live.unit(event.unit_id) if event.unit_id
+                   else room.live.officer(event.officer_id or ""))
+            lat, lon, at = room.redis.hmget(key, ["lat", "lon", "fix_at"])
+            if lat and lon and at and (
+                    room.clock() - datetime.fromisoformat(at) <= FIX_WITHIN):
+                event = event.model_copy(update={"from_lat": float(lat),
+                                                 "from_lon": float(lon)})
+        placed.append(event)
+    return placed
+
+
 def _run(room: LiveRoom, incident_id: str, decide, expected_version: int | None) -> Incident:
+    def decided(incident: Incident) -> list[Event]:
+        return _placed(room, domain.stamped(incident, decide(incident)))
+
     try:
-        return aggregates.execute(room, KIND, Incident, domain.evolve, incident_id,
-                                  lambda incident: domain.stamped(incident, decide(incident)),
+        return aggregates.execute(room, KIND, Incident, domain.evolve, incident_id, decided,
                                   expected_version, claims=unit_claims)
     except Claimed as exc:
         unit = get_unit(room, exc.name.removeprefix("unit:"))

@@ -5,6 +5,10 @@ the rules come from the city pack, "now" is passed in. A rule is pending while i
 deadline is unmet; `flag` also records a deadline met late (the KPI counts every miss),
 the actions that ask someone to act (`alert_supervisors`, `raise_priority`) only while it
 is still unmet. Rejected and duplicate incidents escalate no more.
+
+The deadlines: `acknowledge` and `resolve`, the incident's SLA; `follow_up`, the earliest
+follow-up date of the tasks forwarded to outside bodies that still run (unmet while one
+runs; none once every such task is done or released).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from liveroom.cities.model import EscalationRule
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import IncidentEscalated
 from liveroom.domain.incident import Incident, evolve
-from liveroom.domain.lifecycle import Status
+from liveroom.domain.lifecycle import Status, TaskStatus
 
 #: the statuses in which the acknowledge deadline is still unmet
 WAITING = frozenset({Status.RECEIVED, Status.TRIAGED, Status.ASSIGNED})
@@ -23,19 +27,37 @@ WAITING = frozenset({Status.RECEIVED, Status.TRIAGED, Status.ASSIGNED})
 DROPPED = frozenset({Status.REJECTED, Status.DUPLICATE})
 
 
+def follow_up_due(incident: Incident) -> datetime | None:
+    """The earliest follow-up date of its running forwarded tasks (None: none runs)."""
+    return min((task.follow_up_due for task in incident.running_tasks
+                if task.status is TaskStatus.FORWARDED and task.follow_up_due is not None),
+               default=None)
+
+
+def _due(incident: Incident, rule: EscalationRule) -> datetime | None:
+    if rule.deadline == "follow_up":
+        return follow_up_due(incident)
+    return incident.acknowledge_due if rule.deadline == "acknowledge" else incident.resolve_due
+
+
 def moment(incident: Incident, rule: EscalationRule) -> datetime | None:
     """When the rule falls due for the incident (its deadline plus the rule's minutes);
     None when the incident has no such deadline (a rule on one it does not keep is
     skipped)."""
-    due = getattr(incident, f"{rule.deadline}_due", None)
+    due = _due(incident, rule)
     return None if due is None else due + timedelta(minutes=rule.after_minutes)
 
 
 def _met_at(incident: Incident, rule: EscalationRule) -> datetime | None:
+    """When the deadline was met (a follow-up: never late, it has no date once met)."""
+    if rule.deadline == "follow_up":
+        return None
     return incident.acknowledged_at if rule.deadline == "acknowledge" else incident.resolved_at
 
 
 def _unmet(incident: Incident, rule: EscalationRule) -> bool:
+    if rule.deadline == "follow_up":
+        return follow_up_due(incident) is not None
     if rule.deadline == "acknowledge":
         return incident.status in WAITING
     return incident.status not in (Status.RESOLVED, Status.CLOSED)

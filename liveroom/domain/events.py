@@ -176,13 +176,16 @@ class TaskEvent(IncidentEvent):
 
 class IncidentAssigned(TaskEvent):
     """A task dispatched: to a unit (its crew), or to one officer. v2 added tasks: a v1
-    assignment was the incident's one officer, task 1."""
+    assignment was the incident's one officer, task 1. `from_lat`/`from_lon`: where the
+    unit or officer was (its fix, when fresh: `task.FIX_WITHIN`), for arrival times."""
 
     type: ClassVar[str] = "incident.assigned"
     version: ClassVar[int] = 2
     upcasts: ClassVar[dict] = {1: lambda body: {**_one_task(body), "to_status": "assigned",
                                                 "lead_agency": body["agency"]}}
     previous_agency: str = ""
+    from_lat: Latitude | None = None
+    from_lon: Longitude | None = None
 
 
 class IncidentReassigned(TaskEvent):
@@ -199,6 +202,8 @@ class IncidentReassigned(TaskEvent):
     previous_crew: list[str] = Field(default_factory=list)
     previous_agency: str = ""
     reason: str | None = Field(default=None, max_length=1000)
+    from_lat: Latitude | None = None  # as on a dispatch
+    from_lon: Longitude | None = None
 
 
 def _task_step(body: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ task; whether it is resolved is the city's rule (`cities.model.DispatchRules`). 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from pydantic import AwareDatetime, BaseModel
 
@@ -17,6 +18,10 @@ from liveroom.domain.lifecycle import (
     Status,
     TaskStatus,
 )
+
+#: a unit's or officer's fix this much older than a moment still says where it was then
+#: (its position when dispatched, when it set off: what arrival times learn from)
+FIX_WITHIN = timedelta(minutes=5)
 
 
 class Task(BaseModel):

@@ -69,7 +69,7 @@ if unit then
   local key = ARGV[5] .. unit
   if tonumber(ARGV[1]) > tonumber(redis.call('HGET', key, 'fix_ms') or '-1') then
     redis.call('HSET', key, 'lat', ARGV[3], 'lon', ARGV[2], 'fix_ms', ARGV[1],
-               'fix_at', ARGV[7])
+               'fix_at', ARGV[11])  -- (ARGV[6..]: 'lat', lat, 'lon', lon, 'fix_at', at)
     redis.call('GEOADD', KEYS[3], ARGV[2], ARGV[3], unit)
   end
 end

@@ -207,11 +207,12 @@ def _insert(batch: Batch, table, **row) -> None:
 # --- incidents ---------------------------------------------------------------------------
 
 _UPDATE_INCIDENT = update(schema.incidents).where(schema.incidents.c.id == bindparam("b_id"))
-_END_ASSIGNMENT = (
-    update(schema.assignments)
-    .where(and_(schema.assignments.c.incident_id == bindparam("b_id"),
-                schema.assignments.c.ended_at.is_(None)))
-)
+_TASK = and_(schema.tasks.c.incident_id == bindparam("b_id"),
+             schema.tasks.c.task_id == bindparam("b_task"))
+_UPDATE_TASK = update(schema.tasks).where(_TASK)
+_END_TASKS = update(schema.tasks).where(and_(schema.tasks.c.incident_id == bindparam("b_id"),
+                                             schema.tasks.c.status.in_(rows.RUNNING_TASKS)))
+
 
 def _received(batch: Batch, e: ReportReceived, event_id: str) -> None:
     _insert(batch, schema.incidents, **rows.incident_row(e))
@@ -219,11 +220,17 @@ def _received(batch: Batch, e: ReportReceived, event_id: str) -> None:
 
 
 def _changed(batch: Batch, e: rows.Change, event_id: str) -> None:
-    """Triaged, assigned or reassigned, or a status changed: as `rows` maps it."""
-    if rows.ends_assignment(e):
-        batch.conn.execute(_END_ASSIGNMENT, {"b_id": e.incident_id, "ended_at": e.occurred_at})
-    if isinstance(e, rows.Assignment):
-        _insert(batch, schema.assignments, **rows.assignment_row(e, event_id))
+    """Triaged, a task dispatched, forwarded, reassigned, stepped or released, or the
+    incident's status changed: as `rows` maps it."""
+    if isinstance(e, IncidentAssigned | TaskForwarded):
+        _insert(batch, schema.tasks, **rows.task_row(e, event_id))
+    elif rows.moves_task(e):
+        batch.conn.execute(_UPDATE_TASK, {"b_id": e.incident_id, "b_task": e.task_id,
+                                          **rows.task_changes(e)})  # type: ignore[arg-type]
+    if rows.ends_tasks(e):
+        reason = e.reason or e.to_status.value  # type: ignore[union-attr]
+        batch.conn.execute(_END_TASKS, {"b_id": e.incident_id,
+                                        **rows.released(e.occurred_at, reason)})
     batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, **rows.incident_changes(e)})
     if rows.moves(e):
         batch.append(schema.status_history, **rows.history_row(e, event_id))
@@ -252,17 +259,24 @@ def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
                  actor=e.actor, text=e.text, event_id=event_id)
 
 
+_FLAG = update(schema.incidents).where(schema.incidents.c.id == bindparam("b_id"),
+                                       schema.incidents.c.flagged_at.is_(None))
+
+
 def _escalated(batch: Batch, e: IncidentEscalated, _event_id: str) -> None:
-    """A raised priority is the incident's priority; every step is in the event log and the
-    audit trail already (`flag`s are counted from there)."""
-    if e.priority is not None:
-        batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, "priority": e.priority})
+    """A raised priority is the incident's priority, a flag flags it (the first is kept);
+    every step is in the event log and the audit trail too."""
+    changes = rows.escalation_changes(e)
+    if flagged_at := changes.pop("flagged_at", None):
+        batch.conn.execute(_FLAG, {"b_id": e.incident_id, "flagged_at": flagged_at})
+    if changes:
+        batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, **changes})
 
 
 class ArchiveIncidents(ArchiveProjection):
     name = "archive-incidents"
     stream = INCIDENTS
-    derived = (schema.incidents, schema.assignments, schema.status_history,
+    derived = (schema.incidents, schema.tasks, schema.status_history,
                schema.incident_notes, *schema.ROLLUP_TABLES)
     handlers = {
         ReportReceived: _received,
@@ -350,14 +364,21 @@ def _marked(batch: Batch, e: CheckInMarkedForReview, _event_id: str) -> None:
         "evidence": e.evidence}])
 
 
-def _logged(_batch: Batch, _e: Event, _event_id: str) -> None:
-    """Kept in the event log and the audit trail only (`handle`)."""
+def _unit_registered(batch: Batch, e: UnitRegistered, _event_id: str) -> None:
+    _insert(batch, schema.units, **rows.unit_row(e))
+
+
+_UPDATE_UNIT = update(schema.units).where(schema.units.c.id == bindparam("b_id"))
+
+
+def _unit_changed(batch: Batch, e: UnitChanged | UnitStatusSet, _event_id: str) -> None:
+    batch.conn.execute(_UPDATE_UNIT, {"b_id": e.unit_id, **rows.unit_changes(e)})
 
 
 class ArchiveOfficers(ArchiveProjection):
     name = "archive-officers"
     stream = OFFICERS
-    derived = (schema.officers, schema.attendance, schema.location_flags,
+    derived = (schema.officers, schema.units, schema.attendance, schema.location_flags,
                schema.check_in_reviews)
     handlers = {
         CheckInMarkedForReview: _marked,
@@ -366,9 +387,9 @@ class ArchiveOfficers(ArchiveProjection):
         OfficerLocated: _located,
         OfficerCheckedIn: _checked_in,
         OfficerCheckedOut: _checked_out,
-        UnitRegistered: _logged,
-        UnitChanged: _logged,
-        UnitStatusSet: _logged,
+        UnitRegistered: _unit_registered,
+        UnitChanged: _unit_changed,
+        UnitStatusSet: _unit_changed,
     }
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from liveroom.archive import schema
 from liveroom.domain import incident as incident_domain
 from liveroom.domain import officer as officer_domain
-from liveroom.domain.events import INCIDENTS, OFFICERS, OfficerLocated, encode
+from liveroom.domain import unit as unit_domain
+from liveroom.domain.events import INCIDENTS, OFFICERS, OfficerLocated, UnitEvent, encode
 from liveroom.projections.archive import ArchiveProjection
 from liveroom.projections.base import Entry, Projection
 from liveroom.projections.policies.escalation import EscalationPolicy
@@ -130,17 +131,23 @@ def rebuild_projection(room: LiveRoom, projection: Projection) -> int:
         projector.resume_others()
 
 
+#: each aggregate kind: its stream, which of the stream's events are its, and its fold
+FOLDS = ((INCIDENTS, "incident", lambda event: True, incident_domain.evolve),
+         (OFFICERS, "officer", lambda event: not isinstance(event, UnitEvent),
+          officer_domain.evolve),
+         (OFFICERS, "unit", lambda event: isinstance(event, UnitEvent), unit_domain.evolve))
+
+
 def rebuild_aggregates(room: LiveRoom) -> int:
-    """Recompute every aggregate's state from history; never overwrite a newer one."""
+    """Recompute every aggregate's state from history, never overwriting a newer one, and
+    the unit claims its incidents hold (`rebuild_claims`)."""
     keep_newer = room.redis.register_script(_KEEP_NEWER)
-    folds = ((INCIDENTS, "incident", incident_domain.evolve),
-             (OFFICERS, "officer", officer_domain.evolve))
     count = 0
-    for stream, kind, evolve in folds:
+    for stream, kind, mine, evolve in FOLDS:
         states: dict[str, tuple[int, object]] = {}
         for entry in history(room, stream):
             event = entry.event
-            if event is None or isinstance(event, OfficerLocated):
+            if event is None or isinstance(event, OfficerLocated) or not mine(event):
                 continue
             version, state = states.get(event.aggregate_id, (0, None))
             states[event.aggregate_id] = (version + 1, evolve(state, event))
@@ -150,13 +157,33 @@ def rebuild_aggregates(room: LiveRoom) -> int:
                        args=[version, state.model_dump_json()], client=pipe)
         pipe.execute()
         count += len(states)
+        if kind == "incident":
+            rebuild_claims(room, [state for _, state in states.values()])
     return count
+
+
+def rebuild_claims(room: LiveRoom, incidents: list) -> None:
+    """Each unit's claim (`Keys.claim("unit:<id>")`) as the incidents hold it: "incident/
+    task" for every running task with a unit; any other unit claim is deleted."""
+    held = {room.keys.claim(unit_domain.claim_key(task.unit_id)): f"{incident.id}/{task.id}"
+            for incident in incidents for task in incident.running_tasks if task.unit_id}
+    stale = [key for key in room.redis.scan_iter(
+        match=room.keys.pattern("claim", "unit:*"), count=1000) if key not in held]
+    pipe = room.redis.pipeline(transaction=True)
+    if stale:
+        pipe.delete(*stale)
+    if held:
+        pipe.mset(held)
+    pipe.execute()
 
 
 def rebuild(room: LiveRoom, names: list[str] | None = None) -> dict[str, int]:
     """Rebuild aggregates and the named projections (all by default)."""
     result = {"aggregates": rebuild_aggregates(room)}
-    for projection in all_projections(room):
+    # the officers' stream first: its live view owns the units' hashes (emptied by its
+    # reset), on which the incidents' view then sets the tasks units are on
+    ordered = sorted(all_projections(room), key=lambda p: p.stream != OFFICERS)
+    for projection in ordered:
         if names is None or projection.name in names:
             result[projection.name] = rebuild_projection(room, projection)
     if names is None or "live-incidents" in names:  # (a policy's index, not replayed)

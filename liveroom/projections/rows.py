@@ -13,6 +13,7 @@ from liveroom.archive import schema
 from liveroom.domain.events import (
     Event,
     IncidentAssigned,
+    IncidentEscalated,
     IncidentReassigned,
     IncidentStatusChanged,
     OfficerCheckedIn,
@@ -23,12 +24,17 @@ from liveroom.domain.events import (
     TaskEvent,
     TaskForwarded,
     TaskReleased,
+    UnitChanged,
+    UnitRegistered,
+    UnitStatusSet,
 )
-from liveroom.domain.lifecycle import Status
+from liveroom.domain.lifecycle import RUNNING, Status, TaskStatus
 
 INCIDENT_COLUMNS = tuple(column.name for column in schema.incidents.c)
-#: statuses that end the incident's assignment (as a new assignment ends the one before)
-ENDS_ASSIGNMENT = frozenset({Status.CLOSED, Status.REJECTED, Status.DUPLICATE})
+TASK_COLUMNS = tuple(c.name for c in schema.tasks.c if c.autoincrement is not True)
+#: an incident's end that stands its running tasks down (events before tasks did not say)
+ENDS_TASKS = frozenset({Status.REJECTED, Status.DUPLICATE})
+RUNNING_TASKS = tuple(sorted(status.value for status in RUNNING))
 Assignment = IncidentAssigned | IncidentReassigned
 Change = ReportTriaged | Assignment | IncidentStatusChanged | TaskReleased | TaskForwarded
 
@@ -63,6 +69,13 @@ def incident_changes(e: Change) -> dict:
     return changes
 
 
+def escalation_changes(e: IncidentEscalated) -> dict:
+    """A raised priority; a `flag` flags the incident (its first flag's time is kept:
+    `flagged_at` is set only where it is not yet)."""
+    return ({"priority": e.priority} if e.priority is not None else {}) | (
+        {"flagged_at": e.occurred_at} if e.action == "flag" else {})
+
+
 def moves(e: Event) -> bool:
     """Whether the event is a step of the incident's own status history (a task's step
     that leaves the incident where it was is the task's, not the incident's)."""
@@ -87,16 +100,67 @@ def history_row(e: ReportReceived | Change, event_id: str) -> dict:
             "media_url": media_url, "event_id": event_id}
 
 
-def ends_assignment(e: Change) -> bool:
-    return isinstance(e, IncidentReassigned) or (
-        isinstance(e, IncidentStatusChanged) and e.to_status in ENDS_ASSIGNMENT)
+def task_row(e: IncidentAssigned | TaskForwarded, event_id: str) -> dict:
+    """A new task's row: a unit or officer dispatched (and where from, if known), or an
+    outside body the incident was forwarded to."""
+    forwarded = isinstance(e, TaskForwarded)
+    return dict.fromkeys(TASK_COLUMNS) | {
+        "incident_id": e.incident_id, "task_id": e.task_id, "agency": e.agency,
+        "unit_id": e.unit_id, "officer_id": e.officer_id, "crew": e.crew or None,
+        "status": (TaskStatus.FORWARDED if forwarded else TaskStatus.ASSIGNED).value,
+        "dispatched_at": e.occurred_at, "assigned_at": e.occurred_at, "event_id": event_id,
+        **({"body": e.body, "reference": e.reference or None,
+            "follow_up_due": e.follow_up_due} if forwarded
+           else {"dispatched_lat": e.from_lat, "dispatched_lon": e.from_lon})}
 
 
-def assignment_row(e: Assignment, event_id: str) -> dict:
-    return {"incident_id": e.incident_id, "officer_id": e.officer_id, "agency": e.agency,
-            "previous_officer_id": getattr(e, "previous_officer_id", None),
-            "assigned_at": e.occurred_at, "ended_at": None, "actor": e.actor,
-            "reason": getattr(e, "reason", None), "event_id": event_id}
+def task_changes(e: IncidentReassigned | IncidentStatusChanged | TaskReleased) -> dict:
+    """What a later event of one task (`e.task_id`) sets on its row: a reassignment starts
+    it over (steps cleared), a step stamps its time, a release its time and reason."""
+    if isinstance(e, IncidentReassigned):
+        return {"agency": e.agency, "unit_id": e.unit_id, "officer_id": e.officer_id,
+                "crew": e.crew or None, "status": TaskStatus.ASSIGNED.value,
+                "assigned_at": e.occurred_at, "acknowledged_at": None, "en_route_at": None,
+                "on_scene_at": None, "dispatched_lat": e.from_lat,
+                "dispatched_lon": e.from_lon}
+    if isinstance(e, TaskReleased):
+        return released(e.occurred_at, e.reason)
+    assert e.task_status is not None
+    return {"status": e.task_status.value, f"{e.task_status.value}_at": e.occurred_at}
+
+
+def moves_task(e: Change) -> bool:
+    """Whether the event changes one task's row (`task_changes`)."""
+    return isinstance(e, IncidentReassigned | TaskReleased) or (
+        isinstance(e, IncidentStatusChanged) and e.task_id is not None
+        and e.task_status is not None)
+
+
+def ends_tasks(e: Change) -> bool:
+    """An incident rejected or marked a duplicate by an event that did not release its
+    running tasks first (before tasks): they are released with it, as `evolve` does."""
+    return (isinstance(e, IncidentStatusChanged) and e.task_id is None
+            and e.to_status in ENDS_TASKS)
+
+
+def released(at, reason: str | None) -> dict:
+    return {"status": TaskStatus.RELEASED.value, "released_at": at, "release_reason": reason}
+
+
+def unit_row(e: UnitRegistered) -> dict:
+    return {"id": e.unit_id, "call_sign": e.call_sign, "agency": e.agency,
+            "post_id": e.post_id, "kind": e.kind, "crew": e.crew or None,
+            "tracker": e.tracker, "active": True, "registered_at": e.occurred_at,
+            "updated_at": e.occurred_at}
+
+
+def unit_changes(e: UnitChanged | UnitStatusSet) -> dict:
+    """A unit's new configuration (its status is the live model's: only the time here)."""
+    if isinstance(e, UnitStatusSet):
+        return {"updated_at": e.occurred_at}
+    return {"call_sign": e.call_sign, "post_id": e.post_id, "kind": e.kind,
+            "crew": e.crew or None, "tracker": e.tracker, "active": e.active,
+            "updated_at": e.occurred_at}
 
 
 def officer_row(e: OfficerRegistered) -> dict:
@@ -121,26 +185,40 @@ def fold(events: Iterable[tuple[Event, str]], zone: ZoneInfo) -> dict[str, list[
     """The rows these events leave, by table, as the projection would leave them (events
     in stream order, each with its event id)."""
     incidents: dict[str, dict] = {}
-    open_assignment: dict[str, dict] = {}
+    tasks: dict[tuple[str, str], dict] = {}
+    units: dict[str, dict] = {}
     open_attendance: dict[str, dict] = {}
-    found: dict[str, list[dict]] = {"incidents": [], "status_history": [], "assignments": [],
-                                    "officers": [], "attendance": []}
+    found: dict[str, list[dict]] = {"incidents": [], "status_history": [], "tasks": [],
+                                    "officers": [], "units": [], "attendance": []}
     for e, event_id in events:
         if isinstance(e, ReportReceived):
             incidents[e.incident_id] = incident_row(e)
             found["incidents"].append(incidents[e.incident_id])
             found["status_history"].append(history_row(e, event_id))
         elif isinstance(e, Change):
-            if ends_assignment(e) and (ended := open_assignment.pop(e.incident_id, None)):
-                ended["ended_at"] = e.occurred_at
-            if isinstance(e, Assignment):
-                open_assignment[e.incident_id] = assignment_row(e, event_id)
-                found["assignments"].append(open_assignment[e.incident_id])
+            if isinstance(e, IncidentAssigned | TaskForwarded):
+                tasks[(e.incident_id, e.task_id)] = task_row(e, event_id)
+                found["tasks"].append(tasks[(e.incident_id, e.task_id)])
+            elif moves_task(e) and (row := tasks.get((e.incident_id, e.task_id))):  # type: ignore
+                row.update(task_changes(e))  # type: ignore[arg-type]
+            if ends_tasks(e):
+                for (incident_id, _), row in tasks.items():
+                    if incident_id == e.incident_id and row["status"] in RUNNING_TASKS:
+                        row.update(released(e.occurred_at, e.reason or e.to_status.value))
             incidents[e.incident_id].update(incident_changes(e))
             if moves(e):
                 found["status_history"].append(history_row(e, event_id))
+        elif isinstance(e, IncidentEscalated):
+            row = incidents[e.incident_id]
+            row.update({k: v for k, v in escalation_changes(e).items()
+                        if k != "flagged_at" or row["flagged_at"] is None})
         elif isinstance(e, OfficerRegistered):
             found["officers"].append(officer_row(e))
+        elif isinstance(e, UnitChanged | UnitStatusSet):
+            units[e.unit_id].update(unit_changes(e))
+        elif isinstance(e, UnitRegistered):
+            units[e.unit_id] = unit_row(e)
+            found["units"].append(units[e.unit_id])
         elif isinstance(e, OfficerCheckedIn):
             open_attendance[e.officer_id] = attendance_row(e, event_id, zone)
             found["attendance"].append(open_attendance[e.officer_id])

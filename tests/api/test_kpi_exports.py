@@ -32,9 +32,11 @@ def test_the_agencies_table_as_csv_has_the_hand_worked_figures(client, room, his
     assert rows[0][:3] == ["Agency", "Incidents", "Citizen reports"]
     rubbish = next(r for r in rows if r[0] == room.city.agencies["kebersihan"].name.en)
     assert rubbish[1:3] == ["5", "5"]  # A, B, C, E, F: one caller each
-    # acknowledge, arrive, resolve: (reached, median, p90) each, then the two SLA shares
+    # acknowledge, arrive, resolve: (reached, median, p90) each, then the two SLA shares and
+    # the incidents flagged (A, resolved late)
     assert rubbish[3:] == ["3", "30.0", "80.0", "3", "90.0", "120.0", "3", "200.0", "1500.0",
-                           "50.0", "66.7"]
+                           "50.0", "66.7", "1"]
+    assert rows[0][-1] == "Flagged"
 
 
 def test_the_officers_table_as_xlsx_has_the_scores(client, room, history):  # noqa: F811
@@ -117,6 +119,9 @@ def test_the_page_shows_at_once_and_its_figures_follow(client, room, history):  
     assert shown["kpi-reported"]["children"] == "6"  # A to F
     assert sorted(row["name"] for row in shown[prop_id(ids.grid("kpi-officers"))]["rowData"]
                   ) == ["Agus", "Damar"] and shown[ids.KPI_PROBLEM]["children"] is None
+    districts = {row["key"]: row["flagged"]
+                 for row in shown[prop_id(ids.grid("kpi-districts"))]["rowData"]}
+    assert districts == {"Tangerang": 1, "Jatiuwung": 0, "Batuceper": 0}  # A, resolved late
     backwards = refresh(client, "custom", on(25).isoformat(), on(23).isoformat())
     assert "berakhir sebelum dimulai" in backwards[ids.KPI_PROBLEM]["children"]
     assert "kpi-reported" not in backwards  # the figures on screen stay as they were

@@ -3,6 +3,7 @@ rollups a migration empties filled again at the next start."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from contextlib import nullcontext
@@ -73,3 +74,38 @@ def test_rollups_made_before_reports_were_counted_count_them_after_the_next_star
             rows = conn.execute(select(days.c.day, days.c.reported, days.c.reports)).all()
         engine.dispose()
     assert [tuple(row) for row in rows] == [(day, 1, 3)]
+
+
+def test_0012_flags_the_incidents_the_log_says_were_flagged_and_replaces_assignments(
+        tmp_path):
+    """0012: incidents.flagged_at from each incident's first `flag` in the event log; tasks
+    and units in place of assignments (filled by a rebuild)."""
+    at = datetime.now(UTC) - timedelta(days=3)
+
+    def escalated(n: int, action: str, minutes: int) -> dict:
+        data = {"incident_id": "1", "rule": f"r{n}", "action": action, "deadline": "resolve"}
+        return {"stream": "incidents", "id": f"{n}-0", "ms": n, "seq": 0,
+                "type": "incident.escalated", "v": 1, "aggregate_id": "1",
+                "occurred_at": at + timedelta(minutes=minutes), "data": json.dumps(data)}
+
+    with fresh_database(tmp_path) as url:
+        engine = archive_engine(url)
+        migrate(engine, "0011")
+        with engine.begin() as conn:
+            for incident_id in ("1", "2"):
+                conn.execute(text(
+                    "INSERT INTO incidents (id, category, status, lat, lon, description, "
+                    "source, reported_at, updated_at, reporters) VALUES (:id, 'banjir', "
+                    "'received', -6.17, 106.63, '', 't', :at, :at, 1)"),
+                    {"id": incident_id, "at": at})
+            conn.execute(insert(schema.events), [
+                escalated(1, "alert_supervisors", 10), escalated(2, "flag", 20),
+                escalated(3, "flag", 30)])
+        migrate(engine)
+        with engine.connect() as conn:
+            flagged = dict(conn.execute(select(schema.incidents.c.id,
+                                               schema.incidents.c.flagged_at)).all())
+            tables = set(inspect(conn).get_table_names())
+        engine.dispose()
+    assert flagged == {"1": at + timedelta(minutes=20), "2": None}
+    assert {"tasks", "units"} <= tables and "assignments" not in tables

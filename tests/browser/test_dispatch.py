@@ -197,8 +197,9 @@ def test_a_supervisor_reassigns_by_clicking_the_incident_then_the_officer(
     wait.until(lambda d: "kini di tangan" in d.find_element(By.ID, "give-message").text)
     assert get_incident(writer, fire.id).officer_id == second.officer_id
     with writer.engine.connect() as conn:
-        wait_until(lambda: conn.execute(select(schema.assignments.c.reason).where(
-            schema.assignments.c.officer_id == second.officer_id)).scalar()
+        history = schema.status_history  # (the task's row holds who is on it now)
+        wait_until(lambda: conn.execute(select(history.c.reason).where(
+            history.c.incident_id == fire.id, history.c.reason.isnot(None))).scalar()
                    == "Bu Siti lebih dekat")
     assert writer.redis.zrange(writer.keys.view("tasks", first.officer_id), 0, -1) == []  # released
 

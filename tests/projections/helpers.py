@@ -6,19 +6,35 @@ from sqlalchemy import select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
-from liveroom.commands.incidents import assign_incident, change_status, report_incident
-from liveroom.commands.officers import check_in, register_officer
+from liveroom.commands.incidents import (
+    assign_incident,
+    change_status,
+    dispatch_incident,
+    forward_incident,
+    release_task,
+    report_incident,
+)
+from liveroom.commands.officers import check_in, record_locations, register_officer
+from liveroom.commands.units import change_unit, register_unit, set_unit_status
+from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
+from tests.conftest import drain
+
+
+def claims(room: LiveRoom) -> dict[str, str]:
+    """Every claim held (a unit's: the task it is on)."""
+    keys = sorted(room.redis.scan_iter(match=room.keys.pattern("claim", "*"), count=1000))
+    return dict(zip(keys, room.redis.mget(keys), strict=True)) if keys else {}
 
 
 def live_state(room: LiveRoom) -> dict:
     """Every key of the live read model with its value (TTLs aside; not the `changes` log,
     which tells screens what was applied and so differs between one history and its
-    rebuild)."""
+    rebuild, nor the attendance policy's memory, which no rebuild replays)."""
     state = {}
     for key in sorted(room.redis.scan_iter(match=room.keys.pattern("live", "*"), count=1000)):
         kind = room.redis.type(key)
-        if kind == "stream":
+        if kind == "stream" or key == room.live.policy_memory:
             continue
         if kind == "hash":
             state[key] = room.redis.hgetall(key)
@@ -67,3 +83,38 @@ def busy_day(room: LiveRoom, clock, point: tuple[float, float]) -> list[str]:
                 clock.advance(minutes=1)
                 change_status(room, incident.id, status, by=SYSTEM)
     return ids
+
+
+def units_day(room: LiveRoom, clock, point: tuple[float, float]) -> list[str]:
+    """Units at work: a fire with two fire engines (one stood down) and a Dishub officer, the
+    first engine on scene; a leaking main forwarded to the water company. Engine 1's crew
+    had a fix just before it was dispatched (its position at dispatch)."""
+    for officer, agency in (("dk-1", "damkar"), ("dk-2", "damkar"), ("dk-3", "damkar"),
+                            ("dh-1", "dishub")):
+        register_officer(room, officer, name=officer.upper(), agency=agency, by=SYSTEM)
+    register_unit(room, "dmk-01", call_sign="Damkar 01", agency="damkar", kind="pumper",
+                  crew=["dk-1", "dk-2"], by=SYSTEM)
+    register_unit(room, "dmk-02", call_sign="Damkar 02", agency="damkar", crew=["dk-3"],
+                  by=SYSTEM)
+    clock.advance(seconds=30)
+    change_unit(room, "dmk-02", kind="tanker", by=SYSTEM)
+    set_unit_status(room, "dmk-02", "returning", by=SYSTEM)
+    set_unit_status(room, "dmk-02", "available", by=SYSTEM)
+    clock.advance(minutes=1)
+    record_locations(room, [OfficerLocated(officer_id="dk-1", occurred_at=clock(), actor="dk-1",
+                                           lat=point[0] + 0.02, lon=point[1])], by=SYSTEM)
+    drain(room)
+    fire = report_incident(room, category="kebakaran", lat=point[0], lon=point[1] + 0.01,
+                           source="112", by=SYSTEM, attributes={"orang-terjebak": "tidak"}).id
+    clock.advance(seconds=40)
+    dispatch_incident(room, fire, units=["dmk-01", "dmk-02"], officers=["dh-1"], by=SYSTEM)
+    for status in ("acknowledged", "en_route", "on_scene"):
+        clock.advance(minutes=2)
+        change_status(room, fire, status, task_id="1", by=SYSTEM)
+    release_task(room, fire, "2", reason="tidak diperlukan", by=SYSTEM)
+    clock.advance(minutes=3)
+    leak = report_incident(room, category="pipa-bocor", lat=point[0] + 0.01, lon=point[1],
+                           source="web", by=SYSTEM).id
+    forward_incident(room, leak, "pdam", reference="TB-0042", by=SYSTEM)
+    drain(room)
+    return [fire, leak]

@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
-from liveroom.commands.incidents import add_note, change_status, get_incident, report_incident
+from liveroom.commands.incidents import (
+    add_note,
+    change_status,
+    dispatch_incident,
+    get_incident,
+    report_incident,
+)
+from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import encode
 from liveroom.live.projection import LiveIncidents
 from liveroom.projections import rows
@@ -20,7 +27,7 @@ from liveroom.projections.health import health
 from liveroom.projections.rebuild import rebuild
 from liveroom.projections.runner import Projector, all_projections, trim_streams
 from tests.conftest import drain
-from tests.projections.helpers import archive_state, busy_day, live_state
+from tests.projections.helpers import archive_state, busy_day, claims, live_state, units_day
 
 
 def stream_entries(room, name="incidents"):
@@ -61,7 +68,9 @@ def test_a_crashed_worker_s_batch_is_reclaimed_by_the_next(room, clock, tangeran
 
     successor = Projector(room, ArchiveIncidents(room), consumer="worker-b")
     successor.drain()
-    # one history row per event that moved an incident: applied exactly once, none dead-lettered
+    # one logged row per incident event, one history row per event that moved an incident:
+    # applied exactly once, nothing dead-lettered
+    assert count(room, schema.events) == room.redis.xlen(room.keys.stream("incidents"))
     assert count(room, schema.status_history) == moves(room)
     assert room.redis.xlen(room.keys.dead_letters) == 0
     assert room.redis.xpending(room.keys.stream("incidents"), projection.name)["pending"] == 0
@@ -93,6 +102,7 @@ def test_poison_goes_to_the_dead_letter_stream_and_the_rest_is_applied(room, clo
 
 def test_rebuild_reproduces_the_same_state_even_after_trimming(room, clock, tangerang_point):
     busy_day(room, clock, tangerang_point)
+    fire, _ = units_day(room, clock, tangerang_point)
     drain(room)
     trimmed = trim_streams(room, all_projections(room))
     assert room.redis.xlen(room.keys.stream("incidents")) == 1  # only the last entry is kept
@@ -100,23 +110,33 @@ def test_rebuild_reproduces_the_same_state_even_after_trimming(room, clock, tang
     report_incident(room, category="kemacetan", lat=tangerang_point[0], lon=tangerang_point[1],
                     source="t", by=SYSTEM)
     drain(room)
-    live, archive = live_state(room), archive_state(room)
+    live, archive, held = live_state(room), archive_state(room), claims(room)
+    assert list(held.values()) == [f"{fire}/1"]  # engine 1: engine 2 was stood down
+    assert len(archive["tasks"]) == 3 + 3 + 1 and len(archive["units"]) == 2
+    room.redis.delete(*held)  # lost, and a stale one left behind
+    room.redis.set(room.keys.claim("unit:dmk-02"), f"{fire}/2")
     result = rebuild(room)
-    assert result["live-incidents"] > 1 and result["aggregates"] == 8
+    # 8 incidents, 6 officers, 2 units
+    assert result["live-incidents"] > 1 and result["aggregates"] == 16
     assert live_state(room) == live
     assert archive_state(room) == archive
+    assert claims(room) == held
 
 
 def test_after_losing_redis_the_archive_restores_live_state_and_commands(room, clock,
                                                                         tangerang_point):
     ids = busy_day(room, clock, tangerang_point)
+    _, leak = units_day(room, clock, tangerang_point)
     drain(room)
-    before = live_state(room)
+    before, held = live_state(room), claims(room)
     room.redis.delete(*room.redis.scan_iter(match=room.keys.pattern("*")))
     rebuild(room)
-    assert live_state(room) == before
+    assert live_state(room) == before and claims(room) == held
     assert get_incident(room, ids[2]).status.value == "on_scene"
     change_status(room, ids[2], "resolved", by=SYSTEM)  # the write side works again
+    with pytest.raises(InvalidCommand, match="Damkar 01 is on"):  # still on the fire
+        dispatch_incident(room, leak, units=["dmk-01"], by=SYSTEM)
+    dispatch_incident(room, leak, units=["dmk-02"], by=SYSTEM)  # stood down: free
 
 
 def test_trimming_waits_for_the_slowest_projection(room, clock, tangerang_point):
@@ -147,15 +167,16 @@ def test_two_workers_share_a_projection_without_applying_anything_twice(room, cl
         thread.start()
     try:
         busy_day(room, clock, tangerang_point)
-        expected = moves(room)
+        expected = room.redis.xlen(room.keys.stream("incidents"))
         limit = time.monotonic() + 20  # wait on the condition, not a fixed sleep
-        while count(room, schema.status_history) < expected and time.monotonic() < limit:
+        while count(room, schema.events) < expected and time.monotonic() < limit:
             time.sleep(0.05)
     finally:
         stop.set()
         for thread in threads:
             thread.join(10)
-    assert count(room, schema.status_history) == expected
+    assert count(room, schema.events) == expected
+    assert count(room, schema.status_history) == moves(room)
     assert room.redis.xlen(room.keys.dead_letters) == 0
     assert not any(worker.holding for worker in workers)  # the holder released its lease
 

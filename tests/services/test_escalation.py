@@ -4,6 +4,8 @@ once per incident, whichever worker runs it, and caught up after a restart."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -12,14 +14,16 @@ from liveroom.archive import schema
 from liveroom.commands.incidents import (
     assign_incident,
     change_status,
+    forward_incident,
     get_incident,
     report_incident,
 )
 from liveroom.commands.officers import register_officer
 from liveroom.domain.errors import InvalidCommand
-from liveroom.domain.escalation import decide_escalation
+from liveroom.domain.escalation import decide_escalation, follow_up_due
 from liveroom.domain.events import IncidentEscalated, decode
 from liveroom.live.overview import overview
+from liveroom.live.projection import ms
 from liveroom.projections.policies.escalation import EscalationPolicy
 from liveroom.projections.runner import Projector
 from tests.conftest import drain, person
@@ -140,3 +144,61 @@ def test_acknowledging_takes_an_escalated_incident_off_the_wall_and_a_missed_res
             schema.audit_log.c.action == "incident.escalated")).scalars().all()
     assert flagged.count(rubbish) == 2
     assert room.redis.zscore(room.live.escalation_due, rubbish) is None  # nothing pending
+
+
+@pytest.fixture
+def leak(room, clock, tangerang_point) -> str:
+    """A burst water main forwarded to the water company (Tirta Benteng, 3 working days)
+    at once, so acknowledged in time."""
+    incident = report_incident(room, category="pipa-bocor", lat=tangerang_point[0],
+                               lon=tangerang_point[1], source="web", by=SYSTEM)
+    clock.advance(minutes=5)
+    forward_incident(room, incident.id, "pdam", reference="TB-77", by=SYSTEM)
+    drain(room)
+    return incident.id
+
+
+def follow_ups(room, incident_id: str) -> list[IncidentEscalated]:
+    return [e for e in escalations(room, incident_id) if e.deadline == "follow_up"]
+
+
+def test_a_forwarded_incident_still_open_on_its_follow_up_day_alerts_once(room, clock, leak):
+    due = follow_up_due(get_incident(room, leak))
+    assert due is not None and due > clock.now
+    # the forward scheduled it (the resolve deadline comes first: the index holds that)
+    resolve_missed = get_incident(room, leak).resolve_due
+    assert room.redis.zscore(room.live.escalation_due, leak) == ms(min(due, resolve_missed))
+    clock.now = due - timedelta(minutes=1)
+    drain(room)
+    assert follow_ups(room, leak) == []
+    assert room.redis.zscore(room.live.escalation_due, leak) == ms(due)
+
+    clock.now = due + timedelta(minutes=1)
+    first, second = EscalationPolicy(room), EscalationPolicy(room)  # two workers, one index
+    assert first.tick() == 1
+    assert second.tick() == 0
+    drain(room)  # a second pass, and a replay of the whole stream by a fresh consumer
+    Projector(room, EscalationPolicy(room), consumer="replay").drain()
+    EscalationPolicy(room).reindex()  # and a restart that rebuilt the index
+    clock.advance(days=2)
+    assert EscalationPolicy(room).tick() == 0
+    drain(room)
+
+    (alert,) = follow_ups(room, leak)
+    assert (alert.rule, alert.action, alert.due) == ("follow-up-missed", "alert_supervisors",
+                                                    due)
+    assert room.redis.zscore(room.live.escalation_due, leak) is None  # nothing pending
+    with pytest.raises(InvalidCommand, match="already"):
+        rule = next(r for r in room.city.escalation if r.deadline == "follow_up")
+        decide_escalation(get_incident(room, leak), rule, clock(), "system")
+
+
+def test_a_follow_up_the_body_answered_in_time_is_never_escalated(room, clock, leak):
+    due = follow_up_due(get_incident(room, leak))
+    clock.advance(hours=2)
+    change_status(room, leak, "resolved", task_id="1", by=SYSTEM)  # the body has repaired it
+    drain(room)
+    assert follow_up_due(get_incident(room, leak)) is None
+    clock.now = due + timedelta(hours=1)
+    drain(room)
+    assert follow_ups(room, leak) == []

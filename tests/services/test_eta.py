@@ -37,11 +37,13 @@ def local(room, days_ago: int, hour: int) -> datetime:
 
 def archive_trip(room, agency: str, set_off: datetime, km: float, minutes: float, *,
                  fix_before: timedelta | None = timedelta(seconds=30),
-                 fix_at_assignment: bool = False) -> None:
-    """A finished incident whose officer set off `km` north of the scene and arrived after
-    `minutes`, with the officer's fix `fix_before` setting off (None: no such fix)."""
+                 fix_at_assignment: bool = False, dispatched_from: bool = False) -> None:
+    """A finished incident whose officer (its one task's) set off `km` north of the scene and
+    arrived after `minutes`, with the officer's fix `fix_before` setting off (None: no such
+    fix), and (`dispatched_from`) that place on the task as where it was dispatched from."""
     n = next(serial)
     officer, assigned = f"{agency}-o{n}", set_off - timedelta(minutes=10)
+    start = {"officer_id": officer, "lat": SCENE[0] + km / KM_PER_DEGREE, "lon": SCENE[1]}
     with room.engine.begin() as conn:
         conn.execute(insert(schema.incidents), {
             "id": f"T{n}", "category": "c", "agency": agency, "status": "closed",
@@ -49,7 +51,14 @@ def archive_trip(room, agency: str, set_off: datetime, km: float, minutes: float
             "reported_at": assigned - timedelta(minutes=2), "assigned_at": assigned,
             "en_route_at": set_off, "on_scene_at": set_off + timedelta(minutes=minutes),
             "updated_at": set_off + timedelta(hours=2)})
-        start = {"officer_id": officer, "lat": SCENE[0] + km / KM_PER_DEGREE, "lon": SCENE[1]}
+        conn.execute(insert(schema.tasks), {
+            "incident_id": f"T{n}", "task_id": "1", "agency": agency, "officer_id": officer,
+            "crew": [officer], "status": "done", "dispatched_at": assigned,
+            "assigned_at": assigned, "en_route_at": set_off,
+            "on_scene_at": set_off + timedelta(minutes=minutes),
+            "done_at": set_off + timedelta(hours=1), "event_id": f"t{n}",
+            **({"dispatched_lat": start["lat"], "dispatched_lon": start["lon"]}
+               if dispatched_from else {})})
         if fix_before is not None:
             conn.execute(insert(schema.officer_locations), {**start, "at": set_off - fix_before})
         if fix_at_assignment:
@@ -95,19 +104,20 @@ def test_speeds_are_the_median_per_agency_and_hour_with_a_floor_on_trips(room, h
     assert table.speed("kebersihan", BUSY, 25.0) == Speed(25.0)
 
 
-def test_a_trip_starts_at_the_fix_before_setting_off_or_else_before_the_assignment(room):
+def test_a_trip_starts_at_the_fix_before_setting_off_or_else_where_it_was_dispatched(room):
     set_off = local(room, 1, 10)
     archive_trip(room, "damkar", set_off, 3, 6)
     archive_trip(room, "damkar", set_off, 4, 6, fix_before=timedelta(minutes=30),
-                 fix_at_assignment=True)
+                 fix_at_assignment=True)  # (its fix archived later than the dispatch)
+    archive_trip(room, "damkar", set_off, 7, 6, fix_before=None, dispatched_from=True)
     archive_trip(room, "damkar", set_off, 5, 6, fix_before=timedelta(minutes=30))  # stale
     archive_trip(room, "damkar", set_off, 6, 6, fix_before=None)  # no fix at all
     archive_trip(room, "damkar", set_off, 0.05, 6)  # already there: nothing to learn
     archive_trip(room, "damkar", local(room, 120, 10), 3, 6)  # too long ago
     with room.engine.connect() as conn:
         found = list(trips(conn, room.clock() - timedelta(days=90), 200))
-    assert sorted(round(t.distance_m / 1000, 2) for t in found) == [3.0, 4.0]
-    assert {round(t.kmh) for t in found} == {30, 40}
+    assert sorted(round(t.distance_m / 1000, 2) for t in found) == [3.0, 4.0, 7.0]
+    assert {round(t.kmh) for t in found} == {30, 40, 70}
 
 
 def test_the_panel_says_what_the_estimate_rests_on(room, clock, history):

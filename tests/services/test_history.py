@@ -33,7 +33,11 @@ def test_history_is_finished_ordered_and_read_by_the_kpis(room, clock):
         assert row["updated_at"] < clock.now
         times = [row[name] for name in ORDER if row[name] is not None]
         assert times == sorted(times) and times[0] >= row["reported_at"]
+        # flagged as the resolve-missed rule would have (at the deadline) if resolved later
+        late = row["resolved_at"] is not None and row["resolved_at"] > row["resolve_due"]
+        assert row["flagged_at"] == (row["resolve_due"] if late else None)
     assert {r["status"] for r in rows} == {"closed", "rejected", "duplicate"}
+    assert any(r["flagged_at"] for r in rows)
     today = clock.now.astimezone(room.city.timezone).date()
     scope = Scope(Period(today - timedelta(days=30), today))
     assert sum(row[2] for row in volumes(room, scope, by=SYSTEM)) == written["incidents"]
@@ -50,7 +54,25 @@ def test_history_leaves_trips_to_learn_arrival_speeds_from(room):
     written = seed_history(room, 600, days=20, seed=5)
     assert written["officer_locations"] > 0
     table = learn(room, min_trips=5)
-    assert table.trips == written["assignments"]  # every officer's trip, from its fixes
+    assert table.trips == written["tasks"]  # every task's trip, from its fixes
     damkar, others = table.agencies["damkar"], table.agencies["kebersihan"]
     assert 25 < damkar.overall.kmh < 40 and 15 < others.overall.kmh < 28
     assert others.hours[17].kmh < others.hours[11].kmh  # the evening rush is slower
+    with room.engine.connect() as conn:
+        tasks = conn.execute(select(schema.tasks)).mappings().all()
+        units = conn.execute(select(schema.units)).mappings().all()
+    by_incident: dict[str, list] = {}
+    for task in tasks:
+        by_incident.setdefault(task["incident_id"], []).append(task)
+    fires = [found for found in by_incident.values() if len(found) > 1]
+    assert fires
+    known = {unit["id"]: unit["agency"] for unit in units}
+    for found in fires:  # two fire engines and a Dishub unit, each with its own times
+        assert [known[t["unit_id"]] for t in found] == ["damkar", "damkar", "dishub"]
+        for task in found:
+            assert task["status"] == "done" and task["crew"][0] == task["officer_id"]
+            assert (task["dispatched_at"] < task["acknowledged_at"] < task["en_route_at"]
+                    < task["on_scene_at"] < task["done_at"])
+        assert max(t["done_at"] for t in found) == found[0]["done_at"]  # the lead's last
+    assert all(len(found) == 1 and found[0]["unit_id"] is None
+               for found in by_incident.values() if found not in fires)

@@ -34,12 +34,15 @@ from liveroom.reporting.kpi import (
     Period,
     Scope,
     backlog,
+    dashboard,
     hexbins,
     officer_performance,
     recurring,
     response_times,
     volumes,
 )
+from liveroom.reporting.kpi.exports import districts as district_table
+from liveroom.reporting.kpi.figures import flagged
 from liveroom.reporting.kpi.recap import month_of, monthly_recap
 from tests.conftest import MORNING, drain, person
 
@@ -145,6 +148,20 @@ def test_times_are_nearest_rank_medians_and_p90_with_sla_compliance(room, histor
     assert (damkar.key, damkar.reported, damkar.median["acknowledge"],
             damkar.p90["resolve"], damkar.acknowledge_sla, damkar.resolve_sla) == (
         "damkar", 1, 4.0, 100.0, 100.0, 100.0)
+
+
+def test_incidents_flagged_for_a_missed_resolve_per_agency_and_district(room, history):
+    # A (Tangerang) was resolved after 1,500 minutes, past its 1,440: the resolve-missed
+    # rule flagged it; F's deadline has not passed yet, the others were in time
+    assert flagged(room, WHOLE, by=MAYOR) == {"agency": {"kebersihan": 1},
+                                              "district": {"36.71.01": 1}}
+    assert flagged(room, Scope(WHOLE.period, agency="damkar"), by=MAYOR) == {
+        "agency": {}, "district": {}}
+    assert flagged(room, Scope(Period(on(24), on(25))), by=MAYOR)["agency"] == {}  # A: 23rd
+    headers, rows = district_table(dashboard(room, WHOLE, by=MAYOR), room.city, "id")
+    assert headers[-1] == "Ditandai"
+    assert {row[0]: row[-1] for row in rows} == {"Tangerang": 1, "Jatiuwung": 0,
+                                                 "Batuceper": 0}
 
 
 def test_times_per_district(room, history):

@@ -2,8 +2,10 @@
 
 It keeps a due-time index (`live.escalation_due`: each incident by the moment its next
 escalation rule falls due, computed from the incident's state, so from its events' own
-times) and, under the same lease as the projections, escalates what has fallen due
-(`commands.escalation.escalate_due`), one `incident.escalated` per step.
+times: its SLA deadlines, and the follow-up dates of its tasks forwarded to outside bodies,
+which a forward schedules like any event that touches the incident) and, under the same
+lease as the projections, escalates what has fallen due (`commands.escalation.escalate_due`),
+one `incident.escalated` per step.
 
 - The index moves with the checkpoint (one MULTI/EXEC), like a projection's view: an
   incident acknowledged, resolved or closed leaves it once no rule is pending.

@@ -12,6 +12,7 @@ from liveroom.reporting.kpi.figures import (
     Scope,
     Times,
     backlog,
+    flagged,
     hexbins,
     recurring,
     response_times_by,
@@ -40,6 +41,8 @@ class Dashboard:
     ready: bool = True  # False: no figures yet (`nothing_yet`)
     #: fire agencies' units against NFPA 1710 (none: no agency of the scope has targets)
     nfpa: list[UnitTimes] = field(default_factory=list)
+    #: incidents flagged by escalation (a deadline missed), per agency and per district
+    flagged: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     def nothing_yet(cls, scope: Scope, at: datetime, dimension: str = "category") -> Dashboard:
@@ -75,6 +78,7 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
         "cells": partial(hexbins, room, scope, by=by, cell_m=1000.0),
         "recurring": partial(recurring, room, scope, by=by),
         "nfpa": partial(nfpa_times, room, scope, by=by),
+        "flagged": partial(flagged, room, scope, by=by),
     }
     if workers == 1:  # one pass for every group's times, and no thread to start
         found = {name: query() for name, query in panels.items()} | times(groups=TIMES)
@@ -88,5 +92,5 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
         scope=scope, at=at, dimension=dimension, volumes=found["volumes"],
         overall=next(iter(found["city"]), None), by_agency=found["agency"],
         by_district=found["district"], backlog=found["backlog"], cells=found["cells"],
-        recurring=found["recurring"], nfpa=found["nfpa"],
+        recurring=found["recurring"], nfpa=found["nfpa"], flagged=found["flagged"],
         officers=officer_performance(room, scope, by=by, at=at, times=found["officer"]))

@@ -16,27 +16,28 @@ STEPS = ("acknowledge", "arrive", "resolve")
 Rows = tuple[list[str], list[list]]
 
 
-def _times(rows: list[Times], names: dict[str, str], key_label: str, lang: str) -> Rows:
+def _times(rows: list[Times], names: dict[str, str], key_label: str, lang: str,
+           flagged: dict[str, int]) -> Rows:
     t = lambda key: translate(key, lang)  # noqa: E731
     headers = [key_label, t("kpi.reported"), t("kpi.reports")]
     for step in STEPS:
         headers += [f"{t(f'kpi.step.{step}')} ({t('kpi.export.reached')})",
                     f"{t(f'kpi.step.{step}')} {t('kpi.export.median')}",
                     f"{t(f'kpi.step.{step}')} {t('kpi.export.p90')}"]
-    headers += [f"{t('kpi.acknowledge_sla')} %", f"{t('kpi.resolve_sla')} %"]
+    headers += [f"{t('kpi.acknowledge_sla')} %", f"{t('kpi.resolve_sla')} %", t("kpi.flagged")]
     return headers, [[names.get(r.key, r.key), r.reported, r.reports,
                       *[v for s in STEPS for v in (r.reached[s], r.median[s], r.p90[s])],
-                      r.acknowledge_sla, r.resolve_sla] for r in rows]
+                      r.acknowledge_sla, r.resolve_sla, flagged.get(r.key, 0)] for r in rows]
 
 
 def agencies(data: Dashboard, city: City, lang: str) -> Rows:
     return _times(data.by_agency, names(city, "agency", lang), translate("kpi.agency", lang),
-                  lang)
+                  lang, data.flagged.get("agency", {}))
 
 
 def districts(data: Dashboard, city: City, lang: str) -> Rows:
     return _times(data.by_district, names(city, "district", lang),
-                  translate("kpi.district", lang), lang)
+                  translate("kpi.district", lang), lang, data.flagged.get("district", {}))
 
 
 def volume(data: Dashboard, city: City, lang: str) -> Rows:

@@ -13,7 +13,10 @@ Definitions (shown beside the figures):
   of the incidents took no longer than;
 - SLA compliance: of the incidents whose deadline has passed or that were done, the share
   done by the deadline (acknowledged by `acknowledge_due`, resolved by `resolve_due`);
-  rejected incidents and duplicates owe nothing and are not counted.
+  rejected incidents and duplicates owe nothing and are not counted;
+- flagged: the incidents an escalation rule flagged (`flag`: in the Tangerang pack, the
+  resolve deadline missed), counted from `incidents.flagged_at` (exact: only flagged
+  incidents are read, through its index).
 
 Volumes and recurring problems are read from the daily rollups (`archive.rollups`), exactly.
 Response times over periods longer than EXACT_PERCENTILE_DAYS, or holding more than
@@ -501,6 +504,21 @@ def _ordered(column) -> tuple:
 
 def _minutes(seconds) -> float | None:
     return None if seconds is None else round(float(seconds) / 60.0, 1)
+
+
+def flagged(room: LiveRoom, scope: Scope, *, by: Principal,
+            groups: Sequence[str] = ("agency", "district")) -> dict[str, dict[str, int]]:
+    """Per group (agency, district, …), how many of the scope's incidents were flagged by
+    an escalation rule: {group: {key: count}} (keys with none left out)."""
+    found: dict[str, dict[str, int]] = {}
+    with room.engine.connect() as conn:
+        for group in groups:
+            key = GROUPS[group].label("key")
+            query = select(key, func.count()).where(
+                *_where(room, scope, by), I.c.flagged_at.isnot(None))
+            query = query.group_by(key) if group != "city" else query
+            found[group] = {k or "": n for k, n in conn.execute(query) if n}
+    return found
 
 
 def hexbins(room: LiveRoom, scope: Scope, *, by: Principal,
