@@ -18,7 +18,7 @@ from callbacks import admin, attendance, desk, grids, home, kpi, live, pages
 from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
-from liveroom.api import citizen, field, health, login, open311, v1
+from liveroom.api import citizen, field, health, login, open311, siaga, v1
 from liveroom.api import kpi as kpi_api
 from liveroom.api.access import AccessMiddleware
 from liveroom.api.errors import validation_refusal
@@ -57,12 +57,14 @@ def create_app(room: LiveRoom) -> Dash:
     server.state.changes = ChangeHub(room)  # one reader of the changes stream per process
     server.add_api_websocket_route("/ws/device", device_channel)
     server.add_api_websocket_route("/ws/field", field.field_channel)
+    server.add_api_websocket_route("/ws/siaga", siaga.siaga_channel)
     server.include_router(health.router)
     server.include_router(login.router)
     server.include_router(v1.router)
     server.include_router(open311.router)
     server.include_router(citizen.router)
     server.include_router(field.router)
+    server.include_router(siaga.router)
     server.include_router(kpi_api.router)
     server.include_router(attendance_api.router)
     server.include_router(admin_api.router)
@@ -72,7 +74,7 @@ def create_app(room: LiveRoom) -> Dash:
         title=translate("app.title"),
         assets_folder=str(ASSETS),
         # the light pages load their own
-        assets_path_ignore=["^citizen$", "^field$", "^light$", "^vendor$"],
+        assets_path_ignore=["^citizen$", "^field$", "^light$", "^siaga$", "^vendor$"],
         websocket_inactivity_timeout=0,  # a quiet night must not darken a wall screen
         update_title=None,
         # pages arrive after the first render (router), so callbacks cannot be checked

@@ -9,7 +9,7 @@ websockets, JSON APIs). It authenticates; the services authorize.
   from the address.
 - Static files, `/login`, `/healthz`, `/open311` (its own API keys), `/osmand` (trackers
   are known by their device id), `/ws/device` (its first message is the device token) and
-  the citizen's pages (`/lapor`, `/media/`) and the phone page's service worker are public.
+  the citizen's pages (`/lapor`, `/media/`) and the phone pages' service workers are public.
 
 Every response carries security headers; every refusal is logged.
 """
@@ -39,7 +39,7 @@ log = logging.getLogger("liveroom.access")
 SESSION_COOKIE = "lr_session"
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/",
                    "/_favicon.ico", "/favicon.ico", "/open311/", "/lapor", "/media/",
-                   "/osmand", "/ws/device", "/field/sw.js")
+                   "/osmand", "/ws/device", "/field/sw.js", "/siaga/sw.js")
 _current: ContextVar[Principal | None] = ContextVar("principal", default=None)
 _session: ContextVar[str | None] = ContextVar("session", default=None)
 
@@ -47,6 +47,13 @@ _session: ContextVar[str | None] = ContextVar("session", default=None)
 def client_address(request) -> str:
     """The address a request came from (what throttles and rate limits count by)."""
     return request.client.host if request.client else "?"
+
+
+def cross_site(connection: HTTPConnection) -> bool:
+    """Whether a websocket was opened by another site's page (cross-site websocket
+    hijacking: the browser sends our cookie along); no Origin: not a browser's page."""
+    origin = connection.headers.get("origin")
+    return bool(origin) and urlparse(origin).netloc != connection.headers.get("host")
 
 
 def current_principal() -> Principal:

@@ -16,7 +16,6 @@ import contextlib
 import logging
 from dataclasses import asdict
 from pathlib import Path
-from urllib.parse import urlparse
 
 import anyio
 import orjson
@@ -25,7 +24,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.access import Forbidden
-from liveroom.api.access import client_address, csrf_token, current_principal
+from liveroom.api.access import client_address, cross_site, csrf_token, current_principal
 from liveroom.api.templates import map_config, page_language, render_page
 from liveroom.commands import officers
 from liveroom.i18n import catalog
@@ -74,9 +73,8 @@ async def field_channel(websocket: WebSocket) -> None:
     """`/ws/field?lang=id`: see the module's docstring."""
     room: LiveRoom = websocket.app.state.room
     hub: ChangeHub = websocket.app.state.changes
-    origin = websocket.headers.get("origin")
-    if origin and urlparse(origin).netloc != websocket.headers.get("host"):
-        await websocket.close(4403, "another site's page")  # cross-site websocket hijacking
+    if cross_site(websocket):
+        await websocket.close(4403, "another site's page")
         return
     by = current_principal()
     lang = page_language(websocket.query_params.get("lang"))

@@ -91,11 +91,13 @@ def overview(room: LiveRoom, *, by: Principal,
     )
 
 
-def escalated(room: LiveRoom, screen: ScreenFilter, limit: int = 20) -> tuple[dict, ...]:
+def escalated(room: LiveRoom, screen: ScreenFilter, limit: int = 20, *,
+              newest_first: bool = False) -> tuple[dict, ...]:
     """The incidents on the screen whose supervisors were alerted (`live.escalated`),
-    the longest waiting first; `screen` already narrowed to the principal's agencies."""
+    the longest waiting first (or the latest alerted first); `screen` already narrowed to
+    the principal's agencies."""
     pipe = room.redis.pipeline(transaction=False)
-    for incident_id in room.redis.zrange(room.live.escalated, 0, -1):
+    for incident_id in room.redis.zrange(room.live.escalated, 0, -1, desc=newest_first):
         pipe.hgetall(room.live.incident(incident_id))
     found = [data for data in pipe.execute() if data and screen.admits(data)]
     return tuple(found[:limit])

@@ -442,7 +442,9 @@ def _on_escalated(p: LiveProjection, e: IncidentEscalated, ops: Ops) -> None:
     if e.priority is not None:
         ops.hset(key, "priority", e.priority)
         ops.reprioritise(keys=[p.live.queue(e.agency)], args=[e.incident_id, e.priority])
-    if e.action == "alert_supervisors":
+    if e.action == "alert_supervisors":  # which rule, and the deadline it missed: /siaga
+        ops.hset(key, mapping={"alert_rule": e.rule, "alert_deadline": e.deadline,
+                               "alert_due": e.due.isoformat()})
         ops.alert_if_held(keys=[key, p.live.escalated], args=[e.incident_id, ms(e.occurred_at)])
 
 

@@ -13,9 +13,9 @@ from liveroom.room import LiveRoom
 PASSWORD = "kata-sandi-rahasia"
 
 
-def sign_in(browser, app, username: str) -> None:
-    """Through the login form, as a person would."""
-    browser.get(app.url + "/")
+def sign_in(browser, app, username: str, path: str = "/") -> None:
+    """Through the login form, as a person would (who opened `path`, and lands there)."""
+    browser.get(app.url + path)
     WebDriverWait(browser, 15).until(lambda d: "/login" in d.current_url)
     browser.find_element(By.ID, "username").send_keys(username)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
