@@ -3,17 +3,17 @@ officers' presence, and the available officers nearest an incident."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
 from liveroom.domain.lifecycle import WITH_OFFICER, Status
-from liveroom.live.eta import Eta, speed_now
+from liveroom.live.eta import Eta, estimated
 from liveroom.live.handling import Holder, holders
 from liveroom.live.live_map import live_officers
 from liveroom.live.overview import Overview, overview, visible
-from liveroom.live.router import road_minutes
 from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
 from liveroom.room import LiveRoom
 
@@ -85,32 +85,44 @@ def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Pr
     """Available officers of `agency` nearest (lat, lon): on duty, online, no open task;
     with their distance and an estimated time of arrival (`estimated`)."""
     by.check(Action.VIEW_LIVE, agency)
-    members = room.redis.smembers(room.live.on_duty(agency))
-    found = room.redis.geosearch(room.live.officers_geo, longitude=lon,
-                                 latitude=lat, radius=radius_m, unit="m", sort="ASC",
-                                 withdist=True)
-    nearest = {officer_id: dist for officer_id, dist in found if officer_id in members}
-    statuses = officer_statuses(room, list(nearest), nearest)
-    available = [s for s in statuses if s.presence == "online" and s.tasks == 0][:limit]
-    return estimated(room, available, (lat, lon), agency)
+    available = free_officers(room, lat, lon, {agency: limit}, radius_m=radius_m)[agency]
+    return estimated(room, available, (lat, lon))
 
 
-def estimated(room: LiveRoom, officers: list[OfficerStatus], scene: tuple[float, float],
-              agency: str) -> list[OfficerStatus]:
-    """The officers with their arrival time at `scene`: by road where a router is set and
-    answers (`live.router`), else at the speed learned for the agency at this hour."""
-    speed = speed_now(room, agency)
-    learned = [replace(o, eta=Eta.at_speed(o.distance_m, speed)) if o.distance_m is not None
-               else o for o in officers]
-    if not room.settings.osrm_url or not officers:
-        return learned
-    placed = [o for o in learned if o.lat is not None and o.lon is not None]
-    minutes = road_minutes(room.settings.osrm_url, [(o.lat, o.lon) for o in placed], scene)
-    if minutes is None:
-        return learned
-    by_road = {o.id: Eta(m, "road") for o, m in zip(placed, minutes, strict=True)
-               if m is not None}
-    return [replace(o, eta=by_road[o.id]) if o.id in by_road else o for o in learned]
+def free_officers(room: LiveRoom, lat: float, lon: float, limits: Mapping[str, int], *,
+                  radius_m: float = 15_000, skip: Collection[str] = ()
+                  ) -> dict[str, list[OfficerStatus]]:
+    """For each agency of `limits`, up to that many of its available officers nearest
+    (lat, lon), nearest first, with their distance (not yet their arrival time): on duty,
+    online, no open task, not in `skip`. A few round trips however many officers there
+    are: one GEOSEARCH, then their statuses in growing batches, nearest first."""
+    agencies = [agency for agency, limit in limits.items() if limit > 0]
+    found: dict[str, list[OfficerStatus]] = {agency: [] for agency in limits}
+    if not agencies:
+        return found
+    pipe = room.redis.pipeline(transaction=False)
+    for agency in agencies:
+        pipe.smembers(room.live.on_duty(agency))
+    pipe.geosearch(room.live.officers_geo, longitude=lon, latitude=lat, radius=radius_m,
+                   unit="m", sort="ASC", withdist=True)
+    *members, nearby = pipe.execute()
+    agency_of = {officer_id: agency for agency, ids in zip(agencies, members, strict=True)
+                 for officer_id in ids}
+    nearest = [(officer_id, dist) for officer_id, dist in nearby
+               if officer_id in agency_of and officer_id not in skip]
+    start, batch = 0, 4 * sum(limits.values())
+    while start < len(nearest):
+        wanting = {a for a in agencies if len(found[a]) < limits[a]}
+        if not wanting:
+            break
+        part = [(o, d) for o, d in nearest[start:start + batch] if agency_of[o] in wanting]
+        for status in officer_statuses(room, [o for o, _ in part], dict(part)):
+            mine = found[agency_of[status.id]]
+            if (status.presence == "online" and status.tasks == 0
+                    and len(mine) < limits[agency_of[status.id]]):
+                mine.append(status)
+        start, batch = start + batch, batch * 4
+    return found
 
 
 def queue(room: LiveRoom, *, by: Principal, limit: int = 12,

@@ -6,11 +6,14 @@ reads them through here, so a renamed key or field is renamed once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import orjson
+
 from liveroom.domain.presence import moving, presence
+from liveroom.domain.task import Task
 from liveroom.streams import Keys
 
 
@@ -186,6 +189,67 @@ class LiveOfficer:
         """online, stale or offline, from the last fix (the settings' thresholds)."""
         return presence(self.fix_at, now, timedelta(minutes=stale_minutes),
                         timedelta(minutes=offline_minutes))
+
+
+@dataclass(frozen=True)
+class LiveUnit:
+    """A unit as the live model holds it (`LiveKeys.unit`)."""
+
+    FIELDS = ("call_sign", "agency", "kind", "crew", "active", "status", "status_since",
+              "incident_id", "task_id", "lat", "lon")
+
+    id: str
+    call_sign: str
+    agency: str
+    kind: str
+    crew: tuple[str, ...]
+    active: bool
+    status: str
+    status_since: datetime | None
+    incident_id: str
+    task_id: str
+    lat: float | None
+    lon: float | None
+
+    @classmethod
+    def parse(cls, unit_id: str, values: Sequence[str | None]) -> LiveUnit | None:
+        """From `HMGET unit FIELDS`; None for a unit the model does not hold."""
+        if not any(values):
+            return None
+        data = dict(zip(cls.FIELDS, values, strict=True))
+        since = data["status_since"]
+        return cls(id=unit_id, call_sign=data["call_sign"] or unit_id,
+                   agency=data["agency"] or "", kind=data["kind"] or "",
+                   crew=tuple(filter(None, (data["crew"] or "").split(","))),
+                   active=data["active"] != "0", status=data["status"] or "available",
+                   status_since=datetime.fromisoformat(since) if since else None,
+                   incident_id=data["incident_id"] or "", task_id=data["task_id"] or "",
+                   lat=_number(data["lat"]), lon=_number(data["lon"]))
+
+    @property
+    def dispatchable(self) -> bool:
+        """Active, available or on its way back, and on no task: it can be sent."""
+        return self.active and self.status in ("available", "returning") and not (
+            self.incident_id)
+
+
+def live_tasks(incident: Mapping[str, object]) -> list[Task]:
+    """An incident's tasks, oldest first, from its live hash (`task:<id>` JSON, and its
+    `:status`, `:since`, `:reason`) or from an aggregate's dump (`tasks`: a command's
+    result, before the view has caught up)."""
+    dumped = incident.get("tasks")
+    if isinstance(dumped, list):
+        return [Task.model_validate(task) for task in dumped]
+    tasks = []
+    for field, value in incident.items():
+        if not (field.startswith("task:") and field.count(":") == 1):
+            continue
+        task_id = field.removeprefix("task:")
+        tasks.append(Task.model_validate({
+            **orjson.loads(str(value)), "id": task_id,
+            "status": incident.get(f"{field}:status"), "since": incident.get(f"{field}:since"),
+            "reason": incident.get(f"{field}:reason") or None}))
+    return sorted(tasks, key=lambda task: int(task.id) if task.id.isdigit() else 0)
 
 
 def _number(value: str | None) -> float | None:
