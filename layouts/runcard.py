@@ -120,10 +120,10 @@ def distance(candidate: Candidate) -> str:
     return "" if candidate.distance_m is None else f"{candidate.distance_m / 1000:.1f} km"
 
 
-def candidate_label(city: City, candidate: Candidate, lang: str) -> html.Span:
-    """A run card row: agency, call sign (or officer, marked so), distance, ETA."""
+def candidate_label(candidate: Candidate, lang: str) -> html.Span:
+    """A run card row under its agency's line: call sign (or officer, marked so), distance,
+    ETA (what it rests on in its title)."""
     return html.Span([
-        agency_chip(city, candidate.agency, lang),
         html.Span(candidate.label, className="pick-who"),
         *([html.Span(translate("task.officer", lang), className="pick-officer")]
           if candidate.kind == "officer" else []),
@@ -157,7 +157,7 @@ def _line(city: City, line: Line, lang: str) -> html.Div:
         head.append(html.Span(t("runcard.short", count=line.short), className="line-short"))
     picks = [dcc.Checklist(
         id=ids.runcard_line(line.agency),
-        options=[{"label": candidate_label(city, c, lang), "value": c.value}
+        options=[{"label": candidate_label(c, lang), "value": c.value}
                  for c in line.candidates],
         value=[c.value for c in line.candidates], className="runcard-picks",
         labelClassName="runcard-pick", inputClassName="runcard-tick")] if line.candidates else []
