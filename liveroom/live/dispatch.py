@@ -3,12 +3,13 @@ officers' presence, and the available officers nearest an incident."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
+from liveroom.domain.integrity import distance_m
 from liveroom.domain.lifecycle import WITH_OFFICER, Status
 from liveroom.live.eta import Eta, estimated
 from liveroom.live.handling import Holder, holders
@@ -89,39 +90,68 @@ def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Pr
     return estimated(room, available, (lat, lon))
 
 
+def nearest_members(room: LiveRoom, geo_key: str, sets: Mapping[str, str], lat: float,
+                    lon: float, radius_m: float) -> dict[str, list[str]]:
+    """For each name of `sets` (an agency -> its set's key), the members of that set in the
+    geo set `geo_key` within `radius_m` of (lat, lon), nearest first: one round trip. The
+    search returns ids alone: distances for thousands would cost more to parse than the
+    search itself, and a reader computes those of the few it keeps."""
+    names = list(sets)
+    pipe = room.redis.pipeline(transaction=False)
+    for name in names:
+        pipe.smembers(sets[name])
+    pipe.geosearch(geo_key, longitude=lon, latitude=lat, radius=radius_m, unit="m",
+                   sort="ASC")
+    *members, nearby = pipe.execute()
+    owner = {member: name for name, found in zip(names, members, strict=True)
+             for member in found}
+    ordered: dict[str, list[str]] = {name: [] for name in names}
+    for member in nearby:
+        if member in owner:
+            ordered[owner[member]].append(member)
+    return ordered
+
+
+def chunks(ordered: Mapping[str, list[str]], missing: Callable[[str], int]
+           ) -> Iterator[list[str]]:
+    """The next few of each list while its name still misses some (`missing`: how many),
+    twice as many as missing and two more: most often one chunk is enough."""
+    taken = dict.fromkeys(ordered, 0)
+    while True:
+        chunk = []
+        for name, ids in ordered.items():
+            wanted = missing(name)
+            if wanted > 0 and taken[name] < len(ids):
+                step = 2 * wanted + 2
+                chunk += ids[taken[name]:taken[name] + step]
+                taken[name] += step
+        if not chunk:
+            return
+        yield chunk
+
+
 def free_officers(room: LiveRoom, lat: float, lon: float, limits: Mapping[str, int], *,
                   radius_m: float = 15_000, skip: Collection[str] = ()
                   ) -> dict[str, list[OfficerStatus]]:
     """For each agency of `limits`, up to that many of its available officers nearest
     (lat, lon), nearest first, with their distance (not yet their arrival time): on duty,
-    online, no open task, not in `skip`. A few round trips however many officers there
-    are: one GEOSEARCH, then their statuses in growing batches, nearest first."""
+    online, no open task, not in `skip`. A round trip for who is on duty where
+    (`nearest_members`), then one per chunk of their statuses (`chunks`)."""
     agencies = [agency for agency, limit in limits.items() if limit > 0]
     found: dict[str, list[OfficerStatus]] = {agency: [] for agency in limits}
     if not agencies:
         return found
-    pipe = room.redis.pipeline(transaction=False)
-    for agency in agencies:
-        pipe.smembers(room.live.on_duty(agency))
-    pipe.geosearch(room.live.officers_geo, longitude=lon, latitude=lat, radius=radius_m,
-                   unit="m", sort="ASC", withdist=True)
-    *members, nearby = pipe.execute()
-    agency_of = {officer_id: agency for agency, ids in zip(agencies, members, strict=True)
-                 for officer_id in ids}
-    nearest = [(officer_id, dist) for officer_id, dist in nearby
-               if officer_id in agency_of and officer_id not in skip]
-    start, batch = 0, 4 * sum(limits.values())
-    while start < len(nearest):
-        wanting = {a for a in agencies if len(found[a]) < limits[a]}
-        if not wanting:
-            break
-        part = [(o, d) for o, d in nearest[start:start + batch] if agency_of[o] in wanting]
-        for status in officer_statuses(room, [o for o, _ in part], dict(part)):
+    ordered = nearest_members(room, room.live.officers_geo,
+                              {a: room.live.on_duty(a) for a in agencies}, lat, lon, radius_m)
+    ordered = {a: [o for o in ids if o not in skip] for a, ids in ordered.items()}
+    agency_of = {officer_id: a for a, ids in ordered.items() for officer_id in ids}
+    for chunk in chunks(ordered, lambda a: limits[a] - len(found[a])):
+        for status in officer_statuses(room, chunk):
             mine = found[agency_of[status.id]]
-            if (status.presence == "online" and status.tasks == 0
-                    and len(mine) < limits[agency_of[status.id]]):
-                mine.append(status)
-        start, batch = start + batch, batch * 4
+            if (status.presence == "online" and status.tasks == 0 and status.lat is not None
+                    and status.lon is not None and len(mine) < limits[agency_of[status.id]]):
+                mine.append(replace(status, distance_m=distance_m(
+                    lat, lon, status.lat, status.lon)))
     return found
 
 

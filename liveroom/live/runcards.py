@@ -3,9 +3,9 @@ for alarms 1..n, less what already runs there, each with the nearest units that 
 where units are short, officers on their own), sending it in one command (`dispatch_card`),
 and an incident's tasks named as a screen shows them (`named_tasks`).
 
-Read from the live model in a few round trips whatever the number of units: one GEOSEARCH
-of the units, their hashes read in growing batches nearest first (`free_units`), and the
-officers likewise (`live.dispatch.free_officers`).
+Read from the live model in a few round trips whatever the number of units: each agency's
+units nearest first (a GEOSEARCH), then the hashes of the nearest few (`free_units`: most
+often one pipeline), and the officers on duty likewise (`live.dispatch.free_officers`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from liveroom.cities.dispatch import RunCard
 from liveroom.commands.incidents import dispatch_incident
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.incident import Incident
+from liveroom.domain.integrity import distance_m
 from liveroom.domain.task import Task
-from liveroom.live.dispatch import free_officers, live_incident
-from liveroom.live.eta import Eta, estimated, stored_speeds
+from liveroom.live.dispatch import chunks, free_officers, live_incident, nearest_members
+from liveroom.live.eta import Eta, estimated
 from liveroom.live.keys import LiveUnit, live_tasks
 from liveroom.room import LiveRoom
 
@@ -142,8 +143,7 @@ def recommend(room: LiveRoom, incident_id: str, *, by: Principal, alarm: int = 1
                              radius_m=RADIUS_M, skip=offered | busy)
     people = [Candidate("officer", o.id, a, o.name, o.distance_m, o.lat, o.lon)
               for a in agencies for o in officers[a]]
-    timed = estimated(room, [*(u for a in agencies for u in units[a]), *people], scene,
-                      stored_speeds(room))
+    timed = estimated(room, [*(u for a in agencies for u in units[a]), *people], scene)
     by_agency: dict[str, list[Candidate]] = {a: [] for a in agencies}
     for candidate in timed:  # units first, each nearest first, then officers
         by_agency[candidate.agency].append(candidate)
@@ -160,37 +160,28 @@ def recommend(room: LiveRoom, incident_id: str, *, by: Principal, alarm: int = 1
 def free_units(room: LiveRoom, scene: tuple[float, float], limits: Mapping[str, int], *,
                radius_m: float = RADIUS_M) -> dict[str, list[Candidate]]:
     """For each agency of `limits`, up to that many of its units that can be sent
-    (`LiveUnit.dispatchable`) nearest `scene`, nearest first, with their distance: one
-    GEOSEARCH, then the nearest units' hashes in growing batches."""
+    (`LiveUnit.dispatchable`) nearest `scene`, nearest first, with their distance: a round
+    trip for each agency's active units nearest first (`nearest_members`), then one per
+    chunk of their hashes (`chunks`), most often one."""
     agencies = [agency for agency, limit in limits.items() if limit > 0]
     found: dict[str, list[Candidate]] = {agency: [] for agency in limits}
     if not agencies:
         return found
-    pipe = room.redis.pipeline(transaction=False)
-    for agency in agencies:
-        pipe.smembers(room.live.units(agency))
-    pipe.geosearch(room.live.units_geo, longitude=scene[1], latitude=scene[0],
-                   radius=radius_m, unit="m", sort="ASC", withdist=True)
-    *members, nearby = pipe.execute()
-    agency_of = {unit_id: agency for agency, ids in zip(agencies, members, strict=True)
-                 for unit_id in ids}
-    nearest = [(unit_id, dist) for unit_id, dist in nearby if unit_id in agency_of]
-    start, batch = 0, 2 * sum(limits.values())
-    while start < len(nearest):
-        wanting = {a for a in agencies if len(found[a]) < limits[a]}
-        if not wanting:
-            break
-        part = [(u, d) for u, d in nearest[start:start + batch] if agency_of[u] in wanting]
+    ordered = nearest_members(room, room.live.units_geo,
+                              {a: room.live.units(a) for a in agencies}, *scene, radius_m)
+    for chunk in chunks(ordered, lambda a: limits[a] - len(found[a])):
         pipe = room.redis.pipeline(transaction=False)
-        for unit_id, _ in part:
+        for unit_id in chunk:
             pipe.hmget(room.live.unit(unit_id), LiveUnit.FIELDS)
-        for (unit_id, dist), values in zip(part, pipe.execute(), strict=True):
+        for unit_id, values in zip(chunk, pipe.execute(), strict=True):
             unit = LiveUnit.parse(unit_id, values)
-            mine = found[agency_of[unit_id]]
-            if unit is not None and unit.dispatchable and len(mine) < limits[unit.agency]:
-                mine.append(Candidate("unit", unit_id, unit.agency, unit.call_sign, dist,
-                                      unit.lat, unit.lon, unit.crew))
-        start, batch = start + batch, batch * 4
+            if (unit is None or unit.agency not in found or not unit.dispatchable
+                    or unit.lat is None or unit.lon is None
+                    or len(found[unit.agency]) >= limits[unit.agency]):
+                continue
+            found[unit.agency].append(Candidate(
+                "unit", unit_id, unit.agency, unit.call_sign,
+                distance_m(*scene, unit.lat, unit.lon), unit.lat, unit.lon, unit.crew))
     return found
 
 
