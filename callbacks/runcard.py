@@ -17,7 +17,7 @@ from liveroom.api.access import current_principal
 from liveroom.commands.incidents import forward_incident, release_task
 from liveroom.domain.errors import DomainError
 from liveroom.domain.incident import Incident
-from liveroom.i18n import translate
+from liveroom.i18n import refusal, translate
 from liveroom.live import dispatch, runcards
 from liveroom.room import LiveRoom
 
@@ -94,12 +94,14 @@ def register(app: Dash, room: LiveRoom) -> None:
             incident = await asyncio.to_thread(partial(
                 runcards.dispatch_card, room, incident_id, chosen, by=by))
         except DomainError as exc:
-            again = no_update
-            if exc.code == "unit_busy":
-                live = await asyncio.to_thread(partial(dispatch.live_incident, room,
-                                                       incident_id, by=by))
-                again = await asyncio.to_thread(card_part, room, live, by, lang, alarm)
-            return refused(exc, lang), again, no_update, no_update
+            if exc.code != "unit_busy":
+                return refused(exc, lang), no_update, no_update, no_update
+            live = await asyncio.to_thread(partial(dispatch.live_incident, room, incident_id,
+                                                   by=by))
+            again = await asyncio.to_thread(card_part, room, live, by, lang, alarm)
+            said = html.Div([refusal(exc, lang), " ", translate("runcard.refreshed", lang)],
+                            className="admin-error", role="alert")
+            return said, again, no_update, no_update
         said = html.Div(translate("runcard.sent", lang, count=len(chosen)),
                         className="admin-ok", role="status")
         part, tasks = await asyncio.gather(

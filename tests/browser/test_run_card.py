@@ -14,7 +14,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from liveroom.access import SYSTEM
-from liveroom.commands.incidents import change_status, get_incident, report_incident
+from liveroom.commands.incidents import (
+    change_status,
+    dispatch_incident,
+    get_incident,
+    report_incident,
+)
 from liveroom.commands.officers import record_locations, register_officer
 from liveroom.commands.units import register_unit
 from liveroom.domain.events import OfficerLocated
@@ -173,3 +178,35 @@ def test_a_fires_run_card_goes_out_in_one_click_and_the_lead_crew_resolves_it(
     finally:
         for driver in phones:
             driver.quit()
+
+
+def test_a_unit_taken_meanwhile_refuses_the_card_and_it_is_drawn_again(
+        app, writer, browser, operator):
+    post = next(p for p in writer.city.posts.values() if p.agency == "damkar")
+    scene = (post.centre[0] + 0.003, post.centre[1])
+    first, _ = crewed_unit(writer, "DK-1", "damkar", (scene[0] + 0.004, scene[1]))
+    second, _ = crewed_unit(writer, "DK-2", "damkar", (scene[0] + 0.008, scene[1]))
+    crewed_unit(writer, "DK-3", "damkar", (scene[0] + 0.012, scene[1]))
+    fire, elsewhere = (report_incident(
+        writer, category="kebakaran", lat=scene[0] + shift, lon=scene[1], source="test",
+        by=SYSTEM, attributes={"orang-terjebak": "tidak", "objek-terbakar": "lahan"})
+        for shift in (0, 0.02))  # land: one engine
+    wait_for_live(writer, fire.id, "triaged")
+    wait_until(lambda: writer.redis.zscore(writer.live.units_geo, first) is not None)
+    sign_in(browser, app, operator)
+    wait = WebDriverWait(browser, 20, ignored_exceptions=PATIENT)
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f"[data-incident='{fire.id}']")
+               ).click()
+    wait.until(lambda d: "DK-1" in d.find_element(By.ID, "runcard").text)
+    dispatch_incident(writer, elsewhere.id, units=[first], by=SYSTEM)  # another screen's
+    wait_until(lambda: writer.redis.hget(writer.live.unit(first), "incident_id"))
+    browser.find_element(By.ID, "runcard-send").click()
+    wait.until(lambda d: "daftar sudah diperbarui" in d.find_element(
+        By.ID, "runcard-message").text)
+    card = browser.find_element(By.ID, "runcard").text
+    assert "DK-1" not in card and "DK-2" in card  # the next nearest, ticked, to send again
+    assert get_incident(writer, fire.id).tasks == []
+    browser.find_element(By.ID, "runcard-send").click()
+    wait.until(lambda d: d.find_element(By.ID, "runcard-message").text == "Terkirim: 1 tugas.")
+    assert [t.unit_id for t in get_incident(writer, fire.id).running_tasks] == [second]
+    assert severe_console_errors(browser) == []
