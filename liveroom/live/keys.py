@@ -193,44 +193,62 @@ class LiveOfficer:
 
 @dataclass(frozen=True)
 class LiveUnit:
-    """A unit as the live model holds it (`LiveKeys.unit`)."""
+    """A unit as the live model holds it (one parser for every reader): its configuration,
+    its status since when (`status` set by its task, or by itself), the task it is on."""
 
-    FIELDS = ("call_sign", "agency", "kind", "crew", "active", "status", "status_since",
-              "incident_id", "task_id", "lat", "lon")
+    FIELDS = ("call_sign", "agency", "post_id", "kind", "crew", "tracker", "active", "status",
+              "status_since", "status_reason", "incident_id", "task_id", "lat", "lon",
+              "fix_at")
 
     id: str
     call_sign: str
     agency: str
+    post_id: str
     kind: str
     crew: tuple[str, ...]
+    tracker: str
     active: bool
     status: str
     status_since: datetime | None
+    status_reason: str
     incident_id: str
     task_id: str
     lat: float | None
     lon: float | None
+    fix_at: datetime | None
 
     @classmethod
     def parse(cls, unit_id: str, values: Sequence[str | None]) -> LiveUnit | None:
         """From `HMGET unit FIELDS`; None for a unit the model does not hold."""
-        if not any(values):
-            return None
         data = dict(zip(cls.FIELDS, values, strict=True))
-        since = data["status_since"]
-        return cls(id=unit_id, call_sign=data["call_sign"] or unit_id,
-                   agency=data["agency"] or "", kind=data["kind"] or "",
+        if not data["agency"]:
+            return None
+        return cls(id=unit_id, call_sign=data["call_sign"] or unit_id, agency=data["agency"],
+                   post_id=data["post_id"] or "", kind=data["kind"] or "",
                    crew=tuple(filter(None, (data["crew"] or "").split(","))),
-                   active=data["active"] != "0", status=data["status"] or "available",
-                   status_since=datetime.fromisoformat(since) if since else None,
+                   tracker=data["tracker"] or "", active=data["active"] != "0",
+                   status=data["status"] or "available",
+                   status_since=_moment(data["status_since"]),
+                   status_reason=data["status_reason"] or "",
                    incident_id=data["incident_id"] or "", task_id=data["task_id"] or "",
-                   lat=_number(data["lat"]), lon=_number(data["lon"]))
+                   lat=_number(data["lat"]), lon=_number(data["lon"]),
+                   fix_at=_moment(data["fix_at"]))
+
+    def minutes(self, now: datetime) -> float:
+        """Minutes in its status at `now` (0 when not known)."""
+        if self.status_since is None:
+            return 0.0
+        return max(0.0, (now - self.status_since).total_seconds() / 60)
 
     @property
     def dispatchable(self) -> bool:
         """Active, available or on its way back, and on no task: it can be sent."""
         return self.active and self.status in ("available", "returning") and not (
             self.incident_id)
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def live_tasks(incident: Mapping[str, object]) -> list[Task]:
