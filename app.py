@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 
-from callbacks import admin, attendance, desk, grids, home, kpi, live, pages
+from callbacks import admin, attendance, desk, grids, home, kpi, live, pages, runcard
 from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
@@ -84,6 +84,7 @@ def create_app(room: LiveRoom) -> Dash:
     app.layout = shell
     pages.register(app, room)
     home.register(app, room)
+    runcard.register(app, room)
     desk.register(app, room)
     live.register(app, room)
     admin.register(app, room)

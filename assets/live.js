@@ -140,6 +140,15 @@
         heard();
         return new Date(beat * 1000).toISOString();
       },
+      /* A pushed change naming the incident open in the panel (its tasks are drawn again,
+       * `callbacks/runcard.py`); read as text: a stray match only draws them once more. */
+      openTouched: function (pushed, selected) {
+        if (!pushed || !selected || !document.getElementById("tasks")) {
+          return window.dash_clientside.no_update;
+        }
+        return pushed.indexOf('"' + selected + '"') >= 0 || pushed.indexOf('"reset":true') >= 0
+          ? Date.now() : window.dash_clientside.no_update;
+      },
     },
   });
 

@@ -1,6 +1,7 @@
 /* SLA countdowns on the wall screen: every element with `data-due` (and `data-start`, when
  * the clock started) shows the time left, turning amber in the last quarter and red when
- * overdue. Drawn in the browser once a second; the server only pushes changes. */
+ * overdue; one with `data-since` the time since. Drawn in the browser once a second; the
+ * server only pushes changes. */
 (function () {
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
@@ -18,6 +19,18 @@
       el.classList.toggle("sla-soon", left >= 0 && left <= quarter);
     });
   }
+  /* Time in a status (a task's, `data-since`), counting up: m:ss, or h:mm:ss. */
+  function since() {
+    var now = Date.now();
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      var start = Date.parse(el.dataset.since);
+      if (isNaN(start)) { return; }
+      var s = Math.max(0, Math.round((now - start) / 1000));
+      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+      el.textContent = (h ? h + ":" + pad(m) : m) + ":" + pad(s % 60);
+    });
+  }
+  setInterval(since, 1000);
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);
 })();

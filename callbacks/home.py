@@ -13,6 +13,7 @@ from layouts import ids
 from layouts.dispatch import incident_panel
 from layouts.home import home_layout
 from layouts.officer import officer_panel
+from layouts.runcard import OPEN_FOR_TASKS
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
 from liveroom.commands import incidents
@@ -20,7 +21,7 @@ from liveroom.commands.callers import incident_callers
 from liveroom.commands.incidents import assign_incident
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import refusal, translate
-from liveroom.live import dispatch, handling
+from liveroom.live import dispatch, handling, runcards
 from liveroom.live.changes import current_version
 from liveroom.live.handling import Holder
 from liveroom.live.live_map import incident_features, officer_features
@@ -67,7 +68,20 @@ def panel_of(room: LiveRoom, incident: dict, by: Principal, lang: str,
         callers = incident_callers(room, incident_id, by=by)
     except DomainError:  # (in the live model, no aggregate: an imported history)
         callers = []
-    return incident_panel(room.city, incident, report, officers, lang, callers, others)
+    return incident_panel(room.city, incident, report, officers, lang, callers, others,
+                          runcards.named_tasks(room, incident, lang),
+                          card_of(room, incident, by), room.clock())
+
+
+def card_of(room: LiveRoom, incident: dict, by: Principal,
+            alarm: int = 1) -> runcards.Recommendation | None:
+    """The run card's recommendation for an incident that takes more tasks, else None."""
+    if incident.get("status") not in OPEN_FOR_TASKS:
+        return None
+    try:
+        return runcards.recommend(room, incident["id"], by=by, alarm=alarm, incident=incident)
+    except DomainError:
+        return None
 
 
 #: how close the map flies to an officer opened on it

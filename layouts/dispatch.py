@@ -13,12 +13,19 @@ from datetime import datetime
 from dash import dcc, html
 
 from layouts import ids
+from layouts.runcard import (
+    OPEN_FOR_TASKS,
+    eta_text,
+    forward_section,
+    runcard_section,
+    tasks_section,
+)
 from liveroom.cities import City
 from liveroom.domain.caller import Caller, readable_phone
 from liveroom.i18n import translate
 from liveroom.live.dispatch import OfficerStatus, StrandedTask
-from liveroom.live.eta import Eta
 from liveroom.live.handling import Holder
+from liveroom.live.runcards import NamedTask, Recommendation
 from liveroom.reporting.reports import PublicReport
 
 
@@ -109,11 +116,15 @@ HELD = ("assigned", "acknowledged", "en_route", "on_scene")
 
 def incident_panel(city: City, incident: dict, report: PublicReport | None,
                    officers: list[OfficerStatus], lang: str,
-                   callers: Sequence[Caller] = (), others: Sequence[Holder] = ()) -> html.Div:
-    """The selected incident (what was reported, how, by whom, its photo and history) and
-    the nearest available officers of its agency to assign. `callers` come as the screen's
-    user may see them (`commands.callers.incident_callers`: masked for most); a warning
-    names whoever else has it open (`others`: acting is still allowed)."""
+                   callers: Sequence[Caller] = (), others: Sequence[Holder] = (),
+                   tasks: Sequence[NamedTask] = (), card: Recommendation | None = None,
+                   now: datetime | None = None) -> html.Div:
+    """The selected incident (what was reported, how, by whom, its photo and history), its
+    tasks, its run card (`card`: what to send, in one click) and forwarding where its
+    category allows, and the nearest available officers of its agency to assign one.
+    `callers` come as the screen's user may see them (`commands.callers.incident_callers`:
+    masked for most); a warning names whoever else has it open (`others`: acting is still
+    allowed)."""
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
     category = city.categories.get(incident.get("category", ""))
     district = city.districts.get(incident.get("district", ""))
@@ -135,6 +146,7 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
                   f"{o.distance_m / 1000:.1f} km", className="officer-distance"),
         pick(o),
     ], className="officer-row") for o in officers if o.distance_m is not None]
+    details = report_details(city, category, incident, report, lang)
     return html.Div([
         html.Div([
             html.Span(incident["id"], className="incident-id"),
@@ -149,24 +161,18 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
             district.name if district else "", _local(incident.get("reported_at"), city)])),
             className="detail-meta"),
         html.P(incident.get("description") or "", className="feed-text"),
-        *report_details(city, category, incident, report, lang),
-        *caller_list(city, callers, lang),
+        details[0],  # (its facts first; its photo and history after dispatching)
+        *tasks_section(city, tasks, lang, now),
+        *runcard_section(city, card if status in OPEN_FOR_TASKS else None, lang),
+        *forward_section(city, incident.get("category", ""), tasks, status, lang),
         html.H4(t("dispatch.recommended")),
         html.Ul(rows, className="officers", id="recommended") if rows else html.P(
             t("dispatch.nobody"), className="feed-empty", id="recommended"),
+        *details[1:],
+        *caller_list(city, callers, lang),
         actions(city, incident, lang),
         html.Div(id=ids.ASSIGN_MESSAGE, className="admin-message"),
     ], className="detail-card", id="detail-card")
-
-
-def eta_text(eta: Eta, lang: str) -> str:
-    """An arrival estimate and what it rests on: "≈ 9 mnt, dari 214 perjalanan"."""
-    minutes = max(1, round(eta.minutes))
-    if eta.basis == "trips":
-        return translate("dispatch.eta_trips", lang, minutes=minutes, trips=eta.trips)
-    if eta.basis == "road":
-        return translate("dispatch.eta_road", lang, minutes=minutes)
-    return translate("dispatch.eta_default", lang, minutes=minutes, kmh=f"{eta.kmh or 0:.0f}")
 
 
 def report_details(city: City, category, incident: dict, report: PublicReport | None,

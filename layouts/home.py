@@ -273,6 +273,7 @@ def home_layout(city: City, overview: Overview, lang: str, principal: Principal,
                 dcc.Store(id=ids.LIVE_BEAT),  # pushed while nothing changes
                 dcc.Store(id=ids.LIVE_FIGURES),  # pushed: the figures above, as JSON text
                 dcc.Store(id=ids.SELECTED_INCIDENT),  # the incident open in the panel
+                dcc.Store(id=ids.PANEL_STALE),  # a push touched it: its tasks are drawn again
                 dcc.Store(id=ids.SELECTED_OFFICER),  # the officer open in the panel
                 desk_panel(lang),  # (over this column: the whole map stays clickable)
             ], className="summary"),

@@ -55,6 +55,25 @@ ACTION_DUPLICATE = "action-duplicate"
 GIVE_REASON = "give-reason"
 GIVE_CONFIRM = "give-confirm"
 GIVE_MESSAGE = "give-message"
+#: the incident's tasks (`layouts/runcard.py`), drawn again when a push touches the incident
+TASKS = "tasks"
+TASK_MESSAGE = "task-message"
+PANEL_STALE = "panel-stale"  # set in the browser when a pushed change touches the open one
+RELEASE_FORM = "release-form"
+RELEASE_WHO = "release-who"
+RELEASE_TASK = "release-task"
+RELEASE_REASON = "release-reason"
+RELEASE_CONFIRM = "release-confirm"
+#: its run card: a checklist per line, others added, one click sends them
+RUNCARD = "runcard"
+RUNCARD_STATE = "runcard-state"  # {"incident": …, "alarm": n}
+RUNCARD_ADD = "runcard-add"
+RUNCARD_ADDED = "runcard-added"
+RUNCARD_SEND = "runcard-send"
+RUNCARD_NEXT = "runcard-next"
+RUNCARD_MESSAGE = "runcard-message"
+FORWARD = "forward"
+FORWARD_REFERENCE = "forward-reference"
 
 # the call-taker's desk: a report entered for a caller (`layouts/desk.py`)
 DESK = "desk"
@@ -93,6 +112,21 @@ def choose_officer(officer_id) -> dict:
 def assign(officer_id, incident_id) -> dict:
     """The button that gives `incident_id` to `officer_id`."""
     return {"type": "assign", "officer": officer_id, "incident": incident_id}
+
+
+def release(task_id, who) -> dict:
+    """A running task's "Tarik" button (it asks a reason); `who`: as the row names them."""
+    return {"type": "release", "task": task_id, "who": who}
+
+
+def runcard_line(agency) -> dict:
+    """One agency's line of the run card: a checklist of whom to send."""
+    return {"type": "runcard-line", "agency": agency}
+
+
+def forward(body) -> dict:
+    """The button forwarding the open incident to an outside body (PLN, PDAM, Telkom)."""
+    return {"type": "forward", "body": body}
 
 
 # the admin page

@@ -68,11 +68,14 @@ def validation_layout(room) -> list:
                               lon=post.centre[1], source="test", by=SYSTEM, attributes=FIRE)
     held = report_incident(room, category="kebakaran", lat=post.centre[0],
                            lon=post.centre[1], source="test", by=SYSTEM, attributes=FIRE)
+    leaking = report_incident(room, category="pipa-bocor", lat=post.centre[0],
+                              lon=post.centre[1], source="test", by=SYSTEM)  # forwarded
     drain(room)
     assign_incident(room, held.id, device.officer_id, by=SYSTEM)
     drain(room)
     pages = [render(room, SYSTEM, "id", "") for render in PAGES.values()]
-    panels = [home.detail(room, incident.id, SYSTEM, "id") for incident in (waiting, held)]
+    panels = [home.detail(room, incident.id, SYSTEM, "id")
+              for incident in (waiting, held, leaking)]
     officer, _track = home.officer_detail(room, device.officer_id, waiting.id, SYSTEM, "id")
     nearby = similar_open_incidents(room, "kebakaran", *post.centre, by=SYSTEM)
     form = [*desk_form(room.city, "id"), *questions(room.city, "banjir", "id"),

@@ -3,17 +3,18 @@ officers' presence, and the available officers nearest an incident."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
+from liveroom.domain.integrity import distance_m
 from liveroom.domain.lifecycle import WITH_OFFICER, Status
-from liveroom.live.eta import Eta, speed_now
+from liveroom.live.eta import Eta, estimated
 from liveroom.live.handling import Holder, holders
 from liveroom.live.live_map import live_officers
 from liveroom.live.overview import Overview, overview, visible
-from liveroom.live.router import road_minutes
 from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
 from liveroom.room import LiveRoom
 
@@ -85,32 +86,73 @@ def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Pr
     """Available officers of `agency` nearest (lat, lon): on duty, online, no open task;
     with their distance and an estimated time of arrival (`estimated`)."""
     by.check(Action.VIEW_LIVE, agency)
-    members = room.redis.smembers(room.live.on_duty(agency))
-    found = room.redis.geosearch(room.live.officers_geo, longitude=lon,
-                                 latitude=lat, radius=radius_m, unit="m", sort="ASC",
-                                 withdist=True)
-    nearest = {officer_id: dist for officer_id, dist in found if officer_id in members}
-    statuses = officer_statuses(room, list(nearest), nearest)
-    available = [s for s in statuses if s.presence == "online" and s.tasks == 0][:limit]
-    return estimated(room, available, (lat, lon), agency)
+    available = free_officers(room, lat, lon, {agency: limit}, radius_m=radius_m)[agency]
+    return estimated(room, available, (lat, lon))
 
 
-def estimated(room: LiveRoom, officers: list[OfficerStatus], scene: tuple[float, float],
-              agency: str) -> list[OfficerStatus]:
-    """The officers with their arrival time at `scene`: by road where a router is set and
-    answers (`live.router`), else at the speed learned for the agency at this hour."""
-    speed = speed_now(room, agency)
-    learned = [replace(o, eta=Eta.at_speed(o.distance_m, speed)) if o.distance_m is not None
-               else o for o in officers]
-    if not room.settings.osrm_url or not officers:
-        return learned
-    placed = [o for o in learned if o.lat is not None and o.lon is not None]
-    minutes = road_minutes(room.settings.osrm_url, [(o.lat, o.lon) for o in placed], scene)
-    if minutes is None:
-        return learned
-    by_road = {o.id: Eta(m, "road") for o, m in zip(placed, minutes, strict=True)
-               if m is not None}
-    return [replace(o, eta=by_road[o.id]) if o.id in by_road else o for o in learned]
+def nearest_members(room: LiveRoom, geo_key: str, sets: Mapping[str, str], lat: float,
+                    lon: float, radius_m: float) -> dict[str, list[str]]:
+    """For each name of `sets` (an agency -> its set's key), the members of that set in the
+    geo set `geo_key` within `radius_m` of (lat, lon), nearest first: one round trip. The
+    search returns ids alone: distances for thousands would cost more to parse than the
+    search itself, and a reader computes those of the few it keeps."""
+    names = list(sets)
+    pipe = room.redis.pipeline(transaction=False)
+    for name in names:
+        pipe.smembers(sets[name])
+    pipe.geosearch(geo_key, longitude=lon, latitude=lat, radius=radius_m, unit="m",
+                   sort="ASC")
+    *members, nearby = pipe.execute()
+    owner = {member: name for name, found in zip(names, members, strict=True)
+             for member in found}
+    ordered: dict[str, list[str]] = {name: [] for name in names}
+    for member in nearby:
+        if member in owner:
+            ordered[owner[member]].append(member)
+    return ordered
+
+
+def chunks(ordered: Mapping[str, list[str]], missing: Callable[[str], int]
+           ) -> Iterator[list[str]]:
+    """The next few of each list while its name still misses some (`missing`: how many),
+    twice as many as missing and two more: most often one chunk is enough."""
+    taken = dict.fromkeys(ordered, 0)
+    while True:
+        chunk = []
+        for name, ids in ordered.items():
+            wanted = missing(name)
+            if wanted > 0 and taken[name] < len(ids):
+                step = 2 * wanted + 2
+                chunk += ids[taken[name]:taken[name] + step]
+                taken[name] += step
+        if not chunk:
+            return
+        yield chunk
+
+
+def free_officers(room: LiveRoom, lat: float, lon: float, limits: Mapping[str, int], *,
+                  radius_m: float = 15_000, skip: Collection[str] = ()
+                  ) -> dict[str, list[OfficerStatus]]:
+    """For each agency of `limits`, up to that many of its available officers nearest
+    (lat, lon), nearest first, with their distance (not yet their arrival time): on duty,
+    online, no open task, not in `skip`. A round trip for who is on duty where
+    (`nearest_members`), then one per chunk of their statuses (`chunks`)."""
+    agencies = [agency for agency, limit in limits.items() if limit > 0]
+    found: dict[str, list[OfficerStatus]] = {agency: [] for agency in limits}
+    if not agencies:
+        return found
+    ordered = nearest_members(room, room.live.officers_geo,
+                              {a: room.live.on_duty(a) for a in agencies}, lat, lon, radius_m)
+    ordered = {a: [o for o in ids if o not in skip] for a, ids in ordered.items()}
+    agency_of = {officer_id: a for a, ids in ordered.items() for officer_id in ids}
+    for chunk in chunks(ordered, lambda a: limits[a] - len(found[a])):
+        for status in officer_statuses(room, chunk):
+            mine = found[agency_of[status.id]]
+            if (status.presence == "online" and status.tasks == 0 and status.lat is not None
+                    and status.lon is not None and len(mine) < limits[agency_of[status.id]]):
+                mine.append(replace(status, distance_m=distance_m(
+                    lat, lon, status.lat, status.lon)))
+    return found
 
 
 def queue(room: LiveRoom, *, by: Principal, limit: int = 12,

@@ -9,12 +9,14 @@ least `min_trips` of them; else the median of all its trips, if as many; else th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Literal, Protocol, TypeVar
 
 import orjson
 
+from liveroom.live.router import road_minutes
 from liveroom.room import LiveRoom
 
 #: fewer trips than this in a cell and its median is not trusted
@@ -120,3 +122,41 @@ class Eta:
         return cls(minutes=round(distance_m / 1000 / speed.kmh * 60, 1),
                    basis="trips" if speed.trips else "default", trips=speed.trips,
                    kmh=speed.kmh)
+
+
+class Placed(Protocol):
+    """Someone who may be sent (an officer, a unit): where they are, how far from a scene
+    and, once estimated, when they would be there. A frozen dataclass."""
+
+    id: str
+    agency: str
+    lat: float | None
+    lon: float | None
+    distance_m: float | None
+    eta: Eta | None
+
+
+P = TypeVar("P", bound=Placed)
+
+
+def estimated(room: LiveRoom, placed: Sequence[P], scene: tuple[float, float],
+              table: SpeedTable | None = None) -> list[P]:
+    """Each of `placed` with their arrival time at `scene`: by road where a router is set
+    and answers (`live.router`: one request for all of them), else at the speed learned
+    for their agency at this hour (`table`: the learned speeds, read when not given)."""
+    if table is None:
+        table = stored_speeds(room) or SpeedTable(datetime.fromtimestamp(0, UTC), {})
+    speeds = {agency: speed_now(room, agency, table) for agency in {p.agency for p in placed}}
+    learned = [replace(p, eta=Eta.at_speed(p.distance_m, speeds[p.agency]))  # type: ignore
+               if p.distance_m is not None else p for p in placed]
+    if not room.settings.osrm_url or not placed:
+        return learned
+    located = [n for n, p in enumerate(learned) if p.lat is not None and p.lon is not None]
+    minutes = road_minutes(room.settings.osrm_url,
+                           [(learned[n].lat, learned[n].lon) for n in located], scene)
+    if minutes is None:
+        return learned
+    by_road = {n: Eta(m, "road") for n, m in zip(located, minutes, strict=True)
+               if m is not None}
+    return [replace(p, eta=by_road[n]) if n in by_road else p  # type: ignore
+            for n, p in enumerate(learned)]

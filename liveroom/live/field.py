@@ -16,7 +16,7 @@ from liveroom.domain.lifecycle import AS_INCIDENT, Status
 from liveroom.domain.officer import Officer, shift_of
 from liveroom.i18n import translate
 from liveroom.live.dispatch import officer_tasks
-from liveroom.live.keys import LiveTask
+from liveroom.live.keys import live_tasks, officer_task
 from liveroom.room import LiveRoom
 
 #: The officer's next step from each status (resolving needs a note, a photo is welcome).
@@ -52,14 +52,14 @@ def field_state(room: LiveRoom, by: Principal, lang: str) -> dict:
     post = city.posts.get(officer.on_duty_post or "")
     tasks = []
     for data in officer_tasks(room, officer_id, by=by):
-        mine = LiveTask.of_officer(data, officer_id)
+        everyone = live_tasks(data)
+        mine = officer_task(everyone, officer_id)
         status = Status(AS_INCIDENT.get(mine.status, data["status"]) if mine
                         else data["status"])
         category = city.categories.get(data.get("category", ""))
         district = city.districts.get(data.get("district", ""))
         task = {name: data.get(name) or None for name in TASK_FIELDS}
-        others = [t for t in LiveTask.all_in(data) if t.running and t is not mine
-                  and (mine is None or t.id != mine.id)]
+        others = [t for t in everyone if t.running and (mine is None or t.id != mine.id)]
         tasks.append({
             **task, "status": status.value, "lat": float(data["lat"]),
             "lon": float(data["lon"]), "priority": int(data.get("priority") or 4),
@@ -96,7 +96,8 @@ def departed(room: LiveRoom, officer_id: str, before: list[str], now: list[str])
         pipe.hgetall(room.live.incident(incident_id))
     found = []
     for incident_id, data in zip(gone, pipe.execute(), strict=True):
-        mine = LiveTask.of_officer(data, officer_id) if data else None
+        everyone = live_tasks(data)
+        mine = officer_task(everyone, officer_id) if data else None
         if mine is not None and mine.status == "done":
             why = "resolved"
         elif mine is None and data.get("status") in _HELD:

@@ -6,13 +6,14 @@ reads them through here, so a renamed key or field is renamed once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
 
 from liveroom.domain.presence import moving, presence
+from liveroom.domain.task import Task
 from liveroom.streams import Keys
 
 
@@ -191,50 +192,88 @@ class LiveOfficer:
 
 
 @dataclass(frozen=True)
-class LiveTask:
-    """One task as the live incident hash holds it (`task:<id>` fields; one parser)."""
+class LiveUnit:
+    """A unit as the live model holds it (one parser for every reader): its configuration,
+    its status since when (`status` set by its task, or by itself), the task it is on."""
+
+    FIELDS = ("call_sign", "agency", "post_id", "kind", "crew", "tracker", "active", "status",
+              "status_since", "status_reason", "incident_id", "task_id", "lat", "lon",
+              "fix_at")
 
     id: str
+    call_sign: str
     agency: str
+    post_id: str
+    kind: str
+    crew: tuple[str, ...]
+    tracker: str
+    active: bool
     status: str
-    since: datetime | None
-    officer_id: str | None = None
-    unit_id: str | None = None
-    crew: tuple[str, ...] = ()
-    body: str | None = None
-    reference: str | None = None
-    reason: str | None = None
+    status_since: datetime | None
+    status_reason: str
+    incident_id: str
+    task_id: str
+    lat: float | None
+    lon: float | None
+    fix_at: datetime | None
 
-    RUNNING = frozenset({"assigned", "acknowledged", "en_route", "on_scene", "forwarded"})
+    @classmethod
+    def parse(cls, unit_id: str, values: Sequence[str | None]) -> LiveUnit | None:
+        """From `HMGET unit FIELDS`; None for a unit the model does not hold."""
+        data = dict(zip(cls.FIELDS, values, strict=True))
+        if not data["agency"]:
+            return None
+        return cls(id=unit_id, call_sign=data["call_sign"] or unit_id, agency=data["agency"],
+                   post_id=data["post_id"] or "", kind=data["kind"] or "",
+                   crew=tuple(filter(None, (data["crew"] or "").split(","))),
+                   tracker=data["tracker"] or "", active=data["active"] != "0",
+                   status=data["status"] or "available",
+                   status_since=_moment(data["status_since"]),
+                   status_reason=data["status_reason"] or "",
+                   incident_id=data["incident_id"] or "", task_id=data["task_id"] or "",
+                   lat=_number(data["lat"]), lon=_number(data["lon"]),
+                   fix_at=_moment(data["fix_at"]))
+
+    def minutes(self, now: datetime) -> float:
+        """Minutes in its status at `now` (0 when not known)."""
+        if self.status_since is None:
+            return 0.0
+        return max(0.0, (now - self.status_since).total_seconds() / 60)
 
     @property
-    def running(self) -> bool:
-        return self.status in self.RUNNING
+    def dispatchable(self) -> bool:
+        """Active, available or on its way back, and on no task: it can be sent."""
+        return self.active and self.status in ("available", "returning") and not (
+            self.incident_id)
 
-    @classmethod
-    def all_in(cls, incident: dict[str, str]) -> list[LiveTask]:
-        """The tasks of an incident's live hash, in the order they were given."""
-        ids = sorted((k.split(":")[1] for k in incident if k.count(":") == 1
-                      and k.startswith("task:")), key=int)
-        tasks = []
-        for task_id in ids:
-            about = orjson.loads(incident[f"task:{task_id}"])
-            since = incident.get(f"task:{task_id}:since")
-            tasks.append(cls(
-                id=task_id, agency=about.get("agency") or "",
-                status=incident.get(f"task:{task_id}:status") or "",
-                since=datetime.fromisoformat(since) if since else None,
-                officer_id=about.get("officer_id"), unit_id=about.get("unit_id"),
-                crew=tuple(about.get("crew") or ()), body=about.get("body"),
-                reference=about.get("reference"),
-                reason=incident.get(f"task:{task_id}:reason")))
-        return tasks
 
-    @classmethod
-    def of_officer(cls, incident: dict[str, str], officer_id: str) -> LiveTask | None:
-        """The officer's task there: a running one first, else their latest."""
-        mine = [t for t in cls.all_in(incident) if officer_id in t.crew]
-        return next((t for t in reversed(mine) if t.running), mine[-1] if mine else None)
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def live_tasks(incident: Mapping[str, object]) -> list[Task]:
+    """An incident's tasks, oldest first, from its live hash (`task:<id>` JSON, and its
+    `:status`, `:since`, `:reason`) or from an aggregate's dump (`tasks`: a command's
+    result, before the view has caught up)."""
+    dumped = incident.get("tasks")
+    if isinstance(dumped, list):
+        return [Task.model_validate(task) for task in dumped]
+    tasks = []
+    for field, value in incident.items():
+        if not (field.startswith("task:") and field.count(":") == 1):
+            continue
+        task_id = field.removeprefix("task:")
+        tasks.append(Task.model_validate({
+            **orjson.loads(str(value)), "id": task_id,
+            "status": incident.get(f"{field}:status"), "since": incident.get(f"{field}:since"),
+            "reason": incident.get(f"{field}:reason") or None}))
+    return sorted(tasks, key=lambda task: int(task.id) if task.id.isdigit() else 0)
+
+
+def officer_task(tasks: list[Task], officer_id: str) -> Task | None:
+    """The officer's task among `tasks`: a running one first, else their latest."""
+    mine = [task for task in tasks if task.has(officer_id)]
+    return next((t for t in reversed(mine) if t.running), mine[-1] if mine else None)
 
 
 def _number(value: str | None) -> float | None:

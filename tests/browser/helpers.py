@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -51,3 +53,13 @@ def severe_console_errors(browser, *, warnings: bool = False) -> list[str]:
     levels = {"SEVERE", "WARNING"} if warnings else {"SEVERE"}
     return [entry["message"] for entry in browser.get_log("browser")
             if entry["level"] in levels and "favicon" not in entry["message"]]
+
+
+#: where to keep screenshots to look at (unset: none taken)
+SHOTS = os.environ.get("LIVEROOM_SCREENSHOTS")
+
+
+def shot(browser, name: str) -> None:
+    """A screenshot kept as `name`.png under LIVEROOM_SCREENSHOTS, if set."""
+    if SHOTS:
+        browser.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
