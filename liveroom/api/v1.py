@@ -26,7 +26,7 @@ from liveroom.domain.errors import (
     DomainError,
     InvalidCommand,
 )
-from liveroom.live import dispatch, field
+from liveroom.live import dispatch, field, runcards
 from liveroom.live.similar import similar_open_incidents
 from liveroom.room import LiveRoom
 
@@ -229,6 +229,27 @@ async def dispatch_to(incident_id: str, body: Dispatch, room: Room, by: By, requ
     return await act(request, incidents.dispatch_incident, room, incident_id, by=by,
                      units=body.units, officers=body.officers,
                      expected_version=body.expected_version)
+
+
+@router.get("/incidents/{incident_id}/runcard")
+async def runcard(incident_id: str, room: Room, by: By,
+                  alarm: Annotated[int, Query(ge=1, le=5)] = 1):
+    """The incident's run card at `alarm`: each agency's line (wanted, already running) with
+    the nearest units or officers to send, distance and ETA; what one click would send."""
+    found = await run(runcards.recommend, room, incident_id, by=by, alarm=alarm)
+    if isinstance(found, JSONResponse):
+        return found
+
+    def candidate(c: runcards.Candidate) -> dict:
+        return {"kind": c.kind, "id": c.id, "agency": c.agency, "label": c.label,
+                "distance_m": c.distance_m, "eta_minutes": c.eta.minutes if c.eta else None}
+
+    return {"incident_id": found.incident_id, "alarm": found.alarm,
+            "next_level": dict(found.next_level),
+            "lines": [{"agency": line.agency, "wanted": line.wanted, "running": line.running,
+                       "short": line.short, "candidates": [candidate(c) for c in
+                                                           line.candidates]}
+                      for line in found.lines]}
 
 
 @router.post("/incidents/{incident_id}/tasks/{task_id}/release")

@@ -35,7 +35,10 @@ from liveroom.access import SYSTEM
 from liveroom.access.secrets import digest
 from liveroom.cities import City, Post
 from liveroom.commands import accounts
+from liveroom.commands.units import register_unit
 from liveroom.demo.seed import FAMILY, GIVEN, random_point, sample_answers
+from liveroom.domain.errors import InvalidCommand
+from liveroom.live.keys import live_tasks, officer_task
 from liveroom.room import LiveRoom
 
 log = logging.getLogger("liveroom.demo.simulator")
@@ -120,9 +123,31 @@ def provision(room: LiveRoom, officers: int, reports_per_minute: float,
                                      shift=works, by=SYSTEM)
         fleet.append({"id": issued.officer_id, "secret": issued.secret, "agency": post.agency,
                       "post": post.id, "shift": works})
+    for officer in fleet[:officers]:
+        provide_unit(room, officer)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(stored | {"officers": fleet}, option=orjson.OPT_INDENT_2))
     return Credentials(keys[:apps], stored["token"], fleet[:officers])
+
+
+#: agencies whose simulated officers drive a vehicle of their own (Satpol PP walk)
+VEHICLES = {"damkar": "mobil pemadam", "dishub": "mobil patroli", "drainase": "truk pompa",
+            "kebersihan": "truk sampah"}
+
+
+def provide_unit(room: LiveRoom, officer: dict) -> None:
+    """A simulated officer of a driving agency crews a unit of their own (its call sign from
+    the agency's short name and the officer's id), so run cards have units to send."""
+    kind = VEHICLES.get(officer["agency"])
+    agency = room.city.agencies.get(officer["agency"])
+    if kind is None or agency is None:
+        return
+    unit_id = f"sim-{officer['id']}"
+    with contextlib.suppress(InvalidCommand):  # (registered by an earlier run)
+        register_unit(room, unit_id, call_sign=f"{agency.short.get('id')} "
+                      f"{officer['id'].rsplit('-', 1)[-1][:4].upper()}",
+                      agency=officer["agency"], post_id=officer["post"], kind=kind,
+                      crew=[officer["id"]], by=SYSTEM)
 
 
 def live_fleet(room: LiveRoom, stored: list[dict]) -> Iterator[dict]:
@@ -297,9 +322,10 @@ class Simulator:
     async def _take_task(self, officer: SimOfficer) -> None:
         tasks = await self._call("GET", f"{self.url}/api/v1/officers/{officer.id}/tasks", None)
         if tasks:
-            officer.task = tasks[0]
+            mine = officer_task(live_tasks(tasks[0]), officer.id)
+            officer.task = {**tasks[0], "task_id": mine.id if mine else None}
             officer.target = (float(officer.task["lat"]), float(officer.task["lon"]))
-            status = officer.task.get("status")
+            status = mine.status if mine else officer.task.get("status")
             if status == "assigned":  # (a task taken up again after a restart is further on)
                 await self._status(officer, "acknowledged")
             if status in ("assigned", "acknowledged"):
@@ -320,7 +346,7 @@ class Simulator:
     async def _status(self, officer: SimOfficer, status: str) -> None:
         assert officer.task is not None
         await self._call("POST", f"{self.url}/api/v1/incidents/{officer.task['id']}/status",
-                         None, json={"status": status})
+                         None, json={"status": status, "task_id": officer.task.get("task_id")})
 
     async def _fix(self, officer: SimOfficer, now: datetime) -> None:
         jitter = self.rng.gauss(0, 3e-6)
@@ -340,6 +366,8 @@ class Simulator:
                     return
                 queue = await self._call("GET", f"{self.url}/api/v1/queue/{agency}", None)
                 for incident in (queue or [])[:5]:
+                    if await self._send_card(incident["id"]):
+                        continue
                     near = await self._call("GET", f"{self.url}/api/v1/officers/near", None,
                                             params={"lat": incident["lat"],
                                                     "lon": incident["lon"], "agency": agency})
@@ -349,6 +377,21 @@ class Simulator:
                             "assigned", json={"officer_id": near[0]["id"]})
                         if assigned is None:
                             break
+
+    async def _send_card(self, incident_id: str) -> bool:
+        """Send the incident's run card as recommended (what an operator does with one
+        click), when it recommends a unit; whether it was sent."""
+        card = await self._call("GET", f"{self.url}/api/v1/incidents/{incident_id}/runcard",
+                                None)
+        chosen = [c for line in (card or {}).get("lines", []) for c in line["candidates"]]
+        if not any(c["kind"] == "unit" for c in chosen):
+            return False
+        sent = await self._call("POST", f"{self.url}/api/v1/incidents/{incident_id}/dispatch",
+                                "assigned", json={
+                                    "units": [c["id"] for c in chosen if c["kind"] == "unit"],
+                                    "officers": [c["id"] for c in chosen
+                                                 if c["kind"] == "officer"]})
+        return sent is not None
 
     async def _call(self, method: str, url: str, counter: str | None, **kwargs):
         headers = {} if "osmand" in url or "open311" in url or url.startswith(

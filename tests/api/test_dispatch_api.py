@@ -92,3 +92,24 @@ def test_a_unit_sets_its_own_status_but_not_while_on_a_task(room, world, api):
     on_task = api.post("/api/v1/units/damkar-01/status", headers=world["auth"],
                        json={"status": "available"})
     assert on_task.json()["code"] == "unit_on_task"
+
+
+def test_the_run_card_says_what_one_click_sends(room, world, api):
+    from liveroom.commands.officers import record_locations
+    from liveroom.domain.events import OfficerLocated
+    from tests.conftest import drain
+
+    incident = get_incident(room, world["fire"])
+    record_locations(room, [OfficerLocated(officer_id=o, occurred_at=room.clock(), actor="t",
+                                           lat=incident.lat + 0.001 * n, lon=incident.lon)
+                            for n, o in enumerate(("dk-1", "dk-2", "dh-1"), 1)], by=SYSTEM)
+    drain(room)
+    card = api.get(f"/api/v1/incidents/{world['fire']}/runcard", headers=world["auth"]).json()
+    lines = {line["agency"]: line for line in card["lines"]}
+    assert [c["label"] for c in lines["damkar"]["candidates"]] == ["Damkar 01", "Damkar 02"]
+    assert [c["label"] for c in lines["dishub"]["candidates"]] == ["Dishub 01"]
+    assert lines["damkar"]["candidates"][0]["eta_minutes"] > 0
+    assert card["next_level"] == room.city.run_card("kebakaran", 1, {
+        "orang-terjebak": "tidak"}).level(2)
+    assert api.get(f"/api/v1/incidents/{world['fire']}/runcard?alarm=9",
+                   headers=world["auth"]).status_code == 422
