@@ -13,6 +13,7 @@ from liveroom.domain.integrity import distance_m
 from liveroom.domain.lifecycle import WITH_OFFICER, Status
 from liveroom.live.eta import Eta, estimated
 from liveroom.live.handling import Holder, holders
+from liveroom.live.keys import live_tasks
 from liveroom.live.live_map import live_officers
 from liveroom.live.overview import Overview, overview, visible
 from liveroom.live.screen_filter import EVERYTHING, ScreenFilter
@@ -198,19 +199,24 @@ HELD = tuple(sorted(status.value for status in WITH_OFFICER - {Status.RESOLVED})
 
 def stranded_tasks(room: LiveRoom, *, by: Principal,
                    screen: ScreenFilter = EVERYTHING) -> list[StrandedTask]:
-    """Open tasks on the screen held by officers who are offline (no fix for an hour) or no
-    longer on duty (checked out), oldest assignment first. Read from the incidents being
-    held (a few) rather than from every officer's tasks (a thousand)."""
+    """Open tasks on the screen whose whole crew (a unit's, or the one officer) is offline
+    (no fix for an hour) or no longer on duty (checked out), oldest assignment first. Read
+    from the incidents being held (a few) rather than from every officer's tasks."""
     by.check(Action.VIEW_LIVE)
     screen = visible(screen, by)
     held = [incident for incident in live_incidents(room, sorted(room.redis.zunion(
         [room.live.status(status) for status in HELD])))
         if incident.get("officer_id") and screen.admits(incident)]
-    holders = sorted({incident["officer_id"] for incident in held})
-    away = {s.id: s for s in officer_statuses(room, holders)
+    crews = {incident["id"]: [t.crew or (t.officer_id,) for t in live_tasks(incident)
+                              if t.running and (t.crew or t.officer_id)] for incident in held}
+    people = sorted({member for found in crews.values() for crew in found for member in crew})
+    away = {s.id: s for s in officer_statuses(room, people)
             if s.presence == "offline" or not s.on_duty}
-    found = [StrandedTask(incident, away[incident["officer_id"]]) for incident in held
-             if incident["officer_id"] in away]
+    found = []
+    for incident in held:  # a task is stranded when nobody of its crew is there any more
+        crew = next((c for c in crews[incident["id"]] if all(m in away for m in c)), None)
+        if crew is not None:
+            found.append(StrandedTask(incident, away[crew[0]]))
     return sorted(found, key=lambda t: t.incident.get("assigned_at", ""))
 
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from liveroom.access import SYSTEM
-from liveroom.commands.incidents import assign_incident, report_incident
+from liveroom.commands.incidents import assign_incident, dispatch_incident, report_incident
 from liveroom.commands.officers import check_in, check_out, record_locations, register_officer
+from liveroom.commands.units import register_unit
 from liveroom.domain.events import OfficerLocated
 from liveroom.live.dispatch import officer_tasks, officers_near, stranded_tasks, unassigned
 from tests.conftest import drain, person
@@ -96,3 +97,22 @@ def test_tasks_of_officers_gone_offline_or_off_duty_are_flagged_for_reassignment
                        tasks["silent"]: ("silent", "offline")}
     sanitation = person("spv", "supervisor", agencies=("kebersihan",))
     assert stranded_tasks(room, by=sanitation) == []  # other agencies' officers are not shown
+
+
+def test_a_units_task_needs_reassigning_only_when_its_whole_crew_is_gone(room, clock, posts):
+    post = posts[0]
+    lat, lon = post.centre
+    for officer_id in ("c1", "c2"):
+        on_duty(room, clock, officer_id, post, lat, lon)
+    register_unit(room, "damkar-09", call_sign="Damkar 09", agency="damkar",
+                  crew=["c1", "c2"], by=SYSTEM)
+    incident = report_incident(room, category="kebakaran", lat=lat, lon=lon + 0.002,
+                               source="t", by=SYSTEM, attributes={"orang-terjebak": "tidak"})
+    dispatch_incident(room, incident.id, units=["damkar-09"], by=OPERATOR)
+    check_out(room, "c1", by=SYSTEM)
+    drain(room)
+    assert stranded_tasks(room, by=OPERATOR) == []  # c2 is still with the engine
+    check_out(room, "c2", by=SYSTEM)
+    drain(room)
+    [stranded] = stranded_tasks(room, by=OPERATOR)
+    assert (stranded.incident["id"], stranded.reason) == (incident.id, "off_duty")
