@@ -101,6 +101,10 @@ class LiveKeys:
         """Set: an agency's active units."""
         return self._view("units", agency)
 
+    def registered_units(self, agency: str) -> str:
+        """Set: an agency's units, active or not (what an admin manages)."""
+        return self._view("units", agency, "registered")
+
     @property
     def units_geo(self) -> str:
         return self._view("geo", "units")
@@ -186,6 +190,60 @@ class LiveOfficer:
         """online, stale or offline, from the last fix (the settings' thresholds)."""
         return presence(self.fix_at, now, timedelta(minutes=stale_minutes),
                         timedelta(minutes=offline_minutes))
+
+
+@dataclass(frozen=True)
+class LiveUnit:
+    """A unit as the live model holds it (one parser for every reader): its configuration,
+    its status since when (`status` set by its task, or by itself), the task it is on."""
+
+    FIELDS = ("call_sign", "agency", "post_id", "kind", "crew", "tracker", "active", "status",
+              "status_since", "status_reason", "incident_id", "task_id", "lat", "lon",
+              "fix_at")
+
+    id: str
+    call_sign: str
+    agency: str
+    post_id: str
+    kind: str
+    crew: tuple[str, ...]
+    tracker: str
+    active: bool
+    status: str
+    status_since: datetime | None
+    status_reason: str
+    incident_id: str
+    task_id: str
+    lat: float | None
+    lon: float | None
+    fix_at: datetime | None
+
+    @classmethod
+    def parse(cls, unit_id: str, values: Sequence[str | None]) -> LiveUnit | None:
+        """From `HMGET unit FIELDS`; None for a unit the model does not hold."""
+        data = dict(zip(cls.FIELDS, values, strict=True))
+        if not data["agency"]:
+            return None
+        return cls(id=unit_id, call_sign=data["call_sign"] or unit_id, agency=data["agency"],
+                   post_id=data["post_id"] or "", kind=data["kind"] or "",
+                   crew=tuple(filter(None, (data["crew"] or "").split(","))),
+                   tracker=data["tracker"] or "", active=data["active"] != "0",
+                   status=data["status"] or "available",
+                   status_since=_moment(data["status_since"]),
+                   status_reason=data["status_reason"] or "",
+                   incident_id=data["incident_id"] or "", task_id=data["task_id"] or "",
+                   lat=_number(data["lat"]), lon=_number(data["lon"]),
+                   fix_at=_moment(data["fix_at"]))
+
+    def minutes(self, now: datetime) -> float:
+        """Minutes in its status at `now` (0 when not known)."""
+        if self.status_since is None:
+            return 0.0
+        return max(0.0, (now - self.status_since).total_seconds() / 60)
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _number(value: str | None) -> float | None:

@@ -9,8 +9,10 @@ Keys (under the namespace, `live:` prefix):
 - `due:acknowledge` / `due:resolve` open incidents by the deadline they still have to meet.
 - `officer:<id>` hash (registration, duty, last fix); `officers:<agency>`;
   `on_duty:<agency>`; `geo:officers`.
-- `changes` a capped stream: per applied batch, the incidents and officers it touched, so
-  screens can follow the model and resume from the last change they saw.
+- `unit:<id>` hash (configuration, status and the task it is on, position);
+  `units:<agency>` active units; `units:<agency>:registered` all of them; `geo:units`.
+- `changes` a capped stream: per applied batch, the incidents, officers and units it
+  touched, so screens can follow the model and resume from the last change they saw.
 
 Handlers turn an event into Redis commands without reading Redis, so a
 batch is built first (poison found) and then applied in one MULTI/EXEC.
@@ -93,11 +95,21 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 """
 
-#: a unit's status from the newest of its own and its tasks' events (two streams feed it)
+#: a unit's status from the newest of its own and its tasks' events (two streams feed it);
+#: ARGV: ms, "status", status, "status_since", at, more fields. A status it already has
+#: keeps its `status_since` (acknowledging leaves a unit dispatched since its dispatch).
 _UNIT_STATUS = """
 local since = tonumber(redis.call('HGET', KEYS[1], 'status_ms') or '-1')
 if tonumber(ARGV[1]) < since then return 0 end
-redis.call('HSET', KEYS[1], 'status_ms', ARGV[1], unpack(ARGV, 2))
+local fields = {'status_ms', ARGV[1]}
+local same = redis.call('HGET', KEYS[1], 'status') == ARGV[3]
+for i = 2, #ARGV, 2 do
+  if not (same and ARGV[i] == 'status_since') then
+    table.insert(fields, ARGV[i])
+    table.insert(fields, ARGV[i + 1])
+  end
+end
+redis.call('HSET', KEYS[1], unpack(fields))
 return 1
 """
 #: a task's unit or officers back in the queue when the incident has none left running
@@ -507,6 +519,7 @@ def _on_unit(p: LiveProjection, e: UnitRegistered | UnitChanged, ops: Ops) -> No
         ops.unit_status(keys=[key], args=[ms(e.occurred_at), "status", "available",
                                           "status_since", e.occurred_at.isoformat()])
     (ops.sadd if active else ops.srem)(p.live.units(e.agency), e.unit_id)
+    ops.sadd(p.live.registered_units(e.agency), e.unit_id)
     old = [*getattr(e, "previous_crew", []), getattr(e, "previous_tracker", None)]
     placing = [e.tracker] if e.tracker else e.crew
     ops.unit_placed(keys=[key, p.live.units_geo], args=[
