@@ -56,6 +56,10 @@ GIVE_REASON = "give-reason"
 GIVE_CONFIRM = "give-confirm"
 GIVE_MESSAGE = "give-message"
 
+# the unit board (`layouts/units.py`)
+UNIT_BOARD = "unit-board"  # the tiles, pushed whole as HTML
+UNITS_LANG = "units-lang"
+
 # the call-taker's desk: a report entered for a caller (`layouts/desk.py`)
 DESK = "desk"
 DESK_OPEN = "desk-open"  # the button (and F2, `assets/desk.js`)
