@@ -180,14 +180,17 @@ def seed(
         "Also write about N finished past incidents straight into the archive, with "
         "officers and attendance, for KPIs (not replayable: a rebuild drops them).")),
     days: int = typer.Option(180, min=1, max=1_000, help="How far back the history goes."),
+    units: bool = typer.Option(True, help="Also each post's units (fire engines, trucks, "
+                               "patrol cars) with crews of the post's officers."),
 ) -> None:
-    """Add demo officers and reports for the city pack (skips officers that exist), and
-    optionally months of history for the KPI panels."""
+    """Add demo officers, units and reports for the city pack (skips officers and units
+    that exist), and optionally months of history for the KPI panels."""
     from liveroom.demo.history import seed_history
     from liveroom.demo.seed import seed_demo, summary
 
     with opened_room() as room:
-        result = seed_demo(room, officers_per_post=officers_per_post, reports=reports)
+        result = seed_demo(room, officers_per_post=officers_per_post, reports=reports,
+                           units=units)
         if history:
             result["history"] = seed_history(room, history, days=days)
         typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
