@@ -86,7 +86,9 @@ def agency_section(city: City, agency: str, rows: Sequence[BoardRow], lang: str,
         html.Div([unit_tile(city, row, lang) for row in rows], className="unit-grid")
         if rows else html.P(t("units.empty"), className="unit-empty"),
     ], className="unit-agency", id=f"units-{agency}",
-        style={"borderTopColor": known.colour if known else "#5fb3ff"})
+        style={"borderTopColor": known.colour if known else "#5fb3ff",
+               # beside the others, as wide as its share of the tiles
+               **({"flexGrow": max(1, len(rows))} if linked else {})})
 
 
 def thresholds(city: City) -> str:
