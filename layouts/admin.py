@@ -211,8 +211,9 @@ def dropdown(component_id: str, options: list[dict], lang: str,
              multi: bool = False) -> dcc.Dropdown:
     """A dropdown (single-choice unless `multi`) whose own words (search, no match) are
     translated too."""
-    labels = {name: translate(f"admin.dropdown.{name}", lang)
-              for name in ("search", "clear_search", "clear_selection", "no_options_found")}
+    names = ("search", "clear_search", "clear_selection", "no_options_found", *(
+        ("select_all", "deselect_all", "selected_count") if multi else ()))
+    labels = {name: translate(f"admin.dropdown.{name}", lang) for name in names}
     return dcc.Dropdown(id=component_id, options=options, placeholder=_choose(lang),
                         labels=labels, className="admin-dropdown", multi=multi)
 
