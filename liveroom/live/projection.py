@@ -95,21 +95,11 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 """
 
-#: a unit's status from the newest of its own and its tasks' events (two streams feed it);
-#: ARGV: ms, "status", status, "status_since", at, more fields. A status it already has
-#: keeps its `status_since` (acknowledging leaves a unit dispatched since its dispatch).
+#: a unit's status from the newest of its own and its tasks' events (two streams feed it)
 _UNIT_STATUS = """
 local since = tonumber(redis.call('HGET', KEYS[1], 'status_ms') or '-1')
 if tonumber(ARGV[1]) < since then return 0 end
-local fields = {'status_ms', ARGV[1]}
-local same = redis.call('HGET', KEYS[1], 'status') == ARGV[3]
-for i = 2, #ARGV, 2 do
-  if not (same and ARGV[i] == 'status_since') then
-    table.insert(fields, ARGV[i])
-    table.insert(fields, ARGV[i + 1])
-  end
-end
-redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HSET', KEYS[1], 'status_ms', ARGV[1], unpack(ARGV, 2))
 return 1
 """
 #: a task's unit or officers back in the queue when the incident has none left running
@@ -337,8 +327,10 @@ def _task(p: LiveProjection, e: TaskEvent | IncidentStatusChanged, ops: Ops,
             unit = "returning" if getattr(e, "task_status", "") in ("en_route", "on_scene") \
                 else "available"
         held = unit not in ("available", "returning")
+        # (acknowledging leaves the unit dispatched: since its dispatch)
+        since = [] if status == "acknowledged" else ["status_since", at]
         ops.unit_status(keys=[p.live.unit(e.unit_id)], args=[
-            ms(e.occurred_at), "status", unit, "status_since", at,
+            ms(e.occurred_at), "status", unit, *since,
             "incident_id", e.incident_id if held else "", "task_id", e.task_id if held else ""])
 
 

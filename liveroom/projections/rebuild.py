@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import select
 
 from liveroom.archive import schema
 from liveroom.domain import incident as incident_domain
 from liveroom.domain import officer as officer_domain
-from liveroom.domain.events import INCIDENTS, OFFICERS, OfficerLocated, encode
+from liveroom.domain import unit as unit_domain
+from liveroom.domain.events import INCIDENTS, OFFICERS, Event, OfficerLocated, UnitEvent, encode
 from liveroom.projections.archive import ArchiveProjection
 from liveroom.projections.base import Entry, Projection
 from liveroom.projections.policies.escalation import EscalationPolicy
@@ -130,22 +131,31 @@ def rebuild_projection(room: LiveRoom, projection: Projection) -> int:
         projector.resume_others()
 
 
+def _aggregate_of(event: Event) -> tuple[str, Callable]:
+    """The kind of aggregate an event belongs to, and its fold (units share the officers'
+    stream)."""
+    if event.stream == INCIDENTS:
+        return "incident", incident_domain.evolve
+    if isinstance(event, UnitEvent):
+        return "unit", unit_domain.evolve
+    return "officer", officer_domain.evolve
+
+
 def rebuild_aggregates(room: LiveRoom) -> int:
     """Recompute every aggregate's state from history; never overwrite a newer one."""
     keep_newer = room.redis.register_script(_KEEP_NEWER)
-    folds = ((INCIDENTS, "incident", incident_domain.evolve),
-             (OFFICERS, "officer", officer_domain.evolve))
     count = 0
-    for stream, kind, evolve in folds:
-        states: dict[str, tuple[int, object]] = {}
+    for stream in (INCIDENTS, OFFICERS):
+        states: dict[tuple[str, str], tuple[int, object]] = {}
         for entry in history(room, stream):
             event = entry.event
             if event is None or isinstance(event, OfficerLocated):
                 continue
-            version, state = states.get(event.aggregate_id, (0, None))
-            states[event.aggregate_id] = (version + 1, evolve(state, event))
+            kind, evolve = _aggregate_of(event)
+            version, state = states.get((kind, event.aggregate_id), (0, None))
+            states[kind, event.aggregate_id] = (version + 1, evolve(state, event))
         pipe = room.redis.pipeline(transaction=False)
-        for aggregate_id, (version, state) in states.items():
+        for (kind, aggregate_id), (version, state) in states.items():
             keep_newer(keys=[room.keys.aggregate(kind, aggregate_id)],
                        args=[version, state.model_dump_json()], client=pipe)
         pipe.execute()
@@ -153,12 +163,22 @@ def rebuild_aggregates(room: LiveRoom) -> int:
     return count
 
 
+#: a projection whose reset empties what another writes too, and that other: the live
+#: officers' reset empties the units' hashes, which also hold their tasks' statuses (the
+#: live incidents'), so those are replayed after it
+RESETS_TOO = {"live-officers": "live-incidents"}
+
+
 def rebuild(room: LiveRoom, names: list[str] | None = None) -> dict[str, int]:
-    """Rebuild aggregates and the named projections (all by default)."""
+    """Rebuild aggregates and the named projections (all by default, and each one that
+    another's reset empties after it, `RESETS_TOO`)."""
     result = {"aggregates": rebuild_aggregates(room)}
-    for projection in all_projections(room):
-        if names is None or projection.name in names:
+    wanted = None if names is None else {*names, *(RESETS_TOO[n] for n in names
+                                                     if n in RESETS_TOO)}
+    first = set(RESETS_TOO)
+    for projection in sorted(all_projections(room), key=lambda p: p.name not in first):
+        if wanted is None or projection.name in wanted:
             result[projection.name] = rebuild_projection(room, projection)
-    if names is None or "live-incidents" in names:  # (a policy's index, not replayed)
+    if wanted is None or "live-incidents" in wanted:  # (a policy's index, not replayed)
         result["escalation-index"] = EscalationPolicy(room).reindex()
     return result

@@ -9,7 +9,7 @@ import pytest
 from liveroom.access import SYSTEM, Forbidden
 from liveroom.commands.incidents import change_status, dispatch_incident, report_incident
 from liveroom.commands.officers import register_officer
-from liveroom.commands.units import change_unit, register_unit, set_unit_status
+from liveroom.commands.units import change_unit, get_unit, register_unit, set_unit_status
 from liveroom.domain.errors import NotFound
 from liveroom.live.changes import Change, changes_since, current_version
 from liveroom.live.units import (
@@ -20,6 +20,7 @@ from liveroom.live.units import (
     unit_boards,
     unit_roster,
 )
+from liveroom.projections.rebuild import rebuild
 from tests.conftest import drain, person
 
 OPERATOR = person("opi", "operator")
@@ -146,3 +147,20 @@ def test_the_roster_keeps_a_deactivated_unit_and_a_fresh_one_before_the_view_has
     assert live_unit(room, "damkar-01", by=admin).crew == ("dk-1", "dk-2")
     with pytest.raises(Forbidden):
         unit_roster(room, ["damkar"], by=OPERATOR)  # operators do not manage units
+
+
+def test_a_rebuild_restores_the_units_and_their_board(room, clock, engines, tangerang_point):
+    incident = fire(room, tangerang_point)
+    dispatch_incident(room, incident.id, units=["damkar-01"], by=SYSTEM)
+    clock.advance(minutes=1)
+    change_status(room, incident.id, "acknowledged", task_id="1", by=SYSTEM)
+    clock.advance(minutes=2)
+    set_unit_status(room, "damkar-02", "out_of_service", reason="ban bocor", by=SYSTEM)
+    drain(room)
+    boards = unit_boards(room, ["damkar", "dishub"], by=OPERATOR)
+    assert boards["damkar"][0].minutes == 3.0  # (dispatched since its dispatch)
+    units = {unit_id: get_unit(room, unit_id) for unit_id in ("damkar-01", "damkar-02")}
+    room.redis.delete(*(room.keys.aggregate("unit", unit_id) for unit_id in units))
+    rebuild(room)
+    assert unit_boards(room, ["damkar", "dishub"], by=OPERATOR) == boards
+    assert {unit_id: get_unit(room, unit_id) for unit_id in units} == units
