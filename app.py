@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 
-from callbacks import admin, attendance, desk, grids, home, kpi, live, pages, runcard
+from callbacks import admin, attendance, desk, grids, home, kpi, live, pages, runcard, units
 from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
@@ -90,6 +90,7 @@ def create_app(room: LiveRoom) -> Dash:
     admin.register(app, room)
     attendance.register(app, room)
     kpi.register(app, room)
+    units.register(app, room)
     grids.register(app)
     # compressed (Leaflet 148 -> 43 KB, Dash's bundles likewise): phones on 3G, remote rooms
     server.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)

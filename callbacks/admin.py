@@ -8,13 +8,12 @@ The work runs off the event loop (password hashing is slow on purpose).
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import partial
 from urllib.parse import urlsplit
 
-import anyio
-from dash import Dash, Input, Output, State, ctx, no_update
-from dash.exceptions import PreventUpdate
+from dash import Dash, Input, Output, State, no_update
 
+from callbacks import admin_units
+from callbacks.forms import clicked, off_loop, refused, row_action
 from layouts import admin as layout
 from layouts import admin_city as city_layout
 from layouts import ids
@@ -23,7 +22,7 @@ from liveroom.api.access import csrf_token, current_principal
 from liveroom.commands import accounts, audit, configuration
 from liveroom.commands.locations import unknown_devices
 from liveroom.domain.errors import DomainError
-from liveroom.i18n import refusal, translate
+from liveroom.i18n import translate
 from liveroom.room import LiveRoom
 
 
@@ -38,35 +37,9 @@ def render(room: LiveRoom, by: Principal, lang: str, _search: str = ""):
     users = accounts.list_users(room, by=by)  # Forbidden for anyone but an admin
     return layout.admin_layout(room.city, users, credentials_by_kind(room, by),
                                audit.recent(room, by=by, limit=layout.AUDIT_LIMIT), lang, by,
-                               csrf_token(), extra=[city_layout.city_section(room.city, lang)],
+                               csrf_token(), extra=[city_layout.city_section(room.city, lang),
+                                                    admin_units.render_section(room, by, lang)],
                                trackers=unknown_devices(room))
-
-
-async def off_loop(call, *args, **kwargs):
-    return await anyio.to_thread.run_sync(partial(call, *args, **kwargs))
-
-
-def refused(exc: DomainError, lang: str):
-    return layout.message(translate("admin.refused", lang, message=refusal(exc, lang)), ok=False)
-
-
-def clicked() -> dict | str:
-    """The id of the button that was pressed (not one that merely appeared)."""
-    if not ctx.triggered or not ctx.triggered[0]["value"]:
-        raise PreventUpdate
-    return ctx.triggered_id
-
-
-def row_action(click, actions: tuple[str, ...]) -> tuple[str, str]:
-    """(row id, action) of a click on a grid row's button (`Actions` in `assets/grid.js`).
-    The browser sends it: anything but one of `actions` on a row changes nothing."""
-    try:
-        row_id, action = click["rowId"], click["value"]["action"]
-    except (TypeError, KeyError):
-        raise PreventUpdate from None
-    if not isinstance(row_id, str) or action not in actions:
-        raise PreventUpdate
-    return row_id, action
 
 
 def origin_of(href: str | None) -> str:
@@ -132,6 +105,7 @@ def register(app: Dash, room: LiveRoom) -> None:
     for kind, fields in ids.CREDENTIAL_FIELDS.items():
         register_credential_form(app, room, kind, fields)
     register_city_forms(app, room)
+    admin_units.register(app, room)
 
     @app.callback(Output(ids.DEVICE_POST, "options"), Output(ids.DEVICE_POST, "value"),
                   Input(ids.DEVICE_AGENCY, "value"), prevent_initial_call=True)
@@ -140,7 +114,7 @@ def register(app: Dash, room: LiveRoom) -> None:
 
     @app.callback(
         Output(ids.AUDIT_TABLE, "children"),
-        Input(ids.USERS_TABLE, "children"),
+        Input(ids.USERS_TABLE, "children"), Input(ids.UNITS_TABLE, "children"),
         *(Input(ids.credential_table(kind), "children") for kind in layout.KINDS),
         State(ids.ADMIN_LANG, "data"),
         prevent_initial_call=True,

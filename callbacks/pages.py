@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from dash import Dash, Input, Output
 
-from callbacks import admin, attendance, home, kpi
+from callbacks import admin, attendance, home, kpi, units
 from layouts import ids
 from layouts.home import forbidden_layout
 from liveroom.access import Forbidden
@@ -18,12 +19,15 @@ log = logging.getLogger("liveroom.access")
 
 #: path -> render(room, principal, lang, search); each page's services check the principal.
 PAGES = {"/": home.render, "/admin": admin.render, "/attendance": attendance.render,
-         "/kpi": kpi.render}
+         "/kpi": kpi.render, units.PREFIX: units.render}
 
 
 def page_for(pathname: str | None):
-    """The `render` of this address (the wall screen for any address no other page has)."""
-    return PAGES.get(pathname or "/", home.render)
+    """The `render` of this address (the wall screen for any address no other page has);
+    `/units/<agency>` is one agency's unit board."""
+    if agency := units.board_path(pathname):
+        return partial(units.render, agency=agency)
+    return PAGES.get((pathname or "/").rstrip("/") or "/", home.render)
 
 
 def shows_wall(pathname: str | None) -> bool:

@@ -207,12 +207,15 @@ def _choose(lang: str) -> str:
     return translate("admin.form.choose", lang)
 
 
-def dropdown(component_id: str, options: list[dict], lang: str) -> dcc.Dropdown:
-    """A single-choice dropdown whose own words (search, no match) are translated too."""
-    labels = {name: translate(f"admin.dropdown.{name}", lang)
-              for name in ("search", "clear_search", "clear_selection", "no_options_found")}
+def dropdown(component_id: str, options: list[dict], lang: str,
+             multi: bool = False) -> dcc.Dropdown:
+    """A dropdown (single-choice unless `multi`) whose own words (search, no match) are
+    translated too."""
+    names = ("search", "clear_search", "clear_selection", "no_options_found", *(
+        ("select_all", "deselect_all", "selected_count") if multi else ()))
+    labels = {name: translate(f"admin.dropdown.{name}", lang) for name in names}
     return dcc.Dropdown(id=component_id, options=options, placeholder=_choose(lang),
-                        labels=labels, className="admin-dropdown")
+                        labels=labels, className="admin-dropdown", multi=multi)
 
 
 def credential_form(kind: str, city: City, usernames: list[str], lang: str) -> html.Div:

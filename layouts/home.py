@@ -184,7 +184,11 @@ def signed_in(principal: Principal, csrf: str, lang: str) -> html.Div:
     kpi = ([dcc.Link(translate(f"nav.{page}", lang), href=f"/{page}?lang={lang}",
                      className="lang-switch", id=f"{page}-link") for page in ("kpi", "attendance")]
            if principal.can(Action.VIEW_KPI) else [])
+    units = ([dcc.Link(translate("nav.units", lang), href=f"/units?lang={lang}",
+                       className="lang-switch", id="units-link")]
+             if principal.can(Action.VIEW_LIVE) else [])
     return html.Div([
+        *units,
         *kpi,
         *admin,
         html.Span(translate("home.signed_in_as", lang, name=principal.name), className="who"),

@@ -75,6 +75,10 @@ RUNCARD_MESSAGE = "runcard-message"
 FORWARD = "forward"
 FORWARD_REFERENCE = "forward-reference"
 
+# the unit board (`layouts/units.py`)
+UNIT_BOARD = "unit-board"  # the tiles, pushed whole as HTML
+UNITS_LANG = "units-lang"
+
 # the call-taker's desk: a report entered for a caller (`layouts/desk.py`)
 DESK = "desk"
 DESK_OPEN = "desk-open"  # the button (and F2, `assets/desk.js`)
@@ -162,6 +166,16 @@ AGENCY_KEY, AGENCY_NAME_ID, AGENCY_NAME_EN, AGENCY_COLOUR = AGENCY_FIELDS
 AGENCY_SAVE = "agency-save"
 AGENCY_MESSAGE = "agency-message"
 AGENCIES_TABLE = "agencies-table"
+
+#: the unit form's fields, in the order its callbacks take them (`layouts/admin_units.py`)
+UNIT_FIELDS = ("unit-agency", "unit-id", "unit-call-sign", "unit-post", "unit-kind",
+               "unit-crew", "unit-tracker")
+UNIT_AGENCY, UNIT_ID, UNIT_CALL_SIGN, UNIT_POST, UNIT_KIND, UNIT_CREW, UNIT_TRACKER = UNIT_FIELDS
+UNIT_ADD = "unit-add"
+UNIT_SAVE = "unit-save"
+UNIT_MESSAGE = "unit-message"
+UNITS_TABLE = "units-table"
+UNITS_GRID = "units-grid"  # (its row buttons: edit, off, on)
 
 
 def credential_table(kind: str) -> str:

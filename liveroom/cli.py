@@ -180,14 +180,17 @@ def seed(
         "Also write about N finished past incidents straight into the archive, with "
         "officers and attendance, for KPIs (not replayable: a rebuild drops them).")),
     days: int = typer.Option(180, min=1, max=1_000, help="How far back the history goes."),
+    units: bool = typer.Option(True, help="Also each post's units (fire engines, trucks, "
+                               "patrol cars) with crews of the post's officers."),
 ) -> None:
-    """Add demo officers and reports for the city pack (skips officers that exist), and
-    optionally months of history for the KPI panels."""
+    """Add demo officers, units and reports for the city pack (skips officers and units
+    that exist), and optionally months of history for the KPI panels."""
     from liveroom.demo.history import seed_history
     from liveroom.demo.seed import seed_demo, summary
 
     with opened_room() as room:
-        result = seed_demo(room, officers_per_post=officers_per_post, reports=reports)
+        result = seed_demo(room, officers_per_post=officers_per_post, reports=reports,
+                           units=units)
         if history:
             result["history"] = seed_history(room, history, days=days)
         typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
@@ -225,8 +228,10 @@ kiosk = typer.Typer(help="Sign-in links for wall screens (/?kiosk=TOKEN).", no_a
 apikeys = typer.Typer(help="Open311 API keys for citizen apps (rate limited per key).",
                       no_args_is_help=True)
 devices = typer.Typer(help="Officers' phones and trackers.", no_args_is_help=True)
+units = typer.Typer(help="Units (fire engines, trucks, patrol cars) and their crews; the "
+                    "unit board is /units.", no_args_is_help=True)
 for group, name in ((users, "users"), (tokens, "tokens"), (kiosk, "kiosk"),
-                    (apikeys, "apikeys"), (devices, "devices")):
+                    (apikeys, "apikeys"), (devices, "devices"), (units, "units")):
     cli.add_typer(group, name=name)
 
 
@@ -379,6 +384,80 @@ def _revoke_command(group: typer.Typer, what: str) -> None:
 for _group, _what in ((tokens, "an API token"), (kiosk, "a kiosk link"),
                       (apikeys, "an API key"), (devices, "a device")):
     _revoke_command(_group, _what)
+
+
+def _ids(text: str | None) -> list[str]:
+    """`a,b` -> ["a", "b"] (empty: none)."""
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def show_unit(unit) -> str:
+    """One line: id, call sign, agency, status (and the task it is on), crew, tracker."""
+    status = getattr(unit, "status", "")
+    on = f" on {unit.incident_id}/{unit.task_id}" if getattr(unit, "incident_id", "") else ""
+    crew = ",".join(unit.crew) or "-"
+    tracker = f"  tracker: {unit.tracker}" if unit.tracker else ""
+    inactive = "" if unit.active else "  (inactive)"
+    return (f"{unit.id}  {unit.call_sign}  {unit.agency}  {status}{on}  crew: {crew}"
+            f"{tracker}{inactive}")
+
+
+@units.command("list")
+def units_list(agency: str = typer.Option(None, help="Only this agency's units.")) -> None:
+    """List units, active or not, as the live model holds them (which the app keeps current)."""
+    from liveroom.live.units import board_agencies, unit_roster
+
+    by = operator_principal()
+    with opened_room() as room:
+        for unit in unit_roster(room, board_agencies(room.city, by, agency), by=by):
+            typer.echo(show_unit(unit))
+
+
+@units.command("add")
+def units_add(
+    unit_id: str = typer.Argument(..., metavar="ID", help="e.g. damkar-07"),
+    call_sign: str = typer.Option(..., help="What the radio and the board call it."),
+    agency: str = typer.Option(..., help="Its agency."),
+    post: str = typer.Option(None, help="Home post id (from the city pack)."),
+    kind: str = typer.Option("", help="e.g. \"mobil pemadam\"."),
+    crew: str = typer.Option(None, help="Officer ids, comma-separated (of its agency)."),
+    tracker: str = typer.Option(None, help="The officer id of the device that places it."),
+) -> None:
+    """Register a unit."""
+    from liveroom.commands.units import register_unit
+
+    with opened_room() as room:
+        unit = register_unit(room, unit_id, call_sign=call_sign, agency=agency, post_id=post,
+                             kind=kind, crew=_ids(crew), tracker=tracker,
+                             by=operator_principal())
+        typer.echo(f"added {show_unit(unit)}")
+
+
+@units.command("crew")
+def units_crew(unit_id: str = typer.Argument(..., metavar="ID"),
+               crew: str = typer.Argument(..., metavar="A,B",
+                                          help="Officer ids, comma-separated ('' for none).")
+               ) -> None:
+    """Give a unit its crew (officers of its agency)."""
+    from liveroom.commands.units import change_unit
+
+    with opened_room() as room:
+        unit = change_unit(room, unit_id, crew=_ids(crew), by=operator_principal())
+        typer.echo(f"{unit.id} crew: {', '.join(unit.crew) or '-'}")
+
+
+@units.command("status")
+def units_status(unit_id: str = typer.Argument(..., metavar="ID"),
+                 status: str = typer.Argument(..., metavar="STATUS",
+                                              help="available, returning or out_of_service"),
+                 reason: str = typer.Option(None, help="Why (out_of_service needs one).")
+                 ) -> None:
+    """Set a unit's own status (a unit on a task follows its task instead)."""
+    from liveroom.commands.units import set_unit_status
+
+    with opened_room() as room:
+        unit = set_unit_status(room, unit_id, status, reason=reason, by=operator_principal())
+        typer.echo(f"{unit.id} is {unit.status}" + (f": {reason}" if reason else ""))
 
 
 def demo_credentials(room) -> None:

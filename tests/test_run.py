@@ -26,7 +26,8 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
                           env={**clean, **env}, capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.parametrize("command", ["run", "rebuild", "seed", "migrate", "learn-eta"])
+@pytest.mark.parametrize("command", ["run", "rebuild", "seed", "migrate", "learn-eta",
+                                     "units"])
 def test_every_command_explains_itself(command):
     result = run_cli(command, "--help")
     assert result.returncode == 0 and "Usage" in result.stdout and command in result.stdout

@@ -29,11 +29,13 @@ def _officers(room: LiveRoom, ids: list[str | None]) -> dict[str, str]:
     return known
 
 
-def register_unit(room: LiveRoom, unit_id: str, *, call_sign: str, agency: str,
+def register_unit(room: LiveRoom, unit_id: str | None, *, call_sign: str, agency: str,
                   by: Principal, post_id: str | None = None, kind: str = "",
                   crew: list[str] | None = None, tracker: str | None = None) -> Unit:
-    """Add a unit; refused if the id is taken."""
+    """Add a unit (its id, if none is given, made from its call sign); refused if the id
+    is taken."""
     by.check(Action.MANAGE_UNITS, agency)
+    unit_id = unit_id or domain.unit_id_for(call_sign)
     crew = list(crew or [])
     event = domain.decide_register(room.city, unit_id, call_sign, agency, post_id, kind, crew,
                                    tracker, _officers(room, [*crew, tracker]), room.clock(),
@@ -42,7 +44,8 @@ def register_unit(room: LiveRoom, unit_id: str, *, call_sign: str, agency: str,
     try:
         aggregates.create(room, KIND, unit_id, [event], state)
     except ConcurrencyConflict:
-        raise InvalidCommand(f"unit {unit_id!r} already exists", rule="unit_exists") from None
+        raise InvalidCommand(f"unit {unit_id!r} already exists", rule="unit_exists",
+                             unit=unit_id) from None
     return state
 
 

@@ -9,15 +9,25 @@ from liveroom.access import SYSTEM
 from liveroom.cities import Category, City
 from liveroom.commands.incidents import assign_incident, change_status, report_incident
 from liveroom.commands.officers import register_officer
+from liveroom.commands.units import register_unit
 from liveroom.domain.errors import DomainError, InvalidCommand
 from liveroom.domain.incident import Incident
 from liveroom.domain.lifecycle import Status
+from liveroom.domain.unit import unit_id_for
 from liveroom.room import LiveRoom
 
 GIVEN = ["Agus", "Budi", "Dewi", "Eko", "Fitri", "Hendra", "Indah", "Joko", "Kartika", "Lestari",
          "Made", "Nur", "Putri", "Rizky", "Sari", "Teguh", "Wahyu", "Yanti"]
 FAMILY = ["Santoso", "Wijaya", "Saputra", "Hidayat", "Lestari", "Nugroho", "Pratama", "Rahmawati",
           "Setiawan", "Kurniawan", "Siregar", "Hasibuan"]
+
+#: Each agency's demo units: call sign ("Damkar 01", numbered citywide), kind, units at
+#: each of its posts, and the smallest and largest crew.
+UNITS = {"damkar": ("Damkar", "mobil pemadam", 2, (2, 3)),
+         "dishub": ("Dishub", "mobil patroli", 1, (2, 2)),
+         "drainase": ("PUPR", "truk pompa", 1, (2, 2)),
+         "kebersihan": ("DLH", "truk sampah", 1, (2, 2)),
+         "satpolpp": ("Satpol", "mobil patroli", 1, (2, 2))}
 
 #: After a report: how far along each demo incident gets.
 PROGRESS = [Status.TRIAGED, Status.ASSIGNED, Status.ACKNOWLEDGED, Status.EN_ROUTE,
@@ -46,9 +56,47 @@ def sample_answers(category: Category, rng: random.Random) -> dict[str, str | li
     return answers
 
 
+def seed_units(room: LiveRoom, officers_per_post: int, seed: int = 7) -> dict[str, int]:
+    """Register each post's units (`UNITS`), crewed by the post's officers (`post-01`…, each
+    on one unit); a post with too few gets the rest registered. Units and officers that
+    exist are left as they are, so seeding again changes nothing."""
+    rng = random.Random(seed + 1)  # (its own: the same crews whatever else was seeded)
+    counts = {"created": 0, "existing": 0, "crew_added": 0}
+    numbers: dict[str, int] = {}
+    for post in room.city.posts.values():
+        if post.agency not in UNITS:
+            continue
+        prefix, kind, per_post, (fewest, most) = UNITS[post.agency]
+        sizes = [rng.randint(fewest, most) for _ in range(per_post)]
+        names = [f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}" for _ in range(sum(sizes))]
+        members = [f"{post.id}-{n:02d}" for n in range(1, sum(sizes) + 1)]
+        for officer_id, name in list(zip(members, names, strict=True))[officers_per_post:]:
+            try:
+                register_officer(room, officer_id, name=name, agency=post.agency,
+                                 post_id=post.id, by=SYSTEM)
+                counts["crew_added"] += 1
+            except InvalidCommand:
+                pass
+        for size in sizes:
+            numbers[prefix] = numbers.get(prefix, 0) + 1
+            call_sign = f"{prefix} {numbers[prefix]:02d}"
+            crew, members = members[:size], members[size:]
+            try:
+                register_unit(room, unit_id_for(call_sign), call_sign=call_sign,
+                              agency=post.agency, post_id=post.id, kind=kind, crew=crew,
+                              by=SYSTEM)
+                counts["created"] += 1
+            except InvalidCommand as exc:
+                if exc.code != "unit_exists":
+                    raise
+                counts["existing"] += 1
+    return counts
+
+
 def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
-              seed: int = 7) -> dict[str, Any]:
-    """Register officers at every post and file reports in various states."""
+              seed: int = 7, units: bool = True) -> dict[str, Any]:
+    """Register officers at every post (and, unless not `units`, each post's units and
+    their crews) and file reports in various states."""
     rng = random.Random(seed)
     created, existing = 0, 0
     by_agency: dict[str, list[str]] = {}
@@ -63,6 +111,7 @@ def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
                 created += 1
             except InvalidCommand:
                 existing += 1
+    seeded_units = seed_units(room, officers_per_post, seed) if units else None
     categories = list(room.city.categories.values())
     statuses: dict[str, int] = {}
     skipped: dict[str, int] = {}
@@ -85,8 +134,11 @@ def seed_demo(room: LiveRoom, officers_per_post: int = 2, reports: int = 20,
             code = exc.code
         reason = SKIPPED.get(code, code)
         skipped[reason] = skipped.get(reason, 0) + 1
-    return {"officers_created": created, "officers_existing": existing, "reports": statuses,
-            "skipped": skipped}
+    result = {"officers_created": created, "officers_existing": existing,
+              "reports": statuses, "skipped": skipped}
+    if seeded_units is not None:
+        result["units"] = seeded_units
+    return result
 
 
 #: Why a seeded report did not get as far as planned, by the refusal's code.
@@ -114,5 +166,9 @@ def summary(result: dict[str, Any]) -> str:
     if result["skipped"]:
         reasons = ", ".join(f"{n} {why}" for why, n in sorted(result["skipped"].items()))
         line += f", {sum(result['skipped'].values())} skipped: {reasons}"
-    return (f"{line}; officers: {result['officers_created']} added, "
+    line = (f"{line}; officers: {result['officers_created']} added, "
             f"{result['officers_existing']} already there")
+    if units := result.get("units"):
+        line += (f"; units: {units['created']} added ({units['crew_added']} more officers to "
+                 f"crew them), {units['existing']} already there")
+    return line

@@ -5,6 +5,7 @@ store's claim, `streams.EventStore.append`). Pure."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel
@@ -23,6 +24,8 @@ from liveroom.domain.events import (
 )
 
 CREW_MAX = 12
+#: a unit's id: what screens, claims and the CLI name it by
+UNIT_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
 
 class Unit(BaseModel):
@@ -42,6 +45,11 @@ class Unit(BaseModel):
     @property
     def dispatchable(self) -> bool:
         return self.active and self.status != "out_of_service"
+
+
+def unit_id_for(call_sign: str) -> str:
+    """The id a unit gets from its call sign when none is given: "Damkar 01" -> damkar-01."""
+    return re.sub(r"[^a-z0-9]+", "-", call_sign.lower()).strip("-")[:64].strip("-")
 
 
 def claim_key(unit_id: str) -> str:
@@ -72,6 +80,9 @@ def decide_register(city: City, unit_id: str, call_sign: str, agency: str,
                     actor: str) -> UnitRegistered:
     """`known_officers`: officer id -> agency, for the crew and the tracker."""
     _check(city, call_sign, agency, post_id, crew, known_officers)
+    if not UNIT_ID.fullmatch(unit_id):
+        raise InvalidCommand(f"a unit id is lowercase letters, digits and hyphens, not "
+                             f"{unit_id!r}", rule="unit_id_invalid")
     if tracker is not None and tracker not in known_officers:
         raise InvalidCommand(f"no tracker {tracker!r}", rule="unknown_tracker")
     return UnitRegistered(unit_id=unit_id, occurred_at=now, actor=actor,

@@ -1,7 +1,8 @@
 """Changes to the live model, for open screens. The live projections append to `changes`
-the incidents and officers each batch touched; one `ChangeHub` per process reads it and
-hands every subscribed screen the new map points of what changed. A screen knows the last
-change it saw (`version`) and resumes from there after a reconnect."""
+the incidents, officers and units each batch touched; one `ChangeHub` per process reads it
+and hands every subscribed screen the new map points of what changed (and which units did).
+A screen knows the last change it saw (`version`) and resumes from there after a
+reconnect."""
 
 from __future__ import annotations
 
@@ -35,12 +36,14 @@ T = TypeVar("T")
 
 @dataclass
 class Change:
-    """The map points that changed up to `version`; None: off the map."""
+    """The map points that changed up to `version`; None: off the map. `units`: the ids of
+    units whose configuration, status or task changed (the unit board reads them anew)."""
 
     version: str
     incidents: dict[str, dict | None] = field(default_factory=dict)
     officers: dict[str, dict | None] = field(default_factory=dict)
     duty_changed: bool = False  # an officer went on or off duty: the figures changed
+    units: set[str] = field(default_factory=set)
 
     @property
     def touches_figures(self) -> bool:
@@ -50,7 +53,7 @@ class Change:
     def merge(self, newer: Change) -> Change:
         return Change(newer.version, {**self.incidents, **newer.incidents},
                       {**self.officers, **newer.officers},
-                      self.duty_changed or newer.duty_changed)
+                      self.duty_changed or newer.duty_changed, self.units | newer.units)
 
 
 def changes_key(room: LiveRoom) -> str:
@@ -68,19 +71,20 @@ def current_version(room: LiveRoom) -> str:
     return newest[0][0] if newest else NONE
 
 
-def _ids(entries: list) -> tuple[list[str], list[str]]:
-    incidents: set[str] = set()
-    officers: set[str] = set()
+def _ids(entries: list) -> tuple[list[str], list[str], set[str]]:
+    """The incidents, officers and units `entries` name."""
+    touched: dict[str, set[str]] = {"incidents": set(), "officers": set(), "units": set()}
     for _, fields in entries:
-        incidents.update(filter(None, fields.get("incidents", "").split(",")))
-        officers.update(filter(None, fields.get("officers", "").split(",")))
-    return sorted(incidents), sorted(officers)
+        for kind, ids in touched.items():
+            ids.update(filter(None, fields.get(kind, "").split(",")))
+    return sorted(touched["incidents"]), sorted(touched["officers"]), touched["units"]
 
 
 def read_change(room: LiveRoom, version: str, entries: list) -> Change:
-    """The current map points of everything `entries` touched."""
-    incidents, officers = _ids(entries)
-    return Change(version, incidents_by_id(room, incidents), officers_by_id(room, officers))
+    """The current map points of everything `entries` touched, and the units they name."""
+    incidents, officers, units = _ids(entries)
+    return Change(version, incidents_by_id(room, incidents), officers_by_id(room, officers),
+                  units=units)
 
 
 def everything(room: LiveRoom) -> Change:

@@ -104,6 +104,10 @@ class LiveKeys:
         """Set: an agency's active units."""
         return self._view("units", agency)
 
+    def registered_units(self, agency: str) -> str:
+        """Set: an agency's units, active or not (what an admin manages)."""
+        return self._view("units", agency, "registered")
+
     @property
     def units_geo(self) -> str:
         return self._view("geo", "units")

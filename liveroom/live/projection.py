@@ -9,8 +9,10 @@ Keys (under the namespace, `live:` prefix):
 - `due:acknowledge` / `due:resolve` open incidents by the deadline they still have to meet.
 - `officer:<id>` hash (registration, duty, last fix); `officers:<agency>`;
   `on_duty:<agency>`; `geo:officers`.
-- `changes` a capped stream: per applied batch, the incidents and officers it touched, so
-  screens can follow the model and resume from the last change they saw.
+- `unit:<id>` hash (configuration, status and the task it is on, position);
+  `units:<agency>` active units; `units:<agency>:registered` all of them; `geo:units`.
+- `changes` a capped stream: per applied batch, the incidents, officers and units it
+  touched, so screens can follow the model and resume from the last change they saw.
 
 Handlers turn an event into Redis commands without reading Redis, so a
 batch is built first (poison found) and then applied in one MULTI/EXEC.
@@ -325,8 +327,10 @@ def _task(p: LiveProjection, e: TaskEvent | IncidentStatusChanged, ops: Ops,
             unit = "returning" if getattr(e, "task_status", "") in ("en_route", "on_scene") \
                 else "available"
         held = unit not in ("available", "returning")
+        # (acknowledging leaves the unit dispatched: since its dispatch)
+        since = [] if status == "acknowledged" else ["status_since", at]
         ops.unit_status(keys=[p.live.unit(e.unit_id)], args=[
-            ms(e.occurred_at), "status", unit, "status_since", at,
+            ms(e.occurred_at), "status", unit, *since,
             "incident_id", e.incident_id if held else "", "task_id", e.task_id if held else ""])
 
 
@@ -517,6 +521,7 @@ def _on_unit(p: LiveProjection, e: UnitRegistered | UnitChanged, ops: Ops) -> No
         ops.unit_status(keys=[key], args=[0, "status", "available",  # (any task's is newer)
                                           "status_since", e.occurred_at.isoformat()])
     (ops.sadd if active else ops.srem)(p.live.units(e.agency), e.unit_id)
+    ops.sadd(p.live.registered_units(e.agency), e.unit_id)
     old = [*getattr(e, "previous_crew", []), getattr(e, "previous_tracker", None)]
     placing = [e.tracker] if e.tracker else e.crew
     ops.unit_placed(keys=[key, p.live.units_geo], args=[

@@ -177,15 +177,22 @@ def rebuild_claims(room: LiveRoom, incidents: list) -> None:
     pipe.execute()
 
 
+#: a projection whose reset empties what another writes too, and that other: the live
+#: officers' reset empties the units' hashes, which also hold their tasks' statuses (the
+#: live incidents'), so those are replayed after it
+RESETS_TOO = {"live-officers": "live-incidents"}
+
+
 def rebuild(room: LiveRoom, names: list[str] | None = None) -> dict[str, int]:
-    """Rebuild aggregates and the named projections (all by default)."""
+    """Rebuild aggregates and the named projections (all by default, and each one that
+    another's reset empties after it, `RESETS_TOO`)."""
     result = {"aggregates": rebuild_aggregates(room)}
-    # the officers' stream first: its live view owns the units' hashes (emptied by its
-    # reset), on which the incidents' view then sets the tasks units are on
-    ordered = sorted(all_projections(room), key=lambda p: p.stream != OFFICERS)
-    for projection in ordered:
-        if names is None or projection.name in names:
+    wanted = None if names is None else {*names, *(RESETS_TOO[n] for n in names
+                                                     if n in RESETS_TOO)}
+    first = set(RESETS_TOO)
+    for projection in sorted(all_projections(room), key=lambda p: p.name not in first):
+        if wanted is None or projection.name in wanted:
             result[projection.name] = rebuild_projection(room, projection)
-    if names is None or "live-incidents" in names:  # (a policy's index, not replayed)
+    if wanted is None or "live-incidents" in wanted:  # (a policy's index, not replayed)
         result["escalation-index"] = EscalationPolicy(room).reindex()
     return result
