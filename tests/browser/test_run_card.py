@@ -1,7 +1,8 @@
 """A fire's run card on the wall screen, in Chromium: the operator opens the fire and sees its
 card's lines filled with the nearest units (and an officer where a unit is short), sends them
 all in one click; each crew's phone shows its task; their steps show on the wall as they
-happen; one engine is stood down with a reason; the lead crew resolves the fire."""
+happen, and on the unit board as en route; one engine is stood down with a reason; the lead
+crew resolves the fire."""
 
 from __future__ import annotations
 
@@ -151,6 +152,17 @@ def test_a_fires_run_card_goes_out_in_one_click_and_the_lead_crew_resolves_it(
             By.CSS_SELECTOR, f"#tasks [data-task='{task_id[traffic]}'] .task-status"
         ).text == "Dalam perjalanan")
         panel_shot(browser, "runcard-en-route", "tasks")
+        wall = browser.current_window_handle  # the unit board, in a tab of its own
+        browser.switch_to.new_window("tab")
+        browser.get(app.url + "/units")
+        for unit_id in (lead, second, traffic):
+            waiting(browser).until(lambda d, u=unit_id: "menuju lokasi" in d.find_element(
+                By.CSS_SELECTOR, f"#unit-board [data-unit='{u}']").text.lower())
+        assert fire.id in browser.find_element(
+            By.CSS_SELECTOR, f"#unit-board [data-unit='{traffic}']").text
+        assert severe_console_errors(browser) == []
+        browser.close()
+        browser.switch_to.window(wall)
         release = f"#tasks [data-task='{task_id[second]}'] .task-release"  # the fire is
         browser.find_element(By.CSS_SELECTOR, release).click()  # under control: DK-2 back
         wait.until(lambda d: d.find_element(By.ID, "release-form").is_displayed())
