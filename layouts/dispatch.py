@@ -88,10 +88,17 @@ def stranded_items(city: City, tasks: list[StrandedTask], lang: str) -> list:
             html.Ol(rows, className="feed queue stranded")]
 
 
+def _missed(item: dict, city: City, lang: str) -> str:
+    """Which deadline an alert is about: acknowledging, or following up a forwarded one."""
+    if item.get("alert_deadline") == "follow_up":
+        return translate("escalated.follow_up", lang, due=_local(item.get("alert_due"), city))
+    return translate("escalated.waiting", lang, due=_local(item.get("acknowledge_due"), city))
+
+
 def escalated_items(city: City, items: Sequence[dict], lang: str) -> list:
     """Incidents whose supervisors an escalation rule alerted (past their acknowledge
-    deadline, not yet acknowledged), under a heading (nothing when none); clicking one
-    opens it."""
+    deadline, not yet acknowledged; or forwarded and past their follow-up date), under a
+    heading (nothing when none); clicking one opens it."""
     if not items:
         return []
     rows = []
@@ -102,9 +109,7 @@ def escalated_items(city: City, items: Sequence[dict], lang: str) -> list:
                       className=f"chip priority-{item.get('priority', 4)}"),
             html.Span(category.name.get(lang) if category else item.get("category"),
                       className="feed-category"),
-            html.Span(translate("escalated.waiting", lang,
-                                due=_local(item.get("acknowledge_due"), city)),
-                      className="stranded-reason"),
+            html.Span(_missed(item, city, lang), className="stranded-reason"),
         ], type="button", className="queue-item", **{"data-incident": item["id"]})))
     return [html.H2(translate("escalated.title", lang)),
             html.Ol(rows, className="feed queue stranded escalated")]

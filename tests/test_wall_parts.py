@@ -11,7 +11,7 @@ import pytest
 from dash import html
 
 from layouts import ids
-from layouts.dispatch import incident_panel, queue_items
+from layouts.dispatch import escalated_items, incident_panel, queue_items
 from layouts.home import feed_items, live_figures
 from layouts.static import to_html
 from liveroom.live.handling import Holder
@@ -149,3 +149,14 @@ def test_escalated_incidents_head_the_wall_as_a_strip_that_opens_them(room, lang
                      open_by_status={status.value: 0 for status in OPEN_STATUSES})
     assert title not in Elements(live_figures(room.city, quiet, [], [], lang)[
         ids.PUSHED_FIGURES.index(ids.STRANDED)]).text
+
+
+def test_an_alert_says_which_deadline_was_missed(room):
+    waiting = {"id": "A", "category": "kemacetan", "priority": "2",
+               "acknowledge_due": "2026-12-07T03:00:00+00:00", "alert_deadline": "acknowledge"}
+    forwarded = {"id": "B", "category": "pipa-bocor", "priority": "3",
+                 "acknowledge_due": "2026-12-01T03:00:00+00:00", "alert_deadline": "follow_up",
+                 "alert_due": "2026-12-04T16:59:59+00:00"}
+    said = to_html(html.Div(escalated_items(room.city, [waiting, forwarded], "id")))
+    assert "belum diterima, tenggat 10:00" in said
+    assert "diteruskan, tindak lanjut 23:59 terlewat" in said

@@ -54,11 +54,21 @@ def change_unit(room: LiveRoom, unit_id: str, *, by: Principal, **changes) -> Un
 
     def decide(unit: Unit):
         by.check(Action.MANAGE_UNITS, unit.agency)
+        if changes.get("active") is False:
+            _free(room, unit)  # (a unit on a task stays on the board until it is back)
         wanted = [*changes.get("crew", unit.crew), changes.get("tracker", unit.tracker)]
         return domain.decide_change(room.city, unit, _officers(room, wanted), room.clock(),
                                     by.actor, **changes)
 
     return aggregates.execute(room, KIND, Unit, domain.evolve, unit_id, decide)
+
+
+def _free(room: LiveRoom, unit: Unit) -> None:
+    """Refuse (`unit_on_task`) while the unit holds a task: its task says where it is."""
+    if task := room.redis.get(room.keys.claim(claim_key(unit.id))):
+        raise InvalidCommand(f"unit {unit.call_sign} is on {task}: its task says where it is",
+                             rule="unit_on_task", unit=unit.call_sign,
+                             incident=task.split("/")[0])
 
 
 def set_unit_status(room: LiveRoom, unit_id: str, status: str, *, by: Principal,
@@ -69,10 +79,7 @@ def set_unit_status(room: LiveRoom, unit_id: str, status: str, *, by: Principal,
         crew = any(by.can(Action.WORK_OWN_TASKS, unit.agency, member) for member in unit.crew)
         if not (crew or by.can(Action.CHANGE_STATUS, unit.agency)):
             raise Forbidden(f"{by.actor} may not set the status of unit {unit.call_sign}")
-        if task := room.redis.get(room.keys.claim(claim_key(unit.id))):
-            raise InvalidCommand(f"unit {unit.call_sign} is on {task}: its task says where "
-                                 "it is", rule="unit_on_task", unit=unit.call_sign,
-                                 incident=task.split("/")[0])
+        _free(room, unit)
         return domain.decide_status(unit, status, reason, room.clock(), by.actor)
 
     return aggregates.execute(room, KIND, Unit, domain.evolve, unit_id, decide)

@@ -11,7 +11,7 @@ import pytest
 from liveroom.access import SYSTEM
 from liveroom.commands.incidents import change_status, dispatch_incident, report_incident
 from liveroom.commands.officers import record_locations, register_officer
-from liveroom.commands.units import register_unit, set_unit_status
+from liveroom.commands.units import change_unit, register_unit, set_unit_status
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import OfficerLocated
 from liveroom.live.field import departed, field_state, resolve_task
@@ -93,6 +93,8 @@ def test_a_unit_busy_elsewhere_is_refused_with_its_call_sign(room, fire, tangera
     assert unit(room, "damkar-02")["status"] == "available"  # all or nothing
     with pytest.raises(InvalidCommand, match="its task says where it is"):
         set_unit_status(room, "damkar-01", "out_of_service", reason="ban bocor", by=SYSTEM)
+    with pytest.raises(InvalidCommand, match="its task says where it is"):
+        change_unit(room, "damkar-01", active=False, by=SYSTEM)
 
 
 def test_a_unit_is_where_its_crews_newest_fix_puts_it(room, fire, clock, tangerang_point):
