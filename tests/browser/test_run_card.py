@@ -87,7 +87,7 @@ def test_a_fires_run_card_goes_out_in_one_click_and_the_lead_crew_resolves_it(
     scene = (post.centre[0] + 0.003, post.centre[1])
     near = lambda degrees: (scene[0] + degrees, scene[1])  # noqa: E731
     lead, lead_crew = crewed_unit(writer, "DK-1", "damkar", near(0.004), crew=2)
-    second, _ = crewed_unit(writer, "DK-2", "damkar", near(0.008))
+    second, second_crew = crewed_unit(writer, "DK-2", "damkar", near(0.008))
     spare, _ = crewed_unit(writer, "DK-3", "damkar", near(0.03))
     traffic, traffic_crew = crewed_unit(writer, "DH-1", "dishub", near(0.006))
     order, _ = on_duty_officer(app, writer, "satpolpp", "Bu Satpol")  # no Satpol PP unit
@@ -133,11 +133,12 @@ def test_a_fires_run_card_goes_out_in_one_click_and_the_lead_crew_resolves_it(
     panel_shot(browser, "runcard-alarm-2", "tasks")
 
     phones = [phone(app, officer_account(writer, member, agency), scene)
-              for member, agency in ((lead_crew[0], "damkar"), (traffic_crew[0], "dishub"))]
+              for member, agency in ((lead_crew[0], "damkar"), (traffic_crew[0], "dishub"),
+                                     (second_crew[0], "damkar"))]
     try:
-        lead_phone, traffic_phone = phones
-        task_card(lead_phone, fire.id)
-        task_card(traffic_phone, fire.id)
+        lead_phone, traffic_phone, second_phone = phones
+        for crew_phone in phones:  # three units of two agencies: each crew has its task
+            task_card(crew_phone, fire.id)
         for step in ("acknowledged", "en_route"):  # the lead on its phone
             take_step(lead_phone, fire.id, step)
             waiting(browser).until(lambda d, s=step: "DK-1" in d.find_element(
@@ -173,6 +174,7 @@ def test_a_fires_run_card_goes_out_in_one_click_and_the_lead_crew_resolves_it(
                    == "Tugas DK-2 ditarik.")
         assert "alasan: Api sudah terkendali" in browser.find_element(
             By.CSS_SELECTOR, f"#tasks [data-task='{task_id[second]}']").text
+        waiting(second_phone).until(lambda d: not d.find_elements(By.ID, f"task-{fire.id}"))
         take_step(lead_phone, fire.id, "on_scene")
         take_step(lead_phone, fire.id, "resolved")
         waiting(lead_phone).until(lambda d: d.find_element(By.ID, "resolve-note")
