@@ -123,8 +123,8 @@ def provision(room: LiveRoom, officers: int, reports_per_minute: float,
                                      shift=works, by=SYSTEM)
         fleet.append({"id": issued.officer_id, "secret": issued.secret, "agency": post.agency,
                       "post": post.id, "shift": works})
-    for officer in fleet[:officers]:
-        provide_unit(room, officer)
+    for number, officer in enumerate(fleet[:officers], 1):
+        provide_unit(room, officer, number)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(stored | {"officers": fleet}, option=orjson.OPT_INDENT_2))
     return Credentials(keys[:apps], stored["token"], fleet[:officers])
@@ -135,17 +135,17 @@ VEHICLES = {"damkar": "mobil pemadam", "dishub": "mobil patroli", "drainase": "t
             "kebersihan": "truk sampah"}
 
 
-def provide_unit(room: LiveRoom, officer: dict) -> None:
-    """A simulated officer of a driving agency crews a unit of their own (its call sign from
-    the agency's short name and the officer's id), so run cards have units to send."""
+def provide_unit(room: LiveRoom, officer: dict, number: int) -> None:
+    """A simulated officer of a driving agency crews a unit of their own (its call sign the
+    agency's short name, S for simulated and the officer's place in the fleet), so run cards
+    have units to send."""
     kind = VEHICLES.get(officer["agency"])
     agency = room.city.agencies.get(officer["agency"])
     if kind is None or agency is None:
         return
     unit_id = f"sim-{officer['id']}"
     with contextlib.suppress(InvalidCommand):  # (registered by an earlier run)
-        register_unit(room, unit_id, call_sign=f"{agency.short.get('id')} "
-                      f"{officer['id'].rsplit('-', 1)[-1][:4].upper()}",
+        register_unit(room, unit_id, call_sign=f"{agency.short.get('id')} S{number:02d}",
                       agency=officer["agency"], post_id=officer["post"], kind=kind,
                       crew=[officer["id"]], by=SYSTEM)
 

@@ -87,8 +87,14 @@ def live_unit(room: LiveRoom, unit_id: str, *, by: Principal) -> LiveUnit:
     return found[0]
 
 
+#: the board's order: units at work first (what a room watches, with its timers), the ones
+#: to be had last
+BOARD_ORDER = ("dispatched", "en_route", "on_scene", "returning", "out_of_service",
+               "available")
+
+
 def _order(status: str) -> int:
-    return STATUSES.index(status) if status in STATUSES else len(STATUSES)
+    return BOARD_ORDER.index(status) if status in BOARD_ORDER else len(BOARD_ORDER)
 
 
 def _rows(room: LiveRoom, units: list[LiveUnit]) -> list[BoardRow]:
@@ -123,8 +129,8 @@ def _rows(room: LiveRoom, units: list[LiveUnit]) -> list[BoardRow]:
 
 def unit_boards(room: LiveRoom, agencies: list[str], *, by: Principal
                 ) -> dict[str, list[BoardRow]]:
-    """Each agency's active units as the board shows them, sorted by status (in the order
-    of `cities.dispatch.UNIT_STATUSES`) then call sign."""
+    """Each agency's active units as the board shows them, sorted by status (`BOARD_ORDER`:
+    at work first) then call sign."""
     for agency in agencies:
         by.check(Action.VIEW_LIVE, agency)
     rows = _rows(room, live_units(room, units_in(room, agencies)))

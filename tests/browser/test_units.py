@@ -126,8 +126,8 @@ def test_a_dispatched_unit_turns_on_the_board_by_push_and_counts_there(
     assert browser.execute_script("return window.stillThisPage === true")
     order = seen(wait, lambda d: [t.get_attribute("data-unit") for t in d.find_elements(
         By.CSS_SELECTOR, "#unit-board .unit-tile")])
-    assert order == ["damkar-05", "damkar-02", "damkar-01", "damkar-03", "damkar-06",
-                     "damkar-04"]  # by status, then call sign
+    assert order == ["damkar-02", "damkar-01", "damkar-03", "damkar-06", "damkar-04",
+                     "damkar-05"]  # at work first, by status, then call sign
     full_hd(browser)
     shot(browser, "units-damkar")
     assert severe_console_errors(browser) == []

@@ -65,8 +65,8 @@ def test_a_dispatched_unit_turns_amber_then_red_with_time_alone(room, clock, eng
     drain(room)
     board = unit_board(room, "damkar", by=OPERATOR)
     assert [(row.call_sign, row.status) for row in board] == [
-        ("Damkar 01", "available"), ("Damkar 02", "dispatched")]  # by status, then call sign
-    sent = board[1]
+        ("Damkar 02", "dispatched"), ("Damkar 01", "available")]  # at work first
+    sent = board[0]
     assert (sent.incident_id, sent.task_id, sent.category, sent.address) == (
         incident.id, "1", "kebakaran", "Jl. Merdeka 1")
     assert (sent.colour, sent.minutes) == ("normal", 0.0)
@@ -74,17 +74,17 @@ def test_a_dispatched_unit_turns_amber_then_red_with_time_alone(room, clock, eng
     change_status(room, incident.id, "acknowledged", task_id="1", by=SYSTEM)
     drain(room)  # (still dispatched: since its dispatch)
     clock.advance(minutes=1)  # the pack's dispatched: amber from 2, red from 5
-    sent = unit_board(room, "damkar", by=OPERATOR)[1]
+    sent = unit_board(room, "damkar", by=OPERATOR)[0]
     assert (sent.status, sent.colour, sent.minutes) == ("dispatched", "amber", 2.0)
     clock.advance(minutes=3)
-    assert unit_board(room, "damkar", by=OPERATOR)[1].colour == "red"
+    assert unit_board(room, "damkar", by=OPERATOR)[0].colour == "red"
 
     change_status(room, incident.id, "en_route", task_id="1", by=SYSTEM)
     drain(room)
-    moving = unit_board(room, "damkar", by=OPERATOR)[1]
+    moving = unit_board(room, "damkar", by=OPERATOR)[0]
     assert (moving.status, moving.colour, moving.minutes) == ("en_route", "normal", 0.0)
     clock.advance(minutes=10)
-    assert unit_board(room, "damkar", by=OPERATOR)[1].colour == "amber"
+    assert unit_board(room, "damkar", by=OPERATOR)[0].colour == "amber"
 
 
 def test_out_of_service_says_why_and_counts_from_when_it_was_set(room, clock, engines):
@@ -93,7 +93,7 @@ def test_out_of_service_says_why_and_counts_from_when_it_was_set(room, clock, en
     drain(room)
     clock.advance(hours=8)
     board = unit_board(room, "damkar", by=OPERATOR)
-    broken = board[-1]  # (out of service sorts last)
+    broken = board[0]  # (out of service before the available ones)
     assert (broken.call_sign, broken.status, broken.reason, broken.colour) == (
         "Damkar 01", "out_of_service", "ban bocor", "amber")
     assert broken.minutes == 480.0
