@@ -3,7 +3,7 @@
 tasks down, pushed as they change.
 
 Messages down: `{"type": "state", ...field_state, "gone": [{id, why}]}` whenever what the
-officer sees changes, `{"type": "beat"}` every BEAT seconds otherwise, and `{"type": "fix",
+officer sees changes, `{"type": "beat"}` every `phones.BEAT` seconds otherwise, and `{"type": "fix",
 "ok": n}` or `{"type": "fix", "error": ...}` for each message of fixes sent up. Commands go
 through `/api/v1` (session cookie plus CSRF header, with an `Idempotency-Key`), so a queue
 replayed after a lost connection acts once.
@@ -11,32 +11,28 @@ replayed after a lost connection acts once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import asdict
-from pathlib import Path
 
 import anyio
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+from starlette.websockets import WebSocket
 
 from liveroom.access import Forbidden
+from liveroom.api import phones
 from liveroom.api.access import client_address, cross_site, csrf_token, current_principal
 from liveroom.api.templates import map_config, page_language, render_page
 from liveroom.commands import officers
 from liveroom.i18n import catalog
-from liveroom.live import field, push
+from liveroom.live import field
 from liveroom.live.changes import Change, ChangeHub
 from liveroom.room import LiveRoom
 
 router = APIRouter()
 log = logging.getLogger("liveroom.field")
-BEAT = 20.0  # seconds of quiet before a heartbeat (the page calls the link lost after 45)
-#: the wall screen's policy, with the phone's heartbeat (no page to check: one socket, one page)
-PHONE = push.Policy(heartbeat=BEAT, page_check=float("inf"))
+
 
 
 @router.get("/field")
@@ -61,12 +57,7 @@ def field_page(request: Request) -> Response:
 
 @router.get("/field/sw.js")
 def service_worker(request: Request) -> Response:
-    """The page's service worker, served under `/field` so that it may keep that page
-    (from the app's assets folder, which the app names in `state.assets`)."""
-    return FileResponse(Path(request.app.state.assets) / "field" / "sw.js",
-                        media_type="text/javascript",
-                        headers={"Cache-Control": "no-cache",
-                                 "Service-Worker-Allowed": "/field"})
+    return phones.service_worker(request, "field")
 
 
 async def field_channel(websocket: WebSocket) -> None:
@@ -84,21 +75,13 @@ async def field_channel(websocket: WebSocket) -> None:
         await websocket.close(4403, "for field officers")
         return
     await websocket.accept()
-    subscription = await hub.subscribe()  # before the first state: nothing falls between
-    pushing = asyncio.create_task(_push(websocket, room, by, officer_id, lang, subscription,
-                                        hub))
-    try:
-        while True:
-            reply = await websocket.app.state.ingest.take(
-                by, by.actor, await websocket.receive_text(), client_address(websocket))
-            await websocket.send_text(orjson.dumps({"type": "fix", **reply}).decode())
-    except WebSocketDisconnect:
-        pass
-    finally:
-        hub.unsubscribe(subscription)
-        pushing.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-            await pushing
+
+    async def take(text: str) -> None:
+        reply = await websocket.app.state.ingest.take(by, by.actor, text,
+                                                      client_address(websocket))
+        await websocket.send_text(orjson.dumps({"type": "fix", **reply}).decode())
+
+    await phones.serve(websocket, hub, Phone(websocket, room, by, officer_id, lang), take)
 
 
 class Phone:
@@ -137,17 +120,6 @@ class Phone:
 
     async def still_showing(self) -> bool:
         return True
-
-
-async def _push(websocket: WebSocket, room: LiveRoom, by, officer_id: str, lang: str,
-                subscription, hub: ChangeHub) -> None:
-    """The officer's state now, then again whenever a change touches them or their tasks:
-    the wall screen's push policy, with the phone's heartbeat."""
-    async def nothing_new() -> Change:  # (the phone's state is read whole anyway)
-        return Change(hub.version)
-
-    await push.follow(Phone(websocket, room, by, officer_id, lang), subscription,
-                      Change(hub.version), nothing_new, PHONE)
 
 
 def _touches(change: Change, officer_id: str, state: dict) -> bool:

@@ -5,27 +5,23 @@ an incident on it or a new one is alerted. The page buzzes and shows a system no
 (through its service worker, `/siaga/sw.js`) for each alert it has not seen before.
 
 Messages down: `{"type": "alerts", "at": ..., "alerts": [...]}` when the list changes,
-`{"type": "beat"}` every BEAT seconds otherwise. Nothing goes up.
+`{"type": "beat"}` every `phones.BEAT` seconds otherwise. Nothing goes up.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from pathlib import Path
-
 import anyio
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+from starlette.websockets import WebSocket
 
 from liveroom.access import Forbidden, Principal
+from liveroom.api import phones
 from liveroom.api.access import cross_site, csrf_token, current_principal
-from liveroom.api.field import PHONE
 from liveroom.api.templates import page_language, render_page
 from liveroom.i18n import catalog
-from liveroom.live import alerts, push
+from liveroom.live import alerts
 from liveroom.live.changes import Change, ChangeHub
 from liveroom.room import LiveRoom
 
@@ -53,12 +49,8 @@ def siaga_page(request: Request) -> Response:
 
 @router.get("/siaga/sw.js")
 def service_worker(request: Request) -> Response:
-    """The page's service worker, served under `/siaga` so that it may keep that page and
-    show its notifications."""
-    return FileResponse(Path(request.app.state.assets) / "siaga" / "sw.js",
-                        media_type="text/javascript",
-                        headers={"Cache-Control": "no-cache",
-                                 "Service-Worker-Allowed": "/siaga"})
+    """Under `/siaga`: it keeps the page and shows its notifications."""
+    return phones.service_worker(request, "siaga")
 
 
 async def siaga_channel(websocket: WebSocket) -> None:
@@ -75,24 +67,8 @@ async def siaga_channel(websocket: WebSocket) -> None:
         await websocket.close(4403, "for supervisors")
         return
     await websocket.accept()
-    subscription = await hub.subscribe()  # before the first list: nothing falls between
-
-    async def nothing_new() -> Change:  # (the list is read whole anyway)
-        return Change(hub.version)
-
-    pager = Pager(websocket, room, by, page_language(websocket.query_params.get("lang")))
-    pushing = asyncio.create_task(push.follow(pager, subscription, Change(hub.version),
-                                              nothing_new, PHONE))
-    try:
-        while True:  # nothing is taken up: reading only notices the page go
-            await websocket.receive_text()
-    except WebSocketDisconnect:
-        pass
-    finally:
-        hub.unsubscribe(subscription)
-        pushing.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-            await pushing
+    lang = page_language(websocket.query_params.get("lang"))
+    await phones.serve(websocket, hub, Pager(websocket, room, by, lang))
 
 
 class Pager:
