@@ -206,7 +206,7 @@ def _open_for_tasks(incident: Incident) -> None:
             incident=incident.id, status=incident.status.value, target="assigned")
 
 
-def _task_fields(incident: Incident, task_id: str, agency: str, officer: Officer | None,
+def _task_fields(incident: Incident, task_id: str, officer: Officer | None,
                  unit: Unit | None, now: datetime, actor: str) -> dict[str, Any]:
     if unit is not None:
         if not unit.dispatchable:
@@ -237,8 +237,7 @@ def decide_dispatch(incident: Incident, now: datetime, actor: str, *,
         whom = unit.call_sign if unit is not None else officer.name  # type: ignore[union-attr]
         raise InvalidCommand(f"{whom} is on incident {incident.id} already",
                              rule="already_assigned", incident=incident.id, officer=whom)
-    fields = _task_fields(incident, next_task_id(incident.tasks), "", officer, unit, now,
-                          actor)
+    fields = _task_fields(incident, next_task_id(incident.tasks), officer, unit, now, actor)
     added = Task(id=fields["task_id"], agency=fields["agency"], status=TaskStatus.ASSIGNED,
                  since=now)
     lead = fields["agency"] if move_lead and fields["agency"] != incident.agency else None
@@ -277,7 +276,7 @@ def decide_reassign(incident: Incident, task_id: str, now: datetime, actor: str,
         raise InvalidCommand(f"{unit.call_sign} is on incident {incident.id} already",
                              rule="already_assigned", incident=incident.id,
                              officer=unit.call_sign)
-    fields = _task_fields(incident, task_id, "", officer, unit, now, actor)
+    fields = _task_fields(incident, task_id, officer, unit, now, actor)
     others = [t for t in incident.tasks if t.id != task_id]
     restarted = task.model_copy(update={"status": TaskStatus.ASSIGNED})
     only = len(incident.running_tasks) == 1
