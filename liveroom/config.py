@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     port: int = Field(8050, ge=1, le=65535)
     data_dir: Path = Path("./var")
     redis_url: str | None = None
+    #: Redis Sentinel instead of one URL: `host:port,host:port,…`, watching `redis_master`
+    redis_sentinels: str | None = None
+    redis_master: str = Field("liveroom", min_length=1, max_length=100)
     redis_namespace: str | None = None
     database_url: str | None = None
     cities_dir: Path | None = None
@@ -65,6 +68,21 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinels(cls, value: str | None) -> str | None:
+        for node in filter(None, (value or "").split(",")):
+            host, _, port = node.strip().rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{node.strip()!r} is not host:port")
+        return value or None
+
+    @property
+    def sentinel_nodes(self) -> list[tuple[str, int]]:
+        """The sentinels to ask where the primary is (none: `redis_url` or embedded)."""
+        nodes = [n.strip().rpartition(":") for n in (self.redis_sentinels or "").split(",")]
+        return [(host, int(port)) for host, _, port in nodes if host]
 
     @field_validator("database_url")
     @classmethod

@@ -7,10 +7,15 @@ import time
 from pathlib import Path
 
 import redis
+import redis.asyncio as aioredis
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel
+from redis.sentinel import Sentinel
 from sqlalchemy import Engine, create_engine, event, make_url
 
 from liveroom.config import Settings
 from liveroom.embedded import use_embedded
+
+SENTINEL_TIMEOUT = 1.0  # seconds a sentinel may take to say where the primary is
 
 
 def redis_url(settings: Settings) -> str:
@@ -19,10 +24,22 @@ def redis_url(settings: Settings) -> str:
 
 
 def connect_redis(settings: Settings) -> redis.Redis:
-    """A client with string responses and health checks, for sync code paths."""
-    return redis.Redis.from_url(
-        redis_url(settings), decode_responses=True, health_check_interval=30
-    )
+    """A client with string responses and health checks, for sync code paths: of the
+    primary the sentinels name (found again after a failover), else of the one URL."""
+    options = {"decode_responses": True, "health_check_interval": 30}
+    if settings.sentinel_nodes:
+        return Sentinel(settings.sentinel_nodes, socket_timeout=SENTINEL_TIMEOUT).master_for(
+            settings.redis_master, **options)
+    return redis.Redis.from_url(redis_url(settings), **options)
+
+
+def connect_async_redis(settings: Settings, **options) -> aioredis.Redis:
+    """The same for asyncio code (the change hub's reader)."""
+    if settings.sentinel_nodes:
+        return AsyncSentinel(settings.sentinel_nodes, socket_timeout=SENTINEL_TIMEOUT
+                             ).master_for(settings.redis_master, decode_responses=True,
+                                          **options)
+    return aioredis.from_url(redis_url(settings), decode_responses=True, **options)
 
 
 def connect_database(settings: Settings) -> Engine:

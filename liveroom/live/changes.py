@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import redis.asyncio as aioredis
 
-from liveroom.connections import redis_url
+from liveroom.connections import connect_async_redis
 from liveroom.live.live_map import (
     incidents_by_id,
     officer_ids,
@@ -220,8 +220,7 @@ class ChangeHub:
     async def _run(self, version: str) -> None:
         # its reads block up to PRESENCE_EVERY: a socket timeout longer than that (redis-py's
         # default, 5 s, cut every idle wait short as an error)
-        client = aioredis.from_url(redis_url(self.room.settings), decode_responses=True,
-                                   socket_timeout=PRESENCE_EVERY + 10)
+        client = connect_async_redis(self.room.settings, socket_timeout=PRESENCE_EVERY + 10)
         loop = asyncio.get_running_loop()
         swept = loop.time()
         try:
