@@ -34,9 +34,10 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	$(PY) -m liveroom run
 
-# ruff, then every test (the browser tests drive Debian's Chromium through ChromeDriver)
+# ruff, then every test (the browser tests drive Debian's Chromium through ChromeDriver; the
+# fault tests start redis-server processes of their own)
 test: $(STAMP)
-	$(call need,chromium:chromium chromedriver:chromium-driver)
+	$(call need,chromium:chromium chromedriver:chromium-driver redis-server:redis-server)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
