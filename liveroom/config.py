@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     #: Redis Sentinel instead of one URL: `host:port,host:port,…`, watching `redis_master`
     redis_sentinels: str | None = None
     redis_master: str = Field("liveroom", min_length=1, max_length=100)
+    #: a command is acknowledged only once this many replicas have it (Redis `WAIT`)
+    redis_min_replicas: int = Field(0, ge=0, le=10)
+    redis_wait_ms: int = Field(1000, ge=1, le=60_000)  # ... waiting at most this long
     redis_namespace: str | None = None
     database_url: str | None = None
     cities_dir: Path | None = None

@@ -88,7 +88,8 @@ class LiveRoom:
             redis=client,
             engine=connect_database(settings),
             keys=keys,
-            store=EventStore(client, keys),
+            store=EventStore(client, keys, settings.redis_min_replicas,
+                             settings.redis_wait_ms),
         )
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import redis
 
-from liveroom.domain.errors import ConcurrencyConflict
+from liveroom.domain.errors import ConcurrencyConflict, NotReplicated
 from liveroom.domain.events import INCIDENTS, OFFICERS, Event, encode
 
 STREAMS = (INCIDENTS, OFFICERS)
@@ -119,10 +119,27 @@ class Loaded:
 class EventStore:
     """Append events and load aggregate states."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, min_replicas: int = 0,
+                 wait_ms: int = 1000) -> None:
         self.redis = client
         self.keys = keys
+        self.min_replicas, self.wait_ms = min_replicas, wait_ms
         self._append = client.register_script(_APPEND)
+
+    def _sent(self, pipe: redis.client.Pipeline) -> list:
+        """Run `pipe` (on one connection), then with `min_replicas` wait for that many
+        replicas to have its writes (`WAIT`, which counts this connection's writes: hence
+        in the same pipeline); NotReplicated when they do not within `wait_ms`."""
+        if self.min_replicas:
+            pipe.wait(self.min_replicas, self.wait_ms)
+        replies = pipe.execute(raise_on_error=False)
+        if self.min_replicas:
+            replicas = replies.pop()
+            if not isinstance(replies[0], Exception) and replicas < self.min_replicas:
+                raise NotReplicated(f"{replicas} of {self.min_replicas} replica(s) confirmed "
+                                    f"the write within {self.wait_ms} ms",
+                                    replicas=self.min_replicas)
+        return replies
 
     def load(self, kind: str, aggregate_id: str) -> Loaded:
         version, state = self.redis.hmget(self.keys.aggregate(kind, aggregate_id),
@@ -148,8 +165,12 @@ class EventStore:
             args += [fields["type"], fields["v"], fields["agg"], fields["data"]]
         keys = [self.keys.stream(stream), self.keys.aggregate(kind, aggregate_id),
                 *map(self.keys.claim, claims), *map(self.keys.claim, frees)]
+        pipe = self.redis.pipeline(transaction=False)
+        self._append(keys=keys, args=args, client=pipe)
         try:
-            return list(self._append(keys=keys, args=args))
+            [ids] = self._sent(pipe)
+            if isinstance(ids, Exception):
+                raise ids
         except redis.ResponseError as exc:
             message = str(exc)
             if message.startswith("CONFLICT"):
@@ -161,6 +182,7 @@ class EventStore:
                 _, index, holder = message.split(maxsplit=2)
                 raise Claimed(list(claims)[int(index) - 1], holder) from None
             raise
+        return list(ids)
 
     def append_many(self, events: Iterable[Event]) -> list[str]:
         """Append events that change no aggregate state (location fixes), pipelined."""
@@ -169,7 +191,13 @@ class EventStore:
         for event in events:
             pipe.xadd(self.keys.stream(event.stream), encode(event))
             count += 1
-        return list(pipe.execute()) if count else []
+        if not count:
+            return []
+        replies = self._sent(pipe)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return list(replies)
 
 
 def delete_matching(client: redis.Redis, pattern: str) -> int:

@@ -14,11 +14,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from liveroom.access import Forbidden
-from liveroom.domain.errors import ConcurrencyConflict, DomainError, IllegalTransition, NotFound
+from liveroom.domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    NotReplicated,
+)
 
 log = logging.getLogger("liveroom.access")
 STATUS: dict[type[DomainError], int] = {NotFound: 404, IllegalTransition: 409,
-                                        ConcurrencyConflict: 409, Forbidden: 403}
+                                        ConcurrencyConflict: 409, Forbidden: 403,
+                                        NotReplicated: 503}
 
 
 def http_status(exc: DomainError, *, invalid: int = 422) -> int:

@@ -32,6 +32,13 @@ class ConcurrencyConflict(DomainError):
     code = "conflict"
 
 
+class NotReplicated(DomainError):
+    """Appended on the Redis primary, but no replica confirmed it in time
+    (`LIVEROOM_REDIS_MIN_REPLICAS`): not acknowledged, as a failover now could lose it."""
+
+    code = "not_replicated"
+
+
 class AttendanceRefused(InvalidCommand):
     """A check-in or check-out the rules refuse; `code` says which rule."""
 

@@ -1,11 +1,13 @@
 """Redis Sentinel, proven with a fault: a primary, a replica and three sentinels of the test's
 own (spare ports, never the machine's shared Redis). Commands go to the primary the
 sentinels name; after a kill -9 of that primary, the same client appends to the new one by
-itself, and what was acknowledged and replicated before the fault is all there."""
+itself, and what was acknowledged and replicated before the fault is all there. With
+`LIVEROOM_REDIS_MIN_REPLICAS`, a write no replica confirms is not acknowledged."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +19,7 @@ from liveroom.access import SYSTEM
 from liveroom.commands.incidents import get_incident, report_incident
 from liveroom.config import Settings
 from liveroom.connections import connect_redis
+from liveroom.domain.errors import NotReplicated
 from liveroom.room import LiveRoom
 from tests.app_process import free_port
 
@@ -103,3 +106,31 @@ def test_after_the_primary_dies_the_room_writes_to_the_promoted_replica(
 def test_a_malformed_sentinel_list_stops_the_start_naming_the_variable():
     with pytest.raises(ValueError, match="redis_sentinels"):
         Settings(redis_sentinels="127.0.0.1:26379,nowhere")
+
+
+def test_with_min_replicas_a_write_no_replica_confirms_is_not_acknowledged(
+        sentinel_set, tmp_path, tangerang_point):
+    _primary, _replica, sentinels, procs = sentinel_set
+    settings = Settings(env="test", data_dir=tmp_path / "data",
+                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
+                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
+                        redis_min_replicas=1, redis_wait_ms=300, simulator=False,
+                        projections=False)
+    room = LiveRoom.open(settings)
+    lat, lon = tangerang_point
+    try:
+        kept = report_incident(room, category="genangan", lat=lat, lon=lon, source="t",
+                               by=SYSTEM)  # the replica confirmed it: acknowledged
+        assert get_incident(room, kept.id).id == kept.id
+        procs["replica"].send_signal(signal.SIGSTOP)  # the replica hangs
+        try:
+            with pytest.raises(NotReplicated) as refused:
+                report_incident(room, category="genangan", lat=lat, lon=lon + 0.01,
+                                source="t", by=SYSTEM)
+            assert refused.value.code == "not_replicated"
+        finally:
+            procs["replica"].send_signal(signal.SIGCONT)
+        wait_for(lambda: report_incident(room, category="genangan", lat=lat, lon=lon + 0.02,
+                                         source="t", by=SYSTEM))  # confirmed again
+    finally:
+        room.close()
