@@ -6,11 +6,8 @@ itself, and what was acknowledged and replicated before the fault is all there. 
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import redis
@@ -21,57 +18,15 @@ from liveroom.config import Settings
 from liveroom.connections import connect_redis
 from liveroom.domain.errors import NotReplicated
 from liveroom.room import LiveRoom
-from tests.app_process import free_port
-
-MASTER = "liveroom-test"
-
-
-def start(path: Path, *args: str) -> subprocess.Popen:
-    """A redis-server of the test's own, on the real clock: Debian's build cannot run under
-    libfaketime (`make test-ahead` preloads it), and Redis never reads our clock anyway."""
-    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
-    return subprocess.Popen(["redis-server", *args], cwd=path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=env)
-
-
-def wait_for(check, seconds: float = 20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if found := check():
-                return found
-        except redis.RedisError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"not within {seconds} s")
+from tests.faults import servers
+from tests.faults.servers import MASTER, wait_for
 
 
 @pytest.fixture
 def sentinel_set(tmp_path):
     """(primary port, replica port, sentinel ports, processes by name)."""
-    primary, replica = free_port(), free_port()
-    plain = ("--save", "", "--appendonly", "no", "--bind", "127.0.0.1")
-    procs = {"primary": start(tmp_path, "--port", str(primary), *plain),
-             "replica": start(tmp_path, "--port", str(replica), *plain,
-                              "--replicaof", "127.0.0.1", str(primary))}
-    sentinels = [free_port() for _ in range(3)]
-    for n, port in enumerate(sentinels):
-        conf = tmp_path / f"sentinel-{n}.conf"
-        conf.write_text(f"port {port}\nbind 127.0.0.1\n"
-                        f"sentinel monitor {MASTER} 127.0.0.1 {primary} 2\n"
-                        f"sentinel down-after-milliseconds {MASTER} 1000\n"
-                        f"sentinel failover-timeout {MASTER} 5000\n")
-        procs[f"sentinel-{n}"] = start(tmp_path, str(conf), "--sentinel")
-    try:
-        wait_for(lambda: redis.Redis(port=replica).info("replication")[
-            "master_link_status"] == "up")
-        wait_for(lambda: all(redis.Redis(port=p).sentinel_master(MASTER)["num-slaves"] == 1
-                             for p in sentinels))
-        yield primary, replica, sentinels, procs
-    finally:
-        for proc in procs.values():
-            proc.kill()
-            proc.wait()
+    with servers.sentinel_set(tmp_path) as found:
+        yield found
 
 
 def test_after_the_primary_dies_the_room_writes_to_the_promoted_replica(
