@@ -21,10 +21,11 @@ from liveroom.api import attendance as attendance_api
 from liveroom.api import citizen, field, health, login, open311, siaga, v1
 from liveroom.api import kpi as kpi_api
 from liveroom.api.access import AccessMiddleware
-from liveroom.api.errors import validation_refusal
+from liveroom.api.errors import archive_refusal, validation_refusal
 from liveroom.api.limits import BodyLimit, Limit
 from liveroom.api.osmand import MAX_BODY as OSMAND_MAX_BODY
 from liveroom.api.osmand import LocationIngest, device_channel
+from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.i18n import translate
 from liveroom.live.changes import ChangeHub
 from liveroom.projections.runner import ProjectionService
@@ -49,6 +50,7 @@ def create_app(room: LiveRoom) -> Dash:
 
     server = FastAPI(lifespan=lifespan, title="LIVE Room")
     server.add_exception_handler(RequestValidationError, validation_refusal)
+    server.add_exception_handler(ArchiveUnavailable, archive_refusal)  # (what no route caught)
     server.state.room = room
     server.state.assets = ASSETS
     server.state.ingest = LocationIngest(room)  # shared with the OsmAnd port's listener

@@ -13,7 +13,7 @@ from layouts import attendance as layout
 from layouts import ids
 from liveroom.access import Principal
 from liveroom.api.access import csrf_token, current_principal
-from liveroom.domain.errors import DomainError
+from liveroom.domain.errors import ArchiveUnavailable, DomainError
 from liveroom.i18n import refusal, translate
 from liveroom.reporting.attendance import daily_recap, recent_flags, summarize
 from liveroom.room import LiveRoom
@@ -34,6 +34,8 @@ def render(room: LiveRoom, by: Principal, lang: str, search: str = ""):
         first = date.fromisoformat(query.get("from", [""])[0] or today.isoformat())
         last = date.fromisoformat(query.get("to", [""])[0] or first.isoformat())
         found = content(room, by, first, last, None, lang)
+    except ArchiveUnavailable:  # (the page says so: `pages`)
+        raise
     except ValueError:  # (a bad period in the address: today's, as without one)
         first = last = today
         found = content(room, by, today, today, None, lang)

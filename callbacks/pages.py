@@ -9,10 +9,11 @@ from dash import Dash, Input, Output
 
 from callbacks import admin, attendance, home, kpi, units
 from layouts import ids
-from layouts.home import forbidden_layout
+from layouts.home import forbidden_layout, unavailable_layout
 from liveroom.access import Forbidden
 from liveroom.api.access import current_principal
-from liveroom.i18n import language_from_query
+from liveroom.domain.errors import ArchiveUnavailable
+from liveroom.i18n import language_from_query, refusal
 from liveroom.room import LiveRoom
 
 log = logging.getLogger("liveroom.access")
@@ -45,3 +46,5 @@ def register(app: Dash, room: LiveRoom) -> None:
         except Forbidden as exc:
             log.warning("refused page %s: %s", pathname, exc)
             return forbidden_layout(by, lang)
+        except ArchiveUnavailable as exc:  # (a page of the archive's: KPI, attendance, admin)
+            return unavailable_layout(refusal(exc, lang))

@@ -229,6 +229,11 @@ def forbidden_layout(principal: Principal, lang: str) -> html.Div:
                     className="forbidden", id="forbidden")
 
 
+def unavailable_layout(message: str) -> html.Div:
+    """A page whose data cannot be had now (the archive down), saying so."""
+    return html.Div(message, className="forbidden", id="page-unavailable", role="alert")
+
+
 def connection_badge(lang: str) -> html.Span:
     """LIVE while pushes arrive; `assets/live.js` turns it to reconnecting when they stop."""
     return html.Span(translate("home.live", lang), id=ids.LIVE_STATE, className="live-badge",

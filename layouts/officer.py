@@ -36,6 +36,8 @@ def officer_panel(city: City, card: OfficerCard, lang: str,
             t("officer.no_tasks"), className="feed-empty", id="officer-tasks"),
         *_attendance(card, city, lang),
         html.P(t("officer.track"), className="note") if len(card.track) > 1 else None,
+        html.P(t("officer.archive_unavailable"), className="note", id="officer-archive",
+               role="status") if card.archive_down else None,
     ], className="detail-card", id="officer-card")
 
 

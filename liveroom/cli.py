@@ -498,7 +498,7 @@ def main() -> None:
     from typer._click.exceptions import NoArgsIsHelpError  # (typer vendors click)
     from typer.exceptions import TyperException
 
-    from liveroom.domain.errors import DomainError
+    from liveroom.domain.errors import ArchiveUnavailable, DomainError
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as Ctrl-C does: cleanly
     try:
@@ -512,6 +512,8 @@ def main() -> None:
         fail(f"error: {exc.format_message()}{hint}", 2)
     except typer.Abort:
         fail("stopped", 130)
+    except ArchiveUnavailable as exc:  # (a DomainError, but a server's, not a refusal)
+        fail(f"cannot reach the database: {exc.__cause__ or exc}".splitlines()[0], 1)
     except DomainError as exc:
         fail(f"refused: {exc}", 2)
     except (redis.ConnectionError, OperationalError) as exc:

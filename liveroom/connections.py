@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
@@ -11,11 +13,18 @@ import redis.asyncio as aioredis
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.sentinel import Sentinel
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import ExceptionContext
 
 from liveroom.config import Settings
+from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.embedded import use_embedded
 
+log = logging.getLogger(__name__)
 SENTINEL_TIMEOUT = 1.0  # seconds a sentinel may take to say where the primary is
+#: seconds to wait for PostgreSQL to answer a new connection (libpq's connect_timeout),
+#: unless the URL says (`?connect_timeout=N`): a host that does not answer at all must
+#: not hold a request for minutes
+PG_CONNECT_TIMEOUT = 3
 
 
 def redis_url(settings: Settings) -> str:
@@ -43,7 +52,11 @@ def connect_async_redis(settings: Settings, **options) -> aioredis.Redis:
 
 
 def connect_database(settings: Settings) -> Engine:
-    """The archive engine: PostgreSQL when configured, else SQLite in the data dir."""
+    """The archive engine: PostgreSQL when configured, else SQLite in the data dir.
+
+    A connection that cannot be made or is lost raises `ArchiveUnavailable` wherever the
+    archive is used (`_unavailable`). Pooled connections are pinged before use, so those a
+    restarted server closed are replaced by themselves."""
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         database = make_url(url).database
@@ -52,8 +65,35 @@ def connect_database(settings: Settings) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    else:
+        timeout = {} if "connect_timeout" in make_url(url).query else {
+            "connect_timeout": PG_CONNECT_TIMEOUT}
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                               connect_args=timeout)
+    event.listen(engine, "handle_error", _unavailable())
+    return engine
+
+
+def _unavailable() -> Callable[[ExceptionContext], ArchiveUnavailable | None]:
+    """The one place the archive's connection trouble becomes `ArchiveUnavailable`: no
+    connection could be made (refused, timed out, the server starting or stopping) or
+    the one in use was lost. Other errors stay as they are, and so does a failed
+    pre-ping: the pool then connects afresh by itself. The cause (it names the database's
+    host) goes to the log, at most every 10 s (an outage fails every request), never into
+    an answer (the projections warn that they wait; a command's failure says it once)."""
+    logged = float("-inf")
+
+    def translate(context: ExceptionContext) -> ArchiveUnavailable | None:
+        nonlocal logged
+        if context.is_pre_ping or not (context.is_disconnect or context.connection is None):
+            return None
+        if time.monotonic() - logged > 10:
+            logged = time.monotonic()
+            log.info("archive database unavailable: %s",
+                        " ".join(str(context.original_exception).split())[:300])
+        return ArchiveUnavailable("the archive database is unavailable; try again shortly")
+
+    return translate
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -17,6 +17,7 @@ from liveroom.cities import City, load_city
 from liveroom.cities.overrides import overridden
 from liveroom.config import Settings
 from liveroom.connections import connect_database, connect_redis
+from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.live.keys import LiveKeys
 from liveroom.streams import EventStore, Keys
 
@@ -59,7 +60,7 @@ class LiveRoom:
             if self._city is None or version != self._config_version:
                 try:
                     self._city, self._config_version = overridden(self.pack, self.engine), version
-                except SQLAlchemyError:  # the archive is down: keep serving what we had
+                except (ArchiveUnavailable, SQLAlchemyError):  # keep serving what we had
                     log.warning("city configuration not reloaded: archive unavailable")
                     self._city = self._city or self.pack
         return self._city

@@ -3,12 +3,14 @@
 A session is a random token in an HttpOnly cookie; Redis holds who it is, with
 a sliding expiry. Sessions are indexed by user and by credential so that a
 password change, a disabled user or a revoked kiosk link ends them at once.
+Signed-in screens need no archive; bearer secrets (API tokens and keys, kiosk links,
+devices) live in the archive, and what it said of them is kept here for while it is down.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import orjson
 
@@ -31,11 +33,7 @@ def start_session(room: LiveRoom, principal: Principal, *, seconds: int,
                   username: str | None = None, credential_id: str | None = None) -> str:
     token = new_secret("session")
     key = _key(room, "session", digest(token))
-    data = {
-        "kind": principal.kind, "name": principal.name,
-        "roles": sorted(principal.roles), "agencies": sorted(principal.agencies),
-        "officer_id": principal.officer_id, "seconds": seconds,
-    }
+    data = {**_principal_data(principal), "seconds": seconds}
     pipe = room.redis.pipeline(transaction=True)
     pipe.set(key, orjson.dumps(data), ex=seconds)
     for owner in _owners(username, credential_id):
@@ -55,9 +53,7 @@ def session_principal(room: LiveRoom, token: str | None) -> Principal | None:
         return None
     data = orjson.loads(raw)
     room.redis.expire(key, data["seconds"])
-    return Principal(kind=data["kind"], name=data["name"],
-                     roles=frozenset(Role(r) for r in data["roles"]),
-                     agencies=frozenset(data["agencies"]), officer_id=data["officer_id"])
+    return _principal_of(data)
 
 
 def end_session(room: LiveRoom, token: str | None) -> None:
@@ -76,6 +72,53 @@ def end_sessions_of(room: LiveRoom, *, username: str | None = None,
             ended += room.redis.delete(*(_key(room, "session", h) for h in hashes))
         room.redis.delete(index)
     return ended
+
+
+def _principal_data(principal: Principal) -> dict:
+    return {"kind": principal.kind, "name": principal.name, "roles": sorted(principal.roles),
+            "agencies": sorted(principal.agencies), "officer_id": principal.officer_id}
+
+
+def _principal_of(data: dict) -> Principal:
+    return Principal(kind=data["kind"], name=data["name"],
+                     roles=frozenset(Role(r) for r in data["roles"]),
+                     agencies=frozenset(data["agencies"]), officer_id=data["officer_id"])
+
+
+# --- bearer secrets' principals, for while the archive is down -----------------------------
+
+#: what the archive said a secret (by its digest) stands for: (kind, principal, credential id)
+Found = tuple[str, Principal, str]
+
+
+def remember_principals(room: LiveRoom, version: str | None, found: Mapping[str, Found]
+                        ) -> None:
+    """Keep in Redis what the archive said these secrets stand for, under the credentials'
+    version read before asking it (`credentials_version`): any credential or user change
+    bumps the version, so a secret revoked since is never found here."""
+    if not found:
+        return
+    key = _key(room, "principals", version or "0")
+    pipe = room.redis.pipeline(transaction=False)
+    pipe.hset(key, mapping={digested: orjson.dumps({**_principal_data(principal), "as": kind,
+                                                    "id": credential_id})
+                            for digested, (kind, principal, credential_id) in found.items()})
+    pipe.expire(key, KIOSK_SESSION_SECONDS)
+    pipe.execute()
+
+
+def remembered_principal(room: LiveRoom, version: str | None, digested: str) -> Found | None:
+    """What `remember_principals` kept for this secret's digest at this version, or None."""
+    raw = room.redis.hget(_key(room, "principals", version or "0"), digested)
+    if raw is None:
+        return None
+    data = orjson.loads(raw)
+    return data["as"], _principal_of(data), data["id"]
+
+
+def forget_principals(room: LiveRoom, version: str | None) -> None:
+    """Drop what was kept at a version that no longer holds."""
+    room.redis.delete(_key(room, "principals", version or "0"))
 
 
 def _owners(username: str | None, credential_id: str | None) -> Iterable[str]:

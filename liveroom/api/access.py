@@ -7,6 +7,9 @@ websockets, JSON APIs). It authenticates; the services authorize.
   redirect to `/login`, the rest get 401 (the websocket closes with 4401).
 - `?kiosk=<link secret>` on a page signs a wall screen in and drops the secret
   from the address.
+- Sessions live in Redis: a screen signed in stays so while the archive is down. Bearer
+  secrets live in the archive; while it is down, those read since they last changed are
+  known from Redis (`commands.accounts.credential_principal`), others answer 503.
 - Static files, `/login`, `/healthz`, `/open311` (its own API keys), `/osmand` (trackers
   are known by their device id), `/ws/device` (its first message is the device token) and
   the citizen's pages (`/lapor`, `/media/`) and the phone pages' service workers are public.
@@ -25,13 +28,17 @@ from urllib.parse import parse_qsl, urlencode, urlparse
 import anyio
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveroom.access import Forbidden, Principal
 from liveroom.access import sessions as session_store
 from liveroom.access.secrets import digest
+from liveroom.api.errors import RETRY_AFTER, json_refusal
+from liveroom.api.templates import page_language
 from liveroom.commands.accounts import credential_principal
+from liveroom.domain.errors import ArchiveUnavailable
+from liveroom.i18n import translate
 from liveroom.room import LiveRoom
 
 log = logging.getLogger("liveroom.access")
@@ -118,7 +125,11 @@ class AccessMiddleware:
             await self.app(scope, receive, send)
             return
         if path.startswith("/api/"):
-            principal = await anyio.to_thread.run_sync(self._bearer, connection)
+            try:
+                principal = await anyio.to_thread.run_sync(self._bearer, connection)
+            except ArchiveUnavailable as exc:  # (a token no worker has read since it changed)
+                await json_refusal(exc)(scope, receive, send)
+                return
             token = None
             if principal is None:
                 principal, token = await anyio.to_thread.run_sync(self._page_session,
@@ -169,8 +180,15 @@ class AccessMiddleware:
 
     async def _kiosk_sign_in(self, connection: HTTPConnection, secret: str, scope: Scope,
                              receive: Receive, send: Send) -> None:
-        found = await anyio.to_thread.run_sync(credential_principal, self.room, secret,
-                                               ("kiosk",))
+        try:
+            found = await anyio.to_thread.run_sync(credential_principal, self.room, secret,
+                                                   ("kiosk",))
+        except ArchiveUnavailable:  # the link cannot be checked now: the screen asks again
+            lang = page_language(connection.query_params.get("lang"))
+            await PlainTextResponse(translate("login.kiosk_unavailable", lang), 503, headers={
+                "Retry-After": str(RETRY_AFTER), "Refresh": str(RETRY_AFTER)})(
+                scope, receive, send)
+            return
         if found is None:
             self._refused(connection, "unknown or revoked kiosk link")
             await RedirectResponse("/login?kiosk=invalid", 303)(scope, receive, send)

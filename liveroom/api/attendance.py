@@ -14,7 +14,9 @@ from fastapi.responses import JSONResponse, Response
 
 from liveroom.access import Forbidden
 from liveroom.api.access import current_principal
+from liveroom.api.errors import json_refusal
 from liveroom.api.templates import page_language
+from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.reporting.attendance import daily_recap, recap_csv, recap_xlsx
 from liveroom.room import LiveRoom
 
@@ -53,6 +55,8 @@ async def download(request: Request, fmt: str) -> Response:
     except Forbidden as exc:
         log.warning("refused: %s", exc)
         return JSONResponse({"code": exc.code, "message": str(exc)}, 403)
+    except ArchiveUnavailable as exc:
+        return json_refusal(exc)
     except ValueError as exc:
         return JSONResponse({"code": "invalid", "message": str(exc)}, 400)
     name = f"kehadiran-{first.isoformat()}_{last.isoformat()}.{fmt}"

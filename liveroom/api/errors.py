@@ -1,8 +1,9 @@
 """The one mapping of domain refusals to HTTP statuses, for every protocol.
 
-Not found 404; an illegal move or a lost race 409; not allowed 403 (logged); a bad
-command `invalid`: 422 on the JSON APIs, 400 where the protocol says so (Open311, the
-downloads). Each protocol words the refusal in its own format.
+Not found 404; an illegal move or a lost race 409; not allowed 403 (logged); not
+replicated, or the archive unavailable, 503; a bad command `invalid`: 422 on the JSON
+APIs, 400 where the protocol says so (Open311, the downloads). Each protocol words the
+refusal in its own format; an `ArchiveUnavailable` no route caught is `archive_refusal`'s.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.responses import JSONResponse
 
 from liveroom.access import Forbidden
 from liveroom.domain.errors import (
+    ArchiveUnavailable,
     ConcurrencyConflict,
     DomainError,
     IllegalTransition,
@@ -25,7 +27,9 @@ from liveroom.domain.errors import (
 log = logging.getLogger("liveroom.access")
 STATUS: dict[type[DomainError], int] = {NotFound: 404, IllegalTransition: 409,
                                         ConcurrencyConflict: 409, Forbidden: 403,
-                                        NotReplicated: 503}
+                                        NotReplicated: 503, ArchiveUnavailable: 503}
+#: seconds a client is asked to wait before trying again after a 503
+RETRY_AFTER = 5
 
 
 def http_status(exc: DomainError, *, invalid: int = 422) -> int:
@@ -36,10 +40,18 @@ def http_status(exc: DomainError, *, invalid: int = 422) -> int:
 
 
 def json_refusal(exc: DomainError, *, invalid: int = 422) -> JSONResponse:
-    """`{"code", "message", "params"?}` with the refusal's status."""
+    """`{"code", "message", "params"?}` with the refusal's status (a 503 with when to try
+    again)."""
+    status = http_status(exc, invalid=invalid)
     return JSONResponse({"code": exc.code, "message": str(exc),
-                         **({"params": exc.params} if exc.params else {})},
-                        http_status(exc, invalid=invalid))
+                         **({"params": exc.params} if exc.params else {})}, status,
+                        headers={"Retry-After": str(RETRY_AFTER)} if status == 503 else None)
+
+
+async def archive_refusal(_request: Request, exc: ArchiveUnavailable) -> JSONResponse:
+    """What reads the archive, with the archive down: `{"code": "archive_unavailable"}`,
+    503 and a Retry-After (the live room goes on meanwhile)."""
+    return json_refusal(exc)
 
 
 async def validation_refusal(_request: Request, exc: RequestValidationError) -> JSONResponse:

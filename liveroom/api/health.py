@@ -1,4 +1,6 @@
-"""`GET /healthz`: for wall-screen monitors and load balancers (503 when down)."""
+"""`GET /healthz`: for wall-screen monitors and load balancers: 503 when Redis is down (this
+worker can do nothing), 200 when `ok` or `degraded` (the archive down among them: every
+worker is alike then, and the live room still works, so none is taken out)."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse

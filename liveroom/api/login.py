@@ -1,4 +1,6 @@
-"""`/login` and `/logout`: a plain HTML form (no script needed), CSRF-protected."""
+"""`/login` and `/logout`: a plain HTML form (no script needed), CSRF-protected. Passwords
+are in the archive: while it is down, signing in is refused (503, said on the form), and
+whoever is signed in stays so (sessions are in Redis)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 from liveroom.access import Action
 from liveroom.access import sessions as session_store
 from liveroom.api.access import SESSION_COOKIE, client_address, csrf_token, session_cookie
+from liveroom.api.errors import RETRY_AFTER
 from liveroom.api.templates import page_language, render_page
 from liveroom.commands.accounts import LoginRefused, Throttled, authenticate
+from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.i18n import translate
 
 router = APIRouter()
@@ -70,6 +74,11 @@ async def submit_login(request: Request) -> Response:
     except LoginRefused:
         return login_page(request, lang=lang, next_path=next_path, username=username,
                           error=translate("login.refused", lang), status=401)
+    except ArchiveUnavailable:  # (passwords are in the archive: signing in needs it)
+        response = login_page(request, lang=lang, next_path=next_path, username=username,
+                              error=translate("login.archive_unavailable", lang), status=503)
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
     token = session_store.start_session(room, principal, username=principal.name,
                                         seconds=session_store.USER_SESSION_SECONDS)
     if next_path == "/" and principal.officer_id and not principal.can(Action.VIEW_LIVE):

@@ -3,8 +3,9 @@
 
 Served at the root of its own port (`LIVEROOM_OSMAND_PORT`, 5055) and at `/osmand` on the
 main server; the officer's phone page sends the same fixes over `/ws/device`. An unknown
-device gets 400 and is counted; a malformed value gets 400 with the reason; nothing is
-stored for a refused request.
+device gets 400 and is counted; a malformed value gets 400 with the reason; a device that
+cannot be checked while the archive is down gets 503 (`commands.locations.DeviceDirectory`);
+nothing is stored for a refused request.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from liveroom.access import Forbidden, Principal
 from liveroom.api.access import client_address
 from liveroom.commands.accounts import credential_principal
 from liveroom.commands.locations import DeviceDirectory, FixWriter
-from liveroom.domain.errors import InvalidCommand
+from liveroom.domain.errors import ArchiveUnavailable, InvalidCommand
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
 from liveroom.trackers.osmand import BadFix, from_json, from_query
@@ -60,7 +61,10 @@ class LocationIngest:
                 device_id, fields = from_query(params)
         except (BadFix, orjson.JSONDecodeError, UnicodeDecodeError) as exc:
             return 400, f"bad request: {exc}"
-        principal = self.devices.lookup(device_id)
+        try:
+            principal = await self.devices.lookup(device_id)
+        except ArchiveUnavailable:  # (neither known nor refused: the tracker sends again)
+            return 503, "archive unavailable; retry shortly"
         if principal is None or principal.officer_id is None:
             self.devices.count_unknown(device_id, client)
             return 400, "unknown device id"
@@ -140,9 +144,13 @@ async def device_channel(websocket: WebSocket) -> None:
     await websocket.accept()
     try:
         hello = await websocket.receive_json()
-        found = await anyio.to_thread.run_sync(
-            credential_principal, ingest.room,
-            hello.get("token") if isinstance(hello, dict) else None, ("device",))
+        try:
+            found = await anyio.to_thread.run_sync(
+                credential_principal, ingest.room,
+                hello.get("token") if isinstance(hello, dict) else None, ("device",))
+        except ArchiveUnavailable:
+            await websocket.close(1013, "archive unavailable; try again shortly")
+            return
         if found is None:
             await websocket.close(4401, "a valid device token is required")
             return

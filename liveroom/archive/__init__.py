@@ -39,7 +39,7 @@ def temporary_schema(database_url: str) -> Iterator[str]:
     """A PostgreSQL URL confined to a fresh schema, dropped afterwards (tests, benchmarks)."""
     schema_name = f"tmp_{uuid.uuid4().hex[:12]}"
     url = make_url(database_url).set(drivername="postgresql+psycopg")
-    admin = create_engine(url)
+    admin = create_engine(url, pool_pre_ping=True)  # (a fault test restarts the server)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema_name}"))
     query = dict(url.query, options=f"-csearch_path={schema_name}")

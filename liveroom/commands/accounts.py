@@ -28,7 +28,7 @@ from liveroom.access.secrets import (
 from liveroom.archive import schema
 from liveroom.commands.audit import record
 from liveroom.commands.officers import get_officer, register_officer
-from liveroom.domain.errors import InvalidCommand, NotFound
+from liveroom.domain.errors import ArchiveUnavailable, InvalidCommand, NotFound
 from liveroom.room import LiveRoom
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -337,7 +337,9 @@ def credential_principal(room: LiveRoom, secret: str | None, kinds: tuple[str, .
     a revocation, rotation or user change anywhere bumps it, so the next request re-reads.
     Misses are not kept (a new key works at once). With `client` (an address), secrets
     guessed from it slow it down: past FREE_UNKNOWN_SECRETS misses, Throttled until its wait
-    ends (a secret this process holds is not held up)."""
+    ends (a secret this process holds is not held up). While the archive is down, what any
+    worker read of it at this version is found in Redis; anything else is
+    ArchiveUnavailable (neither known nor refused)."""
     if not secret:
         return None
     key, version = digest(secret), room.redis.get(room.keys.credentials_version)
@@ -346,7 +348,13 @@ def credential_principal(room: LiveRoom, secret: str | None, kinds: tuple[str, .
         guesser = f"secret:{client}" if client else None
         if cached is None and guesser and (wait := session_store.locked_for(room, guesser)):
             raise Throttled(wait)
-        found = _read_credential(room, key)
+        try:
+            found = _read_credential(room, key)
+        except ArchiveUnavailable:
+            if (found := session_store.remembered_principal(room, version, key)) is None:
+                raise
+        else:
+            session_store.remember_principals(room, version, {key: found} if found else {})
         if found is None:
             room.principals.pop(key, None)
             if guesser:
@@ -359,7 +367,8 @@ def credential_principal(room: LiveRoom, secret: str | None, kinds: tuple[str, .
 
 def credentials_changed(room: LiveRoom) -> None:
     """Every process re-reads the principals it cached (after a credential or user change)."""
-    room.redis.incr(room.keys.credentials_version)
+    version = room.redis.incr(room.keys.credentials_version)
+    session_store.forget_principals(room, str(version - 1))  # (0: never changed before)
 
 
 def _read_credential(room: LiveRoom, key: str) -> tuple[str, Principal, str] | None:
@@ -387,7 +396,9 @@ def _read_credential(room: LiveRoom, key: str) -> tuple[str, Principal, str] | N
 
 def device_principals(room: LiveRoom) -> dict[str, Principal]:
     """Every live device credential, by the digest of what its tracker sends as `id`: its
-    secret (and, for a device that `sends_officer_id`, that id too, until it is rotated)."""
+    secret (and, for a device that `sends_officer_id`, that id too, until it is rotated).
+    For while the archive is down, `remember_principals` them (`locations.DeviceDirectory`
+    does, each time they or the credentials' version change)."""
     table = schema.credentials
     with room.engine.connect() as conn:
         rows = conn.execute(select(table.c.id, table.c.kind, table.c.agency,

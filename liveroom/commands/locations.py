@@ -19,6 +19,7 @@ from liveroom.access import Action, Principal
 from liveroom.access import sessions as session_store
 from liveroom.access.secrets import digest
 from liveroom.commands.accounts import device_principals
+from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
 
@@ -31,27 +32,61 @@ FREE_UNKNOWN_IDS = 10
 
 class DeviceDirectory:
     """What a tracker sends as its id (a secret) -> its device's principal, re-read from the
-    archive every `ttl` seconds (and on a miss, at most once a second): a revoked device
-    stops within `ttl`. Also which client
-    addresses wait for having sent unknown ids: re-read once a second, so a fix costs no
-    Redis round trip for it."""
+    archive every `ttl` seconds (and on a miss, at most once a second), in a thread and one
+    read at a time: a revoked device stops within `ttl`. While the archive is down the
+    devices last read serve, and any worker's (`remember_principals`) for an id this one
+    never read; an id found in neither is `ArchiveUnavailable`, not unknown. Also which
+    client addresses wait for having sent unknown ids: re-read once a second, so a fix costs
+    no Redis round trip for it."""
 
     def __init__(self, room: LiveRoom, ttl: float = 10.0) -> None:
         self.room, self.ttl = room, ttl
         self._devices: dict[str, Principal] = {}
         self._loaded = self._missed = float("-inf")
+        self._reading: asyncio.Task | None = None
+        self._archive_down = False
+        self._kept: tuple[str | None, dict[str, Principal]] | None = None  # (in Redis)
         self._waiting: dict[str, float] = {}  # client -> until (epoch seconds), maybe
         self._waiting_read = float("-inf")
 
-    def lookup(self, sent_id: str) -> Principal | None:
+    async def lookup(self, sent_id: str) -> Principal | None:
         """The device whose tracker sends `sent_id` (its secret), if any and not revoked."""
         key, now = digest(sent_id), time.monotonic()
         if now - self._loaded > self.ttl or (
                 key not in self._devices and now - self._missed > 1.0):
-            self._devices, self._loaded = device_principals(self.room), now
+            if self._reading is None or self._reading.done():
+                self._reading = asyncio.get_running_loop().create_task(
+                    anyio.to_thread.run_sync(self._read))
+            await asyncio.shield(self._reading)
             if key not in self._devices:
-                self._missed = now
-        return self._devices.get(key)
+                self._missed = time.monotonic()
+        found = self._devices.get(key)
+        if found is None and self._archive_down:
+            found = await anyio.to_thread.run_sync(self._kept_device, key)
+        return found
+
+    def _kept_device(self, key: str) -> Principal:
+        version = self.room.redis.get(self.room.keys.credentials_version)
+        kept = session_store.remembered_principal(self.room, version, key)
+        if kept is None or kept[0] != "device":
+            raise ArchiveUnavailable("the archive database is unavailable and this device "
+                                     "is not known without it; try again shortly")
+        return kept[1]
+
+    def _read(self) -> None:
+        version = self.room.redis.get(self.room.keys.credentials_version)  # (before reading)
+        try:
+            devices = device_principals(self.room)
+        except ArchiveUnavailable:
+            self._archive_down, self._loaded = True, time.monotonic()
+            if self._kept is None or self._kept[0] != version:  # (changed since: not these)
+                self._devices = {}
+            return
+        if self._kept != (version, devices):  # (new devices, or a new version: kept anew)
+            session_store.remember_principals(self.room, version, {
+                key: ("device", principal, principal.name) for key, principal in devices.items()})
+            self._kept = (version, devices)
+        self._devices, self._loaded, self._archive_down = devices, time.monotonic(), False
 
     def count_unknown(self, sent_id: str, client: str) -> None:
         """A fix from an id no device has: counted, logged, and the address slowed down

@@ -39,6 +39,14 @@ class NotReplicated(DomainError):
     code = "not_replicated"
 
 
+class ArchiveUnavailable(DomainError):
+    """The archive database cannot be reached (down, restarting, unreachable): what reads
+    it answers 503; the live room, on Redis, carries on. Raised by the engine itself
+    (`connections.connect_database`), whatever the query."""
+
+    code = "archive_unavailable"
+
+
 class AttendanceRefused(InvalidCommand):
     """A check-in or check-out the rules refuse; `code` says which rule."""
 

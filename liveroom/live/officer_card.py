@@ -1,5 +1,6 @@
 """What the control room sees of one officer: duty, presence and open tasks from the live
-model; today's attendance and the last hour's track from the archive."""
+model; today's attendance and the last hour's track from the archive (while it is down,
+the card without them, and says so: the officer can still be given an incident)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from liveroom.access import Action, Principal
 from liveroom.archive import schema
-from liveroom.domain.errors import NotFound
+from liveroom.domain.errors import ArchiveUnavailable, NotFound
 from liveroom.live.dispatch import OfficerStatus, officer_statuses, officer_tasks
 from liveroom.reporting.attendance import RecapRow, daily_recap
 from liveroom.room import LiveRoom
@@ -24,6 +25,7 @@ class OfficerCard:
     tasks: list[dict]
     attendance: RecapRow | None  # today's, for those who may read the recap
     track: list[tuple[float, float]]  # (lat, lon) over the last hour, oldest first
+    archive_down: bool = False  # attendance and the archived track could not be read
 
 
 def officer_card(room: LiveRoom, officer_id: str, *, by: Principal) -> OfficerCard:
@@ -32,24 +34,26 @@ def officer_card(room: LiveRoom, officer_id: str, *, by: Principal) -> OfficerCa
         raise NotFound(f"no officer {officer_id!r}")
     status = statuses[0]
     by.check(Action.VIEW_LIVE, status.agency)
+    tasks = officer_tasks(room, officer_id, by=by)
+    latest = [(status.lat, status.lon)] if status.lat is not None and status.lon is not None \
+        else []
     today = room.clock().astimezone(room.city.timezone).date()
-    attendance = next((row for row in daily_recap(room, today, today, by=by,
-                                                  agency=status.agency)
-                       if row.officer_id == officer_id), None) if by.can(
-        Action.VIEW_KPI, status.agency) else None
-    return OfficerCard(status, officer_tasks(room, officer_id, by=by), attendance,
-                       track(room, status))
+    try:
+        attendance = next((row for row in daily_recap(room, today, today, by=by,
+                                                      agency=status.agency)
+                           if row.officer_id == officer_id), None) if by.can(
+            Action.VIEW_KPI, status.agency) else None
+        return OfficerCard(status, tasks, attendance, archived_track(room, status) + latest)
+    except ArchiveUnavailable:
+        return OfficerCard(status, tasks, None, latest, archive_down=True)
 
 
-def track(room: LiveRoom, status: OfficerStatus) -> list[tuple[float, float]]:
-    """The archived (sampled) fixes of the last hour, then the latest fix."""
+def archived_track(room: LiveRoom, status: OfficerStatus) -> list[tuple[float, float]]:
+    """The archived (sampled) fixes of the last hour, oldest first."""
     since = room.clock() - timedelta(minutes=TRACK_MINUTES)
     table = schema.officer_locations
     with room.engine.connect() as conn:
-        points = [(row.lat, row.lon) for row in conn.execute(
+        return [(row.lat, row.lon) for row in conn.execute(
             select(table.c.lat, table.c.lon)
             .where(table.c.officer_id == status.id, table.c.at >= since)
             .order_by(table.c.at))]
-    if status.lat is not None and status.lon is not None:
-        points.append((status.lat, status.lon))
-    return points

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from liveroom.archive import insert_ignoring_duplicates, rollups, schema, upsert
+from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.domain.events import (
     INCIDENTS,
     OFFICERS,
@@ -86,8 +87,10 @@ class Batch:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Connection trouble: retry the batch later rather than dead-letter an event."""
-    return (isinstance(exc, DBAPIError) and exc.connection_invalidated) or (
+    """The archive unavailable, or other trouble of the database's and not the event's
+    (a lock timeout, a deadlock): retry the batch later rather than dead-letter an event."""
+    return isinstance(exc, ArchiveUnavailable) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated) or (
         type(exc).__name__ in ("OperationalError", "InterfaceError")
     )
 

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import text
 
 from liveroom.commands.locations import unknown_devices
+from liveroom.domain.errors import ArchiveUnavailable
+from liveroom.projections.archive import ArchiveProjection
 from liveroom.projections.base import Projection
 from liveroom.room import LiveRoom
 from liveroom.streams import id_tuple
@@ -49,30 +51,40 @@ def projection_lag(room: LiveRoom, projection: Projection) -> dict[str, Any]:
 
 
 def health(room: LiveRoom, projections: list[Projection]) -> dict[str, Any]:
-    """`status` is `ok`, `degraded` (a projection lags or errs) or `down` (Redis or DB)."""
+    """`status` is `down` when Redis is (nothing works without it), `degraded` when the
+    archive database is down (the live room works on; archive reads answer 503 and the
+    archive catches up when it is back), a projection lags or errs, or dead letters wait;
+    else `ok`. `reasons` says why, one line each."""
     report: dict[str, Any] = {
         "city": room.pack.slug,  # (room.city asks Redis, which may be down)
         "redis": _timed(room.redis.ping),
         "database": _timed(lambda: _select_one(room)),
         "projections": {},
     }
+    reasons = [f"{name}: {report[name]['error']}" for name in ("redis", "database")
+               if not report[name]["ok"]]
     if report["redis"]["ok"]:
         for projection in projections:
             try:
-                report["projections"][projection.name] = projection_lag(room, projection)
+                if isinstance(projection, ArchiveProjection) and not report["database"]["ok"]:
+                    raise ArchiveUnavailable("waits for the archive")  # (no second wait)
+                report["projections"][projection.name] = lag = projection_lag(room, projection)
             except Exception as exc:
-                report["projections"][projection.name] = {"error": str(exc)[:300]}
+                report["projections"][projection.name] = lag = {"error": str(exc)[:300]}
+            if "error" in lag:
+                reasons.append(f"projection {projection.name}: {lag['error']}")
+            elif lag["lag_ms"] > STALLED_MS:
+                reasons.append(f"projection {projection.name}: an event has waited "
+                               f"{lag['lag_ms'] // 1000} s")
         report["dead_letters"] = room.redis.xlen(room.keys.dead_letters)
+        if report["dead_letters"]:  # (an event a projection could not store is news)
+            reasons.append(f"dead letters: {report['dead_letters']}")
         trackers = unknown_devices(room)
         report["unknown_device_fixes"] = trackers["unknown"]
         report["throttled_tracker_requests"] = trackers["throttled"]
-    if not (report["redis"]["ok"] and report["database"]["ok"]):
-        report["status"] = "down"
-    elif report["dead_letters"] or any(
-            "error" in p or p["lag_ms"] > STALLED_MS for p in report["projections"].values()):
-        report["status"] = "degraded"  # (an event a projection could not store is news)
-    else:
-        report["status"] = "ok"
+    report["status"] = "down" if not report["redis"]["ok"] else (
+        "degraded" if reasons else "ok")
+    report["reasons"] = reasons
     return report
 
 

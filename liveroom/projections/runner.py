@@ -16,6 +16,7 @@ import threading
 
 import redis
 
+from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.live.projection import LiveIncidents, LiveOfficers
 from liveroom.projections.archive import ArchiveIncidents, ArchiveOfficers
 from liveroom.projections.base import Entry, Projection
@@ -27,6 +28,10 @@ from liveroom.room import LiveRoom
 from liveroom.streams import STREAMS, id_tuple
 
 log = logging.getLogger(__name__)
+#: the longest wait between two tries of a batch that failed; with the archive down, a
+#: shorter one (each try is a refused connection): it catches up at most that long after
+#: it is back
+MAX_RETRY_SECONDS, MAX_RETRY_SECONDS_ARCHIVE_DOWN = 10.0, 2.0
 
 _RENEW = """
 if ARGV[3] == '0' and redis.call('EXISTS', KEYS[2]) == 1 then
@@ -91,9 +96,13 @@ class Projector:
         if held and not self.holding:
             log.info("%s: %s took the lease", self.projection.name, self.consumer)
             self.ensure_group()
-            self.holding = True
-            self.reclaim()
-            self.rewind()
+            self.holding = True  # (reclaiming renews the lease through here)
+            try:
+                self.reclaim()
+                self.rewind()
+            except BaseException:  # (the archive down, say): both again at the next try
+                self.holding = False
+                raise
         self.holding = held
         return held
 
@@ -158,11 +167,19 @@ class Projector:
             try:
                 self.projection.apply_new(entries)
                 break
-            except Exception:
-                log.exception("%s: batch failed; retrying in %.1fs", self.projection.name, delay)
+            except Exception as exc:
+                longest = MAX_RETRY_SECONDS
+                if isinstance(exc, ArchiveUnavailable):  # an outage, not a bad event
+                    longest = MAX_RETRY_SECONDS_ARCHIVE_DOWN
+                    delay = min(delay, longest)
+                    log.warning("%s: archive unavailable; %d entries wait, retrying in "
+                                "%.1fs", self.projection.name, len(entries), delay)
+                else:
+                    log.exception("%s: batch failed; retrying in %.1fs", self.projection.name,
+                                  delay)
                 if self.stop_event.wait(delay) or not self.acquire():
                     raise
-                delay = min(delay * 2, 10)
+                delay = min(delay * 2, longest)
         self.room.redis.xack(self.stream_key, group_name(self.projection), *[e.id for e in entries])
         return len(entries)
 
@@ -198,6 +215,9 @@ class Projector:
                 log.warning("%s: Redis unavailable; retrying", self.projection.name)
                 self.holding = False
                 self.stop_event.wait(1)
+            except ArchiveUnavailable:
+                log.warning("%s: archive unavailable; retrying", self.projection.name)
+                self.stop_event.wait(2)
             except Exception:
                 log.exception("%s: projector error", self.projection.name)
                 self.stop_event.wait(1)
@@ -249,17 +269,24 @@ class ProjectionService:
         projections = [p.projection for p in self.projectors]
         self._learn()  # at start, if nothing is learned yet
         while not self.stop_event.wait(self.room.settings.trim_interval_seconds):
-            try:
+            try:  # (with the archive down nothing is trimmed: it has not stored the rest)
                 trim_streams(self.room, projections)
+            except ArchiveUnavailable:
+                log.warning("streams not trimmed: archive unavailable")
+            except Exception:
+                log.exception("trimming failed")
+            try:  # (the policies work on Redis: they sweep whether the archive is up or not)
                 for policy in self.policies:
                     policy.sweep()
             except Exception:
-                log.exception("trimming or sweeping failed")
+                log.exception("sweeping failed")
             self._learn()
 
     def _learn(self) -> None:
         try:
             refresh_if_due(self.room)
+        except ArchiveUnavailable:
+            log.warning("arrival speeds not learned: archive unavailable")
         except Exception:
             log.exception("learning arrival speeds failed")
 

@@ -17,7 +17,7 @@ def test_healthz_reports_every_projection_and_its_lag(room, tangerang_point):
     with TestClient(create_app(room).server) as client:
         response = client.get("/healthz")
     body = response.json()
-    assert response.status_code == 200 and body["status"] == "ok"
+    assert response.status_code == 200 and body["status"] == "ok" and body["reasons"] == []
     assert body["redis"]["ok"] and body["database"]["ok"]
     assert set(body["projections"]) == {"live-incidents", "live-officers", "archive-incidents",
                                         "archive-officers", "attendance-policy",
@@ -26,7 +26,9 @@ def test_healthz_reports_every_projection_and_its_lag(room, tangerang_point):
     assert body["dead_letters"] == 0 and body["unknown_device_fixes"] == 0
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(settings):
+def test_healthz_is_degraded_with_the_reason_when_the_database_is_unreachable(settings):
+    """Every worker is alike then and the live room works on: no load balancer may take
+    them all out (200), but a monitor is told why."""
     nobody_listens = "postgresql://postgres@127.0.0.1:1/test"
     broken = settings.model_copy(update={"database_url": nobody_listens})
     room = LiveRoom.open(broken)
@@ -35,8 +37,11 @@ def test_healthz_is_503_when_the_database_is_unreachable(settings):
             response = client.get("/healthz")
     finally:
         room.close()
-    assert response.status_code == 503
-    assert response.json()["status"] == "down" and not response.json()["database"]["ok"]
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "degraded" and not body["database"]["ok"] and body["redis"]["ok"]
+    assert body["reasons"][0].startswith("database: ")
+    assert "unavailable" in body["reasons"][0]
 
 
 def test_healthz_is_degraded_while_a_projection_has_not_applied_an_event_for_seconds(room):
@@ -49,6 +54,7 @@ def test_healthz_is_degraded_while_a_projection_has_not_applied_an_event_for_sec
         body = client.get("/healthz").json()
     assert body["projections"]["live-officers"]["lag_ms"] >= 10_000
     assert body["status"] == "degraded"
+    assert "projection live-officers: an event has waited 10 s" in body["reasons"]
 
 
 def test_healthz_is_503_json_when_redis_goes_away(room):

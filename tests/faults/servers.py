@@ -3,8 +3,11 @@ PostgreSQL), and waiting for them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -71,3 +74,67 @@ def sentinel_set(path: Path) -> Iterator[tuple[int, int, list[int], dict[str, su
         for proc in procs.values():
             proc.kill()
             proc.wait()
+
+
+def _pg_bin(name: str) -> str:
+    """A PostgreSQL program: on the PATH, else Debian's newest under /usr/lib/postgresql."""
+    found = shutil.which(name) or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                                reverse=True)), None)
+    if found is None:
+        raise FileNotFoundError(f"{name} (PostgreSQL's server package) is not installed")
+    return found
+
+
+class Postgres:
+    """A PostgreSQL cluster of the caller's own (`initdb` into a fresh temporary folder) on
+    a spare port of 127.0.0.1, to stop (`pg_ctl -m immediate`: a crash) and start again.
+    initdb and pg_ctl refuse root: as root they run as the `postgres` user, in a folder
+    it owns. The bench's long outage (`bench/faults.py`) can use it as the tests do."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="liveroom-pg-"))
+        self.data, self.port = self.root / "data", free_port()
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                  "--no-sync", "-E", "UTF8")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [_pg_bin(program), *args]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, env=real_clock_env(), timeout=120)
+
+    def start(self) -> None:
+        """Start it and wait until it accepts connections."""
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"),
+                  "-o", options, "-w", "start")
+
+    def stop(self, mode: str = "immediate") -> None:
+        """`immediate`: every server process quits at once, as in a crash (recovery from
+        the WAL at the next start); `fast`: a clean shutdown."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop("fast")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def postgres() -> Iterator[Postgres]:
+    """A started cluster of its own, removed afterwards."""
+    server = Postgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()

@@ -14,6 +14,7 @@ from liveroom.commands.officers import record_locations, register_officer
 from liveroom.domain.errors import NotFound
 from liveroom.domain.events import OfficerLocated
 from liveroom.live.officer_card import officer_card
+from liveroom.room import LiveRoom
 from tests.conftest import drain, person
 from tests.services.test_dispatch import on_duty
 
@@ -44,6 +45,15 @@ def test_the_card_shows_duty_tasks_attendance_and_the_last_hours_track(room, clo
     assert [round(p[0] - lat, 6) for p in card.track] == [
         round(m * 1e-5, 6) for m in range(30, 90, 10)] + [round(80e-5, 6)]  # last hour only
     assert officer_card(room, "pemadam", by=OPERATOR).attendance is None  # not theirs to read
+
+    gone = LiveRoom.open(room.settings.model_copy(update={  # the archive unreachable
+        "database_url": "postgresql://postgres@127.0.0.1:1/test"}))
+    try:
+        down = officer_card(gone, "pemadam", by=FIRE_SUPERVISOR)
+    finally:
+        gone.close()
+    assert down.archive_down and down.attendance is None  # the live part is all there
+    assert [t["id"] for t in down.tasks] == [fire.id] and len(down.track) == 1
 
 
 def test_unknown_officers_and_other_agencies_are_refused(room):
