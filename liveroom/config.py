@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     #: Redis Sentinel instead of one URL: `host:port,host:port,…`, watching `redis_master`
     redis_sentinels: str | None = None
     redis_master: str = Field("liveroom", min_length=1, max_length=100)
+    #: Redis Cluster instead: `host:port,…` of some of its nodes (redis-py finds the rest)
+    redis_cluster: str | None = None
     #: a command is acknowledged only once this many replicas have it (Redis `WAIT`)
     redis_min_replicas: int = Field(0, ge=0, le=10)
     redis_wait_ms: int = Field(1000, ge=1, le=60_000)  # ... waiting at most this long
@@ -72,20 +74,38 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
 
-    @field_validator("redis_sentinels")
+    @field_validator("redis_sentinels", "redis_cluster")
     @classmethod
-    def _sentinels(cls, value: str | None) -> str | None:
+    def _nodes(cls, value: str | None, info: ValidationInfo) -> str | None:
         for node in filter(None, (value or "").split(",")):
             host, _, port = node.strip().rpartition(":")
             if not host or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ValueError(f"{node.strip()!r} is not host:port")
+        if value and info.field_name == "redis_cluster" and (
+                info.data.get("redis_url") or info.data.get("redis_sentinels")):
+            raise ValueError("a cluster is instead of LIVEROOM_REDIS_URL and "
+                             "LIVEROOM_REDIS_SENTINELS: set only one of the three")
         return value or None
 
     @property
     def sentinel_nodes(self) -> list[tuple[str, int]]:
         """The sentinels to ask where the primary is (none: `redis_url` or embedded)."""
-        nodes = [n.strip().rpartition(":") for n in (self.redis_sentinels or "").split(",")]
-        return [(host, int(port)) for host, _, port in nodes if host]
+        return _host_ports(self.redis_sentinels)
+
+    @property
+    def cluster_nodes(self) -> list[tuple[str, int]]:
+        """The Redis Cluster nodes to start from (none: no cluster)."""
+        return _host_ports(self.redis_cluster)
+
+    @field_validator("redis_namespace")
+    @classmethod
+    def _one_slot(cls, value: str | None, info: ValidationInfo) -> str | None:
+        opening = (value or "").find("{")
+        if value and info.data.get("redis_cluster") and not (
+                0 <= opening < value.find("}", opening + 2)):
+            raise ValueError("on a cluster it needs a hash tag ({…}): a city's keys share "
+                             "one slot")
+        return value or None
 
     @field_validator("database_url")
     @classmethod
@@ -138,6 +158,11 @@ class Settings(BaseSettings):
         if url.get_backend_name() == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
         return url.render_as_string(hide_password=False)
+
+
+def _host_ports(nodes: str | None) -> list[tuple[str, int]]:
+    parts = [node.strip().rpartition(":") for node in (nodes or "").split(",")]
+    return [(host, int(port)) for host, _, port in parts if host]
 
 
 def load_settings(**overrides: object) -> Settings:

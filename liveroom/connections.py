@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio import cluster as aiocluster
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
+from redis.client import Pipeline
+from redis.cluster import ClusterNode, RedisCluster
+from redis.commands.core import Script
+from redis.exceptions import AskError, MovedError, RedisClusterException
 from redis.sentinel import Sentinel
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import ExceptionContext
@@ -27,28 +33,88 @@ SENTINEL_TIMEOUT = 1.0  # seconds a sentinel may take to say where the primary i
 PG_CONNECT_TIMEOUT = 3
 
 
+class _ClusterScript(Script):
+    """A script run by EVAL, routed like any command to the primary of its keys' slot:
+    redis-py's own would, after a NOSCRIPT (a primary new since a failover), load it on
+    every primary of the cluster, other cities' shards included, and fail while one of
+    them is down. In a `slot_pipeline` it is loaded on that pipeline's node, as usual."""
+
+    def __call__(self, keys=None, args=None, client=None):
+        client = client or self.registered_client
+        if isinstance(client, Pipeline):
+            return super().__call__(keys, args, client)
+        keys = list(keys or ())
+        return client.eval(self.script, len(keys), *keys, *(args or ()))
+
+
+class _Cluster(RedisCluster):
+    def register_script(self, script: str) -> Script:
+        return _ClusterScript(self, script)
+
+
 def redis_url(settings: Settings) -> str:
     """The Redis to use: `LIVEROOM_REDIS_URL`, or the embedded one in the data dir."""
     return settings.redis_url or use_embedded(settings.data_dir)
 
 
-def connect_redis(settings: Settings) -> redis.Redis:
+def connect_redis(settings: Settings) -> redis.Redis | RedisCluster:
     """A client with string responses and health checks, for sync code paths: of the
-    primary the sentinels name (found again after a failover), else of the one URL."""
+    cluster (`RedisCluster`, routing each command to its slot's primary), of the primary
+    the sentinels name (found again after a failover), else of the one URL."""
     options = {"decode_responses": True, "health_check_interval": 30}
+    if settings.cluster_nodes:
+        try:
+            return _Cluster(
+                startup_nodes=[ClusterNode(*node) for node in settings.cluster_nodes], **options)
+        except RedisClusterException as exc:  # no node answered: unreachable, as a URL's
+            raise redis.ConnectionError(str(exc)) from exc
     if settings.sentinel_nodes:
         return Sentinel(settings.sentinel_nodes, socket_timeout=SENTINEL_TIMEOUT).master_for(
             settings.redis_master, **options)
     return redis.Redis.from_url(redis_url(settings), **options)
 
 
-def connect_async_redis(settings: Settings, **options) -> aioredis.Redis:
+def connect_async_redis(settings: Settings, **options) -> aioredis.Redis | aiocluster.RedisCluster:
     """The same for asyncio code (the change hub's reader)."""
+    if settings.cluster_nodes:
+        return aiocluster.RedisCluster(
+            startup_nodes=[aiocluster.ClusterNode(*node) for node in settings.cluster_nodes],
+            decode_responses=True, **options)
     if settings.sentinel_nodes:
         return AsyncSentinel(settings.sentinel_nodes, socket_timeout=SENTINEL_TIMEOUT
                              ).master_for(settings.redis_master, decode_responses=True,
                                           **options)
     return aioredis.from_url(redis_url(settings), decode_responses=True, **options)
+
+
+@contextmanager
+def slot_pipeline(client: redis.Redis | RedisCluster, key: str,
+                  transaction: bool = True) -> Iterator[Pipeline]:
+    """A pipeline on one connection to the server holding `key` (a city's keys all share
+    one slot): on a cluster, a plain pipeline on its slot's primary, so that scripts,
+    WATCH/MULTI and WAIT (which counts this connection's writes) behave as on one Redis,
+    which redis-py's ClusterPipeline does not offer; when that primary is gone or no
+    longer holds the slot (a failover), the cluster's map is read again for the next try."""
+    if not isinstance(client, RedisCluster):
+        with client.pipeline(transaction=transaction) as pipe:
+            yield pipe
+        return
+    node = client.get_redis_connection(client.get_node_from_key(key))
+    try:
+        with node.pipeline(transaction=transaction) as pipe:
+            yield pipe
+    except (redis.ConnectionError, redis.TimeoutError, MovedError, AskError):
+        client.nodes_manager.initialize()
+        raise
+
+
+def slot_node(client: redis.Redis | RedisCluster, key: str) -> dict[str, ClusterNode]:
+    """Where a command that names no key (SCAN, TIME, PING) must go to reach the server
+    holding `key`: on a cluster its slot's primary (else every primary, or any node,
+    would answer); elsewhere nothing to say."""
+    if isinstance(client, RedisCluster):
+        return {"target_nodes": client.get_node_from_key(key)}
+    return {}
 
 
 def connect_database(settings: Settings) -> Engine:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import redis
 
+from liveroom.connections import slot_node, slot_pipeline
 from liveroom.domain.errors import ConcurrencyConflict, NotReplicated
 from liveroom.domain.events import INCIDENTS, OFFICERS, Event, encode
 
@@ -165,12 +166,12 @@ class EventStore:
             args += [fields["type"], fields["v"], fields["agg"], fields["data"]]
         keys = [self.keys.stream(stream), self.keys.aggregate(kind, aggregate_id),
                 *map(self.keys.claim, claims), *map(self.keys.claim, frees)]
-        pipe = self.redis.pipeline(transaction=False)
-        self._append(keys=keys, args=args, client=pipe)
         try:
-            [ids] = self._sent(pipe)
-            if isinstance(ids, Exception):
-                raise ids
+            with slot_pipeline(self.redis, keys[0], transaction=False) as pipe:
+                self._append(keys=keys, args=args, client=pipe)
+                [ids] = self._sent(pipe)
+                if isinstance(ids, Exception):
+                    raise ids
         except redis.ResponseError as exc:
             message = str(exc)
             if message.startswith("CONFLICT"):
@@ -186,23 +187,31 @@ class EventStore:
 
     def append_many(self, events: Iterable[Event]) -> list[str]:
         """Append events that change no aggregate state (location fixes), pipelined."""
-        pipe = self.redis.pipeline(transaction=False)
-        count = 0
-        for event in events:
-            pipe.xadd(self.keys.stream(event.stream), encode(event))
-            count += 1
-        if not count:
+        events = list(events)
+        if not events:
             return []
-        replies = self._sent(pipe)
+        with slot_pipeline(self.redis, self.keys.stream(events[0].stream),
+                           transaction=False) as pipe:
+            for event in events:
+                pipe.xadd(self.keys.stream(event.stream), encode(event))
+            replies = self._sent(pipe)
         for reply in replies:
             if isinstance(reply, Exception):
                 raise reply
         return list(replies)
 
 
+def matching(client: redis.Redis, pattern: str) -> list[str]:
+    """Every key matching a SCAN pattern of `Keys.pattern`: one namespace, so one slot, so
+    on a cluster one server's scan (never every primary's, which other cities share)."""
+    return list(client.scan_iter(match=pattern, count=1000,
+                                 **slot_node(client, pattern.replace("\\", ""))))
+
+
 def delete_matching(client: redis.Redis, pattern: str) -> int:
-    """Delete every key matching a SCAN pattern, in chunks; returns how many."""
-    keys = list(client.scan_iter(match=pattern, count=1000))
+    """Delete every key matching a SCAN pattern of `Keys.pattern`, in chunks; returns how
+    many."""
+    keys = matching(client, pattern)
     for start in range(0, len(keys), 500):
         client.delete(*keys[start:start + 500])
     return len(keys)
@@ -217,4 +226,4 @@ def id_tuple(entry_id: str | None) -> tuple[int, int]:
 
 
 __all__ = ["INCIDENTS", "OFFICERS", "STREAMS", "Claimed", "EventStore", "Keys", "Loaded",
-           "delete_matching", "id_tuple"]
+           "delete_matching", "id_tuple", "matching"]

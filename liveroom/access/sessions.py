@@ -16,6 +16,7 @@ import orjson
 
 from liveroom.access.roles import Principal, Role
 from liveroom.access.secrets import digest, new_secret
+from liveroom.connections import slot_pipeline
 from liveroom.room import LiveRoom
 
 USER_SESSION_SECONDS = 12 * 3600
@@ -34,12 +35,12 @@ def start_session(room: LiveRoom, principal: Principal, *, seconds: int,
     token = new_secret("session")
     key = _key(room, "session", digest(token))
     data = {**_principal_data(principal), "seconds": seconds}
-    pipe = room.redis.pipeline(transaction=True)
-    pipe.set(key, orjson.dumps(data), ex=seconds)
-    for owner in _owners(username, credential_id):
-        pipe.sadd(_key(room, "sessions", owner), digest(token))
-        pipe.expire(_key(room, "sessions", owner), KIOSK_SESSION_SECONDS)
-    pipe.execute()
+    with slot_pipeline(room.redis, key) as pipe:
+        pipe.set(key, orjson.dumps(data), ex=seconds)
+        for owner in _owners(username, credential_id):
+            pipe.sadd(_key(room, "sessions", owner), digest(token))
+            pipe.expire(_key(room, "sessions", owner), KIOSK_SESSION_SECONDS)
+        pipe.execute()
     return token
 
 
@@ -167,9 +168,9 @@ def rate_limited(room: LiveRoom, subject: str, limit: int, window_seconds: int,
     """Count a request (`cost` for one asking for several things); 0 if within `limit` per
     window, else seconds until the next window."""
     key = _key(room, "rate", subject)
-    pipe = room.redis.pipeline(transaction=True)
-    pipe.set(key, 0, ex=window_seconds, nx=True)  # the window starts with its first request
-    pipe.incrby(key, cost)
-    pipe.ttl(key)
-    _, count, ttl = pipe.execute()
+    with slot_pipeline(room.redis, key) as pipe:
+        pipe.set(key, 0, ex=window_seconds, nx=True)  # the window starts with its first request
+        pipe.incrby(key, cost)
+        pipe.ttl(key)
+        _, count, ttl = pipe.execute()
     return 0 if count <= limit else max(int(ttl), 1)

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 import orjson
 import redis
 
+from liveroom.connections import slot_pipeline
 from liveroom.domain.events import (
     INCIDENTS,
     OFFICERS,
@@ -197,7 +198,7 @@ class LiveProjection(Projection):
             except Exception as exc:
                 dead.append(DeadLetter(entry, f"{type(exc).__name__}: {exc}"))
         checkpoint_key = self.keys.checkpoint(self.name)
-        with self.room.redis.pipeline(transaction=True) as pipe:
+        with slot_pipeline(self.room.redis, checkpoint_key) as pipe:
             try:
                 pipe.watch(checkpoint_key)
                 if pipe.get(checkpoint_key) != expected:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from redis.client import Pipeline
 
+from liveroom.connections import slot_pipeline
 from liveroom.domain.events import Event, EventError, decode
 from liveroom.room import LiveRoom
 from liveroom.streams import id_tuple
@@ -119,7 +120,7 @@ class Policy(Projection, ABC):
         """Move the checkpoint from `expected` to `last`, in one transaction with `also`'s
         writes; CheckpointMoved when another worker moved it first."""
         key = self.room.keys.checkpoint(self.name)
-        with self.room.redis.pipeline() as pipe:
+        with slot_pipeline(self.room.redis, key) as pipe:
             pipe.watch(key)
             if pipe.get(key) != expected:
                 raise CheckpointMoved(self.name)

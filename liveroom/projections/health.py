@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from liveroom.commands.locations import unknown_devices
+from liveroom.connections import slot_node
 from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.projections.archive import ArchiveProjection
 from liveroom.projections.base import Projection
@@ -40,7 +41,7 @@ def projection_lag(room: LiveRoom, projection: Projection) -> dict[str, Any]:
     behind = len(waiting)
     lag_ms = 0
     if waiting:  # how long the oldest unapplied event has been waiting
-        seconds, micros = room.redis.time()
+        seconds, micros = room.redis.time(**slot_node(room.redis, key))  # the ids' clock
         lag_ms = max(0, seconds * 1000 + micros // 1000 - id_tuple(waiting[0][0])[0])
     pending = 0
     if room.redis.exists(key):
@@ -57,7 +58,7 @@ def health(room: LiveRoom, projections: list[Projection]) -> dict[str, Any]:
     else `ok`. `reasons` says why, one line each."""
     report: dict[str, Any] = {
         "city": room.pack.slug,  # (room.city asks Redis, which may be down)
-        "redis": _timed(room.redis.ping),
+        "redis": _timed(lambda: room.redis.ping(**slot_node(room.redis, room.keys.ns))),
         "database": _timed(lambda: _select_one(room)),
         "projections": {},
     }

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from liveroom.archive import schema
+from liveroom.connections import slot_pipeline
 from liveroom.domain import incident as incident_domain
 from liveroom.domain import officer as officer_domain
 from liveroom.domain import unit as unit_domain
@@ -23,7 +24,7 @@ from liveroom.projections.base import Entry, Projection
 from liveroom.projections.policies.escalation import EscalationPolicy
 from liveroom.projections.runner import Projector, all_projections, group_name
 from liveroom.room import LiveRoom
-from liveroom.streams import id_tuple
+from liveroom.streams import id_tuple, matching
 
 CHUNK = 1000
 _KEEP_NEWER = """
@@ -151,11 +152,11 @@ def rebuild_aggregates(room: LiveRoom) -> int:
                 continue
             version, state = states.get(event.aggregate_id, (0, None))
             states[event.aggregate_id] = (version + 1, evolve(state, event))
-        pipe = room.redis.pipeline(transaction=False)
-        for aggregate_id, (version, state) in states.items():
-            keep_newer(keys=[room.keys.aggregate(kind, aggregate_id)],
-                       args=[version, state.model_dump_json()], client=pipe)
-        pipe.execute()
+        with slot_pipeline(room.redis, room.keys.stream(stream), transaction=False) as pipe:
+            for aggregate_id, (version, state) in states.items():
+                keep_newer(keys=[room.keys.aggregate(kind, aggregate_id)],
+                           args=[version, state.model_dump_json()], client=pipe)
+            pipe.execute()
         count += len(states)
         if kind == "incident":
             rebuild_claims(room, [state for _, state in states.values()])
@@ -167,14 +168,14 @@ def rebuild_claims(room: LiveRoom, incidents: list) -> None:
     task" for every running task with a unit; any other unit claim is deleted."""
     held = {room.keys.claim(unit_domain.claim_key(task.unit_id)): f"{incident.id}/{task.id}"
             for incident in incidents for task in incident.running_tasks if task.unit_id}
-    stale = [key for key in room.redis.scan_iter(
-        match=room.keys.pattern("claim", "unit:*"), count=1000) if key not in held]
-    pipe = room.redis.pipeline(transaction=True)
-    if stale:
-        pipe.delete(*stale)
-    if held:
-        pipe.mset(held)
-    pipe.execute()
+    stale = [key for key in matching(room.redis, room.keys.pattern("claim", "unit:*"))
+             if key not in held]
+    with slot_pipeline(room.redis, room.keys.claim("unit:")) as pipe:
+        if stale:
+            pipe.delete(*stale)
+        if held:
+            pipe.mset(held)
+        pipe.execute()
 
 
 #: a projection whose reset empties what another writes too, and that other: the live

@@ -138,3 +138,49 @@ def postgres() -> Iterator[Postgres]:
         yield server
     finally:
         server.remove()
+
+
+@contextmanager
+def redis_cluster(path: Path, primaries: int = 3) -> Iterator[tuple[
+        list[int], dict[int, subprocess.Popen], Callable[[int], subprocess.Popen]]]:
+    """A Redis Cluster of `primaries` primaries with a replica each, every node in a dir of its
+    own under `path`: (the nodes' ports, their processes by port, and what starts a node
+    again after a kill: it rejoins from its `nodes.conf`, as a replica once replaced)."""
+    buses = {free_port(): free_port() for _ in range(2 * primaries)}  # port: its bus port
+    ports, procs = list(buses), {}
+
+    def start(port: int) -> subprocess.Popen:
+        home = path / f"node-{port}"
+        home.mkdir(parents=True, exist_ok=True)
+        procs[port] = start_redis(
+            home, "--port", str(port), "--cluster-port", str(buses[port]),
+            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+            "--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no",
+            "--repl-diskless-sync-delay", "0", "--bind", "127.0.0.1")
+        return procs[port]
+
+    try:
+        for port in ports:
+            start(port)
+        for port in ports:
+            wait_for(lambda port=port: redis.Redis(port=port).ping())
+        subprocess.run(["redis-cli", "--cluster", "create",
+                        *(f"127.0.0.1:{port}" for port in ports), "--cluster-replicas", "1",
+                        "--cluster-yes"], check=True, capture_output=True, env=real_clock_env(),
+                       timeout=60)
+        wait_for(lambda: all(cluster_node_ready(port) for port in ports), 30)
+        yield ports, procs, start
+    finally:
+        for proc in procs.values():
+            proc.kill()
+            proc.wait()
+
+
+def cluster_node_ready(port: int) -> bool:
+    """A node that sees the cluster whole, and is a primary with a replica or a replica in
+    sync."""
+    node = redis.Redis(port=port, decode_responses=True)
+    replication = node.info("replication")
+    in_sync = (replication["master_link_status"] == "up" if replication["role"] == "slave"
+               else replication["connected_slaves"] == 1)
+    return node.cluster("info")["cluster_state"] == "ok" and in_sync
