@@ -23,10 +23,11 @@ def redis_url(settings: Settings) -> str:
     return settings.redis_url or use_embedded(settings.data_dir)
 
 
-def connect_redis(settings: Settings) -> redis.Redis:
-    """A client with string responses and health checks, for sync code paths: of the
-    primary the sentinels name (found again after a failover), else of the one URL."""
-    options = {"decode_responses": True, "health_check_interval": 30}
+def connect_redis(settings: Settings, decode_responses: bool = True) -> redis.Redis:
+    """A client with string responses (bytes without `decode_responses`: a backup's dumps)
+    and health checks, for sync code paths: of the primary the sentinels name (found again
+    after a failover), else of the one URL."""
+    options = {"decode_responses": decode_responses, "health_check_interval": 30}
     if settings.sentinel_nodes:
         return Sentinel(settings.sentinel_nodes, socket_timeout=SENTINEL_TIMEOUT).master_for(
             settings.redis_master, **options)

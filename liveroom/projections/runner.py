@@ -218,9 +218,12 @@ def trim_streams(room: LiveRoom, projections: list[Projection]) -> dict[str, str
     """Trim each stream behind the slowest projection reading it (the archive included).
 
     Only entries every projection has applied, and so the archive has durably
-    stored, are removed.
+    stored, are removed; none while a backup is being taken (its archive copy may be
+    older than the archive's checkpoints now, and must find the entries after its own).
     """
     trimmed: dict[str, str] = {}
+    if room.redis.exists(room.keys.backup_running):
+        return trimmed
     for stream in STREAMS:
         readers = [p for p in projections if p.stream == stream]
         checkpoints = [p.checkpoint() for p in readers]
