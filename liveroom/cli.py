@@ -1,9 +1,11 @@
-"""Command line: run the app, rebuild projections, seed demo data, migrate the archive."""
+"""Command line: run the app, rebuild projections, seed demo data, migrate the archive, back
+up and restore a deployment."""
 
 from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from pathlib import Path
 
 import orjson
 import typer
@@ -170,6 +172,45 @@ def rebuild(
             raise typer.Exit(2)
         result = run_rebuild(room, projection or None)
         typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+
+
+@cli.command()
+def backup(directory: Path = typer.Argument(..., metavar="DIR",  # noqa: B008
+                                            help="A new or empty directory.")) -> None:
+    """Write a consistent snapshot of this deployment into DIR while it runs: the archive
+    (SQLite's online backup, or pg_dump), then its Redis keys (one atomic DUMP of its
+    namespace), then the photos, and manifest.json saying what it holds."""
+    from liveroom.backup.deployment import take_backup
+
+    manifest = take_backup(settings_or_exit(), directory)
+    streams = {name: info["length"] for name, info in manifest["redis"]["streams"].items()}
+    typer.echo(f"backed up {manifest['namespace']} into {directory}: "
+               f"{manifest['redis']['keys']} Redis keys ({_lengths(streams)}), "
+               f"{sum(manifest['archive']['rows'].values())} archive rows, "
+               f"{manifest['media']['files']} photos")
+
+
+@cli.command()
+def restore(
+    directory: Path = typer.Argument(..., metavar="DIR", help="What `backup` wrote."),  # noqa: B008
+    force: bool = typer.Option(False, "--force", help="Replace what this deployment's "
+                               "namespace, archive and media dir already hold."),
+    ignore_mismatch: bool = typer.Option(False, "--ignore-mismatch", help="Restore a "
+                                         "backup of another city or namespace all the same."),
+) -> None:
+    """Bring this deployment (a new data dir, or an empty namespace and database) to the
+    state of the backup in DIR, then migrate its archive. Stop the app first."""
+    from liveroom.backup.deployment import restore_backup
+
+    restored = restore_backup(settings_or_exit(), directory, force=force,
+                              ignore_mismatch=ignore_mismatch)
+    typer.echo(f"restored the backup of {restored['taken_at']}: {restored['keys']} Redis "
+               f"keys ({_lengths(restored['streams'])}), {restored['rows']} archive rows, "
+               f"{restored['photos']} photos")
+
+
+def _lengths(streams: dict[str, int]) -> str:
+    return ", ".join(f"{name} stream {length}" for name, length in streams.items())
 
 
 @cli.command()
@@ -498,6 +539,7 @@ def main() -> None:
     from typer._click.exceptions import NoArgsIsHelpError  # (typer vendors click)
     from typer.exceptions import TyperException
 
+    from liveroom.backup import BackupError
     from liveroom.domain.errors import ArchiveUnavailable, DomainError
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as Ctrl-C does: cleanly
@@ -516,6 +558,8 @@ def main() -> None:
         fail(f"cannot reach the database: {exc.__cause__ or exc}".splitlines()[0], 1)
     except DomainError as exc:
         fail(f"refused: {exc}", 2)
+    except BackupError as exc:
+        fail(str(exc), exc.code)
     except (redis.ConnectionError, OperationalError) as exc:
         fail(f"cannot reach {'Redis' if isinstance(exc, redis.RedisError) else 'the database'}"
              f": {str(exc).splitlines()[0]}", 1)

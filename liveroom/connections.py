@@ -57,11 +57,12 @@ def redis_url(settings: Settings) -> str:
     return settings.redis_url or use_embedded(settings.data_dir)
 
 
-def connect_redis(settings: Settings) -> redis.Redis | RedisCluster:
-    """A client with string responses and health checks, for sync code paths: of the
-    cluster (`RedisCluster`, routing each command to its slot's primary), of the primary
-    the sentinels name (found again after a failover), else of the one URL."""
-    options = {"decode_responses": True, "health_check_interval": 30}
+def connect_redis(settings: Settings, decode_responses: bool = True) -> redis.Redis | RedisCluster:
+    """A client with string responses (bytes without `decode_responses`: a backup's dumps)
+    and health checks, for sync code paths: of the cluster (`RedisCluster`, routing each
+    command to its slot's primary), of the primary the sentinels name (found again after a
+    failover), else of the one URL."""
+    options = {"decode_responses": decode_responses, "health_check_interval": 30}
     if settings.cluster_nodes:
         try:
             return _Cluster(

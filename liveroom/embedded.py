@@ -151,10 +151,14 @@ def _watch(embedded: Embedded) -> None:
                 log.exception("embedded Redis did not start again; retrying")
 
 
-def stop_embedded() -> None:
-    """Stop using every embedded server this process uses; shut down each one no other
-    process uses (saving its data first)."""
+def stop_embedded(data_dir: Path | None = None) -> None:
+    """Stop using every embedded server this process uses (or that of `data_dir`); shut
+    down each one no other process uses (saving its data first)."""
     with _used_lock:
+        if data_dir is not None:
+            if (embedded := _used.pop(data_dir.resolve(), None)) is not None:
+                _release(embedded)
+            return
         while _used:
             _release(_used.popitem()[1])
 

@@ -57,6 +57,11 @@ class Keys:
         return f"{self.ns}:credentials:version"
 
     @property
+    def backup_running(self) -> str:
+        """String, with a TTL: a backup is being taken; streams are not trimmed meanwhile."""
+        return f"{self.ns}:backup:running"
+
+    @property
     def dead_letters(self) -> str:
         return f"{self.ns}:stream:dead"
 

@@ -19,7 +19,7 @@ LAYERS = [
     ("access", "commands"),
     ("projections.base",),
     ("live", "reporting"),
-    ("projections",),
+    ("projections", "backup"),
     ("demo",),
     ("api",),
     ("cli", "servers", "__main__"),

@@ -27,7 +27,7 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("command", ["run", "rebuild", "seed", "migrate", "learn-eta",
-                                     "units"])
+                                     "units", "backup", "restore"])
 def test_every_command_explains_itself(command):
     result = run_cli(command, "--help")
     assert result.returncode == 0 and "Usage" in result.stdout and command in result.stdout

@@ -2,8 +2,9 @@
 
 One worker at a time holds a projection's lease (a Redis key with a TTL); any
 number of app workers may run a Projector and stand by. On taking the lease a
-worker first reclaims entries left pending by a crashed one (XAUTOCLAIM), then
-reads new ones. The checkpoint check in `Projection.apply` keeps a batch from
+worker first reclaims entries left pending by a crashed one (XAUTOCLAIM), or reads
+again from the view's checkpoint when the group has delivered past it, then reads
+new ones. The checkpoint check in `Projection.apply` keeps a batch from
 being applied twice even if two workers overlap.
 """
 
@@ -98,8 +99,8 @@ class Projector:
             self.ensure_group()
             self.holding = True  # (reclaiming renews the lease through here)
             try:
-                self.reclaim()
-                self.rewind()
+                if not self.rewind():
+                    self.reclaim()
             except BaseException:  # (the archive down, say): both again at the next try
                 self.holding = False
                 raise
@@ -134,21 +135,29 @@ class Projector:
             if start == "0-0":
                 return total
 
-    def rewind(self) -> None:
-        """Deliver again from the view's checkpoint if the group is ahead of it.
+    def rewind(self) -> bool:
+        """Deliver again from the view's checkpoint if the group is ahead of it; whether
+        it was.
 
         The view, not the group, knows what has been applied: after an interrupted
-        rebuild or a view restored from a backup, reading resumes where it stands.
+        rebuild or a view restored from a backup, reading resumes where it stands. What
+        is pending is let go, not reclaimed: entries after the checkpoint come again in
+        order (a pending batch applied first would move the checkpoint past the entries
+        between), those at or before it are applied.
         """
         checkpoint = self.projection.checkpoint() or "0-0"
+        group = group_name(self.projection)
         groups = self.room.redis.xinfo_groups(self.stream_key)
-        delivered = next(g["last-delivered-id"] for g in groups
-                         if g["name"] == group_name(self.projection))
-        if id_tuple(checkpoint) < id_tuple(delivered):
-            self.room.redis.xgroup_setid(self.stream_key, group_name(self.projection),
-                                         checkpoint)
-            log.warning("%s: rewound delivery from %s to the checkpoint %s",
-                        self.projection.name, delivered, checkpoint)
+        delivered = next(g["last-delivered-id"] for g in groups if g["name"] == group)
+        if id_tuple(checkpoint) >= id_tuple(delivered):
+            return False
+        while pending := self.room.redis.xpending_range(self.stream_key, group, "-", "+",
+                                                        1000):
+            self.room.redis.xack(self.stream_key, group, *[p["message_id"] for p in pending])
+        self.room.redis.xgroup_setid(self.stream_key, group, checkpoint)
+        log.warning("%s: rewound delivery from %s to the checkpoint %s",
+                    self.projection.name, delivered, checkpoint)
+        return True
 
     def read(self, block_ms: int | None) -> list[tuple[str, dict[str, str]]]:
         reply = self.room.redis.xreadgroup(
@@ -229,9 +238,12 @@ def trim_streams(room: LiveRoom, projections: list[Projection]) -> dict[str, str
     """Trim each stream behind the slowest projection reading it (the archive included).
 
     Only entries every projection has applied, and so the archive has durably
-    stored, are removed.
+    stored, are removed; none while a backup is being taken (its archive copy may be
+    older than the archive's checkpoints now, and must find the entries after its own).
     """
     trimmed: dict[str, str] = {}
+    if room.redis.exists(room.keys.backup_running):
+        return trimmed
     for stream in STREAMS:
         readers = [p for p in projections if p.stream == stream]
         checkpoints = [p.checkpoint() for p in readers]
