@@ -7,9 +7,11 @@ websockets, JSON APIs). It authenticates; the services authorize.
   redirect to `/login`, the rest get 401 (the websocket closes with 4401).
 - `?kiosk=<link secret>` on a page signs a wall screen in and drops the secret
   from the address.
+- `/api/v1/docs` (Swagger UI) is a page: a session, else to `/login`.
 - Static files, `/login`, `/healthz`, `/open311` (its own API keys), `/osmand` (trackers
-  are known by their device id), `/ws/device` (its first message is the device token) and
-  the citizen's pages (`/lapor`, `/media/`) and the phone pages' service workers are public.
+  are known by their device id), `/ws/device` (its first message is the device token),
+  the citizen's pages (`/lapor`, `/media/`), the phone pages' service workers and the API's
+  OpenAPI document (`/api/v1/openapi.json`) are public.
 
 Every response carries security headers; every refusal is logged.
 """
@@ -39,7 +41,10 @@ log = logging.getLogger("liveroom.access")
 SESSION_COOKIE = "lr_session"
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/",
                    "/_favicon.ico", "/favicon.ico", "/open311/", "/lapor", "/media/",
-                   "/osmand", "/ws/device", "/field/sw.js", "/siaga/sw.js")
+                   "/osmand", "/ws/device", "/field/sw.js", "/siaga/sw.js",
+                   "/api/v1/openapi.json")
+#: pages under `/api/` (a browser's session, not a token)
+API_PAGES = ("/api/v1/docs",)
 _current: ContextVar[Principal | None] = ContextVar("principal", default=None)
 _session: ContextVar[str | None] = ContextVar("session", default=None)
 
@@ -117,7 +122,7 @@ class AccessMiddleware:
         if path.startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, send)
             return
-        if path.startswith("/api/"):
+        if path.startswith("/api/") and not path.startswith(API_PAGES):
             principal = await anyio.to_thread.run_sync(self._bearer, connection)
             token = None
             if principal is None:
