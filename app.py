@@ -13,15 +13,16 @@ from dash import Dash
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
+from starlette.exceptions import HTTPException
 
 from callbacks import admin, attendance, desk, grids, home, kpi, live, pages, runcard, units
 from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
-from liveroom.api import citizen, field, health, login, open311, siaga, v1
+from liveroom.api import citizen, field, health, login, open311, openapi, siaga, v1
 from liveroom.api import kpi as kpi_api
 from liveroom.api.access import AccessMiddleware
-from liveroom.api.errors import archive_refusal, validation_refusal
+from liveroom.api.errors import archive_refusal, unreadable_body, validation_refusal
 from liveroom.api.limits import BodyLimit, Limit
 from liveroom.api.osmand import MAX_BODY as OSMAND_MAX_BODY
 from liveroom.api.osmand import LocationIngest, device_channel
@@ -48,9 +49,12 @@ def create_app(room: LiveRoom) -> Dash:
             if service:
                 service.stop()
 
-    server = FastAPI(lifespan=lifespan, title="LIVE Room")
+    # (FastAPI's own /docs, /redoc and /openapi.json off: `api.openapi` serves the document)
+    server = FastAPI(lifespan=lifespan, title="LIVE Room", openapi_url=None, docs_url=None,
+                     redoc_url=None)
     server.add_exception_handler(RequestValidationError, validation_refusal)
     server.add_exception_handler(ArchiveUnavailable, archive_refusal)  # (what no route caught)
+    server.add_exception_handler(HTTPException, unreadable_body)
     server.state.room = room
     server.state.assets = ASSETS
     server.state.ingest = LocationIngest(room)  # shared with the OsmAnd port's listener
@@ -62,6 +66,7 @@ def create_app(room: LiveRoom) -> Dash:
     server.add_api_websocket_route("/ws/siaga", siaga.siaga_channel)
     server.include_router(health.router)
     server.include_router(login.router)
+    server.include_router(openapi.router)
     server.include_router(v1.router)
     server.include_router(open311.router)
     server.include_router(citizen.router)
@@ -76,7 +81,8 @@ def create_app(room: LiveRoom) -> Dash:
         title=translate("app.title"),
         assets_folder=str(ASSETS),
         # the light pages load their own
-        assets_path_ignore=["^citizen$", "^field$", "^light$", "^siaga$", "^vendor$"],
+        assets_path_ignore=["^apidocs$", "^citizen$", "^field$", "^light$", "^siaga$",
+                            "^vendor$"],
         websocket_inactivity_timeout=0,  # a quiet night must not darken a wall screen
         update_title=None,
         # pages arrive after the first render (router), so callbacks cannot be checked

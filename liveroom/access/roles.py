@@ -34,6 +34,7 @@ class Action(StrEnum):
     ATTEND = "attend"  # check in/out, share location: one's own only
     MANAGE_ACCOUNTS = "manage_accounts"
     VIEW_AUDIT = "view_audit"
+    READ_API_DOCS = "read_api_docs"  # Swagger UI at /api/v1/docs (the document is public)
 
 
 R = Role
@@ -54,6 +55,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ATTEND: frozenset({R.OFFICER}),
     Action.MANAGE_ACCOUNTS: frozenset({R.ADMIN}),
     Action.VIEW_AUDIT: frozenset({R.ADMIN}),
+    Action.READ_API_DOCS: frozenset({R.ADMIN}),
 }
 for _action in Action:  # the system identity may do everything
     PERMISSIONS[_action] = PERMISSIONS[_action] | {R.SYSTEM}

@@ -10,9 +10,11 @@ websockets, JSON APIs). It authenticates; the services authorize.
 - Sessions live in Redis: a screen signed in stays so while the archive is down. Bearer
   secrets live in the archive; while it is down, those read since they last changed are
   known from Redis (`commands.accounts.credential_principal`), others answer 503.
+- `/api/v1/docs` (Swagger UI) is a page: a session, else to `/login`.
 - Static files, `/login`, `/healthz`, `/open311` (its own API keys), `/osmand` (trackers
-  are known by their device id), `/ws/device` (its first message is the device token) and
-  the citizen's pages (`/lapor`, `/media/`) and the phone pages' service workers are public.
+  are known by their device id), `/ws/device` (its first message is the device token),
+  the citizen's pages (`/lapor`, `/media/`), the phone pages' service workers and the API's
+  OpenAPI document (`/api/v1/openapi.json`) are public.
 
 Every response carries security headers; every refusal is logged.
 """
@@ -46,7 +48,10 @@ log = logging.getLogger("liveroom.access")
 SESSION_COOKIE = "lr_session"
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/",
                    "/_favicon.ico", "/favicon.ico", "/open311/", "/lapor", "/media/",
-                   "/osmand", "/ws/device", "/field/sw.js", "/siaga/sw.js")
+                   "/osmand", "/ws/device", "/field/sw.js", "/siaga/sw.js",
+                   "/api/v1/openapi.json")
+#: pages under `/api/` (a browser's session, not a token)
+API_PAGES = ("/api/v1/docs",)
 _current: ContextVar[Principal | None] = ContextVar("principal", default=None)
 _session: ContextVar[str | None] = ContextVar("session", default=None)
 
@@ -124,7 +129,7 @@ class AccessMiddleware:
         if path.startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, send)
             return
-        if path.startswith("/api/"):
+        if path.startswith("/api/") and not path.startswith(API_PAGES):
             try:
                 principal = await anyio.to_thread.run_sync(self._bearer, connection)
             except ArchiveUnavailable as exc:  # (a token no worker has read since it changed)

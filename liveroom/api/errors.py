@@ -9,10 +9,14 @@ refusal in its own format; an `ArchiveUnavailable` no route caught is `archive_r
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from liveroom.access import Forbidden
 from liveroom.domain.errors import (
@@ -30,6 +34,46 @@ STATUS: dict[type[DomainError], int] = {NotFound: 404, IllegalTransition: 409,
                                         NotReplicated: 503, ArchiveUnavailable: 503}
 #: seconds a client is asked to wait before trying again after a 503
 RETRY_AFTER = 5
+
+
+class Refusal(BaseModel):
+    """A refused request on the JSON APIs: a stable `code`, a `message` for people, and
+    the message's values (`params`), when it has any."""
+
+    code: str
+    message: str
+    params: dict[str, Any] | None = None
+
+
+class Problem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Invalid(BaseModel):
+    """A body, query or path that is not what the route takes: each problem's place and
+    reason (never the value sent)."""
+
+    detail: list[Problem]
+
+
+#: what each refusal status means on the JSON APIs (`refusals` declares them per route)
+MEANING = {401: "no valid API token (or page session with its CSRF header)",
+           403: "not allowed for this user", 404: "no such thing",
+           409: "an illegal move, or someone changed it first (`expected_version`)",
+           413: "the body is larger than the limit", 422: "a bad command (`code` says which "
+           "rule), or a body, query or path that is not what the route takes",
+           503: "written, but not acknowledged: no replica confirmed it in time "
+           "(`not_replicated`, `LIVEROOM_REDIS_MIN_REPLICAS`)"}
+
+
+def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a JSON route: each status with its meaning and shape (422: a
+    refusal or a validation problem)."""
+    return {status: {"description": MEANING[status],
+                     "model": Refusal | Invalid if status == 422 else Refusal}
+            for status in statuses}
 
 
 def http_status(exc: DomainError, *, invalid: int = 422) -> int:
@@ -62,3 +106,13 @@ async def validation_refusal(_request: Request, exc: RequestValidationError) -> 
                                      "msg": str(error.get("msg", "")),
                                      "type": str(error.get("type", ""))}
                                     for error in exc.errors()]}, 422)
+
+
+async def unreadable_body(request: Request, exc: HTTPException) -> Response:
+    """A body the JSON API cannot even read (not UTF-8, a broken multipart form; FastAPI and
+    Starlette answer 400 with their own words): 422 like any body that is not what the
+    route takes, in the same shape. Elsewhere, their answer."""
+    if exc.status_code == 400 and request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": [{"loc": ["body"], "msg": str(exc.detail),
+                                         "type": "body_unreadable"}]}, 422)
+    return await http_exception_handler(request, exc)

@@ -29,7 +29,9 @@ class Limit:
 
 
 def too_large(_request: Request, max_bytes: int) -> Response:
-    return JSONResponse({"error": f"the body is larger than {max_bytes} bytes"}, 413)
+    """The JSON APIs' refusal (`errors.Refusal`)."""
+    return JSONResponse({"code": "too_large",
+                         "message": f"the body is larger than {max_bytes} bytes"}, 413)
 
 
 class _TooLarge(Exception):

@@ -22,11 +22,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from liveroom.access import sessions as session_store
+from liveroom.api import open311_shapes as shapes
 from liveroom.api.access import client_address
 from liveroom.api.errors import http_status
+from liveroom.api.open311_shapes import ANSWER_LIMIT, FIELD_LIMITS, OTHER_LIMIT
 from liveroom.cities.model import Attribute
 from liveroom.commands.accounts import Throttled, credential_principal
-from liveroom.commands.idempotency import once
+from liveroom.commands.idempotency import KEY, once
 from liveroom.commands.incidents import report_incident
 from liveroom.domain.errors import DomainError
 from liveroom.i18n import translate
@@ -82,14 +84,6 @@ def error(fmt: str, status: int, description: str) -> Response:
 
 #: the largest body a citizen app may post (its photo goes by `media_url`)
 MAX_BODY = 64_000
-#: the longest value of each field (GeoReport v2 sets none; e-mail after RFC 5321), of an
-#: answer to a category's question, and of anything else
-FIELD_LIMITS = {"api_key": 200, "jurisdiction_id": 100, "service_code": 64, "lat": 32,
-                "long": 32, "address_string": 500, "address_id": 100, "email": 254,
-                "device_id": 100, "account_id": 100, "first_name": 100, "last_name": 100,
-                "phone": 40, "description": 4000, "media_url": 1000, "service_request_id": 20_000,
-                "start_date": 40, "end_date": 40, "status": 20}
-ANSWER_LIMIT, OTHER_LIMIT = 500, 1000
 
 
 def check_sizes(params: Params) -> None:
@@ -131,40 +125,41 @@ def w3c(moment: datetime | None, room: LiveRoom) -> str | None:
 def service(room: LiveRoom, code: str) -> dict:
     category = room.city.categories[code]
     agency = room.city.agencies.get(category.agency)
-    return {"service_code": code, "service_name": category.name.id,
-            "description": category.description.id, "metadata": bool(category.attributes),
-            "type": "realtime", "keywords": category.name.en,
-            "group": agency.name.id if agency else category.agency}
+    return shapes.Service(
+        service_code=code, service_name=category.name.id,
+        description=category.description.id, metadata=bool(category.attributes),
+        type="realtime", keywords=category.name.en,
+        group=agency.name.id if agency else category.agency).model_dump()
 
 
 def attribute_view(attribute: Attribute, order: int) -> dict:
-    return {
-        "variable": True, "code": attribute.code, "datatype": attribute.datatype,
-        "required": attribute.required, "datatype_description": None, "order": order,
-        "description": attribute.description.id,
-        "values": [{"key": key, "name": name.id} for key, name in attribute.values.items()],
-    }
+    return shapes.Attribute(
+        variable=True, code=attribute.code, datatype=attribute.datatype,
+        required=attribute.required, datatype_description=None, order=order,
+        description=attribute.description.id,
+        values=[shapes.Value(key=key, name=name.id) for key, name in attribute.values.items()],
+    ).model_dump()
 
 
 def request_view(room: LiveRoom, report: PublicReport) -> dict:
     category = room.city.categories.get(report.category)
     agency = room.city.agencies.get(report.agency or "")
-    return {
-        "service_request_id": report.id,
-        "status": "closed" if report.closed else "open",
-        "status_notes": translate(f"status.{report.status}", "id"),
-        "service_name": category.name.id if category else report.category,
-        "service_code": report.category,
-        "description": report.description,
-        "agency_responsible": agency.name.id if agency else None,
-        "service_notice": None,
-        "requested_datetime": w3c(report.reported_at, room),
-        "updated_datetime": w3c(report.updated_at, room),
-        "expected_datetime": w3c(report.resolve_due, room),
-        "address": report.address,
-        "lat": report.lat, "long": report.lon,
-        "media_url": report.media_url,
-    }
+    return shapes.ServiceRequest(
+        service_request_id=report.id,
+        status="closed" if report.closed else "open",
+        status_notes=translate(f"status.{report.status}", "id"),
+        service_name=category.name.id if category else report.category,
+        service_code=report.category,
+        description=report.description,
+        agency_responsible=agency.name.id if agency else None,
+        service_notice=None,
+        requested_datetime=w3c(report.reported_at, room),
+        updated_datetime=w3c(report.updated_at, room),
+        expected_datetime=w3c(report.resolve_due, room),
+        address=report.address,
+        lat=report.lat, long=report.lon,
+        media_url=report.media_url,
+    ).model_dump()
 
 
 def parse_time(value: str | None, name: str) -> datetime | None:
@@ -267,8 +262,41 @@ async def answer(request: Request, name: str, build) -> Response:
         return error(fmt, 400, f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
 
 
-@router.get("/discovery.{fmt}")
-async def discovery(request: Request, fmt: str) -> Response:
+#: what each status of a refusal means (the body: a list of `{code, description}`)
+MEANING = {400: "a bad request: a format other than .json or .xml, a field too long, a "
+                "date that is none, a point that is none, …",
+           403: "a valid api_key is required", 404: "no such jurisdiction, service or request",
+           409: "someone changed it first", 413: "the body is larger than 64 KB",
+           429: "too many look-ups or reports from this address or key; retry later",
+           503: "written, but not acknowledged: no replica confirmed it in time"}
+
+
+def route(method: str, path: str, reply: type, *errors: int, status: int = 200,
+          documented: str | None = None, **extra):
+    """Route `path` (`.{fmt}` for .json or .xml) to the handler, and document its `.json`
+    form (`documented`, for a path whose last parameter carries the format) with its
+    answer and refusals."""
+    def register(handler):
+        responses = {status: {"model": reply, "description": "the answer (in XML, the "
+                              "same fields, at the path ending .xml)"},
+                     **{code: {"model": list[shapes.Error], "description": MEANING[code]}
+                        for code in errors}}
+        router.add_api_route(documented or path.replace("{fmt}", "json"), handler,
+                             methods=[method], status_code=status, responses=responses,
+                             tags=["Open311 GeoReport v2"], **extra)
+        router.add_api_route(path, handler, methods=[method], include_in_schema=False)
+        return handler
+    return register
+
+
+def asked(request: Request) -> str:
+    """The last part of the path (`services.json`, `<code>.xml`), which names the format."""
+    return request.url.path.rpartition("/")[2]
+
+
+@route("GET", "/discovery.{fmt}", shapes.Discovery, 400, 404,
+       openapi_extra={"parameters": shapes.query(shapes.JURISDICTION)})
+async def discovery(request: Request) -> Response:
     def build(room: LiveRoom, _params, fmt: str) -> Response:
         base = str(request.base_url).rstrip("/") + "/open311/v2/"
         return render({
@@ -281,22 +309,25 @@ async def discovery(request: Request, fmt: str) -> Response:
                            "formats": ["text/xml", "application/json"]}],
         }, fmt, "discovery")
 
-    return await answer(request, f"discovery.{fmt}", build)
+    return await answer(request, asked(request), build)
 
 
-@router.get("/services.{fmt}")
-async def services(request: Request, fmt: str) -> Response:
+@route("GET", "/services.{fmt}", list[shapes.Service], 400, 404,
+       openapi_extra={"parameters": shapes.query(shapes.JURISDICTION)})
+async def services(request: Request) -> Response:
     def build(room: LiveRoom, _params, fmt: str) -> Response:
         return render([service(room, code) for code in room.city.categories], fmt, "services",
                       "service")
 
-    return await answer(request, f"services.{fmt}", build)
+    return await answer(request, asked(request), build)
 
 
-@router.get("/services/{name}")
-async def service_definition(request: Request, name: str) -> Response:
+@route("GET", "/services/{service_code}", shapes.ServiceDefinition, 400, 404,
+       documented="/services/{service_code}.json",
+       openapi_extra={"parameters": shapes.query(shapes.JURISDICTION)})
+async def service_definition(request: Request, service_code: str) -> Response:
     def build(room: LiveRoom, _params, fmt: str) -> Response:
-        code, _ = split(name)
+        code, _ = split(asked(request))
         category = room.city.categories.get(code)
         if category is None:
             raise Open311Error(404, f"unknown service_code {code!r}")
@@ -304,45 +335,61 @@ async def service_definition(request: Request, name: str) -> Response:
         return render({"service_code": code, "attributes": attributes}, fmt,
                       "service_definition")
 
-    return await answer(request, name, build)
+    return await answer(request, asked(request), build)
 
 
-@router.get("/requests.{fmt}")
-async def list_requests(request: Request, fmt: str) -> Response:
+@route("GET", "/requests.{fmt}", list[shapes.ServiceRequest], 400, 404, 429,
+       openapi_extra={"parameters": shapes.query(
+           shapes.JURISDICTION, service_request_id="ids, comma-separated (each look-up "
+           "counts against the address's budget)", service_code="codes, comma-separated",
+           start_date="W3C date-time with its offset", end_date="W3C date-time",
+           status="open or closed")})
+async def list_requests(request: Request) -> Response:
     def build(room: LiveRoom, params, fmt: str) -> Response:
         return render(find_requests(room, params, client_address(request)), fmt,
                       "service_requests", "request")
 
-    return await answer(request, f"requests.{fmt}", build)
+    return await answer(request, asked(request), build)
 
 
-@router.get("/requests/{name}")
-async def one_request(request: Request, name: str) -> Response:
+@route("GET", "/requests/{service_request_id}", list[shapes.ServiceRequest], 400, 404, 429,
+       documented="/requests/{service_request_id}.json",
+       openapi_extra={"parameters": shapes.query(shapes.JURISDICTION)})
+async def one_request(request: Request, service_request_id: str) -> Response:
     def build(room: LiveRoom, params, fmt: str) -> Response:
-        request_id, _ = split(name)
+        request_id, _ = split(asked(request))
         found = find_requests(room, {"service_request_id": request_id}, client_address(request))
         if not found:
             raise Open311Error(404, f"no service request {request_id!r}")
         return render(found, fmt, "service_requests", "request")
 
-    return await answer(request, name, build)
+    return await answer(request, asked(request), build)
 
 
-@router.get("/tokens/{name}")
-async def token(request: Request, name: str) -> Response:
+@route("GET", "/tokens/{token}", list[shapes.Token], 400, 404, 429,
+       documented="/tokens/{token}.json",
+       openapi_extra={"parameters": shapes.query(shapes.JURISDICTION)})
+async def token_of(request: Request, token: str) -> Response:
     """Requests are created at once, so a token is the request's own id."""
     def build(room: LiveRoom, params, fmt: str) -> Response:
-        token_id, _ = split(name)
+        token_id, _ = split(asked(request))
         if not find_requests(room, {"service_request_id": token_id}, client_address(request)):
             raise Open311Error(404, f"unknown token {token_id!r}")
         return render([{"service_request_id": token_id, "token": token_id}], fmt,
                       "service_requests", "request")
 
-    return await answer(request, name, build)
+    return await answer(request, asked(request), build)
 
 
-@router.post("/requests.{fmt}")
-async def create_request(request: Request, fmt: str) -> Response:
+@route("POST", "/requests.{fmt}", list[shapes.Created], 400, 403, 404, 409, 413, 429, 503,
+       status=201, openapi_extra={
+           "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                           "description": "a retry with the same key gets the first report "
+                                          "back (kept two days)",
+                           "schema": {"type": "string", "pattern": KEY.pattern}}],
+           "requestBody": {"required": True, "content": {
+               "application/x-www-form-urlencoded": {"schema": shapes.POST_FORM}}}})
+async def create_request(request: Request) -> Response:
     def build(room: LiveRoom, params, fmt: str) -> Response:
         try:
             found = credential_principal(room, params.get("api_key"), ("api_key",),
@@ -375,12 +422,12 @@ async def create_request(request: Request, fmt: str) -> Response:
                 attributes=attributes_of(params.pairs), location_approximate=approximate,
             )
             log.info("open311 request %s from key %s", incident.id, key_id)
-            return 201, [{"service_request_id": incident.id, "token": incident.id,
-                          "service_notice": None, "account_id": None}]
+            return 201, [shapes.Created(service_request_id=incident.id, token=incident.id,
+                                        service_notice=None, account_id=None).model_dump()]
 
         # a citizen app that sends again after a lost answer gets the first report back
         retry_key = request.headers.get("Idempotency-Key")
         status, body = once(room, principal, retry_key, create) if retry_key else create()
         return render(body, fmt, "service_requests", "request", status=status)
 
-    return await answer(request, f"requests.{fmt}", build)
+    return await answer(request, asked(request), build)

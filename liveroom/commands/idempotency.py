@@ -25,11 +25,13 @@ class StillRunning(InvalidCommand):
 
 
 def once(room: LiveRoom, by: Principal, key: str,
-         command: Callable[[], tuple[int, object]]) -> tuple[int, object]:
-    """(status, body) of `command`, run at most once for this principal and key."""
+         command: Callable[[], tuple[int, object]], *, action: str = "") -> tuple[int, object]:
+    """(status, body) of `command`, run at most once for this principal, key and `action`
+    (what the command is: its method and path; a key sent again for another action is
+    not a replay of the first, whose outcome would be no answer to it)."""
     if not KEY.match(key):
         raise InvalidCommand("Idempotency-Key must be 8 to 128 letters, digits or . _ : -")
-    slot = room.live.idempotency(by.actor, key)
+    slot = room.live.idempotency(by.actor, key, action)
     if room.redis.set(slot, PENDING, nx=True, ex=KEPT_SECONDS):
         try:
             status, body = command()
@@ -41,7 +43,7 @@ def once(room: LiveRoom, by: Principal, key: str,
     for _ in range(50):  # a first attempt in flight: wait for its outcome
         stored = room.redis.get(slot)
         if stored is None:  # it failed and let go: run now
-            return once(room, by, key, command)
+            return once(room, by, key, command, action=action)
         if stored != PENDING:
             status, body = orjson.loads(stored)
             return status, body

@@ -91,6 +91,15 @@ def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Pr
     return estimated(room, available, (lat, lon))
 
 
+#: the latitudes Redis's geo sets index (Web Mercator's): nothing is held, or searched, past
+#: them (GEOSEARCH refuses such a point with an error)
+GEO_LATITUDE = 85.05112878
+
+
+def geo_searchable(lat: float) -> bool:
+    return -GEO_LATITUDE <= lat <= GEO_LATITUDE
+
+
 def nearest_members(room: LiveRoom, geo_key: str, sets: Mapping[str, str], lat: float,
                     lon: float, radius_m: float) -> dict[str, list[str]]:
     """For each name of `sets` (an agency -> its set's key), the members of that set in the
@@ -98,6 +107,8 @@ def nearest_members(room: LiveRoom, geo_key: str, sets: Mapping[str, str], lat: 
     search returns ids alone: distances for thousands would cost more to parse than the
     search itself, and a reader computes those of the few it keeps."""
     names = list(sets)
+    if not geo_searchable(lat):  # (near a pole: nobody, and no error)
+        return {name: [] for name in names}
     pipe = room.redis.pipeline(transaction=False)
     for name in names:
         pipe.smembers(sets[name])

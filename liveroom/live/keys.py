@@ -6,6 +6,7 @@ reads them through here, so a renamed key or field is renamed once.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -149,8 +150,13 @@ class LiveKeys:
         """String: held (with a TTL) by the one worker learning the speeds."""
         return self._view("eta", "learning")
 
-    def idempotency(self, actor: str, key: str) -> str:
-        return self._view("idempotency", actor, key)
+    def idempotency(self, actor: str, key: str, action: str = "") -> str:
+        """String: the outcome of `actor`'s command sent with `key`, for `action` (its
+        method and path, by digest: the same key for another action is that one's own)."""
+        if not action:
+            return self._view("idempotency", actor, key)
+        return self._view("idempotency", actor,
+                          hashlib.sha256(action.encode()).hexdigest()[:16], key)
 
 
 @dataclass(frozen=True)

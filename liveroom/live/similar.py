@@ -10,7 +10,7 @@ from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import InvalidCommand
-from liveroom.live.dispatch import live_incidents
+from liveroom.live.dispatch import geo_searchable, live_incidents
 from liveroom.room import LiveRoom
 
 #: nearby open incidents looked at, of any category, before filtering by family
@@ -40,6 +40,8 @@ def similar_open_incidents(room: LiveRoom, category: str, lat: float, lon: float
     if category not in room.city.categories:
         raise InvalidCommand(f"unknown category {category[:64]!r}")
     related = room.city.related_categories(category)
+    if not geo_searchable(lat):
+        return []
     nearby = dict(room.redis.geosearch(
         room.live.incidents_geo, longitude=lon, latitude=lat,
         radius=DISTRICT_WIDE_M if district else room.settings.duplicate_radius_m, unit="m",

@@ -70,3 +70,17 @@ def test_keys_belong_to_who_sent_them_and_bad_keys_are_refused(client, room, tas
     short = post(client, task, "notes", {"text": "x"}, "abc")
     assert short.status_code == 422 and "Idempotency-Key" in short.json()["message"]
     assert events(room, task["id"]).count("incident.note_added") == 2
+
+
+def test_a_key_sent_to_another_route_is_that_routes_own(client, room, task):
+    """A client that reuses a key on another route gets that route's answer (the first
+    route's would be no answer to it, and the command would be lost)."""
+    noted = post(client, task, "notes", {"text": "catatan"}, "reused-key-01", who="opi")
+    assert noted.status_code == 200 and noted.json()["notes"] == 1
+    stepped = post(client, task, "status", {"status": "acknowledged"}, "reused-key-01",
+                   who="opi")
+    assert stepped.status_code == 200 and stepped.json()["status"] == "acknowledged"
+    assert events(room, task["id"]).count("incident.status_changed") == 1
+    again = post(client, task, "status", {"status": "acknowledged"}, "reused-key-01",
+                 who="opi")  # (a replay on the same route is still the first outcome)
+    assert (again.status_code, again.json()) == (200, stepped.json())
