@@ -29,7 +29,10 @@ from liveroom.domain.lifecycle import Status, TaskStatus
 INCIDENTS = "incidents"
 OFFICERS = "officers"
 
-Latitude = Annotated[float, Field(ge=-90, le=90)]
+#: the latitudes the maps draw and Redis's geo sets index (Web Mercator's): a point past them
+#: could be acknowledged but never stored by the live projection (GEOADD refuses it)
+GEO_LATITUDE = 85.05112878
+Latitude = Annotated[float, Field(ge=-GEO_LATITUDE, le=GEO_LATITUDE)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 
 

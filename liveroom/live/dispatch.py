@@ -9,6 +9,7 @@ from datetime import datetime
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import NotFound
+from liveroom.domain.events import GEO_LATITUDE
 from liveroom.domain.integrity import distance_m
 from liveroom.domain.lifecycle import WITH_OFFICER, Status
 from liveroom.live.eta import Eta, estimated
@@ -91,12 +92,8 @@ def officers_near(room: LiveRoom, lat: float, lon: float, agency: str, *, by: Pr
     return estimated(room, available, (lat, lon))
 
 
-#: the latitudes Redis's geo sets index (Web Mercator's): nothing is held, or searched, past
-#: them (GEOSEARCH refuses such a point with an error)
-GEO_LATITUDE = 85.05112878
-
-
 def geo_searchable(lat: float) -> bool:
+    """Whether GEOSEARCH takes this latitude (it refuses one past the geo sets' range)."""
     return -GEO_LATITUDE <= lat <= GEO_LATITUDE
 
 

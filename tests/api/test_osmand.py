@@ -86,6 +86,7 @@ def test_the_traccar_client_json_with_its_own_units(room, client, device):
     ({"lat": "north", "lon": "106.6"}, "lat must be a number"),
     ({"lon": "106.6"}, "lat and lon"),
     ({"lat": "95", "lon": "106.6"}, "lat"),
+    ({"lat": "89", "lon": "106.6"}, "lat"),  # (no map, and no geo set, goes that far)
     ({"lat": "-6.1", "lon": "106.6", "timestamp": "kemarin"}, "timestamp"),
     ({"lat": "-6.1", "lon": "106.6", "batt": "250"}, "battery"),
     ({"lat": "-6.1", "lon": "nan"}, "finite"),
