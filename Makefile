@@ -35,9 +35,9 @@ run: $(STAMP)
 	$(PY) -m liveroom run
 
 # ruff, then every test (the browser tests drive Debian's Chromium through ChromeDriver; the
-# fault tests start redis-server processes of their own)
+# fault tests start redis-server processes of their own, and a cluster with redis-cli)
 test: $(STAMP)
-	$(call need,chromium:chromium chromedriver:chromium-driver redis-server:redis-server)
+	$(call need,chromium:chromium chromedriver:chromium-driver redis-server:redis-server redis-cli:redis-tools)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
