@@ -6,7 +6,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import redis
@@ -47,9 +47,32 @@ class _ClusterScript(Script):
         return client.eval(self.script, len(keys), *keys, *(args or ()))
 
 
+def _moving_key(args: tuple) -> object | None:
+    """The first key of a command whose keys move (XREAD, XREADGROUP, ZUNION), which
+    redis-py's cluster clients would ask a node for (COMMAND GETKEYS: a round trip to
+    any primary, maybe another city's) before every call; None for any other command."""
+    name = str(args[0]).upper()
+    if name in ("XREAD", "XREADGROUP"):
+        words = [(a.decode() if isinstance(a, bytes) else str(a)).upper() for a in args]
+        return args[words.index("STREAMS") + 1]
+    return args[2] if name == "ZUNION" else None
+
+
 class _Cluster(RedisCluster):
     def register_script(self, script: str) -> Script:
         return _ClusterScript(self, script)
+
+    def determine_slot(self, *args):
+        key = _moving_key(args)
+        return super().determine_slot(*args) if key is None else self.keyslot(key)
+
+
+class _AsyncCluster(aiocluster.RedisCluster):
+    async def _determine_slot(self, command: str, *args):
+        key = _moving_key((command, *args))
+        if key is None:
+            return await super()._determine_slot(command, *args)
+        return self.keyslot(key)
 
 
 def redis_url(settings: Settings) -> str:
@@ -78,7 +101,7 @@ def connect_redis(settings: Settings, decode_responses: bool = True) -> redis.Re
 def connect_async_redis(settings: Settings, **options) -> aioredis.Redis | aiocluster.RedisCluster:
     """The same for asyncio code (the change hub's reader)."""
     if settings.cluster_nodes:
-        return aiocluster.RedisCluster(
+        return _AsyncCluster(
             startup_nodes=[aiocluster.ClusterNode(*node) for node in settings.cluster_nodes],
             decode_responses=True, **options)
     if settings.sentinel_nodes:
@@ -105,7 +128,8 @@ def slot_pipeline(client: redis.Redis | RedisCluster, key: str,
         with node.pipeline(transaction=transaction) as pipe:
             yield pipe
     except (redis.ConnectionError, redis.TimeoutError, MovedError, AskError):
-        client.nodes_manager.initialize()
+        with suppress(redis.RedisError, RedisClusterException):  # (raising the first error)
+            client.nodes_manager.initialize()
         raise
 
 

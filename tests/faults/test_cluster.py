@@ -66,6 +66,17 @@ def slot_primary(room: LiveRoom) -> int:
     return room.redis.get_node_from_key(room.keys.config_version).port
 
 
+async def reader_waits(room: LiveRoom) -> None:
+    """Until the change hub's reader waits in its XREAD on the slot's primary: asyncio.run
+    then cancels it there (Python 3.11's wait_for loses a cancel landing while redis-py
+    sends a command, and the reader would read on)."""
+    def waiting() -> bool:
+        node = redis.Redis(port=slot_primary(room), decode_responses=True)
+        return any(c["cmd"] == "xread" and "b" in c["flags"] for c in node.client_list())
+
+    await asyncio.to_thread(wait_for, waiting)
+
+
 def test_a_room_on_the_cluster_reports_dispatches_tracks_and_projects(cluster, tmp_path):
     ports, _, _ = cluster
     room = open_room(ports, tmp_path / "tangerang")
@@ -104,7 +115,9 @@ def test_the_screens_reader_on_the_cluster_sees_a_change(cluster, tmp_path):
         screen = await hub.subscribe()
         incident = await asyncio.to_thread(report, room)
         await asyncio.to_thread(drain, room)
-        return incident, await screen.next(10)
+        change = await screen.next(10)
+        await reader_waits(room)
+        return incident, change
 
     try:
         incident, change = asyncio.run(scenario())
@@ -163,6 +176,33 @@ def test_after_the_slots_primary_dies_the_room_writes_to_the_promoted_replica(tm
             strict.close()
 
 
+def test_the_screens_reader_follows_the_city_to_the_promoted_replica(tmp_path):
+    with servers.redis_cluster(tmp_path / "cluster") as (ports, procs, _):
+        room = open_room(ports, tmp_path / "room")
+
+        async def seen_by(screen, nudge: float) -> dict:
+            incident = await asyncio.to_thread(wait_for, lambda: report(room, nudge), 30)
+            await asyncio.to_thread(drain, room)
+            seen: dict = {}
+            while incident.id not in seen and (change := await screen.next(20)):
+                seen.update(change.incidents)
+            return seen.get(incident.id) or {}
+
+        async def scenario():
+            screen = await ChangeHub(room).subscribe()
+            before = await seen_by(screen, 0)  # its reader follows the slot's primary
+            procs[slot_primary(room)].kill()
+            after = await seen_by(screen, 0.01)
+            await reader_waits(room)
+            return before, after
+
+        try:
+            before, after = asyncio.run(scenario())
+            assert before["properties"]["status"] == after["properties"]["status"] == "triaged"
+        finally:
+            room.close()
+
+
 @pytest.mark.parametrize(("variables", "named"), [
     ({"redis_cluster": "127.0.0.1:7000,nowhere"}, "LIVEROOM_REDIS_CLUSTER"),
     ({"redis_cluster": "127.0.0.1:7000", "redis_url": "redis://127.0.0.1:6379/0"},
@@ -172,7 +212,7 @@ def test_after_the_slots_primary_dies_the_room_writes_to_the_promoted_replica(tm
 ])
 def test_a_bad_cluster_setting_stops_the_start_naming_the_variable(variables, named):
     with pytest.raises(SettingsError, match=named):
-        load_settings(**variables)
+        load_settings(**{"redis_url": None, **variables})  # (not the environment's)
 
 
 def test_an_unreachable_cluster_stops_a_command_in_one_line(tmp_path):

@@ -21,6 +21,7 @@ from liveroom.commands.officers import register_officer
 from liveroom.domain.errors import AttendanceRefused, IllegalTransition, InvalidCommand
 from liveroom.domain.events import decode, encode
 from liveroom.live.field import check_in_here, departed, field_state, resolve_task
+from liveroom.streams import matching
 from tests.conftest import drain, person
 
 
@@ -40,7 +41,8 @@ def agus(room, post):
 def a_task(room, _point, officer_id="dlh-1", description=""):
     """A rubbish report in a district of its own (the same spot twice is a duplicate)."""
     districts = list(room.city.districts.values())
-    spot = districts[len(room.redis.keys(room.keys.view("incident", "*")))].geometry
+    spot = districts[len(matching(room.redis, room.keys.pattern("live", "incident", "*")))
+                     ].geometry
     point = spot.representative_point()
     incident = report_incident(room, category="sampah-menumpuk", lat=point.y, lon=point.x,
                                source="t", by=SYSTEM, description=description)
