@@ -22,7 +22,13 @@ from liveroom.api import attendance as attendance_api
 from liveroom.api import citizen, field, health, login, open311, openapi, siaga, v1
 from liveroom.api import kpi as kpi_api
 from liveroom.api.access import AccessMiddleware
-from liveroom.api.errors import archive_refusal, unreadable_body, validation_refusal
+from liveroom.api.errors import (
+    REDIS_UNREACHABLE,
+    archive_refusal,
+    live_refusal,
+    unreadable_body,
+    validation_refusal,
+)
 from liveroom.api.limits import BodyLimit, Limit
 from liveroom.api.osmand import MAX_BODY as OSMAND_MAX_BODY
 from liveroom.api.osmand import LocationIngest, device_channel
@@ -54,6 +60,8 @@ def create_app(room: LiveRoom) -> Dash:
                      redoc_url=None)
     server.add_exception_handler(RequestValidationError, validation_refusal)
     server.add_exception_handler(ArchiveUnavailable, archive_refusal)  # (what no route caught)
+    for unreachable in REDIS_UNREACHABLE:
+        server.add_exception_handler(unreachable, live_refusal)
     server.add_exception_handler(HTTPException, unreadable_body)
     server.state.room = room
     server.state.assets = ASSETS

@@ -36,10 +36,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from liveroom.access import Forbidden, Principal
 from liveroom.access import sessions as session_store
 from liveroom.access.secrets import digest
-from liveroom.api.errors import RETRY_AFTER, json_refusal
+from liveroom.api.errors import REDIS_UNREACHABLE, RETRY_AFTER, json_refusal
 from liveroom.api.templates import page_language
 from liveroom.commands.accounts import credential_principal
-from liveroom.domain.errors import ArchiveUnavailable
+from liveroom.domain.errors import ArchiveUnavailable, LiveUnavailable
 from liveroom.i18n import translate
 from liveroom.room import LiveRoom
 
@@ -122,6 +122,21 @@ class AccessMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self._admit(scope, receive, tracked)
+        except REDIS_UNREACHABLE:  # Redis away (a failover): before any answer, a 503
+            if started:
+                raise
+            await self._live_unavailable(scope, receive, send)
+
+    async def _admit(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
         path = scope["path"]
         if scope["type"] == "http":
@@ -158,6 +173,20 @@ class AccessMiddleware:
             await self._unauthenticated(connection, scope, receive, send)
             return
         await self._serve(principal, token, scope, receive, send)
+
+    async def _live_unavailable(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Redis unreachable: a socket is closed "try again later" (its page reconnects),
+        the API answers `live_unavailable`, a page says so and reloads itself."""
+        path = scope["path"]
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1013, "reason": "try again later"})
+        elif path.startswith(("/api/", "/open311/", "/osmand", "/_dash")):
+            await json_refusal(LiveUnavailable())(scope, receive, self._with_headers(send, path))
+        else:
+            lang = page_language(HTTPConnection(scope).query_params.get("lang"))
+            await PlainTextResponse(translate("page.live_unavailable", lang), 503, headers={
+                "Retry-After": str(RETRY_AFTER), "Refresh": str(RETRY_AFTER)})(
+                scope, receive, self._with_headers(send, path))
 
     async def _serve(self, principal: Principal, token: str | None, scope: Scope,
                      receive: Receive, send: Send) -> None:

@@ -1,9 +1,10 @@
 """The one mapping of domain refusals to HTTP statuses, for every protocol.
 
 Not found 404; an illegal move or a lost race 409; not allowed 403 (logged); not
-replicated, or the archive unavailable, 503; a bad command `invalid`: 422 on the JSON
-APIs, 400 where the protocol says so (Open311, the downloads). Each protocol words the
-refusal in its own format; an `ArchiveUnavailable` no route caught is `archive_refusal`'s.
+replicated, Redis unreachable, or the archive unavailable, 503; a bad command `invalid`:
+422 on the JSON APIs, 400 where the protocol says so (Open311, the downloads). Each
+protocol words the refusal in its own format; an `ArchiveUnavailable` no route caught is
+`archive_refusal`'s, a Redis connection error `live_refusal`'s.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
@@ -24,6 +26,7 @@ from liveroom.domain.errors import (
     ConcurrencyConflict,
     DomainError,
     IllegalTransition,
+    LiveUnavailable,
     NotFound,
     NotReplicated,
 )
@@ -31,7 +34,8 @@ from liveroom.domain.errors import (
 log = logging.getLogger("liveroom.access")
 STATUS: dict[type[DomainError], int] = {NotFound: 404, IllegalTransition: 409,
                                         ConcurrencyConflict: 409, Forbidden: 403,
-                                        NotReplicated: 503, ArchiveUnavailable: 503}
+                                        NotReplicated: 503, ArchiveUnavailable: 503,
+                                        LiveUnavailable: 503}
 #: seconds a client is asked to wait before trying again after a 503
 RETRY_AFTER = 5
 
@@ -64,16 +68,18 @@ MEANING = {401: "no valid API token (or page session with its CSRF header)",
            409: "an illegal move, or someone changed it first (`expected_version`)",
            413: "the body is larger than the limit", 422: "a bad command (`code` says which "
            "rule), or a body, query or path that is not what the route takes",
-           503: "written, but not acknowledged: no replica confirmed it in time "
-           "(`not_replicated`, `LIVEROOM_REDIS_MIN_REPLICAS`)"}
+           503: "not now, retry after `Retry-After`: written but not acknowledged, no "
+           "replica confirmed it in time (`not_replicated`, `LIVEROOM_REDIS_MIN_REPLICAS`); "
+           "the live store unreachable, a failover under way (`live_unavailable`); or the "
+           "archive down, for what reads it (`archive_unavailable`)"}
 
 
 def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a JSON route: each status with its meaning and shape (422: a
-    refusal or a validation problem)."""
+    refusal or a validation problem; 503 on every route: Redis may be away)."""
     return {status: {"description": MEANING[status],
                      "model": Refusal | Invalid if status == 422 else Refusal}
-            for status in statuses}
+            for status in sorted({*statuses, 503})}
 
 
 def http_status(exc: DomainError, *, invalid: int = 422) -> int:
@@ -96,6 +102,16 @@ async def archive_refusal(_request: Request, exc: ArchiveUnavailable) -> JSONRes
     """What reads the archive, with the archive down: `{"code": "archive_unavailable"}`,
     503 and a Retry-After (the live room goes on meanwhile)."""
     return json_refusal(exc)
+
+
+#: what redis-py raises when the server is gone or a failover is under way
+REDIS_UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError)
+
+
+async def live_refusal(_request: Request, _exc: Exception) -> JSONResponse:
+    """Redis unreachable under a request no route caught it in: `{"code":
+    "live_unavailable"}`, 503 and a Retry-After, never a 500 with a traceback."""
+    return json_refusal(LiveUnavailable())
 
 
 async def validation_refusal(_request: Request, exc: RequestValidationError) -> JSONResponse:

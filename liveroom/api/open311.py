@@ -24,13 +24,13 @@ from pydantic import ValidationError
 from liveroom.access import sessions as session_store
 from liveroom.api import open311_shapes as shapes
 from liveroom.api.access import client_address
-from liveroom.api.errors import http_status
+from liveroom.api.errors import REDIS_UNREACHABLE, http_status
 from liveroom.api.open311_shapes import ANSWER_LIMIT, FIELD_LIMITS, OTHER_LIMIT
 from liveroom.cities.model import Attribute
 from liveroom.commands.accounts import Throttled, credential_principal
 from liveroom.commands.idempotency import KEY, once
 from liveroom.commands.incidents import report_incident
-from liveroom.domain.errors import DomainError
+from liveroom.domain.errors import DomainError, LiveUnavailable
 from liveroom.i18n import translate
 from liveroom.reporting.reports import (
     MAX_RESULTS,
@@ -255,6 +255,8 @@ async def answer(request: Request, name: str, build) -> Response:
         return await anyio.to_thread.run_sync(build, room, params, fmt)
     except Open311Error as exc:
         return error(fmt, exc.status, exc.description)
+    except REDIS_UNREACHABLE:
+        return error(fmt, 503, str(LiveUnavailable()))
     except DomainError as exc:
         return error(fmt, http_status(exc, invalid=400), str(exc))
     except ValidationError as exc:  # e.g. a latitude of 200
@@ -268,7 +270,8 @@ MEANING = {400: "a bad request: a format other than .json or .xml, a field too l
            403: "a valid api_key is required", 404: "no such jurisdiction, service or request",
            409: "someone changed it first", 413: "the body is larger than 64 KB",
            429: "too many look-ups or reports from this address or key; retry later",
-           503: "written, but not acknowledged: no replica confirmed it in time"}
+           503: "not now, retry: not acknowledged (no replica confirmed it in time, or the "
+                "live store is unreachable during a failover), or the archive is down"}
 
 
 def route(method: str, path: str, reply: type, *errors: int, status: int = 200,
@@ -280,7 +283,7 @@ def route(method: str, path: str, reply: type, *errors: int, status: int = 200,
         responses = {status: {"model": reply, "description": "the answer (in XML, the "
                               "same fields, at the path ending .xml)"},
                      **{code: {"model": list[shapes.Error], "description": MEANING[code]}
-                        for code in errors}}
+                        for code in sorted({*errors, 503})}}  # (Redis may be away)
         router.add_api_route(documented or path.replace("{fmt}", "json"), handler,
                              methods=[method], status_code=status, responses=responses,
                              tags=["Open311 GeoReport v2"], **extra)

@@ -47,6 +47,16 @@ class ArchiveUnavailable(DomainError):
     code = "archive_unavailable"
 
 
+class LiveUnavailable(DomainError):
+    """Redis cannot be reached (a failover under way, the server down): nothing was
+    written, 503; redis-py finds the new primary by itself and the next try goes there."""
+
+    code = "live_unavailable"
+
+    def __init__(self, message: str = "the live store cannot be reached; try again") -> None:
+        super().__init__(message)
+
+
 class AttendanceRefused(InvalidCommand):
     """A check-in or check-out the rules refuse; `code` says which rule."""
 

@@ -222,11 +222,14 @@ class ChangeHub:
         # default, 5 s, cut every idle wait short as an error)
         client = connect_async_redis(self.room.settings, socket_timeout=PRESENCE_EVERY + 10)
         loop = asyncio.get_running_loop()
-        swept = loop.time()
+        swept, seeded = loop.time(), False
         try:
-            await asyncio.to_thread(self.presence_changes, version)
-            while True:
-                try:
+            # (asking, since asyncio.wait_for in redis-py's sends may swallow a cancel)
+            while not asyncio.current_task().cancelling():
+                try:  # the first sweep, inside: Redis may be away at the start too
+                    if not seeded:  # presence as the screens were shown it, to tell changes
+                        await asyncio.to_thread(self.presence_changes, version)
+                        seeded = True
                     version = await self._follow(client, version)
                     if loop.time() - swept >= PRESENCE_EVERY:
                         change = await asyncio.to_thread(self.presence_changes, version)
