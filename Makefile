@@ -35,9 +35,10 @@ run: $(STAMP)
 	$(PY) -m liveroom run
 
 # ruff, then every test (the browser tests drive Debian's Chromium through ChromeDriver; the
-# fault tests start redis-server processes of their own)
+# fault tests start redis-server and haproxy processes of their own)
 test: $(STAMP)
-	$(call need,chromium:chromium chromedriver:chromium-driver redis-server:redis-server)
+	$(call need,chromium:chromium chromedriver:chromium-driver redis-server:redis-server \
+	  /usr/sbin/haproxy:haproxy openssl:openssl)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
