@@ -35,12 +35,12 @@ run: $(STAMP)
 	$(PY) -m liveroom run
 
 # ruff, then every test (the browser tests drive Debian's Chromium through ChromeDriver; the
-# fault tests start redis-server processes, a cluster with redis-cli, and a PostgreSQL cluster
-# of their own: initdb and pg_ctl come with Debian's postgresql, whose pg_ctlcluster is on
-# the PATH)
+# fault tests start redis-server processes, a cluster with redis-cli, haproxy, and a PostgreSQL
+# cluster of their own: initdb and pg_ctl come with Debian's postgresql, whose pg_ctlcluster
+# is on the PATH)
 test: $(STAMP)
 	$(call need,chromium:chromium chromedriver:chromium-driver redis-server:redis-server \
-	  redis-cli:redis-tools pg_ctlcluster:postgresql)
+	  redis-cli:redis-tools pg_ctlcluster:postgresql /usr/sbin/haproxy:haproxy openssl:openssl)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 

@@ -130,11 +130,38 @@ def create_server(room: LiveRoom) -> FastAPI:
 def __getattr__(name: str):
     """`app.server` for `uvicorn app:server`, built from the environment on first use."""
     if name == "server":
-        from liveroom.archive import migrate, rollups
-        from liveroom.config import load_settings
+        return _server_from_environment()
+    raise AttributeError(name)
 
+
+def _server_from_environment() -> FastAPI:
+    """What stops `liveroom run` (a bad setting or city pack, an unreachable Redis or
+    database, demo accounts in production) stops a worker too: one line, and uvicorn's
+    start-up failure code, on which `--workers N` stops instead of starting the workers
+    again and again."""
+    import sys
+
+    import redis
+    from sqlalchemy.exc import OperationalError
+    from uvicorn.config import STARTUP_FAILURE
+
+    from liveroom.archive import migrate, rollups
+    from liveroom.cities import CityPackError
+    from liveroom.commands.accounts import ensure_not_demo_in_production
+    from liveroom.config import SettingsError, load_settings
+    from liveroom.domain.errors import DomainError
+
+    try:
         room = LiveRoom.open(load_settings())
         migrate(room.engine)
         rollups.fill_if_empty(room.engine, room.city.timezone)
+        ensure_not_demo_in_production(room)
+    except (SettingsError, CityPackError, DomainError) as exc:
+        refusal = f"refusing to start: {exc}"
+    except (redis.ConnectionError, OperationalError) as exc:
+        server = "Redis" if isinstance(exc, redis.RedisError) else "the database"
+        refusal = f"cannot reach {server}: {str(exc).splitlines()[0]}"
+    else:
         return create_app(room).server
-    raise AttributeError(name)
+    print(" ".join(refusal.split()), file=sys.stderr)
+    raise SystemExit(STARTUP_FAILURE)
