@@ -13,7 +13,9 @@ from typing import TypeVar
 
 import redis
 
-from tests.app_process import free_port
+from liveroom.config import Settings
+from liveroom.room import LiveRoom
+from tests.app_process import AppProcess, free_port
 
 T = TypeVar("T")
 MASTER = "liveroom-test"
@@ -71,3 +73,22 @@ def sentinel_set(path: Path) -> Iterator[tuple[int, int, list[int], dict[str, su
         for proc in procs.values():
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def app_on_sentinels(path: Path) -> Iterator[tuple[AppProcess, LiveRoom, dict]]:
+    """The real app on a sentinel set of its own (`sentinel_set`), its archive in SQLite,
+    and a room of the test's own on the same: (app, room, {"primary": port, "replica":
+    port, "procs": processes by name})."""
+    with sentinel_set(path) as (primary, replica, sentinels, procs):
+        env = {"LIVEROOM_REDIS_SENTINELS": ",".join(f"127.0.0.1:{p}" for p in sentinels),
+               "LIVEROOM_REDIS_MASTER": MASTER, "LIVEROOM_DATA_DIR": str(path / "data"),
+               "LIVEROOM_DATABASE_URL": f"sqlite:///{path}/archive.db", "LIVEROOM_ENV": "test"}
+        app = AppProcess(env, path / "app.log").start(60)
+        room = LiveRoom.open(Settings(**{k.removeprefix("LIVEROOM_").lower(): v
+                                         for k, v in env.items()}, projections=False))
+        try:
+            yield app, room, {"primary": primary, "replica": replica, "procs": procs}
+        finally:
+            room.close()
+            app.stop()
