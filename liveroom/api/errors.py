@@ -1,8 +1,9 @@
 """The one mapping of domain refusals to HTTP statuses, for every protocol.
 
-Not found 404; an illegal move or a lost race 409; not allowed 403 (logged); a bad
-command `invalid`: 422 on the JSON APIs, 400 where the protocol says so (Open311, the
-downloads). Each protocol words the refusal in its own format.
+Not found 404; an illegal move or a lost race 409; not allowed 403 (logged); a passing
+condition (not yet replicated, the same key's first attempt still running) 503, which
+clients send again after; a bad command `invalid`: 422 on the JSON APIs, 400 where the
+protocol says so (Open311, the downloads). Each protocol words the refusal in its own format.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from liveroom.domain.errors import (
     DomainError,
     IllegalTransition,
     NotFound,
-    NotReplicated,
+    TryAgain,
 )
 
 log = logging.getLogger("liveroom.access")
 STATUS: dict[type[DomainError], int] = {NotFound: 404, IllegalTransition: 409,
                                         ConcurrencyConflict: 409, Forbidden: 403,
-                                        NotReplicated: 503}
+                                        TryAgain: 503}
 
 
 def http_status(exc: DomainError, *, invalid: int = 422) -> int:

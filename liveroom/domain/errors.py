@@ -32,7 +32,13 @@ class ConcurrencyConflict(DomainError):
     code = "conflict"
 
 
-class NotReplicated(DomainError):
+class TryAgain(DomainError):
+    """Not done now for a passing reason: the very same command sent again later may be."""
+
+    code = "try_again"
+
+
+class NotReplicated(TryAgain):
     """Appended on the Redis primary, but no replica confirmed it in time
     (`LIVEROOM_REDIS_MIN_REPLICAS`): not acknowledged, as a failover now could lose it."""
 
