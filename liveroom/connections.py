@@ -16,6 +16,9 @@ from liveroom.config import Settings
 from liveroom.embedded import use_embedded
 
 SENTINEL_TIMEOUT = 1.0  # seconds a sentinel may take to say where the primary is
+#: seconds a primary found through the sentinels may take to answer a command (its `WAIT`
+#: added): one that hangs longer is failed over by them anyway
+PRIMARY_TIMEOUT = 5.0
 
 
 def redis_url(settings: Settings) -> str:
@@ -27,18 +30,21 @@ def connect_redis(settings: Settings) -> redis.Redis:
     """A client with string responses and health checks, for sync code paths: of the
     primary the sentinels name (found again after a failover), else of the one URL."""
     options = {"decode_responses": True, "health_check_interval": 30}
-    if settings.sentinel_nodes:
-        return Sentinel(settings.sentinel_nodes, socket_timeout=SENTINEL_TIMEOUT).master_for(
-            settings.redis_master, **options)
+    if settings.sentinel_nodes:  # (the sentinels' own timeout is theirs alone: a WAIT for
+        # replicas may take longer, and cut short it would leave a write done, unanswered)
+        return Sentinel(settings.sentinel_nodes, sentinel_kwargs={
+            "socket_timeout": SENTINEL_TIMEOUT}).master_for(
+            settings.redis_master, socket_timeout=PRIMARY_TIMEOUT + settings.redis_wait_ms / 1000,
+            **options)
     return redis.Redis.from_url(redis_url(settings), **options)
 
 
 def connect_async_redis(settings: Settings, **options) -> aioredis.Redis:
     """The same for asyncio code (the change hub's reader)."""
     if settings.sentinel_nodes:
-        return AsyncSentinel(settings.sentinel_nodes, socket_timeout=SENTINEL_TIMEOUT
-                             ).master_for(settings.redis_master, decode_responses=True,
-                                          **options)
+        return AsyncSentinel(settings.sentinel_nodes, sentinel_kwargs={
+            "socket_timeout": SENTINEL_TIMEOUT}).master_for(settings.redis_master,
+                                                            decode_responses=True, **options)
     return aioredis.from_url(redis_url(settings), decode_responses=True, **options)
 
 

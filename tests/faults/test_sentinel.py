@@ -134,3 +134,23 @@ def _confirmed(room: LiveRoom, create) -> tuple[int, object] | None:
         return once(room, SYSTEM, "warga-0001", create)
     except NotReplicated:
         return None
+
+
+def test_a_wait_for_replicas_longer_than_a_second_is_not_cut_short(sentinel_set, tmp_path,
+                                                                     tangerang_point):
+    _primary, _replica, sentinels, procs = sentinel_set
+    settings = Settings(env="test", data_dir=tmp_path / "data",
+                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
+                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
+                        redis_min_replicas=1, redis_wait_ms=1500, simulator=False,
+                        projections=False)
+    room = LiveRoom.open(settings)
+    lat, lon = tangerang_point
+    procs["replica"].send_signal(signal.SIGSTOP)
+    try:  # (a socket timeout shorter than the wait answered a timeout error: a 500, and
+        # a write done that its client, unanswered, sends again)
+        with pytest.raises(NotReplicated):
+            report_incident(room, category="genangan", lat=lat, lon=lon, source="t", by=SYSTEM)
+    finally:
+        procs["replica"].send_signal(signal.SIGCONT)
+        room.close()
