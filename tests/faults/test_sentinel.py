@@ -7,6 +7,7 @@ client's retry with the same Idempotency-Key confirms it instead of writing it a
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
 
@@ -14,6 +15,9 @@ import pytest
 import redis
 
 from liveroom.access import SYSTEM
+from liveroom.api.osmand import LocationIngest
+from liveroom.archive import migrate
+from liveroom.commands.accounts import add_device
 from liveroom.commands.idempotency import once
 from liveroom.commands.incidents import get_incident, report_incident
 from liveroom.config import Settings
@@ -153,4 +157,35 @@ def test_a_wait_for_replicas_longer_than_a_second_is_not_cut_short(sentinel_set,
             report_incident(room, category="genangan", lat=lat, lon=lon, source="t", by=SYSTEM)
     finally:
         procs["replica"].send_signal(signal.SIGCONT)
+        room.close()
+
+
+def test_with_min_replicas_a_tracker_s_unconfirmed_fix_gets_503_to_send_again(
+        sentinel_set, tmp_path, tangerang_point):
+    _primary, _replica, sentinels, procs = sentinel_set
+    settings = Settings(env="test", data_dir=tmp_path / "data",
+                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
+                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
+                        redis_min_replicas=1, redis_wait_ms=300, simulator=False,
+                        projections=False)
+    room = LiveRoom.open(settings)
+    migrate(room.engine)
+    device = add_device(room, "Pelacak", agency="dishub", by=SYSTEM)
+    ingest = LocationIngest(room)
+    lat, lon = tangerang_point
+
+    def send() -> tuple[int, str]:
+        return asyncio.run(ingest.ingest(
+            f"id={device.secret}&lat={lat}&lon={lon}&timestamp={int(time.time())}".encode(),
+            b"", "127.0.0.1"))
+
+    try:
+        assert send() == (200, "")
+        procs["replica"].send_signal(signal.SIGSTOP)
+        try:
+            status, reason = send()
+        finally:
+            procs["replica"].send_signal(signal.SIGCONT)
+        assert status == 503 and "replica" in reason  # (not a 500: a tracker sends it again)
+    finally:
         room.close()
