@@ -5,10 +5,12 @@ browser-side callbacks that put it in place (`assets/live.js`)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from functools import partial
 
 import orjson
+import redis
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, set_props
 
 from callbacks.pages import shows_wall
@@ -31,11 +33,14 @@ from liveroom.live.overview import visible
 from liveroom.live.screen_filter import ScreenFilter
 from liveroom.room import LiveRoom
 
+log = logging.getLogger(__name__)
 #: how often and how much screens are pushed (`live.push`)
 POLICY = push.Policy()
 #: How often a push loop asks a tab showing another page whether it came back (coming
 #: back renders a fresh snapshot).
 OTHER_PAGE_CHECK = 5.0
+#: seconds between a screen's tries to resume its pushes while Redis is away
+REDIS_RETRY = 1.0
 #: the screens' lease keepers running (a task only weakly held could vanish mid-release)
 KEEPERS: set[asyncio.Task] = set()
 
@@ -137,11 +142,17 @@ def register(app: Dash, room: LiveRoom) -> None:
                 version = await socket.get_prop(ids.LIVE_VERSION, "data", timeout=10)
             except TimeoutError:
                 version = None  # then it is sent everything
-            subscription = await hub.subscribe()  # before catching up: nothing falls between
             try:
-                await follow(socket, by, showing, version, subscription, page)
-            finally:
-                hub.unsubscribe(subscription)
+                subscription = await hub.subscribe()  # (before catching up: nothing falls
+                try:  # between the two)
+                    await follow(socket, by, showing, version, subscription, page)
+                finally:
+                    hub.unsubscribe(subscription)
+            except redis.RedisError as exc:
+                # Redis away (failing over, restarting): resume from the version the screen
+                # shows once it is back
+                log.warning("pushing to a screen failed (%s); resuming", exc)
+                await asyncio.sleep(REDIS_RETRY)
 
     async def follow(socket, by: Principal, showing: tuple[str, str], version: str | None,
                      subscription: Subscription, page) -> None:

@@ -32,6 +32,10 @@ SENTINEL_TIMEOUT = 1.0  # seconds a sentinel may take to say where the primary i
 #: not hold a request for minutes
 PG_CONNECT_TIMEOUT = 3
 
+#: seconds a primary found through the sentinels may take to answer a command (its `WAIT`
+#: added): one that hangs longer is failed over by them anyway
+PRIMARY_TIMEOUT = 5.0
+
 
 class _ClusterScript(Script):
     """A script run by EVAL, routed like any command to the primary of its keys' slot:
@@ -92,9 +96,12 @@ def connect_redis(settings: Settings, decode_responses: bool = True) -> redis.Re
                 startup_nodes=[ClusterNode(*node) for node in settings.cluster_nodes], **options)
         except RedisClusterException as exc:  # no node answered: unreachable, as a URL's
             raise redis.ConnectionError(str(exc)) from exc
-    if settings.sentinel_nodes:
-        return Sentinel(settings.sentinel_nodes, socket_timeout=SENTINEL_TIMEOUT).master_for(
-            settings.redis_master, **options)
+    if settings.sentinel_nodes:  # (the sentinels' own timeout is theirs alone: a WAIT for
+        # replicas may take longer, and cut short it would leave a write done, unanswered)
+        return Sentinel(settings.sentinel_nodes, sentinel_kwargs={
+            "socket_timeout": SENTINEL_TIMEOUT}).master_for(
+            settings.redis_master, socket_timeout=PRIMARY_TIMEOUT + settings.redis_wait_ms / 1000,
+            **options)
     return redis.Redis.from_url(redis_url(settings), **options)
 
 
@@ -105,9 +112,9 @@ def connect_async_redis(settings: Settings, **options) -> aioredis.Redis | aiocl
             startup_nodes=[aiocluster.ClusterNode(*node) for node in settings.cluster_nodes],
             decode_responses=True, **options)
     if settings.sentinel_nodes:
-        return AsyncSentinel(settings.sentinel_nodes, socket_timeout=SENTINEL_TIMEOUT
-                             ).master_for(settings.redis_master, decode_responses=True,
-                                          **options)
+        return AsyncSentinel(settings.sentinel_nodes, sentinel_kwargs={
+            "socket_timeout": SENTINEL_TIMEOUT}).master_for(settings.redis_master,
+                                                            decode_responses=True, **options)
     return aioredis.from_url(redis_url(settings), decode_responses=True, **options)
 
 

@@ -8,7 +8,9 @@ change no aggregate, are appended in pipelined batches.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import redis
@@ -18,6 +20,20 @@ from liveroom.domain.errors import ConcurrencyConflict, NotReplicated
 from liveroom.domain.events import INCIDENTS, OFFICERS, Event, encode
 
 STREAMS = (INCIDENTS, OFFICERS)
+#: within `deferred_confirmation()`: the appends no replica confirmed in time
+_unconfirmed: ContextVar[list[NotReplicated] | None] = ContextVar("unconfirmed", default=None)
+
+
+@contextmanager
+def deferred_confirmation() -> Iterator[list[NotReplicated]]:
+    """Within it, an append no replica confirms in time does not raise NotReplicated at
+    once: the refusal is listed here, so the caller can first keep what was done (an
+    idempotent retry must find it, not append it again), then refuse."""
+    token = _unconfirmed.set([])
+    try:
+        yield _unconfirmed.get()  # type: ignore[misc]
+    finally:
+        _unconfirmed.reset(token)
 
 
 @dataclass(frozen=True)
@@ -142,10 +158,20 @@ class EventStore:
         if self.min_replicas:
             replicas = replies.pop()
             if not isinstance(replies[0], Exception) and replicas < self.min_replicas:
-                raise NotReplicated(f"{replicas} of {self.min_replicas} replica(s) confirmed "
-                                    f"the write within {self.wait_ms} ms",
-                                    replicas=self.min_replicas)
+                refusal = NotReplicated(f"{replicas} of {self.min_replicas} replica(s) "
+                                        f"confirmed the write within {self.wait_ms} ms",
+                                        replicas=self.min_replicas)
+                if (deferred := _unconfirmed.get()) is None:
+                    raise refusal
+                deferred.append(refusal)
         return replies
+
+    def confirm(self, key: str, seconds: int) -> None:
+        """Give `key` `seconds` more to live and, with `min_replicas`, wait until that many
+        replicas have it, and so everything written before it (NotReplicated if not)."""
+        with slot_pipeline(self.redis, key, transaction=False) as pipe:
+            pipe.expire(key, seconds)
+            self._sent(pipe)
 
     def load(self, kind: str, aggregate_id: str) -> Loaded:
         version, state = self.redis.hmget(self.keys.aggregate(kind, aggregate_id),
@@ -231,4 +257,4 @@ def id_tuple(entry_id: str | None) -> tuple[int, int]:
 
 
 __all__ = ["INCIDENTS", "OFFICERS", "STREAMS", "Claimed", "EventStore", "Keys", "Loaded",
-           "delete_matching", "id_tuple", "matching"]
+           "deferred_confirmation", "delete_matching", "id_tuple", "matching"]

@@ -1,10 +1,12 @@
 """The one mapping of domain refusals to HTTP statuses, for every protocol.
 
-Not found 404; an illegal move or a lost race 409; not allowed 403 (logged); not
-replicated, Redis unreachable, or the archive unavailable, 503; a bad command `invalid`:
-422 on the JSON APIs, 400 where the protocol says so (Open311, the downloads). Each
-protocol words the refusal in its own format; an `ArchiveUnavailable` no route caught is
-`archive_refusal`'s, a Redis connection error `live_refusal`'s.
+Not found 404; an illegal move or a lost race 409; not allowed 403 (logged); a passing
+condition (`TryAgain`: not yet replicated, the same key's first attempt still running,
+Redis unreachable, the archive unavailable) 503 with a Retry-After, which clients send
+again after; a bad command `invalid`: 422 on the JSON APIs, 400 where the protocol says so
+(Open311, the downloads). Each protocol words the refusal in its own format; an
+`ArchiveUnavailable` no route caught is `archive_refusal`'s, a Redis connection error
+`live_refusal`'s.
 """
 
 from __future__ import annotations
@@ -28,14 +30,13 @@ from liveroom.domain.errors import (
     IllegalTransition,
     LiveUnavailable,
     NotFound,
-    NotReplicated,
+    TryAgain,
 )
 
 log = logging.getLogger("liveroom.access")
 STATUS: dict[type[DomainError], int] = {NotFound: 404, IllegalTransition: 409,
                                         ConcurrencyConflict: 409, Forbidden: 403,
-                                        NotReplicated: 503, ArchiveUnavailable: 503,
-                                        LiveUnavailable: 503}
+                                        TryAgain: 503}
 #: seconds a client is asked to wait before trying again after a 503
 RETRY_AFTER = 5
 

@@ -4,8 +4,9 @@
 Served at the root of its own port (`LIVEROOM_OSMAND_PORT`, 5055) and at `/osmand` on the
 main server; the officer's phone page sends the same fixes over `/ws/device`. An unknown
 device gets 400 and is counted; a malformed value gets 400 with the reason; a device that
-cannot be checked while the archive is down gets 503 (`commands.locations.DeviceDirectory`);
-nothing is stored for a refused request.
+cannot be checked while the archive is down gets 503 (`commands.locations.DeviceDirectory`),
+and so do fixes no replica confirmed (`LIVEROOM_REDIS_MIN_REPLICAS`): trackers send them
+again; nothing is stored for a refused request.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.access import Forbidden, Principal
 from liveroom.api.access import client_address
+from liveroom.api.errors import http_status
 from liveroom.commands.accounts import credential_principal
 from liveroom.commands.locations import DeviceDirectory, FixWriter
-from liveroom.domain.errors import ArchiveUnavailable, InvalidCommand
+from liveroom.domain.errors import ArchiveUnavailable, InvalidCommand, TryAgain
 from liveroom.domain.events import OfficerLocated
 from liveroom.room import LiveRoom
 from liveroom.trackers.osmand import BadFix, from_json, from_query
@@ -73,7 +75,10 @@ class LocationIngest:
                                     client=client, **f) for f in fields]
         except InvalidCommand as exc:  # the event model's refusal: a field and why
             return 400, f"bad request: {exc}"
-        await self.writer.write(fixes, principal)
+        try:
+            await self.writer.write(fixes, principal)
+        except TryAgain as exc:  # (not yet replicated: the tracker sends it again)
+            return http_status(exc), str(exc)
         return 200, ""
 
     async def take(self, principal: Principal, actor: str, message: str,

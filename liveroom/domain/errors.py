@@ -32,14 +32,20 @@ class ConcurrencyConflict(DomainError):
     code = "conflict"
 
 
-class NotReplicated(DomainError):
+class TryAgain(DomainError):
+    """Not done now for a passing reason: the very same command sent again later may be."""
+
+    code = "try_again"
+
+
+class NotReplicated(TryAgain):
     """Appended on the Redis primary, but no replica confirmed it in time
     (`LIVEROOM_REDIS_MIN_REPLICAS`): not acknowledged, as a failover now could lose it."""
 
     code = "not_replicated"
 
 
-class ArchiveUnavailable(DomainError):
+class ArchiveUnavailable(TryAgain):
     """The archive database cannot be reached (down, restarting, unreachable): what reads
     it answers 503; the live room, on Redis, carries on. Raised by the engine itself
     (`connections.connect_database`), whatever the query."""
@@ -47,7 +53,7 @@ class ArchiveUnavailable(DomainError):
     code = "archive_unavailable"
 
 
-class LiveUnavailable(DomainError):
+class LiveUnavailable(TryAgain):
     """Redis cannot be reached (a failover under way, the server down): nothing was
     written, 503; redis-py finds the new primary by itself and the next try goes there."""
 

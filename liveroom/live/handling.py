@@ -17,13 +17,18 @@ screens drop it with their next refresh of the queue (at the latest, the minute'
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+
+import redis
 
 from liveroom.access import Action, Principal
 from liveroom.domain.errors import DomainError, NotFound
 from liveroom.live.projection import CHANGES_KEPT
 from liveroom.room import LiveRoom
+
+log = logging.getLogger(__name__)
 
 # a holder's value: "<taken ms> <until ms> <name>"; expired holders are dropped on the way
 _NOW = """
@@ -145,15 +150,18 @@ async def keep(room: LiveRoom, by: Principal, selected: Callable[[], Awaitable[s
             silent = silent + 1 if current == UNKNOWN else 0
             if current == UNKNOWN:  # busy: unchanged, once; silent twice: gone (a socket
                 current = held if silent < SILENT_ROUNDS else None  # not yet seen closed)
-            if held and current != held:
-                await asyncio.to_thread(release, room, held, by)
-            held = None
-            if current:
-                try:
-                    await asyncio.to_thread(take, room, current, by)
-                    held = current
-                except DomainError:  # gone meanwhile, or not theirs to see
-                    pass
+            try:
+                if held and current != held:
+                    await asyncio.to_thread(release, room, held, by)
+                held = None
+                if current:
+                    try:
+                        await asyncio.to_thread(take, room, current, by)
+                        held = current
+                    except DomainError:  # gone meanwhile, or not theirs to see
+                        pass
+            except redis.RedisError as exc:  # away (failing over): the next round tries again
+                log.warning("renewing a screen's handling lease failed: %s", exc)
             await asyncio.sleep(every)
     finally:
         if held:

@@ -3,10 +3,14 @@ replay gets the first outcome back (result or refusal) without appending anythin
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from liveroom.access import SYSTEM
+from liveroom.api.errors import http_status
 from liveroom.commands import accounts
+from liveroom.commands.idempotency import PENDING_SECONDS, StillRunning, once
 from liveroom.commands.incidents import assign_incident, report_incident
 from liveroom.commands.officers import register_officer
 from liveroom.domain.events import decode
@@ -84,3 +88,28 @@ def test_a_key_sent_to_another_route_is_that_routes_own(client, room, task):
     again = post(client, task, "status", {"status": "acknowledged"}, "reused-key-01",
                  who="opi")  # (a replay on the same route is still the first outcome)
     assert (again.status_code, again.json()) == (200, stepped.json())
+
+
+def test_a_replay_while_the_first_attempt_runs_is_told_to_send_again(room):
+    started, finish = threading.Event(), threading.Event()
+
+    def slow() -> tuple[int, object]:
+        started.set()
+        finish.wait(30)
+        return 200, "done once"
+
+    first = threading.Thread(target=once, args=(room, SYSTEM, "slow-key-0001", slow))
+    first.start()
+    try:
+        assert started.wait(5)
+        with pytest.raises(StillRunning) as refused:
+            once(room, SYSTEM, "slow-key-0001", lambda: (200, "done twice"))
+        assert http_status(refused.value) == 503  # a client sends it again later
+        # a first attempt whose process dies never stores its outcome: its hold on the key
+        # runs out by itself, and a replay then does the command
+        held = room.redis.ttl(room.live.idempotency(SYSTEM.actor, "slow-key-0001"))
+        assert 0 < held <= PENDING_SECONDS
+    finally:
+        finish.set()
+        first.join()
+    assert once(room, SYSTEM, "slow-key-0001", lambda: (200, "done twice")) == (200, "done once")

@@ -16,7 +16,9 @@ from typing import TypeVar
 
 import redis
 
-from tests.app_process import free_port
+from liveroom.config import Settings
+from liveroom.room import LiveRoom
+from tests.app_process import AppProcess, free_port
 
 T = TypeVar("T")
 MASTER = "liveroom-test"
@@ -48,14 +50,18 @@ def wait_for(check: Callable[[], T], seconds: float = 20) -> T:
 
 
 @contextmanager
-def sentinel_set(path: Path) -> Iterator[tuple[int, int, list[int], dict[str, subprocess.Popen]]]:
-    """A primary, its replica and three sentinels watching `MASTER`:
-    (primary port, replica port, sentinel ports, processes by name)."""
-    primary, replica = free_port(), free_port()
+def sentinel_set(path: Path, replicas: int = 1) -> Iterator[
+        tuple[int, int, list[int], dict[str, subprocess.Popen]]]:
+    """A primary, its replica (or `replicas` of them: `replica`, `replica-2`, …) and three
+    sentinels watching `MASTER`: (primary port, first replica's port, sentinel ports,
+    processes by name)."""
+    primary, *ports = (free_port() for _ in range(1 + replicas))
+    replica = ports[0]
     plain = ("--save", "", "--appendonly", "no", "--bind", "127.0.0.1")
-    procs = {"primary": start_redis(path, "--port", str(primary), *plain),
-             "replica": start_redis(path, "--port", str(replica), *plain,
-                                    "--replicaof", "127.0.0.1", str(primary))}
+    procs = {"primary": start_redis(path, "--port", str(primary), *plain)}
+    for n, port in enumerate(ports, 1):
+        procs["replica" if n == 1 else f"replica-{n}"] = start_redis(
+            path, "--port", str(port), *plain, "--replicaof", "127.0.0.1", str(primary))
     sentinels = [free_port() for _ in range(3)]
     for n, port in enumerate(sentinels):
         conf = path / f"sentinel-{n}.conf"
@@ -65,10 +71,10 @@ def sentinel_set(path: Path) -> Iterator[tuple[int, int, list[int], dict[str, su
                         f"sentinel failover-timeout {MASTER} 5000\n")
         procs[f"sentinel-{n}"] = start_redis(path, str(conf), "--sentinel")
     try:
-        wait_for(lambda: redis.Redis(port=replica).info("replication")[
-            "master_link_status"] == "up")
-        wait_for(lambda: all(redis.Redis(port=p).sentinel_master(MASTER)["num-slaves"] == 1
-                             for p in sentinels))
+        wait_for(lambda: all(redis.Redis(port=p).info("replication")[
+            "master_link_status"] == "up" for p in ports))
+        wait_for(lambda: all(redis.Redis(port=p).sentinel_master(MASTER)["num-slaves"] ==
+                             replicas for p in sentinels))
         yield primary, replica, sentinels, procs
     finally:
         for proc in procs.values():
@@ -184,3 +190,22 @@ def cluster_node_ready(port: int) -> bool:
     in_sync = (replication["master_link_status"] == "up" if replication["role"] == "slave"
                else replication["connected_slaves"] == 1)
     return node.cluster("info")["cluster_state"] == "ok" and in_sync
+
+
+@contextmanager
+def app_on_sentinels(path: Path) -> Iterator[tuple[AppProcess, LiveRoom, dict]]:
+    """The real app on a sentinel set of its own (`sentinel_set`), its archive in SQLite,
+    and a room of the test's own on the same: (app, room, {"primary": port, "replica":
+    port, "procs": processes by name})."""
+    with sentinel_set(path) as (primary, replica, sentinels, procs):
+        env = {"LIVEROOM_REDIS_SENTINELS": ",".join(f"127.0.0.1:{p}" for p in sentinels),
+               "LIVEROOM_REDIS_MASTER": MASTER, "LIVEROOM_DATA_DIR": str(path / "data"),
+               "LIVEROOM_DATABASE_URL": f"sqlite:///{path}/archive.db", "LIVEROOM_ENV": "test"}
+        app = AppProcess(env, path / "app.log").start(60)
+        room = LiveRoom.open(Settings(**{k.removeprefix("LIVEROOM_").lower(): v
+                                         for k, v in env.items()}, projections=False))
+        try:
+            yield app, room, {"primary": primary, "replica": replica, "procs": procs}
+        finally:
+            room.close()
+            app.stop()

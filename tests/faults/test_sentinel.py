@@ -2,10 +2,12 @@
 own (spare ports, never the machine's shared Redis). Commands go to the primary the
 sentinels name; after a kill -9 of that primary, the same client appends to the new one by
 itself, and what was acknowledged and replicated before the fault is all there. With
-`LIVEROOM_REDIS_MIN_REPLICAS`, a write no replica confirms is not acknowledged."""
+`LIVEROOM_REDIS_MIN_REPLICAS`, a write no replica confirms is not acknowledged, and a
+client's retry with the same Idempotency-Key confirms it instead of writing it again."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
 
@@ -13,6 +15,10 @@ import pytest
 import redis
 
 from liveroom.access import SYSTEM
+from liveroom.api.osmand import LocationIngest
+from liveroom.archive import migrate
+from liveroom.commands.accounts import add_device
+from liveroom.commands.idempotency import once
 from liveroom.commands.incidents import get_incident, report_incident
 from liveroom.config import Settings
 from liveroom.connections import connect_redis
@@ -87,5 +93,99 @@ def test_with_min_replicas_a_write_no_replica_confirms_is_not_acknowledged(
             procs["replica"].send_signal(signal.SIGCONT)
         wait_for(lambda: report_incident(room, category="genangan", lat=lat, lon=lon + 0.02,
                                          source="t", by=SYSTEM))  # confirmed again
+    finally:
+        room.close()
+
+
+def test_with_min_replicas_a_retry_of_an_unconfirmed_report_confirms_it_not_makes_another(
+        sentinel_set, tmp_path, tangerang_point):
+    _primary, _replica, sentinels, procs = sentinel_set
+    settings = Settings(env="test", data_dir=tmp_path / "data",
+                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
+                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
+                        redis_min_replicas=1, redis_wait_ms=300, simulator=False,
+                        projections=False)
+    room = LiveRoom.open(settings)
+    lat, lon = tangerang_point
+
+    def create() -> tuple[int, object]:  # what an Open311 POST with an Idempotency-Key does
+        incident = report_incident(room, category="genangan", lat=lat, lon=lon, source="t",
+                                   by=SYSTEM)
+        return 201, {"id": incident.id}
+
+    def received() -> int:
+        return sum(f["type"] == "report.received"
+                   for _, f in room.redis.xrange(room.keys.stream("incidents")))
+
+    try:
+        procs["replica"].send_signal(signal.SIGSTOP)  # the replica hangs
+        try:
+            for _ in range(2):  # the first attempt, and its client's retry meanwhile
+                with pytest.raises(NotReplicated):
+                    once(room, SYSTEM, "warga-0001", create)
+        finally:
+            procs["replica"].send_signal(signal.SIGCONT)
+        assert received() == 1  # done once on the primary, not acknowledged
+        status, body = wait_for(lambda: _confirmed(room, create))
+        assert status == 201 and get_incident(room, body["id"]).category == "genangan"
+        assert received() == 1  # the retry confirmed the first report: no second one
+    finally:
+        room.close()
+
+
+def _confirmed(room: LiveRoom, create) -> tuple[int, object] | None:
+    try:
+        return once(room, SYSTEM, "warga-0001", create)
+    except NotReplicated:
+        return None
+
+
+def test_a_wait_for_replicas_longer_than_a_second_is_not_cut_short(sentinel_set, tmp_path,
+                                                                     tangerang_point):
+    _primary, _replica, sentinels, procs = sentinel_set
+    settings = Settings(env="test", data_dir=tmp_path / "data",
+                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
+                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
+                        redis_min_replicas=1, redis_wait_ms=1500, simulator=False,
+                        projections=False)
+    room = LiveRoom.open(settings)
+    lat, lon = tangerang_point
+    procs["replica"].send_signal(signal.SIGSTOP)
+    try:  # (a socket timeout shorter than the wait answered a timeout error: a 500, and
+        # a write done that its client, unanswered, sends again)
+        with pytest.raises(NotReplicated):
+            report_incident(room, category="genangan", lat=lat, lon=lon, source="t", by=SYSTEM)
+    finally:
+        procs["replica"].send_signal(signal.SIGCONT)
+        room.close()
+
+
+def test_with_min_replicas_a_tracker_s_unconfirmed_fix_gets_503_to_send_again(
+        sentinel_set, tmp_path, tangerang_point):
+    _primary, _replica, sentinels, procs = sentinel_set
+    settings = Settings(env="test", data_dir=tmp_path / "data",
+                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
+                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
+                        redis_min_replicas=1, redis_wait_ms=300, simulator=False,
+                        projections=False)
+    room = LiveRoom.open(settings)
+    migrate(room.engine)
+    device = add_device(room, "Pelacak", agency="dishub", by=SYSTEM)
+    ingest = LocationIngest(room)
+    lat, lon = tangerang_point
+
+    def send() -> tuple[int, str]:
+        return asyncio.run(ingest.ingest(
+            f"id={device.secret}&lat={lat}&lon={lon}&timestamp={int(time.time())}".encode(),
+            b"", "127.0.0.1"))
+
+    try:
+        assert send() == (200, "")
+        procs["replica"].send_signal(signal.SIGSTOP)
+        try:
+            status, reason = send()
+        finally:
+            procs["replica"].send_signal(signal.SIGCONT)
+        assert status == 503 and "replica" in reason  # (not a 500: a tracker sends it again)
     finally:
         room.close()
