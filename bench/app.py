@@ -18,6 +18,7 @@ from liveroom.config import Settings
 from liveroom.room import LiveRoom
 from liveroom.streams import delete_matching
 from tests.app_process import AppProcess
+from tests.faults.deployment import Deployment
 
 
 @contextmanager
@@ -38,6 +39,31 @@ def bench_app(database_url: str | None, **env: str) -> Iterator[tuple[LiveRoom, 
         yield room, app
     finally:
         app.stop()
+        delete_matching(room.redis, room.keys.pattern("*"))
+        room.close()
+
+
+@contextmanager
+def bench_deployment(database_url: str | None, workers: int = 2, works: int = 2,
+                     **env: str) -> Iterator[tuple[LiveRoom, Deployment]]:
+    """(room, started deployment): `uvicorn app:server --workers N` and `works` `liveroom
+    work` processes, as deployed (`docs/deploy.md`), on a fresh data dir and namespace."""
+    data_dir = Path(tempfile.mkdtemp(prefix="liveroom-bench-"))
+    settings = Settings(data_dir=data_dir, database_url=database_url, projections=False,
+                        redis_namespace="{bench-" + uuid.uuid4().hex[:8] + "}")
+    room = LiveRoom.open(settings)
+    migrate(room.engine)
+    deployment = Deployment({
+        **AppProcess({}, data_dir / "app.log").env, "LIVEROOM_DATA_DIR": str(data_dir),
+        "LIVEROOM_REDIS_NAMESPACE": settings.namespace,
+        "LIVEROOM_REDIS_URL": os.environ.get("LIVEROOM_REDIS_URL") or
+        f"unix://{room.redis.connection_pool.connection_kwargs['path']}",
+        "LIVEROOM_DATABASE_URL": database_url or settings.sqlalchemy_url, **env,
+    }, data_dir, workers=workers, works=works)
+    try:
+        yield room, deployment.start()
+    finally:
+        deployment.stop()
         delete_matching(room.redis, room.keys.pattern("*"))
         room.close()
 

@@ -31,6 +31,7 @@ import uuid
 from typing import Any
 
 import httpx
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -82,6 +83,8 @@ class WsScreen:
         self.resets = 0  # of which full resets
         self.beats = 0
         self.messages = 0  # every server message (batches unpacked)
+        self.last_at = 0.0  # when the last frame arrived
+        self.longest_silence = 0.0  # the longest wait between two frames once ready
         self.errors: list[str] = []
         self.connected_at = 0.0
         self.ready_at = 0.0  # first map-changes (the catch-up or reset) arrived
@@ -134,7 +137,10 @@ class WsScreen:
         assert self._ws is not None
         try:
             async for frame in self._ws:
-                now, data = time.time(), json.loads(frame)
+                now, data = time.time(), orjson.loads(frame)
+                if self.ready_at:
+                    self.longest_silence = max(self.longest_silence, now - self.last_at)
+                self.last_at = now
                 for message in data if isinstance(data, list) else [data]:
                     self.messages += 1
                     await self._handle(message, now)
@@ -158,7 +164,7 @@ class WsScreen:
 
     def _set_props(self, component: str, props: dict[str, Any], now: float) -> None:
         if component == "map-changes":
-            change = json.loads(props.get("data") or "{}")  # pushed as text, as the page gets it
+            change = orjson.loads(props.get("data") or "{}")  # pushed as text, as the page gets it
             self.pushes += 1
             self.ready_at = self.ready_at or now
             self.resets += bool(change.get("reset"))

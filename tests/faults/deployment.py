@@ -27,7 +27,9 @@ class Deployment:
 
     def __init__(self, env: dict[str, str], path: Path, workers: int = 2, works: int = 2) -> None:
         self.port = free_port()
-        self.env = {**env, "LIVEROOM_PROJECTIONS": "off"}
+        # (under `make test-ahead`'s libfaketime: the date ahead, the monotonic clock not, or
+        # a timed wait never wakes: a standby worker's, uvicorn's supervisor's)
+        self.env = {**env, "LIVEROOM_PROJECTIONS": "off", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
         self.path, self.workers, self.works = path, workers, works
         self.server: subprocess.Popen | None = None
         self.work: list[subprocess.Popen] = []
