@@ -28,12 +28,13 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 HEARTBEAT_SECONDS = 30.0
 
@@ -175,6 +176,35 @@ class WsScreen:
             self.props["live-version", "data"] = change.get("version")
         elif component == "live-beat":
             self.beats += 1
+
+
+#: the browser's waits before each try to reconnect (Dash's SharedWorker: 1 s, doubling to
+#: 30 s, at most 10 tries)
+BACKOFF = (1, 2, 4, 8, 16, 30, 30, 30, 30, 30)
+
+
+async def keep_connected(screen: WsScreen, running: Callable[[], bool]) -> int:
+    """Connect `screen`, and whenever its socket closes connect it again as the browser does
+    (resuming from the last version it saw), while `running()`; how many reconnects."""
+    reconnects = 0
+    await screen.connect()
+    while running():
+        if not screen.closed:
+            await asyncio.sleep(0.1)
+            continue
+        for delay in BACKOFF:
+            await asyncio.sleep(delay)
+            try:
+                await screen.connect()
+            except (OSError, EOFError, WebSocketException, httpx.HTTPError) as exc:
+                screen.errors.append(f"reconnect: {exc!r}"[:200])
+                continue
+            reconnects += 1
+            break
+        else:
+            return reconnects  # (the browser gives up; the page reloads itself later)
+    await screen.close()
+    return reconnects
 
 
 async def smoke(url: str, user: str, password: str, screens: int, seconds: float) -> None:

@@ -68,7 +68,8 @@ def sentinel_set(path: Path, replicas: int = 1) -> Iterator[
         conf.write_text(f"port {port}\nbind 127.0.0.1\n"
                         f"sentinel monitor {MASTER} 127.0.0.1 {primary} 2\n"
                         f"sentinel down-after-milliseconds {MASTER} 1000\n"
-                        f"sentinel failover-timeout {MASTER} 5000\n")
+                        f"sentinel failover-timeout {MASTER} 5000\n"
+                        f"logfile {path / f'sentinel-{n}.log'}\n")
         procs[f"sentinel-{n}"] = start_redis(path, str(conf), "--sentinel")
     try:
         wait_for(lambda: all(redis.Redis(port=p).info("replication")[
