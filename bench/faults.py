@@ -34,21 +34,35 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench.rig
 from bench.flood import Flood, Latency, Tally, audit, caught_up
-from bench.rig import CutProxy, Deployment, deployment, own_redis, primary_port, sentinel_redis
+from bench.rig import (
+    CutProxy,
+    Deployment,
+    cluster_redis,
+    deployment,
+    own_redis,
+    primary_port,
+    sentinel_redis,
+)
 from bench.ws_screen import WsScreen, keep_connected, sign_in
 from liveroom.access import SYSTEM
+from liveroom.archive import schema
 from liveroom.commands.accounts import add_user
 from liveroom.domain.events import INCIDENTS
 from liveroom.projections.runner import all_projections
-from tests.faults.servers import wait_for
+from liveroom.room import LiveRoom
+from tests.faults.servers import postgres, wait_for
 
 
 @dataclass
@@ -179,6 +193,77 @@ def kill_primary(args: argparse.Namespace) -> list[Outcome | str]:
     return outcomes
 
 
+@scenario("kill-cluster-primary", "kill -9 the Redis Cluster primary holding the city's slot "
+                                  "(3 primaries, a replica each), without and with "
+                                  "LIVEROOM_REDIS_MIN_REPLICAS=1; the killed node is started "
+                                  "again once its replica took over, and rejoins as one")
+def kill_cluster_primary(args: argparse.Namespace) -> list[Outcome | str]:
+    outcomes: list[Outcome | str] = []
+    for min_replicas in ("0", "1"):
+        with deployment(cluster_redis, LIVEROOM_REDIS_MIN_REPLICAS=min_replicas) as rig:
+            def inject(flood: Flood, notes: list[str], rig: Deployment = rig) -> float:
+                room = rig.room
+                port = room.redis.get_node_from_key(room.keys.config_version).port
+                victim = next(name for name, p in rig.redis.ports.items() if p == port)
+                heir = next(name for name in rig.redis.procs if name != victim and
+                            rig.redis.client(name).info("replication").get("master_port")
+                            == port)
+                started = time.monotonic()
+                rig.redis.kill(victim)
+                probe = flood.probe()
+                wait_for(lambda: rig.redis.client(heir).info("replication")["role"] ==
+                         "master", 60)
+                promoted = time.monotonic() - started
+                rig.redis.restart(victim)  # (a supervisor's restart)
+                try:
+                    wait_for(lambda: rig.redis.client(victim).info("replication").get(
+                        "master_link_status") == "up", 120)
+                    rejoined = f"after {time.monotonic() - started:.1f} s"
+                except TimeoutError:
+                    rejoined = "not within 120 s"
+                notes.append(f"slot {room.redis.keyslot(room.keys.config_version)}: its "
+                             f"replica promoted after {promoted:.1f} s; the killed primary a "
+                             f"replica again {rejoined}")
+                return flood.recovered(probe, started)
+            label = f"kill-cluster-primary, MIN_REPLICAS={min_replicas}"
+            outcomes.append(flooded(rig, label, args, inject))
+    return outcomes
+
+
+@scenario("pg-stop", "the archive on a PostgreSQL of its own: `pg_ctl -m immediate stop` "
+                     "mid-flood, down 20 s (--pg-down-seconds), started again; recovered: "
+                     "from the restart until the archive has every report acknowledged")
+def pg_stop(args: argparse.Namespace) -> list[Outcome | str]:
+    with postgres() as pg, deployment(own_redis, database_url=pg.url) as rig:
+        def inject(flood: Flood, notes: list[str]) -> float:
+            stopped = time.monotonic()
+            pg.stop("immediate")
+            time.sleep(args.pg_down_seconds)
+            restarted = time.monotonic()
+            pg.start()
+            up = time.monotonic()
+            for kind, sent in (("reports", flood.reports + flood.probes),
+                               ("fixes", flood.fixes)):
+                during = sum(stopped <= (s.acked_at or 0) < up for s in sent)
+                notes.append(f"{during} {kind} acknowledged while PostgreSQL was down "
+                             f"({up - stopped:.1f} s, `pg_ctl start` {up - restarted:.1f} s)")
+            wanted = {s.incident_id for s in flood.reports + flood.probes
+                      if s.incident_id and s.acked_at and s.acked_at < up}
+            while time.monotonic() - up < 180:
+                with suppress(SQLAlchemyError):
+                    if archived(rig.room, wanted) == len(wanted):
+                        return time.monotonic() - restarted
+                time.sleep(0.2)
+            return math.nan
+        return [flooded(rig, "pg-stop", args, inject)]
+
+
+def archived(room: LiveRoom, incident_ids: set[str]) -> int:
+    """How many of `incident_ids` the archive has."""
+    with room.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(schema.incidents).where(
+            schema.incidents.c.id.in_(incident_ids))).scalar_one()
+
 @scenario("screen-cut", "a wall screen's network cut for 30 s (a proxy between it and the "
                         "app closes its socket and refuses it meanwhile), then back")
 def screen_cut(args: argparse.Namespace) -> list[Outcome | str]:
@@ -262,20 +347,20 @@ def replication_cost(args: argparse.Namespace) -> list[Outcome | str]:
 # --- running and printing ----------------------------------------------------------------
 
 def table(outcomes: list[Outcome]) -> list[str]:
-    head = (f"{'scenario':34} {'kind':8} {'sent':>6} {'acked':>6} {'refused':>7} "
+    head = (f"{'scenario':42} {'kind':8} {'sent':>6} {'acked':>6} {'refused':>7} "
             f"{'present':>7} {'archive':>7} {'lost':>5} {'doubled':>7} {'recovered':>9}")
     lines = [head]
     for outcome in outcomes:
         for n, t in enumerate(outcome.tallies):
             recovered = f"{outcome.recovered:.1f} s" if n == 0 else ""
             archive = "-" if t.archive < 0 else str(t.archive)
-            lines.append(f"{outcome.label if n == 0 else '':34} {t.kind:8} {t.sent:>6} "
+            lines.append(f"{outcome.label if n == 0 else '':42} {t.kind:8} {t.sent:>6} "
                          f"{t.acked:>6} {t.refused:>7} {t.live:>7} {archive:>7} {t.lost:>5} "
                          f"{t.doubled:>7} {recovered:>9}")
             if t.unanswered:
-                lines.append(f"{'':34}   ({t.unanswered} {t.kind} neither acknowledged nor "
+                lines.append(f"{'':42}   ({t.unanswered} {t.kind} neither acknowledged nor "
                              f"refused when their clients gave up)")
-        lines += [f"{'':34}   {note}" for note in outcome.notes]
+        lines += [f"{'':42}   {note}" for note in outcome.notes]
     return lines
 
 
@@ -291,6 +376,7 @@ def main() -> None:
     parser.add_argument("--after", type=float, default=30,
                         help="seconds of flood after recovering")
     parser.add_argument("--cut-seconds", type=float, default=30)
+    parser.add_argument("--pg-down-seconds", type=float, default=20)
     parser.add_argument("--cost-seconds", type=float, default=20)
     parser.add_argument("--cost-rounds", type=int, default=2)
     parser.add_argument("--keep", action="store_true",
@@ -299,7 +385,7 @@ def main() -> None:
     bench.rig.KEEP = args.keep
     if args.list:
         for name, (what, _) in SCENARIOS.items():
-            print(f"{name:18} {what}")
+            print(f"{name:20} {what}")
         return
     unknown = set(args.scenario) - SCENARIOS.keys()
     if unknown:
@@ -317,7 +403,8 @@ def main() -> None:
             (lines if isinstance(each, str) else outcomes).append(each)
     print(f"\n# {args.reports_per_second:g} reports/s from {args.clients} clients, "
           f"{args.fixes_per_second:g} fixes/s from {args.devices} trackers; fault after "
-          f"{args.before:g} s, {args.after:g} s more after recovering; archive on sqlite")
+          f"{args.before:g} s, {args.after:g} s more after recovering; archive on sqlite "
+          f"(pg-stop's on PostgreSQL)")
     print("\n".join(table(outcomes) + lines))
 
 

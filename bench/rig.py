@@ -1,8 +1,8 @@
 """A deployment of a fault scenario's own: its Redis servers (one, or a sentinel set) on
 spare ports, never the machine's shared ones; the real app as a child process; `liveroom
 work` processes; a connection of the bench's own for setup and the audit; and a TCP proxy
-that can cut a client's connections. A new topology (a Redis Cluster, a PostgreSQL of its
-own) is one more context manager beside `own_redis` and `sentinel_redis`."""
+that can cut a client's connections. A new topology is one more context manager beside
+`own_redis`, `sentinel_redis` and `cluster_redis`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import redis
@@ -41,14 +42,16 @@ KEEP = False
 
 @dataclass
 class RedisServers:
-    """redis-server processes by name, how to start each again, and how the room finds
-    them (`env`: LIVEROOM_REDIS_URL, or the sentinels)."""
+    """redis-server processes by name, how to start each again (its `args`, or a function
+    of `starters`), and how the room finds them (`env`: LIVEROOM_REDIS_URL, the sentinels,
+    or the cluster's nodes)."""
 
     path: Path
     env: dict[str, str]
     procs: dict[str, subprocess.Popen]
     args: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
+    starters: dict[str, Callable[[], subprocess.Popen]] = field(default_factory=dict)
 
     def kill(self, name: str) -> None:
         """kill -9 the server `name`."""
@@ -57,7 +60,8 @@ class RedisServers:
 
     def restart(self, name: str) -> None:
         """Start `name` again as it was started (a supervisor's restart)."""
-        self.procs[name] = start_redis(self.path, *self.args[name])
+        self.procs[name] = (self.starters[name]() if name in self.starters
+                            else start_redis(self.path, *self.args[name]))
 
     def client(self, name: str) -> redis.Redis:
         return redis.Redis(port=self.ports[name], socket_timeout=2)
@@ -95,6 +99,19 @@ def sentinel_redis(path: Path, replicas: int = 1) -> Iterator[RedisServers]:
             if name.startswith("replica"):
                 found.ports[name] = int(proc.args[proc.args.index("--port") + 1])
         yield found
+
+
+@contextmanager
+def cluster_redis(path: Path) -> Iterator[RedisServers]:
+    """A Redis Cluster of 3 primaries with a replica each (`tests.faults.servers.
+    redis_cluster`), its nodes named `node-<port>`; one started again rejoins from its
+    `nodes.conf` (as a replica once its replica was promoted)."""
+    with servers.redis_cluster(path) as (ports, procs, start):
+        names = {f"node-{port}": port for port in ports}
+        yield RedisServers(
+            path, {"LIVEROOM_REDIS_CLUSTER": ",".join(f"127.0.0.1:{p}" for p in ports)},
+            {name: procs[port] for name, port in names.items()}, ports=names,
+            starters={name: partial(start, port) for name, port in names.items()})
 
 
 def primary_port(found: RedisServers) -> int:

@@ -5,8 +5,9 @@ Served at the root of its own port (`LIVEROOM_OSMAND_PORT`, 5055) and at `/osman
 main server; the officer's phone page sends the same fixes over `/ws/device`. An unknown
 device gets 400 and is counted; a malformed value gets 400 with the reason; a device that
 cannot be checked while the archive is down gets 503 (`commands.locations.DeviceDirectory`),
-and so do fixes no replica confirmed (`LIVEROOM_REDIS_MIN_REPLICAS`): trackers send them
-again; nothing is stored for a refused request.
+and so do fixes no replica confirmed (`LIVEROOM_REDIS_MIN_REPLICAS`) and fixes met by Redis
+unreachable (a failover under way): trackers send them again; nothing is stored for a
+refused request.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.access import Forbidden, Principal
 from liveroom.api.access import client_address
-from liveroom.api.errors import http_status
+from liveroom.api.errors import REDIS_UNREACHABLE, http_status
 from liveroom.commands.accounts import credential_principal
 from liveroom.commands.locations import DeviceDirectory, FixWriter
 from liveroom.domain.errors import ArchiveUnavailable, InvalidCommand, TryAgain
@@ -50,6 +51,12 @@ class LocationIngest:
 
     async def ingest(self, query: bytes, body: bytes, client: str) -> tuple[int, str]:
         """(HTTP status, reason) for one request's query string and body, from `client`."""
+        try:
+            return await self._ingest(query, body, client)
+        except REDIS_UNREACHABLE:  # (the OsmAnd port has no exception handlers: not a 500)
+            return 503, "live model unavailable; retry shortly"
+
+    async def _ingest(self, query: bytes, body: bytes, client: str) -> tuple[int, str]:
         wait = self.devices.throttled(client)
         if wait:
             return 429, f"too many unknown device ids from this address; retry in {wait} s"

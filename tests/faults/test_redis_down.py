@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from liveroom.api.access import SESSION_COOKIE
+from liveroom.api.osmand import osmand_app
 from liveroom.archive import migrate
 from liveroom.commands import accounts
 from liveroom.config import Settings
@@ -70,6 +71,10 @@ def test_with_redis_gone_every_protocol_says_503_in_its_format_and_then_works_ag
     as_xml = client.post("/open311/v2/requests.xml", data=citizen)
     assert as_xml.status_code == 503 and "<errors><error><code>503</code>" in as_xml.text
     assert client.get("/healthz").status_code == 503
+    fix = {"id": "pelacak-1", "lat": str(lat), "lon": str(lon), "timestamp": "1700000000"}
+    tracker = TestClient(osmand_app(client.app.state.ingest))  # (the OsmAnd port's listener)
+    assert tracker.get("/", params=fix).status_code == 503
+    assert client.get("/osmand", params=fix).status_code == 503
     client.cookies.set(SESSION_COOKIE, "lr_session_of-a-wall-screen")
     page = client.get("/", follow_redirects=False)  # a wall screen loading: told, and reloads
     assert page.status_code == 503 and "menyambung ulang" in page.text
