@@ -208,9 +208,11 @@ def show(s: dict, previous: dict | None) -> str:
     rate = (s["fixes"] - (previous["fixes"] if previous else 0)) / span
     rss = " ".join(f"{name}={v / 2**20:.0f}" for name, v in s["rss"].items())
     cpu = ""
-    if previous:
+    if previous:  # arriving steadily, the slowest projection applies what its lag lets by
+        falling = (s["lag_ms"] - previous["lag_ms"]) / 1000 / span
+        cpu += f"  slowest applies ~{rate * min(1.0, max(0.0, 1 - falling)):,.0f} fixes/s"
         machine, ours = busy(previous, s)
-        cpu = f"  CPUs busy {machine:.0%} (ours {ours:.0%}) " + " ".join(
+        cpu += f"  CPUs busy {machine:.0%} (ours {ours:.0%}) " + " ".join(
             f"{name}={(s['cpu'][name] - previous['cpu'][name]) / span:.0%}"
             for name in s["cpu"])
     return (f"{s['t']:6.0f} s  fixes/s {rate:6,.0f}  reports {s['reports']:4}  "
@@ -327,8 +329,13 @@ def summarise(args, figures: Figures, screens: list[WsScreen], broken: list[list
         if stream == "changes" and max(values) > 2 * CHANGES_KEPT:
             problems.append(f"the changes stream holds {max(values):,} entries")
     lags = [s["lag_ms"] for s in later]
-    print(f"projections' lag after the first minute: max {max(lags):,} ms; Redis used "
-          f"{minute['redis_mb']:.0f} -> {ended['redis_mb']:.0f} MB")
+    last = samples[-1]
+    falling = (last["lag_ms"] - minute["lag_ms"]) / 1000 / max(1.0, last["t"] - minute["t"])
+    arriving = (last["fixes"] - minute["fixes"]) / max(1.0, last["t"] - minute["t"])
+    print(f"projections' lag after the first minute: max {max(lags):,} ms ({last['slowest']} "
+          f"at the end of the load); it grew {falling:.2f} s a second: the slowest applied "
+          f"~{arriving * min(1.0, max(0.0, 1 - falling)):,.0f} of {arriving:,.0f} fixes/s; "
+          f"Redis used {minute['redis_mb']:.0f} -> {ended['redis_mb']:.0f} MB")
     print("FAILED: " + "; ".join(problems) if problems else "all checks passed")
     return 1 if problems else 0
 
