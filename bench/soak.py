@@ -8,7 +8,9 @@ and the streams stay bounded; prints a line of figures every `--every` seconds a
     .venv/bin/python bench/soak.py [--duration 600] [--screens 30] [--fixes 5000]
                                    [--devices 1000] [--batch 50] [--reports-per-minute 60]
 
-Fixes go to `/osmand` on the workers' port (as trackers do in that shape) over keep-alive
+Every report is its own incident (duplicate linking off: a report linked to an open one
+nearby is no new point on the wall, and random points collide now and then). Fixes go to
+`/osmand` on the workers' port (as trackers do in that shape) over keep-alive
 connections; each device sends a batch of its last `--batch` fixes, moving a few metres a
 fix. When the app cannot take them at the rate asked, the senders fall behind and the
 figures say what was sustained. Uses LIVEROOM_REDIS_URL / LIVEROOM_DATABASE_URL when set
@@ -187,6 +189,7 @@ def sample(room, procs: dict[str, psutil.Process], started: float, figures: Figu
             "redis_mb": memory["used_memory"] / 2**20,
             "lag_ms": max(lag["lag_ms"] for lag in lags.values()),
             "slowest": max(lags, key=lambda name: lags[name]["lag_ms"]),
+            "lags": {name: lag["lag_ms"] for name, lag in lags.items()},
             "live": sum(not (s.closed or s.errors) for s in screens)}
 
 
@@ -205,9 +208,11 @@ def show(s: dict, previous: dict | None) -> str:
     rate = (s["fixes"] - (previous["fixes"] if previous else 0)) / span
     rss = " ".join(f"{name}={v / 2**20:.0f}" for name, v in s["rss"].items())
     cpu = ""
-    if previous:
+    if previous:  # arriving steadily, the slowest projection applies what its lag lets by
+        falling = (s["lag_ms"] - previous["lag_ms"]) / 1000 / span
+        cpu += f"  slowest applies ~{rate * min(1.0, max(0.0, 1 - falling)):,.0f} fixes/s"
         machine, ours = busy(previous, s)
-        cpu = f"  CPUs busy {machine:.0%} (ours {ours:.0%}) " + " ".join(
+        cpu += f"  CPUs busy {machine:.0%} (ours {ours:.0%}) " + " ".join(
             f"{name}={(s['cpu'][name] - previous['cpu'][name]) / span:.0%}"
             for name in s["cpu"])
     return (f"{s['t']:6.0f} s  fixes/s {rate:6,.0f}  reports {s['reports']:4}  "
@@ -260,6 +265,10 @@ async def soak(args: argparse.Namespace, room, deployment) -> int:
             set(figures.reports) <= set(s.first_seen) for s in screens):
         await asyncio.sleep(0.5)
     ended = await asyncio.to_thread(sample, room, procs, started, figures, screens)
+    missing = [i for i in figures.reports if any(i not in s.first_seen for s in screens)]
+    ended["found"] = sum(bool(room.redis.exists(room.live.incident(i))) for i in missing)
+    print("lag at the end, ms: " + ", ".join(f"{name} {lag:,}" for name, lag in
+                                              ended["lags"].items()))
     broken = [s.errors or ["closed"] for s in screens if s.errors or s.closed]
     await asyncio.gather(*(s.close() for s in screens))
     return summarise(args, figures, screens, broken, ended)
@@ -282,6 +291,12 @@ def summarise(args, figures: Figures, screens: list[WsScreen], broken: list[list
           f"{percentile(latencies, 0.95):,.0f}, max {max(latencies):,.0f}")
     if any(n < len(figures.reports) for n in seen):
         problems.append("a report did not reach every screen")
+        missing = {i: sent for i, sent in figures.reports.items()
+                   if any(i not in s.first_seen for s in screens)}
+        ends = max(figures.reports.values())
+        print(f"  missed by some screen: {len(missing)}, sent "
+              + ", ".join(f"{ends - t:.0f}" for t in sorted(missing.values()))
+              + f" s before the last; in the live model at the end: {ended['found']}")
     silent = max(s.longest_silence for s in screens)
     print(f"screens live at the end: {len(screens) - len(broken)}/{len(screens)}; longest "
           f"silence on any screen {silent:.1f} s; pushes per screen "
@@ -314,15 +329,20 @@ def summarise(args, figures: Figures, screens: list[WsScreen], broken: list[list
         if stream == "changes" and max(values) > 2 * CHANGES_KEPT:
             problems.append(f"the changes stream holds {max(values):,} entries")
     lags = [s["lag_ms"] for s in later]
-    print(f"projections' lag after the first minute: max {max(lags):,} ms; Redis used "
-          f"{minute['redis_mb']:.0f} -> {ended['redis_mb']:.0f} MB")
+    last = samples[-1]
+    falling = (last["lag_ms"] - minute["lag_ms"]) / 1000 / max(1.0, last["t"] - minute["t"])
+    arriving = (last["fixes"] - minute["fixes"]) / max(1.0, last["t"] - minute["t"])
+    print(f"projections' lag after the first minute: max {max(lags):,} ms ({last['slowest']} "
+          f"at the end of the load); it grew {falling:.2f} s a second: the slowest applied "
+          f"~{arriving * min(1.0, max(0.0, 1 - falling)):,.0f} of {arriving:,.0f} fixes/s; "
+          f"Redis used {minute['redis_mb']:.0f} -> {ended['redis_mb']:.0f} MB")
     print("FAILED: " + "; ".join(problems) if problems else "all checks passed")
     return 1 if problems else 0
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> None:
-    with bench_deployment(database_url, works=2,
-                          LIVEROOM_OPEN311_POSTS_PER_MINUTE="100000") as (room, deployment):
+    with bench_deployment(database_url, works=2, LIVEROOM_OPEN311_POSTS_PER_MINUTE="100000",
+                          LIVEROOM_DUPLICATE_RADIUS_M="0") as (room, deployment):
         code = uvloop.run(soak(args, room, deployment))
     sys.exit(code)
 
