@@ -34,8 +34,9 @@ SUMMARY = """The command room's JSON API (`/api/v1`, a bearer token acting as a 
 Open311 GeoReport v2 for citizen apps (`/open311/v2`, an `api_key`; shown in its `.json`
 form, the `.xml` form has the same fields). A refusal on `/api/v1` is `{code, message,
 params?}` with its status: 401 no token, 403 not allowed, 404 not found, 409 an illegal move
-or a lost race, 422 a bad command or a body that is not what the route takes, 503 written
-but not replicated. Commands take an `Idempotency-Key`: a replay gets the first outcome."""
+or a lost race, 422 a bad command or a body that is not what the route takes, 503 not now
+(not yet replicated, a failover under way, the archive down): send it again after its
+`Retry-After`. Commands take an `Idempotency-Key`: a replay gets the first outcome."""
 
 
 def document(app: FastAPI) -> dict[str, Any]:

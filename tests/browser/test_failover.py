@@ -10,7 +10,7 @@ import pytest
 
 from liveroom.access import SYSTEM
 from liveroom.commands.accounts import add_user
-from tests.browser.helpers import PASSWORD, report, sign_in, text_of, wait_for_text
+from tests.browser.helpers import PASSWORD, report, shot, sign_in, text_of, wait_for_text
 from tests.faults.servers import app_on_sentinels, wait_for
 
 pytestmark = pytest.mark.browser
@@ -28,6 +28,7 @@ def test_the_wall_says_reconnecting_while_no_primary_answers_and_live_after(tmp_
         try:
             redis_set["procs"]["primary"].kill()  # kill -9: no primary at all
             wait_for_text(browser, "live-state", "MENYAMBUNG…", timeout=40)
+            shot(browser, "wall-reconnecting")
         finally:
             replica.send_signal(signal.SIGCONT)
         after = wait_for(lambda: report(room, "dilaporkan setelah failover"), 60)
