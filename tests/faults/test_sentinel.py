@@ -28,6 +28,16 @@ from tests.faults import servers
 from tests.faults.servers import MASTER, wait_for
 
 
+def on_sentinels(tmp_path, sentinels: list[int], wait_ms: int | None = None) -> Settings:
+    """A deployment of the test's own on the sentinel set, archive in SQLite; with
+    `wait_ms`, acknowledging only what one replica confirmed within it."""
+    replicas = {} if wait_ms is None else {"redis_min_replicas": 1, "redis_wait_ms": wait_ms}
+    return Settings(env="test", data_dir=tmp_path / "data",
+                    redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
+                    redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
+                    simulator=False, projections=False, **replicas)
+
+
 @pytest.fixture
 def sentinel_set(tmp_path):
     """(primary port, replica port, sentinel ports, processes by name)."""
@@ -38,10 +48,7 @@ def sentinel_set(tmp_path):
 def test_after_the_primary_dies_the_room_writes_to_the_promoted_replica(
         sentinel_set, tmp_path, tangerang_point):
     primary, replica, sentinels, procs = sentinel_set
-    settings = Settings(env="test", data_dir=tmp_path / "data",
-                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
-                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
-                        simulator=False, projections=False)
+    settings = on_sentinels(tmp_path, sentinels)
     client = connect_redis(settings)
     assert client.connection_pool.connection_kwargs.get("port") in (None, primary)
     room = LiveRoom.open(settings)
@@ -72,11 +79,7 @@ def test_a_malformed_sentinel_list_stops_the_start_naming_the_variable():
 def test_with_min_replicas_a_write_no_replica_confirms_is_not_acknowledged(
         sentinel_set, tmp_path, tangerang_point):
     _primary, _replica, sentinels, procs = sentinel_set
-    settings = Settings(env="test", data_dir=tmp_path / "data",
-                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
-                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
-                        redis_min_replicas=1, redis_wait_ms=300, simulator=False,
-                        projections=False)
+    settings = on_sentinels(tmp_path, sentinels, 300)
     room = LiveRoom.open(settings)
     lat, lon = tangerang_point
     try:
@@ -100,11 +103,7 @@ def test_with_min_replicas_a_write_no_replica_confirms_is_not_acknowledged(
 def test_with_min_replicas_a_retry_of_an_unconfirmed_report_confirms_it_not_makes_another(
         sentinel_set, tmp_path, tangerang_point):
     _primary, _replica, sentinels, procs = sentinel_set
-    settings = Settings(env="test", data_dir=tmp_path / "data",
-                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
-                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
-                        redis_min_replicas=1, redis_wait_ms=300, simulator=False,
-                        projections=False)
+    settings = on_sentinels(tmp_path, sentinels, 300)
     room = LiveRoom.open(settings)
     lat, lon = tangerang_point
 
@@ -143,11 +142,7 @@ def _confirmed(room: LiveRoom, create) -> tuple[int, object] | None:
 def test_a_wait_for_replicas_longer_than_a_second_is_not_cut_short(sentinel_set, tmp_path,
                                                                      tangerang_point):
     _primary, _replica, sentinels, procs = sentinel_set
-    settings = Settings(env="test", data_dir=tmp_path / "data",
-                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
-                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
-                        redis_min_replicas=1, redis_wait_ms=1500, simulator=False,
-                        projections=False)
+    settings = on_sentinels(tmp_path, sentinels, 1500)
     room = LiveRoom.open(settings)
     lat, lon = tangerang_point
     procs["replica"].send_signal(signal.SIGSTOP)
@@ -163,11 +158,7 @@ def test_a_wait_for_replicas_longer_than_a_second_is_not_cut_short(sentinel_set,
 def test_with_min_replicas_a_tracker_s_unconfirmed_fix_gets_503_to_send_again(
         sentinel_set, tmp_path, tangerang_point):
     _primary, _replica, sentinels, procs = sentinel_set
-    settings = Settings(env="test", data_dir=tmp_path / "data",
-                        redis_sentinels=",".join(f"127.0.0.1:{p}" for p in sentinels),
-                        redis_master=MASTER, database_url=f"sqlite:///{tmp_path}/a.db",
-                        redis_min_replicas=1, redis_wait_ms=300, simulator=False,
-                        projections=False)
+    settings = on_sentinels(tmp_path, sentinels, 300)
     room = LiveRoom.open(settings)
     migrate(room.engine)
     device = add_device(room, "Pelacak", agency="dishub", by=SYSTEM)
