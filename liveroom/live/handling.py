@@ -143,6 +143,7 @@ async def keep(room: LiveRoom, by: Principal, selected: Callable[[], Awaitable[s
     answering (`SILENT_ROUNDS` unanswered questions in a row)."""
     every = every or room.settings.handling_lease_seconds / 3
     held: str | None = None
+    taking: asyncio.Future | None = None  # the last take, in its thread
     silent = 0  # renewals in a row the screen did not answer
     try:
         while not closed():
@@ -153,16 +154,18 @@ async def keep(room: LiveRoom, by: Principal, selected: Callable[[], Awaitable[s
             try:
                 if held and current != held:
                     await asyncio.to_thread(release, room, held, by)
-                held = None
-                if current:
+                held = current  # (before taking: a take cut short by the screen going
+                if current:  # away still completes in its thread, then is let go below)
+                    taking = asyncio.ensure_future(asyncio.to_thread(take, room, current, by))
                     try:
-                        await asyncio.to_thread(take, room, current, by)
-                        held = current
+                        await asyncio.shield(taking)
                     except DomainError:  # gone meanwhile, or not theirs to see
-                        pass
+                        held = None
             except redis.RedisError as exc:  # away (failing over): the next round tries again
                 log.warning("renewing a screen's handling lease failed: %s", exc)
             await asyncio.sleep(every)
     finally:
+        if taking is not None:
+            await asyncio.wait([taking])  # (its outcome was read above, or does not matter)
         if held:
             await asyncio.to_thread(release, room, held, by)

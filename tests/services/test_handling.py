@@ -149,6 +149,29 @@ def test_a_screen_busy_once_keeps_its_lease_and_one_gone_silent_lets_it_go(short
     assert silent == {}
 
 
+def test_a_screen_gone_while_its_lease_was_being_renewed_still_lets_it_go(short_lease,
+                                                                          tangerang_point):
+    """The page left just as its keeper asked Redis for the lease: the take finishes in its
+    thread all the same, and is let go after it, not left to run out unannounced."""
+    room = short_lease
+    incident = queued(room, *tangerang_point)
+
+    async def scenario() -> dict:
+        keeper: asyncio.Future | None = None
+
+        async def selected() -> str | None:  # answers, and the socket closes right then
+            asyncio.get_running_loop().call_soon(keeper.cancel)
+            return incident
+
+        keeper = asyncio.ensure_future(handling.keep(room, ANI, selected, lambda: False,
+                                                     every=10))
+        with pytest.raises(asyncio.CancelledError):
+            await keeper
+        return handling.holders(room, [incident])
+
+    assert asyncio.run(scenario()) == {}
+
+
 def test_the_queue_pushed_to_every_screen_says_who_has_an_incident_open(room,
                                                                        tangerang_point):
     incident = queued(room, *tangerang_point)
