@@ -66,6 +66,27 @@ class Settings(BaseSettings):
     #: an OSRM `table` service (`http://host:5000/table/v1/driving`) for arrival times by
     #: road; none: the speeds learned from the archive's trips (`reporting.eta`)
     osrm_url: str | None = None
+    #: the address citizens reach this deployment at: links in messages (`/lapor/<number>`),
+    #: and the URL an SMS gateway signs its callbacks with
+    public_url: str = "http://127.0.0.1:8050"
+    # -- citizens' channels (each optional; the API URL overridable for tests and proxies) --
+    telegram_bot_token: str | None = Field(None, repr=False, max_length=200)
+    telegram_webhook_secret: str | None = Field(None, repr=False, min_length=1, max_length=256)
+    telegram_api_url: str = "https://api.telegram.org"
+    whatsapp_token: str | None = Field(None, repr=False, max_length=1000)
+    whatsapp_app_secret: str | None = Field(None, repr=False, max_length=200)
+    whatsapp_verify_token: str | None = Field(None, repr=False, max_length=200)
+    whatsapp_phone_number_id: str | None = Field(None, pattern=r"^[0-9]{1,30}$")
+    whatsapp_api_url: str = "https://graph.facebook.com/v22.0"
+    #: SMS through Twilio's Programmable Messaging API (its form-encoded inbound webhook,
+    #: signed with `X-Twilio-Signature`)
+    sms_account_sid: str | None = Field(None, pattern=r"^AC[0-9a-fA-F]{32}$")
+    sms_auth_token: str | None = Field(None, repr=False, max_length=200)
+    sms_from: str | None = Field(None, max_length=40)  # the sending number, E.164
+    sms_api_url: str = "https://api.twilio.com"
+    #: e-mail: `smtp://host:port`, `smtps://user:pass@host:port`
+    smtp_url: str | None = Field(None, repr=False)
+    mail_from: str | None = Field(None, max_length=320)
 
     @field_validator("redis_url")
     @classmethod
@@ -126,6 +147,26 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value or None
+
+    @field_validator("public_url", "telegram_api_url", "whatsapp_api_url", "sms_api_url")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a URL ({exc})") from None
+        if url.drivername not in ("smtp", "smtps") or not url.host:
+            raise ValueError("must be smtp://host:port or smtps://user:pass@host:port")
+        return value
 
     @field_validator("tile_url")
     @classmethod

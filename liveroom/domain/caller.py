@@ -49,8 +49,9 @@ def caller(name: str | None = None, phone: str | None = None) -> dict[str, str]:
 
 
 class Caller(BaseModel):
-    """Someone who reported an incident: the channel (`source`), what contact they left (an
-    Open311 or citizen report may leave an e-mail, or nothing), when, and, once merged from
+    """Someone who reported an incident: the channel (`source`: `whatsapp`, `telegram`,
+    `sms`, `open311`, `web`, the desk's), what contact they left (an Open311 or citizen
+    report may leave an e-mail, or nothing; a chat its sender), when, and, once merged from
     a duplicate, the incident they first reported to (`merged_from`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -60,6 +61,8 @@ class Caller(BaseModel):
     name: str | None = None
     phone: str | None = None
     email: str | None = None
+    telegram: str | None = None  # a Telegram chat's id (a WhatsApp or SMS sender: `phone`)
+    lang: str | None = None  # the language they asked to be told in (`id` when none)
     merged_from: str | None = None
 
     @classmethod
@@ -69,7 +72,8 @@ class Caller(BaseModel):
         name = reporter.get("name") or " ".join(
             filter(None, (reporter.get("first_name"), reporter.get("last_name"))))
         return cls(source=source, at=at, name=name or None, phone=reporter.get("phone") or None,
-                   email=reporter.get("email") or None)
+                   email=reporter.get("email") or None,
+                   telegram=reporter.get("telegram") or None, lang=reporter.get("lang") or None)
 
     def moved_from(self, incident_id: str) -> Caller:
         """This caller on the survivor of `incident_id`; one moved before keeps its origin."""
@@ -79,7 +83,8 @@ class Caller(BaseModel):
         """As those not handling the incident see it: initials, the phone masked, no e-mail."""
         return self.model_copy(update={
             "name": initials(self.name) if self.name else None,
-            "phone": masked_phone(self.phone) if self.phone else None, "email": None})
+            "phone": masked_phone(self.phone) if self.phone else None, "email": None,
+            "telegram": None})
 
 
 def readable_phone(phone: str) -> str:
