@@ -1,21 +1,23 @@
 """A citizen's report by chat, in Bahasa Indonesia (English on request: "english",
 "bahasa"): the category from a numbered list, the location (a shared point, or a kecamatan
 and address typed: placed at the kecamatan's middle, marked approximate), a similar open
-report nearby offered first, an optional photo ("lewati"), a description, a summary to
-confirm ("ya"); then the report, as the citizen page makes it, and its tracking link.
-"batal" cancels at any step; "status <nomor>" answers a report's public status. Replies
-go to the outbox (`notify.outbox`), once per provider message."""
+report nearby offered first, an optional photo ("lewati"), a description, the category's
+required questions, a summary to confirm ("ya"); then the report, as the citizen page
+makes it, and its tracking link. "batal" cancels at any step; "status <nomor>" answers a
+report's public status. Replies go to the outbox (`notify.outbox`), once per provider
+message."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
+import orjson
 from pydantic import ValidationError
 
 from liveroom.access import SYSTEM, Principal, Role
 from liveroom.access import sessions as session_store
-from liveroom.channels import Inbound, state
+from liveroom.channels import Inbound, questions, state
 from liveroom.channels.media import FetchFailed, fetch
 from liveroom.commands import aggregates
 from liveroom.commands.incidents import KIND, report_incident
@@ -96,12 +98,18 @@ def prompt(room: LiveRoom, now: dict[str, str], lang: str, *, first: bool = Fals
         return translate("chat.ask_photo", lang)
     if step == "description":
         return translate("chat.ask_description", lang)
+    category = city.categories.get(now.get("category", ""))
+    question = questions.pending(category, _answers(now)) if category else None
+    if step == "question" and question:
+        return questions.ask(question, lang)
     district = city.districts.get(now.get("district", ""))
     location = translate("chat.location_typed", lang, address=now.get("address", ""),
                          district=district.name) if district else translate(
         "chat.location_shared", lang)
+    answered = "".join(f"\n{q}: {a}" for q, a in category.describe_answers(
+        _answers(now), lang)) if category else ""
     return translate("chat.confirm", lang, category=_category_name(room, now, lang),
-                     location=location, description=now.get("description", ""),
+                     location=location, description=now.get("description", "") + answered,
                      photo=translate("chat.photo_attached" if now.get("media_url")
                                      else "chat.photo_none", lang))
 
@@ -193,8 +201,30 @@ def _photo(room: LiveRoom, message: Inbound, now: dict, word: str, lang: str) ->
 def _description(room: LiveRoom, message: Inbound, now: dict, word: str,
                  lang: str) -> Replies:
     if message.text:
-        now.update(step="confirm", description=message.text)
+        now.update(step="question", description=message.text)
+        _next_question(room, now)
     return [prompt(room, now, lang)]
+
+
+def _question(room: LiveRoom, message: Inbound, now: dict, word: str, lang: str) -> Replies:
+    question = questions.pending(room.city.categories[now["category"]], _answers(now))
+    if question is not None:
+        answer = questions.understood(question, message.text or "")
+        if answer is None:
+            return [prompt(room, now, lang)]
+        now["answers"] = orjson.dumps({**_answers(now), question.code: answer}).decode()
+    _next_question(room, now)
+    return [prompt(room, now, lang)]
+
+
+def _next_question(room: LiveRoom, now: dict) -> None:
+    """On to the next required question, or to the confirmation."""
+    category = room.city.categories[now["category"]]
+    now["step"] = "question" if questions.pending(category, _answers(now)) else "confirm"
+
+
+def _answers(now: dict) -> dict:
+    return orjson.loads(now.get("answers") or "{}")
 
 
 def _confirm(room: LiveRoom, message: Inbound, now: dict, word: str, lang: str) -> Replies:
@@ -210,7 +240,7 @@ def _confirm(room: LiveRoom, message: Inbound, now: dict, word: str, lang: str) 
             source=message.channel, by=citizen(message.channel),
             description=now.get("description", ""), address=now.get("address"),
             media_url=now.get("media_url"), reporter=_reporter(message, lang),
-            location_approximate=now.get("approximate") == "1")
+            attributes=_answers(now), location_approximate=now.get("approximate") == "1")
     except (DomainError, ValidationError) as exc:
         discard_photo(room, now.get("media_url"))
         now.clear()
@@ -248,4 +278,4 @@ def _link(room: LiveRoom, number: str, lang: str) -> str:
 
 STEPS: dict[str, Callable[[LiveRoom, Inbound, dict, str, str], Replies]] = {
     "category": _category, "location": _location, "similar": _similar, "photo": _photo,
-    "description": _description, "confirm": _confirm}
+    "description": _description, "question": _question, "confirm": _confirm}
