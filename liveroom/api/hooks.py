@@ -27,8 +27,8 @@ router = APIRouter(prefix="/hooks")
 log = logging.getLogger("liveroom.hooks")
 #: the largest webhook body taken (a provider's notification is a few KB)
 MAX_BODY = 256_000
-#: how long a provider's message id is remembered (providers retry for up to a day or so)
-SEEN_SECONDS = 3 * 86400
+#: how long a provider's message id is remembered (WhatsApp retries for up to 7 days)
+SEEN_SECONDS = 7 * 86400
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -119,12 +119,12 @@ def handle_once(room: LiveRoom, message: Inbound) -> bool:
     if not room.redis.set(seen, "1", nx=True, ex=SEEN_SECONDS):
         return False
     try:
+        # TODO(lead): mark_customer_window (notify.whatsapp) here, for whatsapp senders
         if session_store.rate_limited(room, f"inbound:{message.channel}:{message.sender}",
                                       room.settings.inbound_per_sender_per_minute, 60):
             log.warning("%s: a sender over the rate limit, message dropped", message.channel)
             return False
         respond(room, message)
-        # TODO(lead): mark_customer_window (liveroom.notify.whatsapp) for WhatsApp senders
     except BaseException:
         room.redis.delete(seen)  # not handled: the provider's retry will be
         raise

@@ -1,7 +1,7 @@
 """A chat photo fetched from its provider's documented media endpoint, streamed with a byte
 cap: WhatsApp `GET {api}/{media-id}` (Bearer) for its `url`, then that URL (Bearer);
 Telegram `getFile` for its `file_path`, then `{api}/file/bot<token>/<file_path>`; Twilio
-the message's `MediaUrl0` (basic auth, account SID and auth token)."""
+the message's `MediaUrl0`, on its API's host only (basic auth, account SID and auth token)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ def fetch(settings: Settings, channel: str, ref: str) -> bytes:
                     raise FetchFailed("getFile gave no file_path")
                 return _download(client, f"{settings.telegram_api_url}/file/bot"
                                  f"{settings.telegram_bot_token}/{path}", cap)
-            if channel == "sms":
+            if channel == "sms":  # (the account's credentials go to Twilio's API only)
+                if not ref.startswith(settings.sms_api_url.rstrip("/") + "/"):
+                    raise FetchFailed("a media URL outside the SMS API")
                 return _download(client, ref, cap, auth=(settings.sms_account_sid or "",
                                                          settings.sms_auth_token or ""))
     except httpx.HTTPError as exc:

@@ -43,7 +43,8 @@ def settings(settings, providers):
         "whatsapp_api_url": f"{providers.url}/whatsapp",
         "telegram_bot_token": TELEGRAM_TOKEN, "telegram_webhook_secret": TELEGRAM_SECRET,
         "telegram_api_url": providers.url, "sms_account_sid": TWILIO_SID,
-        "sms_auth_token": TWILIO_TOKEN, "sms_from": "+14155552671"})
+        "sms_auth_token": TWILIO_TOKEN, "sms_from": "+14155552671",
+        "sms_api_url": f"{providers.url}/twilio"})
 
 
 @pytest.fixture

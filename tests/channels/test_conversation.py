@@ -252,3 +252,24 @@ def test_photos_are_checked_as_on_the_citizen_page(client, room, providers, tang
     Image.new("RGB", (20, 20)).save(png, "PNG")
     providers.photos["png"] = png.getvalue()
     assert "Ceritakan" in chat.image("png")
+
+
+def test_an_mms_photo_is_fetched_from_twilio_only(client, room, providers):
+    sent = iter(range(100))
+
+    def send(**fields: str) -> str:
+        params = [(k, f"MM{next(sent):032d}" if k == "MessageSid" else v)
+                  for k, v in p.TWILIO_SMS if k not in fields] + list(fields.items())
+        assert post_sms(client, params).status_code == 200
+        return last_reply(room, SENDER)
+
+    for text in ("halo", "1", "Karawaci, Jl. Imam Bonjol 10"):
+        send(Body=text)
+    media = f"{providers.url}/twilio/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME123"
+    elsewhere = "http://127.0.0.1:9/Media/ME123"
+    assert "tidak dapat diambil" in send(Body="", NumMedia="1", MediaUrl0=elsewhere,
+                                          MediaContentType0="image/jpeg")
+    providers.photos["ME123"] = photo()
+    assert "Ceritakan" in send(Body="", NumMedia="1", MediaUrl0=media,
+                               MediaContentType0="image/jpeg")
+    assert providers.asked[-1][2].startswith("Basic ")
