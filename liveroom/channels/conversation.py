@@ -207,7 +207,8 @@ def _description(room: LiveRoom, message: Inbound, now: dict, word: str,
 
 
 def _question(room: LiveRoom, message: Inbound, now: dict, word: str, lang: str) -> Replies:
-    question = questions.pending(room.city.categories[now["category"]], _answers(now))
+    category = room.city.categories.get(now.get("category", ""))
+    question = questions.pending(category, _answers(now)) if category else None
     if question is not None:
         answer = questions.understood(question, message.text or "")
         if answer is None:
@@ -219,8 +220,11 @@ def _question(room: LiveRoom, message: Inbound, now: dict, word: str, lang: str)
 
 def _next_question(room: LiveRoom, now: dict) -> None:
     """On to the next required question, or to the confirmation."""
-    category = room.city.categories[now["category"]]
-    now["step"] = "question" if questions.pending(category, _answers(now)) else "confirm"
+    category = room.city.categories.get(now.get("category", ""))
+    if category is None:  # (gone from the city pack meanwhile: choose again)
+        now["step"] = "category"
+    else:
+        now["step"] = "question" if questions.pending(category, _answers(now)) else "confirm"
 
 
 def _answers(now: dict) -> dict:
