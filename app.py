@@ -19,7 +19,7 @@ from callbacks import admin, attendance, desk, grids, home, kpi, live, pages, ru
 from layouts.home import shell
 from liveroom.api import admin as admin_api
 from liveroom.api import attendance as attendance_api
-from liveroom.api import citizen, field, health, login, open311, openapi, siaga, v1
+from liveroom.api import citizen, field, health, hooks, login, open311, openapi, siaga, v1
 from liveroom.api import kpi as kpi_api
 from liveroom.api.access import AccessMiddleware
 from liveroom.api.errors import (
@@ -78,6 +78,7 @@ def create_app(room: LiveRoom) -> Dash:
     server.include_router(v1.router)
     server.include_router(open311.router)
     server.include_router(citizen.router)
+    server.include_router(hooks.router)
     server.include_router(field.router)
     server.include_router(siaga.router)
     server.include_router(kpi_api.router)
@@ -116,7 +117,8 @@ def create_app(room: LiveRoom) -> Dash:
                           limits=[Limit("/open311/", open311.MAX_BODY, open311.too_large),
                                   Limit("/lapor", lambda: citizen.max_body(room),
                                         citizen.too_large),
-                                  Limit("/login", 16_000), Limit("/osmand", OSMAND_MAX_BODY)])
+                                  Limit("/login", 16_000), Limit("/osmand", OSMAND_MAX_BODY),
+                                  Limit("/hooks/", hooks.MAX_BODY)])
     # (outermost: sizes before anything else)
     app._setup_server()  # fully set up before the first websocket reconnects after a restart
     return app

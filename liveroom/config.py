@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     sms_auth_token: str | None = Field(None, repr=False, max_length=200)
     sms_from: str | None = Field(None, max_length=40)  # the sending number, E.164
     sms_api_url: str = "https://api.twilio.com"
+    #: a chat report left unfinished this long starts over; messages a sender may send a
+    #: minute (more are acknowledged and dropped)
+    conversation_timeout_minutes: int = Field(30, ge=1, le=24 * 60)
+    inbound_per_sender_per_minute: int = Field(20, ge=1)
     #: e-mail: `smtp://host:port`, `smtps://user:pass@host:port`
     smtp_url: str | None = Field(None, repr=False)
     mail_from: str | None = Field(None, max_length=320)

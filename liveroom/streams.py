@@ -63,6 +63,14 @@ class Keys:
         """Hash: who has an incident open on a screen, each holder until when (`live.handling`)."""
         return f"{self.ns}:handling:{incident_id}"
 
+    def conversation(self, channel: str, sender: str) -> str:
+        """Hash, with a TTL: where a citizen's chat report stands (`channels.conversation`)."""
+        return f"{self.ns}:chat:{channel}:{sender}"
+
+    def inbound_seen(self, channel: str, message_id: str) -> str:
+        """String, with a TTL: a provider's message handled already (its retries do nothing)."""
+        return f"{self.ns}:inbound:{channel}:{message_id}"
+
     @property
     def config_version(self) -> str:
         return f"{self.ns}:config:version"

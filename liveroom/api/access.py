@@ -13,8 +13,9 @@ websockets, JSON APIs). It authenticates; the services authorize.
 - `/api/v1/docs` (Swagger UI) is a page: a session, else to `/login`.
 - Static files, `/login`, `/healthz`, `/open311` (its own API keys), `/osmand` (trackers
   are known by their device id), `/ws/device` (its first message is the device token),
-  the citizen's pages (`/lapor`, `/media/`), the phone pages' service workers and the API's
-  OpenAPI document (`/api/v1/openapi.json`) are public.
+  the citizen's pages (`/lapor`, `/media/`), the chat webhooks (`/hooks/`: each checks its
+  provider's signature), the phone pages' service workers and the API's OpenAPI document
+  (`/api/v1/openapi.json`) are public.
 
 Every response carries security headers; every refusal is logged.
 """
@@ -48,7 +49,7 @@ log = logging.getLogger("liveroom.access")
 SESSION_COOKIE = "lr_session"
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/",
                    "/_favicon.ico", "/favicon.ico", "/open311/", "/lapor", "/media/",
-                   "/osmand", "/ws/device", "/field/sw.js", "/siaga/sw.js",
+                   "/osmand", "/hooks/", "/ws/device", "/field/sw.js", "/siaga/sw.js",
                    "/api/v1/openapi.json")
 #: pages under `/api/` (a browser's session, not a token)
 API_PAGES = ("/api/v1/docs",)
