@@ -16,15 +16,14 @@ from liveroom.cities import City
 from liveroom.cities.dispatch import DispatchRules
 from liveroom.domain.calendar import sla_dues
 from liveroom.domain.caller import Caller
-from liveroom.domain.feedback import Feedback, evolve_rated, evolve_reopened
 from liveroom.domain.errors import IllegalTransition, InvalidCommand
 from liveroom.domain.events import (
     Event,
     IncidentAssigned,
     IncidentEscalated,
     IncidentRated,
-    IncidentReopened,
     IncidentReassigned,
+    IncidentReopened,
     IncidentStatusChanged,
     NoteAdded,
     ReporterAdded,
@@ -35,6 +34,7 @@ from liveroom.domain.events import (
     TaskForwarded,
     TaskReleased,
 )
+from liveroom.domain.feedback import Feedback, evolve_rated, evolve_reopened
 from liveroom.domain.lifecycle import (
     AS_TASK,
     PROGRESS,
