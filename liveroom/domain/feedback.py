@@ -62,10 +62,12 @@ def reporter_of(incident, who: Caller) -> Caller | None:
 
 
 def officers_of(incident) -> list[str]:
-    """The officers who did the work: those on its done tasks, each once."""
+    """The officers who did the work: those on its tasks done since it was last reopened
+    (the work of this resolution), each once."""
     found: dict[str, None] = {}
+    since = incident.reopened_at
     for task in incident.tasks:
-        if task.status is TaskStatus.DONE:
+        if task.status is TaskStatus.DONE and (since is None or task.since >= since):
             found.update(dict.fromkeys(filter(None, [task.officer_id, *task.crew])))
     return list(found)
 
