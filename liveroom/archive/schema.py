@@ -102,7 +102,7 @@ incidents = Table(
     # first flagged by an escalation rule (`flag`: a deadline missed, for the KPI page)
     Column("flagged_at", UTCDateTime, index=True),
     # how often a reporter reopened it (`IncidentReopened`), and when last
-    Column("reopened", Integer, nullable=False, default=0, server_default="0"),
+    Column("reopened", Integer, nullable=False, server_default="0"),
     Column("reopened_at", UTCDateTime),
 )
 
