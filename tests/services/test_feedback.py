@@ -187,3 +187,22 @@ def test_feedback_from_a_chat_reply(room, tangerang_point, clock):
     assert answer.understood and answer.rating == 1 and answer.reopened
     assert answer.comment == "tidak dikerjakan"
     assert answer.incident.status is Status.TRIAGED
+
+
+def test_the_officer_and_the_history_see_why_it_was_reopened(room, tangerang_point, clock):
+    from liveroom.live.field import field_state
+    from liveroom.reporting.reports import public_report
+    from tests.conftest import person
+
+    incident_id = resolved(room, tangerang_point, clock)
+    clock.advance(hours=3)
+    rate(room, incident_id, 1, comment="Tidak ada yang datang")
+    assign_incident(room, incident_id, "dlh-1", by=SYSTEM)
+    drain(room)
+    agus = person("agus", "officer", agencies=("kebersihan",), officer_id="dlh-1")
+    (task,) = field_state(room, agus, "id")["tasks"]
+    assert (task["reopened_comment"], task["reopened_rating"]) == ("Tidak ada yang datang", "1")
+    assert task["reopened_at"] == clock.now.isoformat()
+    step = public_report(room, incident_id).history[-2]  # (then assigned)
+    assert step.reopened and step.reason == "Tidak ada yang datang"
+    assert (step.status, step.at) == ("triaged", clock.now)
