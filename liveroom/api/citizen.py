@@ -203,7 +203,9 @@ async def give_feedback(request: Request, incident_id: str) -> Response:
         if not TRACKING_ID.fullmatch(incident_id):
             raise FeedbackRefused(translate("tracking.not_found", lang, number=incident_id[:20]),
                                   404)
-        if len(await request.body()) > BODY_MAX:
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > BODY_MAX or len(
+                await request.body()) > BODY_MAX:
             raise FeedbackRefused(translate("feedback.too_long", lang, limit=1000), 413)
         try:
             form = await request.form(max_files=0, max_fields=10)

@@ -467,6 +467,11 @@ def _on_rated(p: LiveProjection, e: IncidentRated, ops: Ops) -> None:
         "rating", e.rating, "rated_at", e.occurred_at.isoformat()])
 
 
+#: what an escalation left on an incident's hash (`_on_escalated`)
+_ALERTED = ("alert_rule", "alert_deadline", "alert_due", "escalated_alert_supervisors",
+            "escalated_raise_priority", "escalated_flag")
+
+
 def _on_reopened(p: LiveProjection, e: IncidentReopened, ops: Ops) -> None:
     """Back in its agency's queue with the fresh SLA, the reporter's reason on it (the
     officers' phones show it); a closed incident that had left the live model is back."""
@@ -479,7 +484,7 @@ def _on_reopened(p: LiveProjection, e: IncidentReopened, ops: Ops) -> None:
         "resolve_due": e.resolve_due.isoformat(), "reopened": e.resolution,
         "reopened_at": e.occurred_at.isoformat(), "reopened_comment": e.comment[:280],
         "reopened_rating": e.rating or ""})
-    ops.hdel(key, "officer_id")
+    ops.hdel(key, "officer_id", *_ALERTED)  # (the new deadlines alert anew)
     ops.persist(key)  # (a closed incident's was to expire)
     ops.zrem(p.live.recent, e.incident_id)
     _enter(p, e, ops, e.from_status, Status.TRIAGED)

@@ -77,6 +77,11 @@ def test_wrong_proof_is_refused_and_nothing_is_kept(room, client, tangerang_poin
     long = send(client, incident_id, action="rate", nilai="5", bukti="5432",
                 komentar="x" * 1001)
     assert long.status_code == 400 and "1000" in error_of(long)
+    control = send(client, incident_id, action="rate", nilai="5", bukti="5432",
+                   komentar="bagus\x00")
+    assert control.status_code == 400 and error_of(control)
+    huge = client.post(f"/lapor/{incident_id}/nilai", data={"komentar": "x" * 20_000})
+    assert huge.status_code == 413 and "1000" in error_of(huge)
     tampered = client.post(f"/lapor/{incident_id}/nilai", data={
         "csrf": "forged", "action": "rate", "nilai": "5", "bukti": "5432"})
     assert tampered.status_code == 403
