@@ -20,8 +20,9 @@ from liveroom.room import LiveRoom
 #: a reply that says the work did not fix it (the rest of the reply is its comment)
 NOT_FIXED = re.compile(r"^\s*(belum(\s+beres|\s+selesai)?|not\s+fixed|tidak\s+beres)\b[\s:,.!-]*",
                        re.IGNORECASE)
-#: a reply that rates: 1 to 5 first, then perhaps a comment
-RATING = re.compile(r"^\s*([1-5])(?![0-9])[\s:,.!/-]*", re.IGNORECASE)
+#: a reply that rates: 1 to 5 first ("4", "4/5", "4 dari 5"), then perhaps a comment
+RATING = re.compile(r"^\s*([1-5])(?![0-9])(\s*(/|dari|of)\s*5(?![0-9]))?[\s:,.!-]*",
+                    re.IGNORECASE)
 
 
 def _feedback(room: LiveRoom, incident_id: str, *, by: Principal, source: str,

@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from liveroom.cities import City
 from liveroom.domain.calendar import sla_dues
-from liveroom.domain.caller import Caller
+from liveroom.domain.caller import Caller, phone_number
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import Event, IncidentRated, IncidentReopened
 from liveroom.domain.lifecycle import Status, TaskStatus
@@ -45,14 +45,22 @@ class Feedback(BaseModel):
 
 
 def contact_key(caller: Caller) -> str | None:
-    """Who a caller is, across channels: their phone's digits, e-mail or Telegram chat."""
-    if caller.phone and (digits := re.sub(r"\D", "", caller.phone)):
+    """Who a caller is, across channels: their phone (as E.164 where it is one: `0812…`,
+    `62812…` and `+62812…` are one number), e-mail or Telegram chat."""
+    if caller.phone and (digits := re.sub(r"\D", "", _e164(caller.phone))):
         return f"phone:{digits}"
     if caller.email:
         return f"email:{caller.email.strip().lower()}"
     if caller.telegram:
         return f"telegram:{caller.telegram}"
     return None
+
+
+def _e164(phone: str) -> str:
+    try:
+        return phone_number(phone)
+    except InvalidCommand:
+        return phone
 
 
 def reporter_of(incident, who: Caller) -> Caller | None:

@@ -172,6 +172,7 @@ def test_the_reopened_incident_is_back_in_its_agency_queue_with_the_fresh_sla(
     ("2: masih bau", (2, False, "masih bau")), ("belum", (None, True, "")),
     ("Belum beres, sampah masih ada", (None, True, "sampah masih ada")),
     ("not fixed", (None, True, "")), ("NOT FIXED yet", (None, True, "yet")),
+    ("4/5 mantap", (4, False, "mantap")), ("3 dari 5", (3, False, "")),
     ("6", None), ("10", None), ("terima kasih", None), ("", None), ("belumnya", None),
 ])
 def test_chat_replies_are_read(text, parsed):
@@ -183,7 +184,8 @@ def test_feedback_from_a_chat_reply(room, tangerang_point, clock):
     assert not feedback_from_reporter(room, incident_id, text="halo", reporter=SITI,
                                       source="whatsapp").understood
     answer = feedback_from_reporter(room, incident_id, text="1 tidak dikerjakan",
-                                    reporter={"phone": PHONE}, source="whatsapp")
+                                    reporter={"phone": "6281234567890"},  # (as WhatsApp says)
+                                    source="whatsapp")
     assert answer.understood and answer.rating == 1 and answer.reopened
     assert answer.comment == "tidak dikerjakan"
     assert answer.incident.status is Status.TRIAGED
