@@ -245,7 +245,8 @@ def _status_page(request: Request, incident_id: str, lang: str, *, counted: bool
         return render_page("citizen_status.html", lang, 404, report=None, number=incident_id,
                            city=room.city)
     city = room.city
-    reached = {step.status for step in report.history} | {report.status}
+    reopened = max((i for i, s in enumerate(report.history) if s.reopened), default=0)
+    reached = {step.status for step in report.history[reopened:]} | {report.status}
     category = city.categories.get(report.category)
     district = city.districts.get(report.district or "")
     agency = city.agencies.get(report.agency or "")

@@ -102,4 +102,6 @@ def test_not_fixed_reopens_and_the_history_says_why(room, client, tangerang_poin
     drain(room)
     page = client.get(response.headers["location"]).text
     assert "dibuka kembali" in page.lower() and "Masih menumpuk" in page
+    done = re.findall(r'<li class="done">([^<]+)</li>', page)
+    assert done == ["Diterima", "Menunggu petugas"]  # (its progress starts over)
     assert 'id="feedback-form"' not in page  # (open again: nothing to rate)
