@@ -208,3 +208,20 @@ def test_the_officer_and_the_history_see_why_it_was_reopened(room, tangerang_poi
     step = public_report(room, incident_id).history[-2]  # (then assigned)
     assert step.reopened and step.reason == "Tidak ada yang datang"
     assert (step.status, step.at) == ("triaged", clock.now)
+
+
+def test_the_fresh_deadlines_escalate_like_the_first(room, tangerang_point, clock):
+    from liveroom.projections.policies.escalation import EscalationPolicy
+
+    incident_id = resolved(room, tangerang_point, clock)
+    clock.advance(hours=2)
+    reopen_incident(room, incident_id, by=SYSTEM, source="whatsapp", reporter=SITI)
+    drain(room)
+    due = get_incident(room, incident_id).acknowledge_due
+    policy = EscalationPolicy(room)
+    assert policy.tick() == 0  # (not yet due)
+    clock.now = due + timedelta(minutes=1)
+    assert policy.tick() == 1
+    escalated = stream_events(room)[-1]
+    assert (escalated.type, escalated.deadline, escalated.due) == (
+        "incident.escalated", "acknowledge", due)
