@@ -197,7 +197,7 @@ def report_details(city: City, category, incident: dict, report: PublicReport | 
         parts.append(html.Ul([html.Li([
             html.Span(step.at.astimezone(city.timezone).strftime("%H:%M"),
                       className="feed-time"),
-            t(f"status.{step.status}"),
+            t("status.reopened" if step.reopened else f"status.{step.status}"),
             *([f" — {step.reason}"] if step.reason else []),
             *([html.Img(src=step.media_url, className="detail-photo",
                         alt=t("dispatch.work_photo"))] if step.media_url else []),

@@ -1,7 +1,8 @@
 """The mayor's KPI page: filters, headline figures, volume over time, response times against
 SLA per agency and district, a fire agency's units against NFPA 1710 (`layouts.kpi_nfpa`),
-the backlog by age, where reports come from, recurring problems and officers' performance
-with the score's formula. Pure: data in, components out."""
+the backlog by age, where reports come from, recurring problems, officers' performance
+with the score's formula, and reporters' satisfaction (`layouts.kpi_satisfaction`). Pure:
+data in, components out."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dash import dcc, html
 
 from layouts import ids
 from layouts import kpi_nfpa as nfpa
+from layouts import kpi_satisfaction as satisfaction
 from layouts.grid import PAGE_ROWS, Column, grid
 from layouts.home import report_header
 from liveroom.access import Principal
@@ -256,6 +258,7 @@ PANELS = {
     "recap": ("kpi-recap", "children"), "problem": (ids.KPI_PROBLEM, "children"),
     "nfpa": (ids.grid("kpi-nfpa"), "rowData"), "nfpa_title": ("kpi-nfpa-title", "children"),
     "nfpa_hidden": ("kpi-nfpa-panel", "hidden"),  # shown when an agency has NFPA targets
+    "satisfaction": (ids.grid(satisfaction.GRID), "rowData"),
 }
 
 
@@ -284,6 +287,7 @@ def panels(data: Dashboard, city: City, lang: str) -> dict:
         "recap": recap_links(data, lang), "problem": None,
         "nfpa": nfpa.rows(data, city, lang) if ready else None,
         "nfpa_title": nfpa.title(data, city, lang), "nfpa_hidden": not data.nfpa,
+        "satisfaction": satisfaction.rows(data, city, lang) if ready else None,
     }
 
 
@@ -330,6 +334,7 @@ def body(data: Dashboard, city: City, lang: str) -> list:
                  html.P(formula_text(city, lang), className="admin-subtitle", id="kpi-formula"),
                  html.P(shown["recap"], className="kpi-recap", id="kpi-recap"),
                  officers_grid(shown["officers"], lang)),
+        satisfaction.section(shown["satisfaction"], lang),
     ]
 
 

@@ -388,6 +388,12 @@
       .filter(Boolean).join(" · ") || task.id));
     if (task.description) { card.appendChild(el("p", "task-description", task.description)); }
     if (task.last_note) { card.appendChild(el("p", "task-note", task.last_note)); }
+    if (task.reopened_at) {  // a reporter said it was not fixed: why, on the card
+      var why = t("field.reopened", { time: clock(task.reopened_at) });
+      if (task.reopened_rating) { why += " · " + t("field.reopened_rating", { rating: task.reopened_rating }); }
+      if (task.reopened_comment) { why += ": " + task.reopened_comment; }
+      card.appendChild(el("p", "task-reopened", why));
+    }
     if (task.resolve_due) {
       card.appendChild(el("p", "hint", t("field.due", { time: clock(task.resolve_due) })));
     }

@@ -5,7 +5,8 @@
 - `POST /lapor`: checks everything, stores the photo, reports through
   `report_incident`, and sends the citizen to their tracking page. A refusal
   shows the form again with what they typed and the reason; nothing is kept.
-- `GET /lapor/{id}`: the report's progress, no login needed.
+- `GET /lapor/{id}`: the report's progress, no login needed; once resolved, its reporter's
+  rating or "belum beres" (`POST /lapor/{id}/nilai`: `citizen_feedback`).
 - `GET /media/{name}`: a stored photo.
 """
 
@@ -24,6 +25,12 @@ from starlette.datastructures import FormData, UploadFile
 from liveroom.access import Principal, Role
 from liveroom.access import sessions as session_store
 from liveroom.api.access import client_address
+from liveroom.api.citizen_feedback import (
+    BODY_MAX,
+    FeedbackRefused,
+    feedback_view,
+    submit_feedback,
+)
 from liveroom.api.open311 import attributes_of
 from liveroom.api.templates import map_config, page_language, render_page
 from liveroom.commands.incidents import report_incident
@@ -181,9 +188,52 @@ def find(request: Request) -> Response:
 
 @router.get("/lapor/{incident_id}")
 def show_status(request: Request, incident_id: str) -> Response:
+    lang = page_language(request.query_params.get("lang"))
+    return _status_page(request, incident_id, lang)
+
+
+@router.post("/lapor/{incident_id}/nilai")
+async def give_feedback(request: Request, incident_id: str) -> Response:
+    """The reporter's rating or "belum beres" (`citizen_feedback`); a refusal shows the
+    page again with the reason and what they typed, nothing kept."""
     room: LiveRoom = request.app.state.room
     lang = page_language(request.query_params.get("lang"))
-    wait = session_store.lookups_refused(room, client_address(request))
+    values: dict = {}
+    try:
+        if not TRACKING_ID.fullmatch(incident_id):
+            raise FeedbackRefused(translate("tracking.not_found", lang, number=incident_id[:20]),
+                                  404)
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > BODY_MAX or len(
+                await request.body()) > BODY_MAX:
+            raise FeedbackRefused(translate("feedback.too_long", lang, limit=1000), 413)
+        try:
+            form = await request.form(max_files=0, max_fields=10)
+        except Exception:
+            raise FeedbackRefused(translate("report.malformed", lang)) from None
+        values = {k: v[:1000] for k, v in form.items() if isinstance(v, str) and k != "bukti"}
+        expected = request.cookies.get(CSRF_COOKIE)
+        if not expected or not secrets.compare_digest(expected, str(form.get("csrf", ""))):
+            raise FeedbackRefused(translate("report.expired", lang), 403)
+        wait = await anyio.to_thread.run_sync(session_store.lookups_refused, room,
+                                              client_address(request))
+        if wait:
+            raise FeedbackRefused(translate("tracking.too_many", lang,
+                                            minutes=wait // 60 + 1), 429)
+        done = await anyio.to_thread.run_sync(
+            lambda: submit_feedback(room, incident_id, form, lang, by=WEB_CITIZEN))
+    except FeedbackRefused as refused:
+        return _status_page(request, incident_id, lang, counted=True, values=values,
+                            error=refused.message, status=refused.status)
+    return RedirectResponse(f"/lapor/{incident_id}?lang={lang}&{done}=1#nilai", 303)
+
+
+def _status_page(request: Request, incident_id: str, lang: str, *, counted: bool = False,
+                 values: dict | None = None, error: str = "", status: int = 200) -> Response:
+    """The tracking page; with the feedback form once resolved (`counted`: the look-up
+    was counted already, by the form's post)."""
+    room: LiveRoom = request.app.state.room
+    wait = 0 if counted else session_store.lookups_refused(room, client_address(request))
     if wait:
         return render_page("citizen_status.html", lang, 429, report=None, number=incident_id,
                            city=room.city, wait_minutes=wait // 60 + 1)
@@ -195,11 +245,13 @@ def show_status(request: Request, incident_id: str) -> Response:
         return render_page("citizen_status.html", lang, 404, report=None, number=incident_id,
                            city=room.city)
     city = room.city
-    reached = {step.status for step in report.history} | {report.status}
+    reopened = max((i for i, s in enumerate(report.history) if s.reopened), default=0)
+    reached = {step.status for step in report.history[reopened:]} | {report.status}
     category = city.categories.get(report.category)
     district = city.districts.get(report.district or "")
     agency = city.agencies.get(report.agency or "")
-    return render_page(
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = render_page(
         "citizen_status.html", lang, report=report, city=city, number=incident_id,
         new=request.query_params.get("baru") == "1",
         category=category.name.get(lang) if category else report.category,
@@ -207,16 +259,24 @@ def show_status(request: Request, incident_id: str) -> Response:
         district=district.name if district else None,
         agency=agency.name.get(lang) if agency else None,
         steps=[(s.value, s.value in reached or _beyond(s, report.status)) for s in PROGRESS],
-        history=[(translate(f"status.{s.status}", lang),
+        history=[(translate("status.reopened" if s.reopened else f"status.{s.status}", lang),
                   format_datetime(s.at, city.timezone, lang),
-                  s.reason if s.status == Status.REJECTED.value else None, s.media_url)
+                  s.reason if s.status == Status.REJECTED.value or s.reopened else None,
+                  s.media_url)
                  for s in report.history],
         reported=format_datetime(report.reported_at, city.timezone, lang),
         due=format_datetime(report.resolve_due, city.timezone, lang)
         if report.resolve_due and not report.closed else None,
         map_config=map_config(city, centre=(report.lat, report.lon), zoom=14, bounds=None,
                               point=(report.lat, report.lon)),
+        feedback=feedback_view(room, incident_id, lang), csrf=csrf, values=values or {},
+        feedback_error=error, done=next((k for k in ("rated", "reopened")
+                                         if request.query_params.get(k) == "1"), None),
     )
+    response.status_code = status
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/lapor")
+    return response
 
 
 def _beyond(step: Status, current: str) -> bool:

@@ -101,6 +101,9 @@ incidents = Table(
     Column("reporters", Integer, nullable=False, default=1, server_default="1"),
     # first flagged by an escalation rule (`flag`: a deadline missed, for the KPI page)
     Column("flagged_at", UTCDateTime, index=True),
+    # how often a reporter reopened it (`IncidentReopened`), and when last
+    Column("reopened", Integer, nullable=False, server_default="0"),
+    Column("reopened_at", UTCDateTime),
 )
 
 tasks = Table(  # one row per task of an incident (`domain.task`): a unit's, an officer's
@@ -164,6 +167,24 @@ incident_notes = Table(
     Column("text", Text, nullable=False),
     _event_id(),
 )
+
+incident_ratings = Table(  # a reporter's rating of a resolution (`IncidentRated`)
+    "incident_ratings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text),
+    Column("source", String(40), nullable=False),
+    Column("resolution", Integer, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=False),
+    Column("agency", String(32), nullable=False, index=True),
+    Column("district", String(16)),
+    Column("category", String(64), nullable=False),
+    Column("officers", JSON),  # who did the work (their done tasks' officers)
+    _event_id(),
+)
+
 
 def _counts(name: str, *key: Column) -> Table:
     """Per local day (of the report) and key: how many incidents were reported and how
@@ -348,5 +369,5 @@ city_overrides = Table(
 
 #: Tables derived from the event log, emptied by a rebuild. The event log and
 #: the location tables (fixes are sampled, not all kept as events) are not.
-DERIVED = (incidents, tasks, status_history, incident_notes, *ROLLUP_TABLES, officers, units,
-           attendance)
+DERIVED = (incidents, tasks, status_history, incident_notes, incident_ratings, *ROLLUP_TABLES,
+           officers, units, attendance)

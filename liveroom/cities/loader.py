@@ -84,6 +84,7 @@ class _CityFile(_Model):
     shifts: dict[Slug, _ShiftEntry] = Field(min_length=1)
     default_shift: Slug
     performance: Performance = Performance()
+    reopen_window_days: int = Field(7, ge=0, le=90)
     channels: dict[Slug, LocalizedText] = Field(min_length=1)
     escalation: tuple[EscalationRule, ...] = ()
     extra_days_off: list[date] = Field(default_factory=list)
@@ -440,6 +441,7 @@ def _load(slug: str, root: Path) -> City:
         shifts={k: Shift(code=k, **v.model_dump()) for k, v in meta.shifts.items()},
         default_shift=meta.default_shift,
         performance=meta.performance,
+        reopen_window_days=meta.reopen_window_days,
         channels=meta.channels,
         escalation=meta.escalation,
         extra_days_off=frozenset(meta.extra_days_off),

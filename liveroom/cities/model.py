@@ -289,6 +289,9 @@ class Performance(_Model):
     punctuality: float = Field(0.2, ge=0, le=1)
     acknowledge_sla: float = Field(0.2, ge=0, le=1)
     resolve_sla: float = Field(0.3, ge=0, le=1)
+    #: the reporters' mean rating of their resolved incidents (`domain.feedback`), 1-5 as
+    #: 0-100; 0 by default: few reporters rate, and an officer does not choose who does
+    satisfaction: float = Field(0.0, ge=0, le=1)
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> Performance:
@@ -300,7 +303,8 @@ class Performance(_Model):
     @property
     def weights(self) -> dict[str, float]:
         return {"attendance": self.attendance, "punctuality": self.punctuality,
-                "acknowledge_sla": self.acknowledge_sla, "resolve_sla": self.resolve_sla}
+                "acknowledge_sla": self.acknowledge_sla, "resolve_sla": self.resolve_sla,
+                "satisfaction": self.satisfaction}
 
 
 Deadline = Literal["acknowledge", "resolve", "follow_up"]
@@ -345,6 +349,9 @@ class City(_Model):
     shifts: dict[str, Shift]
     default_shift: str
     performance: Performance = Performance()
+    #: days after a resolution in which a reporter's "not fixed" or low rating reopens the
+    #: incident (`domain.feedback`); 0: never reopened by a reporter
+    reopen_window_days: int = Field(7, ge=0, le=90)
     #: non-working days beyond Indonesia's public holidays (cuti bersama, the city's own):
     #: working days (`domain.calendar`) skip them too
     extra_days_off: frozenset[date] = frozenset()

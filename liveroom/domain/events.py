@@ -300,6 +300,54 @@ class IncidentEscalated(IncidentEvent):
     previous_priority: int | None = Field(default=None, ge=1, le=4)
 
 
+class IncidentRated(IncidentEvent):
+    """A reporter's rating (1-5) of the work that resolved the incident, once per reporter
+    and resolution (`resolution`: 1, then one more after each reopening). Who rated (their
+    channel and contact, as the incident knows them) and who did the work (the officers of
+    its done tasks), its agency, district and category: KPIs credit it reading no state."""
+
+    type: ClassVar[str] = "incident.rated"
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=1000)
+    source: str = Field(min_length=1, max_length=40)
+    reporter: dict[str, str] = Field(default_factory=dict)
+    resolution: int = Field(ge=1)
+    resolved_at: AwareDatetime
+    agency: str
+    district: str | None = None
+    category: str
+    officers: list[str] = Field(default_factory=list)
+
+
+class IncidentReopened(IncidentEvent):
+    """A reporter says the work did not fix it (`why`: "not_fixed", or a low "rating"),
+    within the city's reopen window: the incident is back in the queue of the same agency
+    (`to_status` triaged) with a fresh SLA, computed as triage computes it, from now. The
+    facts the live model shows are repeated: a closed incident may have left it."""
+
+    type: ClassVar[str] = "incident.reopened"
+    why: Literal["rating", "not_fixed"]
+    comment: str = Field(default="", max_length=1000)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    source: str = Field(min_length=1, max_length=40)
+    reporter: dict[str, str] = Field(default_factory=dict)
+    resolution: int = Field(ge=1)  # the resolution found wanting
+    from_status: Status
+    to_status: Status = Status.TRIAGED
+    agency: str
+    category: str
+    priority: int = Field(ge=1, le=4)
+    district: str
+    acknowledge_due: AwareDatetime
+    resolve_due: AwareDatetime
+    officers: list[str] = Field(default_factory=list)  # who did the work found wanting
+    lat: Latitude
+    lon: Longitude
+    reported_at: AwareDatetime
+    address: str | None = Field(default=None, max_length=500)
+    description: str = Field(default="", max_length=4000)
+
+
 class UnitEvent(Event):
     """A unit (a crew: a fire engine, a truck, a patrol car) lives on the officers' stream."""
 
@@ -433,6 +481,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReporterAdded,
         ReportersMerged,
         IncidentEscalated,
+        IncidentRated,
+        IncidentReopened,
         TaskReleased,
         TaskForwarded,
         UnitRegistered,

@@ -21,7 +21,9 @@ from liveroom.domain.events import (
     Event,
     IncidentAssigned,
     IncidentEscalated,
+    IncidentRated,
     IncidentReassigned,
+    IncidentReopened,
     IncidentStatusChanged,
     NoteAdded,
     ReporterAdded,
@@ -32,6 +34,7 @@ from liveroom.domain.events import (
     TaskForwarded,
     TaskReleased,
 )
+from liveroom.domain.feedback import Feedback, evolve_rated, evolve_reopened
 from liveroom.domain.lifecycle import (
     AS_TASK,
     PROGRESS,
@@ -80,6 +83,12 @@ class Incident(BaseModel):
     #: the escalation rules that have acted on it (`domain.escalation`), each once
     escalated: list[str] = []
     updated_at: AwareDatetime | None = None
+    #: its reporters' ratings and "not fixed" answers (`domain.feedback`), and how often,
+    #: when and why it was last reopened
+    feedback: list[Feedback] = []
+    reopened: int = 0
+    reopened_at: AwareDatetime | None = None
+    reopen_comment: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -546,6 +555,10 @@ def evolve(incident: Incident | None, event: Event) -> Incident:
         case ReportersMerged():
             current = _require(incident)
             return current.model_copy(update=dict(callers=[*current.callers, *event.callers]))
+        case IncidentRated():
+            return evolve_rated(_require(incident), event)
+        case IncidentReopened():
+            return evolve_reopened(_require(incident), event)
     raise InvalidCommand(f"{event.type} is not an incident event")
 
 

@@ -23,7 +23,8 @@ from liveroom.room import LiveRoom
 NEXT_STEP = {Status.ASSIGNED: Status.ACKNOWLEDGED, Status.ACKNOWLEDGED: Status.EN_ROUTE,
              Status.EN_ROUTE: Status.ON_SCENE, Status.ON_SCENE: Status.RESOLVED}
 TASK_FIELDS = ("id", "category", "status", "priority", "lat", "lon", "address", "district",
-               "description", "assigned_at", "resolve_due", "last_note", "media_url")
+               "description", "assigned_at", "resolve_due", "last_note", "media_url",
+               "reopened_at", "reopened_comment", "reopened_rating")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,9 @@ from liveroom.domain.events import (
     FixFlagged,
     IncidentAssigned,
     IncidentEscalated,
+    IncidentRated,
     IncidentReassigned,
+    IncidentReopened,
     IncidentStatusChanged,
     NoteAdded,
     OfficerCheckedIn,
@@ -89,6 +91,11 @@ _REPRIORITISE = """
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not score then return 0 end
 return redis.call('ZADD', KEYS[1], 'XX', ARGV[2] * 1e13 + tonumber(score) % 1e13, ARGV[1])
+"""
+#: HSET on a hash still held (a closed incident's leaves the live model)
+_SET_IF_HELD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSET', KEYS[1], unpack(ARGV))
 """
 #: ZADD of an incident whose hash is still held (closed ones leave the live model)
 _ALERT_IF_HELD = """
@@ -170,6 +177,7 @@ class LiveProjection(Projection):
         self.live = room.live
         self.scripts = {"locate": room.redis.register_script(_LOCATE),
                         "count_if_held": room.redis.register_script(_COUNT_IF_HELD),
+                        "set_if_held": room.redis.register_script(_SET_IF_HELD),
                         "reprioritise": room.redis.register_script(_REPRIORITISE),
                         "alert_if_held": room.redis.register_script(_ALERT_IF_HELD),
                         "unit_status": room.redis.register_script(_UNIT_STATUS),
@@ -453,6 +461,41 @@ def _on_escalated(p: LiveProjection, e: IncidentEscalated, ops: Ops) -> None:
         ops.alert_if_held(keys=[key, p.live.escalated], args=[e.incident_id, ms(e.occurred_at)])
 
 
+def _on_rated(p: LiveProjection, e: IncidentRated, ops: Ops) -> None:
+    """The latest rating on the incident (one that has left the live model stays gone)."""
+    ops.set_if_held(keys=[_incident(p, e.incident_id)], args=[
+        "rating", e.rating, "rated_at", e.occurred_at.isoformat()])
+
+
+#: what an escalation left on an incident's hash (`_on_escalated`)
+_ALERTED = ("alert_rule", "alert_deadline", "alert_due", "escalated_alert_supervisors",
+            "escalated_raise_priority", "escalated_flag")
+
+
+def _on_reopened(p: LiveProjection, e: IncidentReopened, ops: Ops) -> None:
+    """Back in its agency's queue with the fresh SLA, the reporter's reason on it (the
+    officers' phones show it); a closed incident that had left the live model is back."""
+    key = _incident(p, e.incident_id)
+    ops.hset(key, mapping={
+        "id": e.incident_id, "category": e.category, "lat": e.lat, "lon": e.lon,
+        "address": e.address or "", "description": e.description, "agency": e.agency,
+        "reported_at": e.reported_at.isoformat(), "priority": e.priority,
+        "district": e.district, "acknowledge_due": e.acknowledge_due.isoformat(),
+        "resolve_due": e.resolve_due.isoformat(), "reopened": e.resolution,
+        "reopened_at": e.occurred_at.isoformat(), "reopened_comment": e.comment[:280],
+        "reopened_rating": e.rating or ""})
+    ops.hdel(key, "officer_id", *_ALERTED)  # (the new deadlines alert anew)
+    ops.persist(key)  # (a closed incident's was to expire)
+    ops.zrem(p.live.recent, e.incident_id)
+    _enter(p, e, ops, e.from_status, Status.TRIAGED)
+    ops.geoadd(p.live.incidents_geo, (e.lon, e.lat, e.incident_id))
+    ops.zadd(p.live.due("acknowledge"), {e.incident_id: ms(e.acknowledge_due)})
+    ops.zadd(p.live.due("resolve"), {e.incident_id: ms(e.resolve_due)})
+    score = e.priority * 10**13 + ms(e.occurred_at)  # priority first, then age (as triage)
+    ops.zadd(p.live.queue(e.agency), {e.incident_id: score})
+    ops.zadd(p.live.agency(e.agency), {e.incident_id: score})
+
+
 class LiveIncidents(LiveProjection):
     name = "live-incidents"
     stream = INCIDENTS
@@ -470,6 +513,8 @@ class LiveIncidents(LiveProjection):
         ReporterAdded: _on_reporter,
         ReportersMerged: _on_merged,
         IncidentEscalated: _on_escalated,
+        IncidentRated: _on_rated,
+        IncidentReopened: _on_reopened,
     }
 
 

@@ -24,7 +24,9 @@ from liveroom.domain.events import (
     FixFlagged,
     IncidentAssigned,
     IncidentEscalated,
+    IncidentRated,
     IncidentReassigned,
+    IncidentReopened,
     IncidentStatusChanged,
     NoteAdded,
     OfficerCheckedIn,
@@ -276,11 +278,22 @@ def _escalated(batch: Batch, e: IncidentEscalated, _event_id: str) -> None:
         batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, **changes})
 
 
+def _rated(batch: Batch, e: IncidentRated, event_id: str) -> None:
+    batch.append(schema.incident_ratings, **rows.rating_row(e, event_id))
+    batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, "updated_at": e.occurred_at})
+
+
+def _reopened(batch: Batch, e: IncidentReopened, event_id: str) -> None:
+    """Triaged again, fresh SLA, its steps' times cleared; the step back in its history."""
+    batch.conn.execute(_UPDATE_INCIDENT, {"b_id": e.incident_id, **rows.reopen_changes(e)})
+    batch.append(schema.status_history, **rows.reopen_history_row(e, event_id))
+
+
 class ArchiveIncidents(ArchiveProjection):
     name = "archive-incidents"
     stream = INCIDENTS
     derived = (schema.incidents, schema.tasks, schema.status_history,
-               schema.incident_notes, *schema.ROLLUP_TABLES)
+               schema.incident_notes, schema.incident_ratings, *schema.ROLLUP_TABLES)
     handlers = {
         ReportReceived: _received,
         ReportTriaged: _changed,
@@ -293,6 +306,8 @@ class ArchiveIncidents(ArchiveProjection):
         ReporterAdded: _reporter,
         ReportersMerged: _merged,
         IncidentEscalated: _escalated,
+        IncidentRated: _rated,
+        IncidentReopened: _reopened,
     }
 
     def prepare(self, batch: Batch, entries: list[Entry]) -> None:

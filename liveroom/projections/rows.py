@@ -14,7 +14,9 @@ from liveroom.domain.events import (
     Event,
     IncidentAssigned,
     IncidentEscalated,
+    IncidentRated,
     IncidentReassigned,
+    IncidentReopened,
     IncidentStatusChanged,
     OfficerCheckedIn,
     OfficerCheckedOut,
@@ -46,7 +48,7 @@ def incident_row(e: ReportReceived) -> dict:
         "lat": e.lat, "lon": e.lon, "description": e.description, "address": e.address,
         "source": e.source, "media_url": e.media_url, "reporter": e.reporter or None,
         "attributes": e.attributes or None, "reported_at": e.occurred_at,
-        "updated_at": e.occurred_at, "reporters": 1}
+        "updated_at": e.occurred_at, "reporters": 1, "reopened": 0}
 
 
 def incident_changes(e: Change) -> dict:
@@ -74,6 +76,31 @@ def escalation_changes(e: IncidentEscalated) -> dict:
     `flagged_at` is set only where it is not yet)."""
     return ({"priority": e.priority} if e.priority is not None else {}) | (
         {"flagged_at": e.occurred_at} if e.action == "flag" else {})
+
+
+def reopen_changes(e: IncidentReopened) -> dict:
+    """A reopened incident: triaged again with its fresh SLA, the times its deadlines are
+    held to cleared (the next steps set them), counted as reopened."""
+    cleared = dict.fromkeys(f"{step}_at" for step in (
+        "assigned", "acknowledged", "en_route", "on_scene", "resolved", "closed"))
+    return cleared | {
+        "status": Status.TRIAGED.value, "agency": e.agency, "priority": e.priority,
+        "officer_id": None, "acknowledge_due": e.acknowledge_due, "resolve_due": e.resolve_due,
+        "reopened": e.resolution, "reopened_at": e.occurred_at, "updated_at": e.occurred_at}
+
+
+def reopen_history_row(e: IncidentReopened, event_id: str) -> dict:
+    """The status history's step back to triaged, with the reporter's reason."""
+    return {"incident_id": e.incident_id, "from_status": e.from_status.value,
+            "to_status": Status.TRIAGED.value, "at": e.occurred_at, "actor": e.actor,
+            "reason": e.comment or None, "media_url": None, "event_id": event_id}
+
+
+def rating_row(e: IncidentRated, event_id: str) -> dict:
+    return {"incident_id": e.incident_id, "at": e.occurred_at, "rating": e.rating,
+            "comment": e.comment or None, "source": e.source, "resolution": e.resolution,
+            "resolved_at": e.resolved_at, "agency": e.agency, "district": e.district,
+            "category": e.category, "officers": e.officers or None, "event_id": event_id}
 
 
 def moves(e: Event) -> bool:
@@ -189,7 +216,8 @@ def fold(events: Iterable[tuple[Event, str]], zone: ZoneInfo) -> dict[str, list[
     units: dict[str, dict] = {}
     open_attendance: dict[str, dict] = {}
     found: dict[str, list[dict]] = {"incidents": [], "status_history": [], "tasks": [],
-                                    "officers": [], "units": [], "attendance": []}
+                                    "officers": [], "units": [], "attendance": [],
+                                    "incident_ratings": []}
     for e, event_id in events:
         if isinstance(e, ReportReceived):
             incidents[e.incident_id] = incident_row(e)
@@ -212,6 +240,12 @@ def fold(events: Iterable[tuple[Event, str]], zone: ZoneInfo) -> dict[str, list[
             row = incidents[e.incident_id]
             row.update({k: v for k, v in escalation_changes(e).items()
                         if k != "flagged_at" or row["flagged_at"] is None})
+        elif isinstance(e, IncidentReopened):
+            incidents[e.incident_id].update(reopen_changes(e))
+            found["status_history"].append(reopen_history_row(e, event_id))
+        elif isinstance(e, IncidentRated):
+            found["incident_ratings"].append(rating_row(e, event_id))
+            incidents[e.incident_id]["updated_at"] = e.occurred_at
         elif isinstance(e, OfficerRegistered):
             found["officers"].append(officer_row(e))
         elif isinstance(e, UnitChanged | UnitStatusSet):

@@ -25,6 +25,8 @@ from liveroom.room import LiveRoom
 #: statuses an Open311 client sees as `closed`
 CLOSED = frozenset({s.value for s in TERMINAL} | {Status.RESOLVED.value})
 MAX_RESULTS = 1000
+#: a step from these back to triaged is a reopening (`IncidentReopened`)
+REOPENED_FROM = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Step:
     at: datetime
     reason: str | None = None
     media_url: str | None = None  # the officer's photo, on resolve
+    #: reopened by its reporter (`reason`: what they said); the step back to triaged
+    reopened: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,11 +134,14 @@ def public_report(room: LiveRoom, incident_id: str) -> PublicReport:
             row = conn.execute(select(schema.incidents).where(
                 schema.incidents.c.id == incident_id)).first()
             steps = conn.execute(
-                select(table.c.to_status, table.c.at, table.c.reason, table.c.media_url)
+                select(table.c.to_status, table.c.at, table.c.reason, table.c.media_url,
+                       table.c.from_status)
                 .where(table.c.incident_id == incident_id).order_by(table.c.at, table.c.id)
             ).all() if row else []
     except ArchiveUnavailable:
         row = None
     if row is not None:
-        return _from_row(row, tuple(Step(*s) for s in steps))
+        return _from_row(row, tuple(Step(*s[:4], reopened=s.from_status in REOPENED_FROM
+                                         and s.to_status == Status.TRIAGED.value)
+                                    for s in steps))
     return _from_aggregate(aggregates.load(room, KIND, Incident, incident_id)[1])

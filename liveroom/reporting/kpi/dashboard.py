@@ -20,6 +20,7 @@ from liveroom.reporting.kpi.figures import (
 )
 from liveroom.reporting.kpi.nfpa import UnitTimes, nfpa_times
 from liveroom.reporting.kpi.officers import OfficerPerformance, officer_performance
+from liveroom.reporting.kpi.satisfaction import Satisfaction, satisfaction_by
 from liveroom.room import LiveRoom
 
 
@@ -43,6 +44,8 @@ class Dashboard:
     nfpa: list[UnitTimes] = field(default_factory=list)
     #: incidents flagged by escalation (a deadline missed), per agency and per district
     flagged: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: reporters' ratings per agency (with its reopen rate), district and officer
+    satisfaction: dict[str, list[Satisfaction]] = field(default_factory=dict)
 
     @classmethod
     def nothing_yet(cls, scope: Scope, at: datetime, dimension: str = "category") -> Dashboard:
@@ -79,6 +82,7 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
         "recurring": partial(recurring, room, scope, by=by),
         "nfpa": partial(nfpa_times, room, scope, by=by),
         "flagged": partial(flagged, room, scope, by=by),
+        "satisfaction": partial(satisfaction_by, room, scope, by=by),
     }
     if workers == 1:  # one pass for every group's times, and no thread to start
         found = {name: query() for name, query in panels.items()} | times(groups=TIMES)
@@ -93,4 +97,5 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
         overall=next(iter(found["city"]), None), by_agency=found["agency"],
         by_district=found["district"], backlog=found["backlog"], cells=found["cells"],
         recurring=found["recurring"], nfpa=found["nfpa"], flagged=found["flagged"],
+        satisfaction=found["satisfaction"],
         officers=officer_performance(room, scope, by=by, at=at, times=found["officer"]))

@@ -12,6 +12,7 @@ from liveroom.access import Action, Principal
 from liveroom.archive import schema
 from liveroom.archive.sql import seconds_between
 from liveroom.reporting.kpi.figures import Scope, Times, percent, response_times
+from liveroom.reporting.kpi.satisfaction import satisfaction
 from liveroom.room import LiveRoom
 
 
@@ -29,6 +30,9 @@ class OfficerPerformance:
     on_time_days: int
     minutes_on_post: int
     times: Times | None
+    #: their reporters' ratings (`kpi.satisfaction`): how many, and the mean as 0-100
+    ratings: int = 0
+    satisfaction: float | None = None
 
     @property
     def attendance(self) -> float | None:
@@ -43,12 +47,14 @@ class OfficerPerformance:
         others; None with no data at all."""
         measures = {"attendance": self.attendance, "punctuality": self.punctuality,
                     "acknowledge_sla": self.times.acknowledge_sla if self.times else None,
-                    "resolve_sla": self.times.resolve_sla if self.times else None}
+                    "resolve_sla": self.times.resolve_sla if self.times else None,
+                    "satisfaction": self.satisfaction}
         known = {name: value for name, value in measures.items() if value is not None}
-        weight = sum(weights[name] for name in known)
+        weight = sum(weights.get(name, 0) for name in known)
         if not weight:
             return None
-        return round(sum(weights[name] * value for name, value in known.items()) / weight, 1)
+        return round(sum(weights.get(name, 0) * value for name, value in known.items())
+                     / weight, 1)
 
 
 def officer_performance(room: LiveRoom, scope: Scope, *, by: Principal,
@@ -80,6 +86,7 @@ def officer_performance(room: LiveRoom, scope: Scope, *, by: Principal,
         present = {row[0]: row[1:] for row in conn.execute(days)}
     held = {t.key: t for t in (times if times is not None else response_times(
         room, scope, by=by, group="officer", at=at))}
+    rated = {s.key: s for s in satisfaction(room, scope, by=by, group="officer")}
     expected = max(0, (last - first).days + 1 - (
         last == today and not _shift_started(city, today, at)))
     return [OfficerPerformance(
@@ -87,7 +94,9 @@ def officer_performance(room: LiveRoom, scope: Scope, *, by: Principal,
         present_days=present.get(officer_id, (0, 0, 0))[0],
         on_time_days=int(present.get(officer_id, (0, 0, 0))[1] or 0),
         minutes_on_post=round(float(present.get(officer_id, (0, 0, 0))[2] or 0) / 60),
-        times=held.get(officer_id)) for officer_id, name, agency in people]
+        times=held.get(officer_id), ratings=rated[officer_id].ratings if officer_id in rated
+        else 0, satisfaction=rated[officer_id].score if officer_id in rated else None)
+        for officer_id, name, agency in people]
 
 
 def _shift_started(city, today: date, at: datetime) -> bool:
