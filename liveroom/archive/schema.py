@@ -101,6 +101,8 @@ incidents = Table(
     Column("reporters", Integer, nullable=False, default=1, server_default="1"),
     # first flagged by an escalation rule (`flag`: a deadline missed, for the KPI page)
     Column("flagged_at", UTCDateTime, index=True),
+    # the reporters' personal data erased (`ReportersErased`): `reporter` is NULL since
+    Column("contacts_erased_at", UTCDateTime),
 )
 
 tasks = Table(  # one row per task of an incident (`domain.task`): a unit's, an officer's

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -19,10 +20,11 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
-from liveroom.domain.caller import Caller
+from liveroom.domain.caller import PERSONAL, Caller, reporter_contact
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.lifecycle import Status, TaskStatus
 
@@ -123,6 +125,21 @@ class OfficerEvent(Event):
         return self.officer_id
 
 
+#: set while `decode` reads back a stored entry (pydantic runs `Event.__init__` then too)
+_STORED: ContextVar[bool] = ContextVar("stored", default=False)
+
+
+def _contact(value: Any) -> Any:
+    """A new event's `reporter` by `caller.reporter_contact`'s rule; one stored before the
+    rule was kept is read as it is."""
+    try:
+        return reporter_contact(value) if isinstance(value, dict) else value
+    except InvalidCommand as exc:
+        if _STORED.get():
+            return value
+        raise ValueError(str(exc)) from None
+
+
 class ReportReceived(IncidentEvent):
     type: ClassVar[str] = "report.received"
     category: str
@@ -137,6 +154,11 @@ class ReportReceived(IncidentEvent):
     attributes: dict[str, str | list[str]] = Field(default_factory=dict)
     #: placed at the middle of the kecamatan its address names, not at a given point
     location_approximate: bool = False
+
+    @field_validator("reporter", mode="before")
+    @classmethod
+    def normalised_reporter(cls, value: Any) -> Any:
+        return _contact(value)
 
 
 class ReportTriaged(IncidentEvent):
@@ -272,6 +294,11 @@ class ReporterAdded(IncidentEvent):
     reporter: dict[str, str] = Field(default_factory=dict)
     description: str = Field(default="", max_length=4000)
 
+    @field_validator("reporter", mode="before")
+    @classmethod
+    def normalised_reporter(cls, value: Any) -> Any:
+        return _contact(value)
+
 
 class ReportersMerged(IncidentEvent):
     """The callers of an incident marked a duplicate (`duplicate_id`), moved to the one it
@@ -281,6 +308,19 @@ class ReportersMerged(IncidentEvent):
     type: ClassVar[str] = "incident.reporters_merged"
     duplicate_id: str = Field(min_length=1, max_length=64)
     callers: list[Caller] = Field(min_length=1)
+
+
+class ReportersErased(IncidentEvent):
+    """A tombstone: the personal data (`fields`) of the incident's `callers` callers was
+    erased, `retention_days` after it closed (UU 27/2022). It holds no data itself; the
+    aggregate and every projection drop the contacts from here on, and the archive nulls
+    them in its rows and stored events (`commands.erasure`)."""
+
+    type: ClassVar[str] = "incident.reporters_erased"
+    fields: list[str] = Field(default_factory=lambda: list(PERSONAL), max_length=10)
+    callers: int = Field(ge=0)
+    retention_days: int = Field(ge=0)
+    closed_at: AwareDatetime
 
 
 class IncidentEscalated(IncidentEvent):
@@ -432,6 +472,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NoteAdded,
         ReporterAdded,
         ReportersMerged,
+        ReportersErased,
         IncidentEscalated,
         TaskReleased,
         TaskForwarded,
@@ -464,6 +505,7 @@ def decode(fields: dict[str, Any]) -> Event:
     if kind is None:
         raise EventError(f"unknown event type {fields.get('type')!r}")
     version = str(fields.get("v"))
+    stored = _STORED.set(True)
     try:
         if version == str(kind.version):
             return kind.model_validate_json(fields.get("data") or "")
@@ -476,3 +518,5 @@ def decode(fields: dict[str, Any]) -> Event:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise EventError(f"{kind.type}: {first['loc']}: {first['msg']}") from None
+    finally:
+        _STORED.reset(stored)

@@ -32,6 +32,7 @@ from liveroom.domain.events import (
     OfficerLocated,
     OfficerRegistered,
     ReporterAdded,
+    ReportersErased,
     ReportersMerged,
     ReportReceived,
     ReportTriaged,
@@ -49,6 +50,7 @@ from liveroom.projections.base import (
     Entry,
     Projection,
 )
+from liveroom.projections.erasure import erased
 from liveroom.streams import id_tuple
 
 Handler = Callable[["Batch", Event, str], None]
@@ -292,6 +294,7 @@ class ArchiveIncidents(ArchiveProjection):
         NoteAdded: _note,
         ReporterAdded: _reporter,
         ReportersMerged: _merged,
+        ReportersErased: erased,
         IncidentEscalated: _escalated,
     }
 
