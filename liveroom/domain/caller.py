@@ -102,6 +102,7 @@ class Caller(BaseModel):
     telegram: str | None = None  # a Telegram chat's id (a WhatsApp or SMS sender: `phone`)
     lang: str | None = None  # the language they asked to be told in (`id` when none)
     merged_from: str | None = None
+    erased: bool = False  # their personal data erased (`ReportersErased`)
 
     @classmethod
     def of(cls, source: str, reporter: dict[str, str], at: datetime) -> Caller:
@@ -124,10 +125,10 @@ class Caller(BaseModel):
             "phone": masked_phone(self.phone) if self.phone else None, "email": None,
             "telegram": None})
 
-    def erased(self) -> Caller:
+    def without_contact(self) -> Caller:
         """This caller with their personal data erased (`PERSONAL`): the channel, when, the
         language and where they were merged from stay, so they still count."""
-        return self.model_copy(update=dict.fromkeys(PERSONAL))
+        return self.model_copy(update={**dict.fromkeys(PERSONAL), "erased": True})
 
 
 def readable_phone(phone: str) -> str:

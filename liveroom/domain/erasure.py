@@ -37,6 +37,7 @@ def scrubbed(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(data.get("reporter"), dict):
         data = {**data, "reporter": erased_reporter(data["reporter"])}
     if isinstance(data.get("callers"), list):
-        data = {**data, "callers": [Caller.model_validate(c).erased().model_dump(mode="json")
-                                    for c in data["callers"]]}
+        data = {**data, "callers": [
+            Caller.model_validate(c).without_contact().model_dump(mode="json")
+            for c in data["callers"]]}
     return data

@@ -491,7 +491,7 @@ def decide_merge(survivor: Incident, duplicate: Incident, now: datetime,
 
 def _kept(incident: Incident, caller: Caller) -> Caller:
     """A caller as `incident` keeps them: erased once its callers were (`ReportersErased`)."""
-    return caller.erased() if incident.contacts_erased_at else caller
+    return caller.without_contact() if incident.contacts_erased_at else caller
 
 
 def stamped(incident: Incident, events: Event | list[Event]) -> list[Event]:
@@ -559,7 +559,7 @@ def evolve(incident: Incident | None, event: Event) -> Incident:
         case ReportersErased():
             current = _require(incident)
             return current.model_copy(update=dict(
-                callers=[c.erased() for c in current.callers],
+                callers=[c.without_contact() for c in current.callers],
                 contacts_erased_at=event.occurred_at))
     raise InvalidCommand(f"{event.type} is not an incident event")
 

@@ -98,7 +98,8 @@ def test_an_incident_closed_long_enough_ago_loses_its_reporters_contacts(room, o
                                                               ("telepon", None)]
     assert not personal_in(repr(incident.callers))
     assert not personal_in(orjson.dumps(view_incident(room, old, by=OWN)).decode())
-    assert not personal_in(text_of(detail(room, old, OWN, "id")))
+    panel = text_of(detail(room, old, OWN, "id"))
+    assert not personal_in(panel) and panel.count("Data pribadi dihapus") == 2
     assert not personal_in(archived(room, old))
     with room.engine.connect() as conn:
         row = conn.execute(select(schema.incidents).where(schema.incidents.c.id == old)).one()
