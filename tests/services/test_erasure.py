@@ -5,6 +5,8 @@ incidents closed recently, or still open, keep theirs; running it again does not
 
 from __future__ import annotations
 
+import contextlib
+
 import orjson
 import pytest
 from sqlalchemy import select
@@ -22,9 +24,16 @@ from liveroom.commands.incidents import (
     view_incident,
 )
 from liveroom.commands.officers import register_officer
+from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.events import ReportersErased, decode
 from liveroom.projections.rebuild import rebuild
-from liveroom.projections.runner import all_policies, all_projections, trim_streams
+from liveroom.projections.runner import (
+    ProjectionService,
+    all_policies,
+    all_projections,
+    trim_streams,
+)
+from tests.app_process import AppProcess
 from tests.conftest import drain, person
 from tests.test_wall_callers import text_of
 
@@ -45,7 +54,8 @@ def reported(room, point, **reporter) -> str:
 
 def closed(room, incident_id: str) -> None:
     """Through the officer's steps to closed."""
-    register_officer(room, "kb-1", name="Budi", agency="kebersihan", by=SYSTEM)
+    with contextlib.suppress(InvalidCommand):  # (registered for an incident before)
+        register_officer(room, "kb-1", name="Budi", agency="kebersihan", by=SYSTEM)
     assign_incident(room, incident_id, "kb-1", by=OWN)
     for step in ("acknowledged", "en_route", "on_scene", "resolved", "closed"):
         change_status(room, incident_id, step, by=SYSTEM)
@@ -153,3 +163,35 @@ def test_callers_merged_into_an_erased_incident_arrive_erased(room, tangerang_po
     drain(room)
     survivor = get_incident(room, old)
     assert survivor.reporters == 3 and not personal_in(repr(survivor.callers))
+
+
+def test_work_erases_on_its_schedule(room, old, tangerang_point, clock):
+    service = ProjectionService(room)
+    service._erase()  # (its first round)
+    drain(room)
+    assert get_incident(room, old).contacts_erased_at is not None
+    later = reported(room, tangerang_point)
+    closed(room, later)
+    drain(room)
+    clock.advance(days=91)
+    service._erase()  # within `erase_interval_minutes` of the last: not yet
+    assert get_incident(room, later).contacts_erased_at is None
+    service._erased_at -= room.settings.erase_interval_minutes * 60
+    service._erase()
+    assert get_incident(room, later).contacts_erased_at is not None
+
+
+def test_the_command_line_erases_once(room, settings, tmp_path, tangerang_point):
+    incident_id = reported(room, tangerang_point)
+    closed(room, incident_id)
+    drain(room)
+    cli = AppProcess.beside(settings, tmp_path).cli
+    first = cli("erase-contacts", "--older-than-days", "0")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == (f"erased the reporters' contacts of 1 incident(s): "
+                                    f"{incident_id}")
+    assert cli("erase-contacts").stdout.strip().endswith("of 0 incident(s)")  # (90 days)
+    drain(room)
+    again = cli("erase-contacts", "--older-than-days", "0")
+    assert again.stdout.strip() == "erased the reporters' contacts of 0 incident(s)"
+    assert len(tombstones(room, incident_id)) == 1
