@@ -5,22 +5,18 @@ null already."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import orjson
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 
 from liveroom.archive import schema
 from liveroom.domain.erasure import CARRYING, scrubbed
 from liveroom.domain.events import ReportersErased
 
-if TYPE_CHECKING:
-    from liveroom.projections.archive import Batch
 
-
-def erased(batch: Batch, e: ReportersErased, _event_id: str) -> None:
-    batch.flush()  # (the batch's own buffered log rows first: they are scrubbed too)
-    conn, incidents = batch.conn, schema.incidents
+def erase_rows(conn: Connection, e: ReportersErased) -> None:
+    """(The archive projection's batch has written its buffered log rows first.)"""
+    incidents = schema.incidents
     conn.execute(update(incidents).where(incidents.c.id == e.incident_id)
                  .values(reporter=None, contacts_erased_at=e.occurred_at))
     log, audit = schema.events, schema.audit_log
