@@ -29,17 +29,21 @@ PERSONAL = ("name", "phone", "email", "telegram")
 
 
 def phone_number(text: str, region: str = REGION) -> str:
-    """`text` as E.164 (`+6281234567890`); a refusal when it is no phone number."""
+    """`text` as E.164 (`+6281234567890`): as dialled in `region` (`0812…`), or with its
+    country code (`+1 415…`, or digits alone: `14155552671`, as WhatsApp names a sender); a
+    refusal when it is no phone number."""
     refusal = InvalidCommand(f"{text[:MAX_PHONE]!r} is not a phone number", rule="bad_phone")
     if len(text) > MAX_PHONE:
         raise refusal
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise refusal from None
-    if not phonenumbers.is_valid_number(number):
-        raise refusal
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # as dialled here, or (digits alone: a WhatsApp sender's `wa_id`) with its country code
+    for typed in (text, "+" + text.strip()) if text.strip().isdigit() else (text,):
+        try:
+            number = phonenumbers.parse(typed, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    raise refusal
 
 
 def email_address(text: str) -> str:

@@ -30,6 +30,8 @@ def received(**reporter) -> ReportReceived:
 @pytest.mark.parametrize("typed, e164", [
     ("0812-3456-789", "+628123456789"), ("+62 812 3456 789", "+628123456789"),
     (" 62812 3456 789 ", "+628123456789"), ("(021) 5555-1234", "+622155551234"),
+    ("6281234567890", "+6281234567890"), ("14155552671", "+14155552671"),  # WhatsApp's wa_id
+    ("+44 7911 123456", "+447911123456"),
 ])
 def test_phones_become_e164(typed, e164):
     assert received(phone=typed).reporter == {"phone": e164}
