@@ -46,6 +46,9 @@ router = APIRouter(prefix="/open311/v2")
 log = logging.getLogger("liveroom.open311")
 ATTRIBUTE = re.compile(r"attribute\[([^\[\]]+)\](\[\])?")
 CHANGESET = "2026-11-23T00:00:00+07:00"
+#: what the endpoint speaks: GeoReport v2, and mySociety's extension (`servicerequestupdates`)
+SPECIFICATIONS = ("http://wiki.open311.org/GeoReport_v2",
+                  "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Complete-Spec")
 
 
 class Open311Error(Exception):
@@ -340,9 +343,9 @@ async def discovery(request: Request) -> Response:
             "key_service": "python -m liveroom apikeys create NAME",
             # (not in GeoReport v2: POST requests.* with this header is done once per key)
             "idempotency_header": "Idempotency-Key",
-            "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
-                           "url": base, "changeset": CHANGESET, "type": "production",
-                           "formats": ["text/xml", "application/json"]}],
+            "endpoints": [{"specification": spec, "url": base, "changeset": CHANGESET,
+                           "type": "production", "formats": ["text/xml", "application/json"]}
+                          for spec in SPECIFICATIONS],
         }, fmt, "discovery")
 
     return await answer(request, asked(request), build)

@@ -74,6 +74,14 @@ def test_a_reports_life_comes_in_order_with_the_photo_on_resolve(room, client, l
     assert client.get(f"{BASE}.json").json() == updates
 
 
+def test_discovery_names_the_extension(client):
+    endpoints = client.get("/open311/v2/discovery.json").json()["endpoints"]
+    assert [e["specification"] for e in endpoints] == [
+        "http://wiki.open311.org/GeoReport_v2",
+        "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Complete-Spec"]
+    assert len({e["url"] for e in endpoints}) == 1
+
+
 def test_the_xml_form_has_the_same_fields(room, client, lifecycle):
     response = client.get(f"{BASE}.xml", params=window(room))
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/xml")
