@@ -227,8 +227,9 @@ def caller_list(city: City, callers: Sequence[Caller], lang: str) -> list:
         html.Span(_local(c.at.isoformat(), city), className="feed-time"),
         *[html.Span(part, className="caller-contact")
           for part in (c.name, c.phone and readable_phone(c.phone), c.email) if part],
-        *([] if c.name or c.phone or c.email else [
-            html.Span(t("dispatch.caller_anonymous"), className="caller-contact")]),
+        *([] if c.name or c.phone or c.email else [html.Span(
+            t("dispatch.caller_erased" if c.erased else "dispatch.caller_anonymous"),
+            className="caller-contact")]),
         *([html.Span(t("dispatch.caller_merged", id=c.merged_from), className="caller-merged")]
           if c.merged_from else []),
     ], className="caller") for c in callers]

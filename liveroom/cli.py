@@ -101,6 +101,21 @@ def work() -> None:
         service.stop()
 
 
+@cli.command("erase-contacts")
+def erase_contacts(older_than_days: int = typer.Option(
+        None, "--older-than-days", min=0,
+        help="Days since the incident closed (default LIVEROOM_CONTACT_RETENTION_DAYS).")) -> None:
+    """Erase the reporters' personal data (name, phone, e-mail, Telegram chat) of incidents
+    closed that many days ago or more (UU 27/2022); `work` does it on a schedule. Running it
+    again erases nothing more."""
+    from liveroom.commands.erasure import erase_contacts as run_erasure
+
+    with opened_room() as room:
+        erased = run_erasure(room, older_than_days)
+        typer.echo(f"erased the reporters' contacts of {len(erased)} incident(s)"
+                   + (f": {', '.join(erased)}" if erased else ""))
+
+
 @cli.command()
 def simulate(
     url: str = typer.Option(None, help="The app's address (default: HOST:PORT)."),

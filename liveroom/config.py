@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     trim_interval_seconds: float = Field(30.0, gt=0)
     location_sample_seconds: int = Field(60, ge=0)
     closed_retention_hours: int = Field(24, ge=0)
+    #: reporters' personal data is erased this many days after their incident closed
+    #: (UU 27/2022; `commands.erasure`), checked every `erase_interval_minutes` by `work`
+    contact_retention_days: int = Field(90, ge=0, le=3650)
+    erase_interval_minutes: float = Field(60.0, gt=0)
     duplicate_radius_m: float = Field(75.0, ge=0)
     duplicate_window_minutes: int = Field(120, ge=0)
     open311_posts_per_minute: int = Field(60, ge=1)

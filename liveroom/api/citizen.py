@@ -163,7 +163,7 @@ def _report(room: LiveRoom, form: FormData, photo: bytes, lang: str) -> str:
         except PhotoRefused as exc:
             raise Refused(translate(f"report.photo.{exc.reason}", lang,
                                     mb=room.settings.photo_max_bytes // 1_000_000)) from None
-    reporter = {key: str(form.get(key)).strip()[:200] for key in ("name", "phone")
+    reporter = {key: str(form.get(key)).strip() for key in ("name", "phone")
                 if str(form.get(key) or "").strip()}
     try:
         incident = report_incident(

@@ -36,14 +36,19 @@ from liveroom.reporting.reports import (
     MAX_RESULTS,
     PublicReport,
     find_reports,
+    open311_status,
     reports_by_id,
 )
+from liveroom.reporting.updates import DEFAULT_WINDOW, MAX_WINDOW, Update, updates_between
 from liveroom.room import LiveRoom
 
 router = APIRouter(prefix="/open311/v2")
 log = logging.getLogger("liveroom.open311")
 ATTRIBUTE = re.compile(r"attribute\[([^\[\]]+)\](\[\])?")
 CHANGESET = "2026-11-23T00:00:00+07:00"
+#: what the endpoint speaks: GeoReport v2, and mySociety's extension (`servicerequestupdates`)
+SPECIFICATIONS = ("http://wiki.open311.org/GeoReport_v2",
+                  "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Complete-Spec")
 
 
 class Open311Error(Exception):
@@ -146,7 +151,7 @@ def request_view(room: LiveRoom, report: PublicReport) -> dict:
     agency = room.city.agencies.get(report.agency or "")
     return shapes.ServiceRequest(
         service_request_id=report.id,
-        status="closed" if report.closed else "open",
+        status=open311_status(report.status),
         status_notes=translate(f"status.{report.status}", "id"),
         service_name=category.name.id if category else report.category,
         service_code=report.category,
@@ -192,6 +197,37 @@ def find_requests(room: LiveRoom, params, client: str) -> list[dict]:
         start=parse_time(params.get("start_date"), "start_date"),
         end=parse_time(params.get("end_date"), "end_date"))
     return [request_view(room, r) for r in found]
+
+
+def update_view(room: LiveRoom, update: Update) -> dict:
+    """One change as the public may read it: the step's name in Bahasa Indonesia (and a
+    rejection's reason), the officer's photo on resolve; never who made it."""
+    words = translate(f"status.{update.status}", "id")
+    return shapes.RequestUpdate(
+        update_id=update.update_id, service_request_id=update.service_request_id,
+        status=open311_status(update.status),
+        description=f"{words}: {update.reason}" if update.reason else words,
+        media_url=update.media_url, updated_datetime=w3c(update.at, room),
+    ).model_dump()
+
+
+def find_updates(room: LiveRoom, params, client: str) -> list[dict]:
+    """`servicerequestupdates`: the changes from `start_date` to `end_date` (default: the
+    last day up to now; at most `MAX_WINDOW` apart), counted against the address's
+    look-up budget."""
+    wait = session_store.lookups_refused(room, client)
+    if wait:
+        raise Open311Error(429, f"too many look-ups from this address; retry in {wait} s")
+    start = parse_time(params.get("start_date"), "start_date")
+    end = parse_time(params.get("end_date"), "end_date")
+    end = end or (start + DEFAULT_WINDOW if start else room.clock())
+    start = start or end - DEFAULT_WINDOW
+    if start > end:
+        raise Open311Error(400, "start_date is after end_date")
+    if end - start > MAX_WINDOW:
+        raise Open311Error(400, f"start_date and end_date are at most {MAX_WINDOW.days} "
+                                "days apart")
+    return [update_view(room, u) for u in updates_between(room, start, end)]
 
 
 def attributes_of(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
@@ -307,9 +343,9 @@ async def discovery(request: Request) -> Response:
             "key_service": "python -m liveroom apikeys create NAME",
             # (not in GeoReport v2: POST requests.* with this header is done once per key)
             "idempotency_header": "Idempotency-Key",
-            "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
-                           "url": base, "changeset": CHANGESET, "type": "production",
-                           "formats": ["text/xml", "application/json"]}],
+            "endpoints": [{"specification": spec, "url": base, "changeset": CHANGESET,
+                           "type": "production", "formats": ["text/xml", "application/json"]}
+                          for spec in SPECIFICATIONS],
         }, fmt, "discovery")
 
     return await answer(request, asked(request), build)
@@ -351,6 +387,21 @@ async def list_requests(request: Request) -> Response:
     def build(room: LiveRoom, params, fmt: str) -> Response:
         return render(find_requests(room, params, client_address(request)), fmt,
                       "service_requests", "request")
+
+    return await answer(request, asked(request), build)
+
+
+@route("GET", "/servicerequestupdates.{fmt}", list[shapes.RequestUpdate], 400, 404, 429,
+       openapi_extra={"parameters": shapes.query(
+           shapes.JURISDICTION, start_date="W3C date-time with its offset (default: a day "
+           "before end_date)", end_date="W3C date-time (default: now); at most 31 days "
+           "after start_date")})
+async def request_updates(request: Request) -> Response:
+    """mySociety's extension (FixMyStreet): every change of every request in a window,
+    oldest first, at most `reporting.updates.MAX_UPDATES`."""
+    def build(room: LiveRoom, params, fmt: str) -> Response:
+        return render(find_updates(room, params, client_address(request)), fmt,
+                      "service_request_updates", "request_update")
 
     return await answer(request, asked(request), build)
 

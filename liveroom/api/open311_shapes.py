@@ -96,6 +96,18 @@ class ServiceRequest(BaseModel):
     media_url: str | None
 
 
+class RequestUpdate(BaseModel):
+    """One change of a request (mySociety's `servicerequestupdates`): no reporter's
+    contact, no officer."""
+
+    update_id: str
+    service_request_id: str
+    status: str
+    description: str
+    media_url: str | None
+    updated_datetime: str | None
+
+
 class Created(BaseModel):
     service_request_id: str
     token: str

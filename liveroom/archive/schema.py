@@ -104,6 +104,8 @@ incidents = Table(
     # how often a reporter reopened it (`IncidentReopened`), and when last
     Column("reopened", Integer, nullable=False, server_default="0"),
     Column("reopened_at", UTCDateTime),
+    # the reporters' personal data erased (`ReportersErased`): `reporter` is NULL since
+    Column("contacts_erased_at", UTCDateTime),
 )
 
 tasks = Table(  # one row per task of an incident (`domain.task`): a unit's, an officer's

@@ -6,6 +6,7 @@ a public page, and masked on the wall for all but the incident's own people
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import phonenumbers
@@ -17,35 +18,76 @@ from liveroom.domain.errors import InvalidCommand
 REGION = "ID"
 MAX_NAME = 100
 MAX_PHONE = 40  # characters as typed, spaces and dashes included
+MAX_EMAIL = 254  # RFC 5321's longest path, less the angle brackets
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]+")
+_TELEGRAM = re.compile(r"-?[0-9]{1,20}")  # a chat's id
+_LANG = re.compile(r"[a-z]{2,3}")
+#: what a `reporter` may hold; all but `lang` is personal data (erased: `erased_reporter`)
+REPORTER_KEYS = ("name", "first_name", "last_name", "phone", "email", "telegram", "lang")
+#: a Caller's personal fields, erased a while after the incident closes
+PERSONAL = ("name", "phone", "email", "telegram")
 
 
 def phone_number(text: str, region: str = REGION) -> str:
-    """`text` as E.164 (`+6281234567890`); a refusal when it is no phone number."""
+    """`text` as E.164 (`+6281234567890`): as dialled in `region` (`0812…`), or with its
+    country code (`+1 415…`, or digits alone: `14155552671`, as WhatsApp names a sender); a
+    refusal when it is no phone number."""
     refusal = InvalidCommand(f"{text[:MAX_PHONE]!r} is not a phone number", rule="bad_phone")
     if len(text) > MAX_PHONE:
         raise refusal
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise refusal from None
-    if not phonenumbers.is_valid_number(number):
-        raise refusal
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # as dialled here, or (digits alone: a WhatsApp sender's `wa_id`) with its country code
+    for typed in (text, "+" + text.strip()) if text.strip().isdigit() else (text,):
+        try:
+            number = phonenumbers.parse(typed, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    raise refusal
+
+
+def email_address(text: str) -> str:
+    """`text` trimmed and in lower case; a refusal when it is no e-mail address."""
+    address = text.strip().lower()
+    if len(address) > MAX_EMAIL or not _EMAIL.fullmatch(address):
+        raise InvalidCommand(f"{text[:60]!r} is not an e-mail address", rule="bad_email")
+    return address
+
+
+def reporter_contact(reporter: dict[str, str]) -> dict[str, str]:
+    """The one rule for a `reporter` entering an event: known keys only, each trimmed, the
+    phone in E.164, the e-mail in lower case, names at most `MAX_NAME`; empty parts left
+    out. A refusal (InvalidCommand) names what is wrong."""
+    found: dict[str, str] = {}
+    for key, value in reporter.items():
+        if key not in REPORTER_KEYS:
+            raise InvalidCommand(f"a reporter has no {key[:40]!r}", rule="bad_contact")
+        value = str(value).strip()
+        if not value:
+            continue
+        if key == "phone":
+            value = phone_number(value)
+        elif key == "email":
+            value = email_address(value)
+        elif key == "telegram" and not _TELEGRAM.fullmatch(value):
+            raise InvalidCommand("a Telegram chat id is a number", rule="bad_contact")
+        elif key == "lang" and not _LANG.fullmatch(value):
+            raise InvalidCommand("a language is a two- or three-letter code", rule="bad_contact")
+        elif len(value) > MAX_NAME:
+            raise InvalidCommand(f"a caller's {key} is at most {MAX_NAME} characters",
+                                 rule="caller_name_too_long", limit=MAX_NAME)
+        found[key] = value
+    return found
+
+
+def erased_reporter(reporter: dict) -> dict:
+    """A `reporter` with its personal data erased: the language they asked for stays."""
+    return {key: value for key, value in reporter.items() if key == "lang"}
 
 
 def caller(name: str | None = None, phone: str | None = None) -> dict[str, str]:
-    """A report's `reporter`: the name as given (trimmed), the phone in E.164; empty parts
-    left out."""
-    found: dict[str, str] = {}
-    if name and name.strip():
-        if len(name.strip()) > MAX_NAME:
-            raise InvalidCommand(f"a caller's name is at most {MAX_NAME} characters",
-                                 rule="caller_name_too_long", limit=MAX_NAME)
-        found["name"] = name.strip()
-    if phone and phone.strip():
-        found["phone"] = phone_number(phone.strip())
-    return found
-
+    """A report's `reporter` from the desk's name and phone (`reporter_contact`'s rule)."""
+    return reporter_contact({"name": name or "", "phone": phone or ""})
 
 
 class Caller(BaseModel):
@@ -64,6 +106,7 @@ class Caller(BaseModel):
     telegram: str | None = None  # a Telegram chat's id (a WhatsApp or SMS sender: `phone`)
     lang: str | None = None  # the language they asked to be told in (`id` when none)
     merged_from: str | None = None
+    erased: bool = False  # their personal data erased (`ReportersErased`)
 
     @classmethod
     def of(cls, source: str, reporter: dict[str, str], at: datetime) -> Caller:
@@ -85,6 +128,11 @@ class Caller(BaseModel):
             "name": initials(self.name) if self.name else None,
             "phone": masked_phone(self.phone) if self.phone else None, "email": None,
             "telegram": None})
+
+    def without_contact(self) -> Caller:
+        """This caller with their personal data erased (`PERSONAL`): the channel, when, the
+        language and where they were merged from stay, so they still count."""
+        return self.model_copy(update={**dict.fromkeys(PERSONAL), "erased": True})
 
 
 def readable_phone(phone: str) -> str:

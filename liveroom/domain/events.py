@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -19,10 +20,11 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
-from liveroom.domain.caller import Caller
+from liveroom.domain.caller import PERSONAL, Caller, reporter_contact
 from liveroom.domain.errors import InvalidCommand
 from liveroom.domain.lifecycle import Status, TaskStatus
 
@@ -123,7 +125,34 @@ class OfficerEvent(Event):
         return self.officer_id
 
 
-class ReportReceived(IncidentEvent):
+#: set while `decode` reads back a stored entry (pydantic runs `Event.__init__` then too)
+_STORED: ContextVar[bool] = ContextVar("stored", default=False)
+
+
+def _contact(value: Any) -> Any:
+    """A new event's `reporter` by `caller.reporter_contact`'s rule; one stored before the
+    rule was kept is read as it is."""
+    try:
+        return reporter_contact(value) if isinstance(value, dict) else value
+    except InvalidCommand as exc:
+        if _STORED.get():
+            return value
+        raise ValueError(str(exc)) from None
+
+
+class ReporterEvent(IncidentEvent):
+    """An incident event naming one reporter (`reporter`: their contact, by
+    `caller.reporter_contact`'s rule), erased with the others (`domain.erasure`)."""
+
+    reporter: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("reporter", mode="before")
+    @classmethod
+    def normalised_reporter(cls, value: Any) -> Any:
+        return _contact(value)
+
+
+class ReportReceived(ReporterEvent):
     type: ClassVar[str] = "report.received"
     category: str
     description: str = Field(default="", max_length=4000)
@@ -132,7 +161,6 @@ class ReportReceived(IncidentEvent):
     address: str | None = Field(default=None, max_length=500)
     source: str = Field(min_length=1, max_length=40)
     media_url: str | None = Field(default=None, max_length=1000)
-    reporter: dict[str, str] = Field(default_factory=dict)
     #: answers to the category's extra questions (Open311 `attribute[CODE]`)
     attributes: dict[str, str | list[str]] = Field(default_factory=dict)
     #: placed at the middle of the kecamatan its address names, not at a given point
@@ -263,13 +291,12 @@ class NoteAdded(IncidentEvent):
     text: str = Field(min_length=1, max_length=4000)
 
 
-class ReporterAdded(IncidentEvent):
+class ReporterAdded(ReporterEvent):
     """Another caller about an incident already open (the desk adds them instead of a new
     incident): the channel they came by, their contact, what they said."""
 
     type: ClassVar[str] = "incident.reporter_added"
     source: str = Field(min_length=1, max_length=40)
-    reporter: dict[str, str] = Field(default_factory=dict)
     description: str = Field(default="", max_length=4000)
 
 
@@ -281,6 +308,19 @@ class ReportersMerged(IncidentEvent):
     type: ClassVar[str] = "incident.reporters_merged"
     duplicate_id: str = Field(min_length=1, max_length=64)
     callers: list[Caller] = Field(min_length=1)
+
+
+class ReportersErased(IncidentEvent):
+    """A tombstone: the personal data (`fields`) of the incident's `callers` callers was
+    erased, `retention_days` after it closed (UU 27/2022). It holds no data itself; the
+    aggregate and every projection drop the contacts from here on, and the archive nulls
+    them in its rows and stored events (`commands.erasure`)."""
+
+    type: ClassVar[str] = "incident.reporters_erased"
+    fields: list[str] = Field(default_factory=lambda: list(PERSONAL), max_length=10)
+    callers: int = Field(ge=0)
+    retention_days: int = Field(ge=0)
+    closed_at: AwareDatetime
 
 
 class IncidentEscalated(IncidentEvent):
@@ -300,7 +340,7 @@ class IncidentEscalated(IncidentEvent):
     previous_priority: int | None = Field(default=None, ge=1, le=4)
 
 
-class IncidentRated(IncidentEvent):
+class IncidentRated(ReporterEvent):
     """A reporter's rating (1-5) of the work that resolved the incident, once per reporter
     and resolution (`resolution`: 1, then one more after each reopening). Who rated (their
     channel and contact, as the incident knows them) and who did the work (the officers of
@@ -310,7 +350,6 @@ class IncidentRated(IncidentEvent):
     rating: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=1000)
     source: str = Field(min_length=1, max_length=40)
-    reporter: dict[str, str] = Field(default_factory=dict)
     resolution: int = Field(ge=1)
     resolved_at: AwareDatetime
     agency: str
@@ -319,7 +358,7 @@ class IncidentRated(IncidentEvent):
     officers: list[str] = Field(default_factory=list)
 
 
-class IncidentReopened(IncidentEvent):
+class IncidentReopened(ReporterEvent):
     """A reporter says the work did not fix it (`why`: "not_fixed", or a low "rating"),
     within the city's reopen window: the incident is back in the queue of the same agency
     (`to_status` triaged) with a fresh SLA, computed as triage computes it, from now. The
@@ -330,7 +369,6 @@ class IncidentReopened(IncidentEvent):
     comment: str = Field(default="", max_length=1000)
     rating: int | None = Field(default=None, ge=1, le=5)
     source: str = Field(min_length=1, max_length=40)
-    reporter: dict[str, str] = Field(default_factory=dict)
     resolution: int = Field(ge=1)  # the resolution found wanting
     from_status: Status
     to_status: Status = Status.TRIAGED
@@ -480,6 +518,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NoteAdded,
         ReporterAdded,
         ReportersMerged,
+        ReportersErased,
         IncidentEscalated,
         IncidentRated,
         IncidentReopened,
@@ -514,6 +553,7 @@ def decode(fields: dict[str, Any]) -> Event:
     if kind is None:
         raise EventError(f"unknown event type {fields.get('type')!r}")
     version = str(fields.get("v"))
+    stored = _STORED.set(True)
     try:
         if version == str(kind.version):
             return kind.model_validate_json(fields.get("data") or "")
@@ -526,3 +566,5 @@ def decode(fields: dict[str, Any]) -> Event:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise EventError(f"{kind.type}: {first['loc']}: {first['msg']}") from None
+    finally:
+        _STORED.reset(stored)

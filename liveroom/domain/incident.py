@@ -27,6 +27,7 @@ from liveroom.domain.events import (
     IncidentStatusChanged,
     NoteAdded,
     ReporterAdded,
+    ReportersErased,
     ReportersMerged,
     ReportReceived,
     ReportTriaged,
@@ -71,6 +72,8 @@ class Incident(BaseModel):
     notes: int = 0
     #: who reported it: the first, each caller added since, and those merged from duplicates
     callers: list[Caller] = []
+    #: when the callers' personal data was erased (`ReportersErased`), if it was
+    contacts_erased_at: AwareDatetime | None = None
     description: str = ""
     address: str | None = None
     media_url: str | None = None
@@ -491,7 +494,13 @@ def decide_merge(survivor: Incident, duplicate: Incident, now: datetime,
                              duplicate=duplicate.id)
     return ReportersMerged(incident_id=survivor.id, occurred_at=now, actor=actor,
                            duplicate_id=duplicate.id,
-                           callers=[c.moved_from(duplicate.id) for c in duplicate.callers])
+                           callers=[_kept(survivor, c.moved_from(duplicate.id))
+                                    for c in duplicate.callers])
+
+
+def _kept(incident: Incident, caller: Caller) -> Caller:
+    """A caller as `incident` keeps them: erased once its callers were (`ReportersErased`)."""
+    return caller.without_contact() if incident.contacts_erased_at else caller
 
 
 def stamped(incident: Incident, events: Event | list[Event]) -> list[Event]:
@@ -549,12 +558,18 @@ def evolve(incident: Incident | None, event: Event) -> Incident:
             return current.model_copy(update=dict(notes=current.notes + 1))
         case ReporterAdded():
             current = _require(incident)
-            added = Caller.of(event.source, event.reporter, event.occurred_at)
+            added = _kept(current, Caller.of(event.source, event.reporter, event.occurred_at))
             return current.model_copy(update=dict(callers=[*current.callers, added],
                                                   updated_at=event.occurred_at))
         case ReportersMerged():
             current = _require(incident)
-            return current.model_copy(update=dict(callers=[*current.callers, *event.callers]))
+            merged = [_kept(current, c) for c in event.callers]
+            return current.model_copy(update=dict(callers=[*current.callers, *merged]))
+        case ReportersErased():
+            current = _require(incident)
+            return current.model_copy(update=dict(
+                callers=[c.without_contact() for c in current.callers],
+                contacts_erased_at=event.occurred_at))
         case IncidentRated():
             return evolve_rated(_require(incident), event)
         case IncidentReopened():

@@ -44,6 +44,7 @@ from liveroom.domain.events import (
     OfficerLocated,
     OfficerRegistered,
     ReporterAdded,
+    ReportersErased,
     ReportersMerged,
     ReportReceived,
     ReportTriaged,
@@ -440,6 +441,11 @@ def _on_reporter(p: LiveProjection, e: ReporterAdded, ops: Ops) -> None:
     ops.hset(key, "updated_at", e.occurred_at.isoformat())
 
 
+def _on_erased(p: LiveProjection, e: ReportersErased, ops: Ops) -> None:
+    """Nothing to drop: the live model counts callers and keeps none of their contacts (the
+    wall reads them from the aggregate, which the tombstone has erased)."""
+
+
 def _on_merged(p: LiveProjection, e: ReportersMerged, ops: Ops) -> None:
     """The survivor counts the duplicate's callers (its closing time and order untouched);
     one that has left the live model is not brought back."""
@@ -512,6 +518,7 @@ class LiveIncidents(LiveProjection):
         NoteAdded: _on_note,
         ReporterAdded: _on_reporter,
         ReportersMerged: _on_merged,
+        ReportersErased: _on_erased,
         IncidentEscalated: _on_escalated,
         IncidentRated: _on_rated,
         IncidentReopened: _on_reopened,

@@ -34,6 +34,7 @@ from liveroom.domain.events import (
     OfficerLocated,
     OfficerRegistered,
     ReporterAdded,
+    ReportersErased,
     ReportersMerged,
     ReportReceived,
     ReportTriaged,
@@ -51,6 +52,7 @@ from liveroom.projections.base import (
     Entry,
     Projection,
 )
+from liveroom.projections.erasure import erase_rows
 from liveroom.streams import id_tuple
 
 Handler = Callable[["Batch", Event, str], None]
@@ -259,6 +261,11 @@ def _merged(batch: Batch, e: ReportersMerged, _event_id: str) -> None:
     batch.conn.execute(_ADD_MERGED, {"b_id": e.incident_id, "b_count": len(e.callers)})
 
 
+def _erased(batch: Batch, e: ReportersErased, _event_id: str) -> None:
+    batch.flush()  # (the batch's own log rows first: they are scrubbed too)
+    erase_rows(batch.conn, e)
+
+
 def _note(batch: Batch, e: NoteAdded, event_id: str) -> None:
     batch.append(schema.incident_notes, incident_id=e.incident_id, at=e.occurred_at,
                  actor=e.actor, text=e.text, event_id=event_id)
@@ -305,6 +312,7 @@ class ArchiveIncidents(ArchiveProjection):
         NoteAdded: _note,
         ReporterAdded: _reporter,
         ReportersMerged: _merged,
+        ReportersErased: _erased,
         IncidentEscalated: _escalated,
         IncidentRated: _rated,
         IncidentReopened: _reopened,

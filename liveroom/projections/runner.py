@@ -14,9 +14,11 @@ import logging
 import os
 import socket
 import threading
+import time
 
 import redis
 
+from liveroom.commands.erasure import erase_contacts
 from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.live.projection import LiveIncidents, LiveOfficers
 from liveroom.projections.archive import ArchiveIncidents, ArchiveOfficers
@@ -265,6 +267,7 @@ class ProjectionService:
         self.projectors = [Projector(room, p) for p in [*all_projections(room), *self.policies]]
         self.threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
+        self._erased_at: float | None = None
 
     def start(self) -> None:
         for projector in self.projectors:
@@ -293,6 +296,21 @@ class ProjectionService:
             except Exception:
                 log.exception("sweeping failed")
             self._learn()
+            self._erase()
+
+    def _erase(self) -> None:
+        """Reporters' contacts erased once their retention is over (`commands.erasure`),
+        every `erase_interval_minutes` (the first time at the first round)."""
+        every = self.room.settings.erase_interval_minutes * 60
+        if self._erased_at is not None and time.monotonic() - self._erased_at < every:
+            return
+        self._erased_at = time.monotonic()
+        try:
+            erase_contacts(self.room)
+        except ArchiveUnavailable:
+            log.warning("contacts not erased: archive unavailable")
+        except Exception:
+            log.exception("erasing contacts failed")
 
     def _learn(self) -> None:
         try:

@@ -29,6 +29,11 @@ MAX_RESULTS = 1000
 REOPENED_FROM = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
 
 
+def open311_status(status: str) -> str:
+    """Our lifecycle status as Open311 names it: `closed` (`CLOSED`) or `open`."""
+    return "closed" if status in CLOSED else "open"
+
+
 @dataclass(frozen=True)
 class Step:
     status: str
@@ -60,7 +65,7 @@ class PublicReport:
 
     @property
     def closed(self) -> bool:
-        return self.status in CLOSED
+        return open311_status(self.status) == "closed"
 
 
 def _from_row(row, history: tuple[Step, ...] = ()) -> PublicReport:

@@ -43,7 +43,7 @@ def fire(room, **overrides) -> dict:
     centre = room.city.districts["36.71.05"].geometry.representative_point()
     return {"category": "kebakaran", "attribute[orang-terjebak]": "ya",
             "attribute[objek-terbakar]": "rumah", "lat": str(centre.y), "lon": str(centre.x),
-            "description": "Asap hitam dari gudang", "name": "Budi", "phone": "0812",
+            "description": "Asap hitam dari gudang", "name": "Budi", "phone": "0812-3456-789",
             **overrides}
 
 
@@ -84,11 +84,11 @@ def test_a_report_with_a_photo_gets_a_tracking_page(room, client):
     assert "Ada orang yang terjebak?" in page and "Ya" in page
     # reported at 01:00 UTC, shown in the city's time
     assert re.search(rf"\b{MORNING.day} \w+ {MORNING.year} 08:00 WIB", page)
-    assert "Budi" not in page and "0812" not in page  # contact details stay private
+    assert "Budi" not in page and "812" not in page  # contact details stay private
     with room.engine.connect() as conn:
         row = conn.execute(select(schema.incidents).where(
             schema.incidents.c.id == incident_id)).one()
-    assert (row.source, row.reporter) == ("web", {"name": "Budi", "phone": "0812"})
+    assert (row.source, row.reporter) == ("web", {"name": "Budi", "phone": "+628123456789"})
     assert row.attributes == {"orang-terjebak": "ya", "objek-terbakar": "rumah"}
     served = client.get(row.media_url)
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
