@@ -16,7 +16,7 @@ LAYERS = [
     ("domain", "cities", "i18n", "archive", "config", "embedded", "streams", "connections",
      "access.roles", "access.secrets", "trackers", "live.keys"),
     ("room",),
-    ("access", "commands"),
+    ("access", "commands", "notify"),
     ("projections.base",),
     ("live", "reporting"),
     ("projections", "backup"),
