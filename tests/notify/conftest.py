@@ -29,7 +29,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[tuple[str, list[str], Message]] = []
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
                               message_from_bytes(envelope.content)))
         return "250 OK"

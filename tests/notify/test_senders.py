@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import time
 
-
 from liveroom.notify import outcomes
 from liveroom.notify.outbox import Outgoing, enqueue
 from liveroom.notify.sender import Sender
