@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts import ids
+from layouts import kpi_messages as messages
 from layouts import kpi_nfpa as nfpa
 from layouts.grid import PAGE_ROWS, Column, grid
 from layouts.home import report_header
@@ -256,6 +257,7 @@ PANELS = {
     "recap": ("kpi-recap", "children"), "problem": (ids.KPI_PROBLEM, "children"),
     "nfpa": (ids.grid("kpi-nfpa"), "rowData"), "nfpa_title": ("kpi-nfpa-title", "children"),
     "nfpa_hidden": ("kpi-nfpa-panel", "hidden"),  # shown when an agency has NFPA targets
+    "messages": ("kpi-messages", "children"),  # to citizens, per channel
 }
 
 
@@ -284,6 +286,7 @@ def panels(data: Dashboard, city: City, lang: str) -> dict:
         "recap": recap_links(data, lang), "problem": None,
         "nfpa": nfpa.rows(data, city, lang) if ready else None,
         "nfpa_title": nfpa.title(data, city, lang), "nfpa_hidden": not data.nfpa,
+        "messages": messages.table(data, lang),
     }
 
 
@@ -330,6 +333,7 @@ def body(data: Dashboard, city: City, lang: str) -> list:
                  html.P(formula_text(city, lang), className="admin-subtitle", id="kpi-formula"),
                  html.P(shown["recap"], className="kpi-recap", id="kpi-recap"),
                  officers_grid(shown["officers"], lang)),
+        messages.section(shown, lang),
     ]
 
 

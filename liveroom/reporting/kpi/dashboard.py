@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import partial
 
 from liveroom.access import Principal
+from liveroom.notify import outcomes
 from liveroom.reporting.kpi.figures import (
     Scope,
     Times,
@@ -43,6 +44,8 @@ class Dashboard:
     nfpa: list[UnitTimes] = field(default_factory=list)
     #: incidents flagged by escalation (a deadline missed), per agency and per district
     flagged: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: messages to citizens sent and failed, per channel (the whole city's)
+    messages: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     def nothing_yet(cls, scope: Scope, at: datetime, dimension: str = "category") -> Dashboard:
@@ -93,4 +96,5 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
         overall=next(iter(found["city"]), None), by_agency=found["agency"],
         by_district=found["district"], backlog=found["backlog"], cells=found["cells"],
         recurring=found["recurring"], nfpa=found["nfpa"], flagged=found["flagged"],
-        officers=officer_performance(room, scope, by=by, at=at, times=found["officer"]))
+        officers=officer_performance(room, scope, by=by, at=at, times=found["officer"]),
+        messages=outcomes.per_channel(room, scope.period.first, scope.period.last))
