@@ -43,17 +43,21 @@ return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
 
 
 class Pace:
-    """At most `rate` a second per channel, in this process (the one holding the lease)."""
+    """At most `rate` a second per channel, in this process (the one holding the lease): a
+    token bucket holding a second's worth, so a short burst goes at once."""
 
     def __init__(self, rates: dict[str, float]) -> None:
-        self.rates, self.next_at = rates, {}
+        self.rates = rates
+        self.buckets: dict[str, tuple[float, float]] = {}  # channel: (tokens, when)
 
     def wait(self, channel: str, stop: threading.Event) -> None:
+        rate = self.rates.get(channel, 1.0)
         now = time.monotonic()
-        at = max(now, self.next_at.get(channel, now))
-        self.next_at[channel] = at + 1 / self.rates.get(channel, 1.0)
-        if at > now:
-            stop.wait(at - now)
+        tokens, then = self.buckets.get(channel, (max(rate, 1.0), now))
+        tokens = min(max(rate, 1.0), tokens + (now - then) * rate) - 1
+        self.buckets[channel] = (tokens, now)
+        if tokens < 0:
+            stop.wait(-tokens / rate)
 
 
 class Sender:
