@@ -6,22 +6,31 @@ import httpx
 
 
 class SendError(Exception):
-    """A message not sent. `retryable`: the network, a provider's 5xx, or its 429 (with
-    `retry_after` seconds when it said); otherwise permanent (a bad number, a blocked bot,
-    bad credentials): sending it again would fail again."""
+    """A message not sent. `retryable`: not delivered, worth another try (no connection, a
+    provider's 5xx, its 429 with `retry_after` seconds when it said); otherwise permanent (a
+    bad number, a blocked bot, bad credentials: it would fail again), or `unknown`: the
+    request went out and no answer came (a read timeout, a dropped connection), so it may
+    have been sent: never tried again (at most once)."""
 
-    def __init__(self, message: str, *, retryable: bool,
-                 retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None,
+                 unknown: bool = False) -> None:
         super().__init__(message)
-        self.retryable, self.retry_after = retryable, retry_after
+        self.retryable, self.retry_after, self.unknown = retryable, retry_after, unknown
+
+
+#: failures before the request left: nothing can have been sent
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def checked(provider: str, call) -> httpx.Response:
     """Run `call()` (an httpx request); its response when 2xx, else a SendError."""
     try:
         response = call()
-    except httpx.HTTPError as exc:
+    except NOT_SENT as exc:
         raise SendError(f"{provider}: {type(exc).__name__}: {exc}", retryable=True) from None
+    except httpx.HTTPError as exc:  # sent, maybe: no answer
+        raise SendError(f"{provider}: no answer ({type(exc).__name__}: {exc})",
+                        retryable=False, unknown=True) from None
     if response.is_success:
         return response
     code = response.status_code

@@ -32,6 +32,7 @@ def send(room: LiveRoom, client: httpx.Client | None, message: Outgoing) -> str:
     mail["Message-ID"] = make_msgid(domain=(s.mail_from or "").rpartition("@")[2] or None)
     mail.set_content(message.text)
     secure = url.scheme == "smtps"
+    delivering = False  # (from DATA on, a dropped connection leaves it unknown)
     try:
         opened = (smtplib.SMTP_SSL(url.hostname or "", url.port or 465, timeout=TIMEOUT,
                                    context=ssl.create_default_context()) if secure else
@@ -43,7 +44,9 @@ def send(room: LiveRoom, client: httpx.Client | None, message: Outgoing) -> str:
                 smtp.ehlo()
             if url.username:
                 smtp.login(unquote(url.username), unquote(url.password or ""))
+            delivering = True
             smtp.send_message(mail)
+            delivering = False
     except smtplib.SMTPRecipientsRefused as exc:
         code = min(c for c, _ in exc.recipients.values())
         raise SendError(f"email: recipient refused ({code})", retryable=code < 500) from None
@@ -51,5 +54,8 @@ def send(room: LiveRoom, client: httpx.Client | None, message: Outgoing) -> str:
         raise SendError(f"email: {exc.smtp_code} {exc.smtp_error!r}",
                         retryable=exc.smtp_code < 500) from None
     except (OSError, smtplib.SMTPException) as exc:
+        if delivering:
+            raise SendError(f"email: no answer ({type(exc).__name__}: {exc})",
+                            retryable=False, unknown=True) from None
         raise SendError(f"email: {type(exc).__name__}: {exc}", retryable=True) from None
     return str(mail["Message-ID"])

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+import redis
+
 from liveroom.connections import slot_pipeline
 from liveroom.notify.outbox import MARKER_DAYS, Outgoing
 from liveroom.room import LiveRoom
@@ -24,13 +26,20 @@ def state(room: LiveRoom, entry_id: str) -> dict[str, str]:
     return room.redis.hgetall(room.keys.notify("message", entry_id))
 
 
-def record(room: LiveRoom, entry_id: str, message: Outgoing, new_state: str,
-           **fields: str | int | float) -> None:
+def record(room: LiveRoom, entry_id: str, message: Outgoing, new_state: str, *,
+           expect: str | None = None, **fields: str | int | float) -> bool:
     """Set a message's state (and `fields`: attempts, error, provider_id, next_at) and its
-    incident's view of it, in one transaction; a final state counts once per day."""
+    incident's view of it, in one transaction; a final state counts once per day. With
+    `expect`, only if the state still is that (a sender whose lease ran out mid-call finds
+    its message marked `unknown` by the next: that stays); whether it was set."""
     keys, ttl = room.keys, MARKER_DAYS * 86400
     key = keys.notify("message", entry_id)
     with slot_pipeline(room.redis, key, transaction=True) as pipe:
+        if expect is not None:
+            pipe.watch(key)
+            if pipe.hget(key, "state") != expect:
+                return False
+            pipe.multi()
         pipe.hset(key, mapping={"state": new_state, "channel": message.channel,
                                 **{name: str(value) for name, value in fields.items()}})
         pipe.expire(key, ttl)
@@ -43,7 +52,11 @@ def record(room: LiveRoom, entry_id: str, message: Outgoing, new_state: str,
             outcome = "sent" if new_state == "sent" else "failed"
             pipe.hincrby(day, f"{outcome}:{message.channel}", 1)
             pipe.expire(day, COUNTS_DAYS * 86400)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except redis.WatchError:
+            return False
+    return True
 
 
 def of_incident(room: LiveRoom, incident_id: str) -> Counter[str]:

@@ -93,7 +93,8 @@ class Sender:
         entries = self.new(block_ms)
         if time.monotonic() - self._rescanned >= RESCAN_SECONDS:
             self._rescanned = time.monotonic()
-            entries += self.pending()
+            read = {entry_id for entry_id, _ in entries}
+            entries += [entry for entry in self.pending() if entry[0] not in read]
         self.handle_all(entries)
         return len(entries)
 
@@ -135,7 +136,7 @@ class Sender:
         if status == "sending":  # its sender died between the call and the answer
             log.warning("message %s was being sent when its sender stopped: not sent "
                         "again (at most once), marked unknown", entry_id)
-            outcomes.record(self.room, entry_id, message, "unknown",
+            outcomes.record(self.room, entry_id, message, "unknown", expect="sending",
                             error="sender stopped while sending: not confirmed")
             status = "unknown"
         if status in outcomes.FINAL:
@@ -156,21 +157,30 @@ class Sender:
         except SendError as exc:
             self.failed(entry_id, message, attempts, exc)
             return
-        outcomes.record(self.room, entry_id, message, "sent", provider_id=provider_id)
+        outcomes.record(self.room, entry_id, message, "sent", expect="sending",
+                        provider_id=provider_id)
         self.room.redis.xack(self.stream, GROUP, entry_id)
 
     def failed(self, entry_id: str, message: Outgoing, attempts: int, exc: SendError) -> None:
         settings = self.room.settings
+        if exc.unknown:
+            log.error("message %s sent, maybe: %s; not tried again (at most once)", entry_id,
+                      exc)
+            outcomes.record(self.room, entry_id, message, "unknown", expect="sending",
+                            error=str(exc)[:500])
+            self.room.redis.xack(self.stream, GROUP, entry_id)
+            return
         if exc.retryable and attempts < settings.notify_max_attempts:
             delay = exc.retry_after or min(
                 settings.notify_retry_seconds * 2 ** (attempts - 1), MAX_BACKOFF)
             log.warning("message %s not sent (%s); try %d again in %.1fs", entry_id, exc,
                         attempts + 1, delay)
-            outcomes.record(self.room, entry_id, message, "retry", error=str(exc)[:500],
-                            next_at=time.time() + delay)
+            outcomes.record(self.room, entry_id, message, "retry", expect="sending",
+                            error=str(exc)[:500], next_at=time.time() + delay)
             return
         log.error("message %s given up after %d tries: %s", entry_id, attempts, exc)
-        outcomes.record(self.room, entry_id, message, "failed", error=str(exc)[:500])
+        outcomes.record(self.room, entry_id, message, "failed", expect="sending",
+                        error=str(exc)[:500])
         self.room.redis.xack(self.stream, GROUP, entry_id)
 
     def drain(self) -> int:

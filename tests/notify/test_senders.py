@@ -7,10 +7,13 @@ from __future__ import annotations
 import base64
 import time
 
+import httpx
+
 from liveroom.notify import outcomes
 from liveroom.notify.outbox import Outgoing, enqueue
 from liveroom.notify.sender import Sender
 from liveroom.notify.whatsapp import mark_customer_window
+from tests.app_process import free_port
 from tests.notify.conftest import (
     PHONE_ID,
     PUBLIC,
@@ -155,3 +158,29 @@ def test_without_a_provider_messages_wait(room, providers):
     Sender(room, consumer="test").drain()  # configured since: sent
     assert len(providers.sends()) == 1
     assert outcomes.of_incident(room, "261207-ABCDE") == {"sent": 1}
+
+
+def test_no_answer_is_never_tried_again(room, providers):
+    """The request went out and the answer never came (a read timeout): it may have been
+    sent, so it is not sent again (at most once), and it is shown as failed."""
+    providers.hold()
+    sender = Sender(room, consumer="test")
+    sender.client = httpx.Client(timeout=0.3)
+    assert enqueue(room, message("telegram", "42"), key="held")
+    sender.drain()
+    providers.release()
+    time.sleep(0.1)
+    Sender(room, consumer="test").drain()
+    entry_id = room.redis.xrange(room.keys.stream("outbox"))[0][0]
+    known = outcomes.state(room, entry_id)
+    assert known["state"] == "unknown" and "no answer (ReadTimeout" in known["error"]
+    assert len(providers.sends()) == 1
+    assert outcomes.of_incident(room, "261207-ABCDE") == {"failed": 1}
+
+
+def test_no_connection_is_tried_again(room, providers):
+    """Nothing left (the SMTP server is not there): retried later, not given up at once."""
+    nowhere = f"smtp://127.0.0.1:{free_port()}"
+    room.settings = room.settings.model_copy(update={"smtp_url": nowhere})
+    waiting, = send(room, message("email", "warga@example.com"))
+    assert waiting["state"] == "retry" and "ConnectionRefusedError" in waiting["error"]
