@@ -14,6 +14,7 @@ sender died between the call and recording the answer) never sends it again: it 
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import socket
@@ -35,7 +36,6 @@ GROUP = "notify-sender"
 PROVIDERS: dict[str, ModuleType] = {"whatsapp": whatsapp, "telegram": telegram, "sms": sms,
                                     "email": mail}
 MAX_BACKOFF = 600.0
-RESCAN_SECONDS = 1.0  # how often waiting and retried messages are looked at again
 _HOLD = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
@@ -72,7 +72,9 @@ class Sender:
         self.stop_event = threading.Event()
         self.holding = False
         self._hold = room.redis.register_script(_HOLD)
-        self._rescanned = 0.0
+        self.taken = False  # the lease just taken: what was left pending is looked at
+        #: messages to try again, by when (`heapq`): this sender's, or found at a takeover
+        self.due: list[tuple[float, str, dict[str, str]]] = []
 
     def acquire(self) -> bool:
         held = bool(self._hold(keys=[self.lease_key], args=[self.consumer, self.lease_ms]))
@@ -82,19 +84,28 @@ class Sender:
             except redis.ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise
-            self._rescanned = 0.0  # take over what a dead sender left at once
+            self.taken = True
         self.holding = held
         return held
 
     def step(self, block_ms: int | None = None) -> int:
-        """One round: new messages, then (each RESCAN_SECONDS) those left pending."""
+        """One round: at a takeover what was left pending (a dead sender's, retries, those
+        waiting for their channel), then new messages and the retries now due.
+        (Settings are read at start: a channel configured since is a restart, and so a
+        takeover.)"""
         if not self.acquire():
+            self.due.clear()
             return 0
-        entries = self.new(block_ms)
-        if time.monotonic() - self._rescanned >= RESCAN_SECONDS:
-            self._rescanned = time.monotonic()
-            read = {entry_id for entry_id, _ in entries}
-            entries += [entry for entry in self.pending() if entry[0] not in read]
+        entries = []
+        if self.taken:
+            self.taken = False
+            self.due.clear()
+            entries += self.pending()
+        entries += self.new(block_ms)
+        now = time.time()
+        while self.due and self.due[0][0] <= now:
+            _, entry_id, fields = heapq.heappop(self.due)
+            entries.append((entry_id, fields))
         self.handle_all(entries)
         return len(entries)
 
@@ -142,7 +153,8 @@ class Sender:
         if status in outcomes.FINAL:
             self.room.redis.xack(self.stream, GROUP, entry_id)
             return
-        if status == "retry" and float(known.get("next_at") or 0) > time.time():
+        if status == "retry" and (at := float(known.get("next_at") or 0)) > time.time():
+            heapq.heappush(self.due, (at, entry_id, fields))
             return
         provider = PROVIDERS[message.channel]
         if not provider.configured(self.room):
@@ -155,13 +167,14 @@ class Sender:
         try:
             provider_id = provider.send(self.room, self.client, message)
         except SendError as exc:
-            self.failed(entry_id, message, attempts, exc)
+            self.failed(entry_id, fields, message, attempts, exc)
             return
         outcomes.record(self.room, entry_id, message, "sent", expect="sending",
                         provider_id=provider_id)
         self.room.redis.xack(self.stream, GROUP, entry_id)
 
-    def failed(self, entry_id: str, message: Outgoing, attempts: int, exc: SendError) -> None:
+    def failed(self, entry_id: str, fields: dict[str, str], message: Outgoing, attempts: int,
+               exc: SendError) -> None:
         settings = self.room.settings
         if exc.unknown:
             log.error("message %s sent, maybe: %s; not tried again (at most once)", entry_id,
@@ -175,8 +188,10 @@ class Sender:
                 settings.notify_retry_seconds * 2 ** (attempts - 1), MAX_BACKOFF)
             log.warning("message %s not sent (%s); try %d again in %.1fs", entry_id, exc,
                         attempts + 1, delay)
+            at = time.time() + delay
             outcomes.record(self.room, entry_id, message, "retry", expect="sending",
-                            error=str(exc)[:500], next_at=time.time() + delay)
+                            error=str(exc)[:500], next_at=at)
+            heapq.heappush(self.due, (at, entry_id, fields))
             return
         log.error("message %s given up after %d tries: %s", entry_id, attempts, exc)
         outcomes.record(self.room, entry_id, message, "failed", expect="sending",
@@ -184,16 +199,12 @@ class Sender:
         self.room.redis.xack(self.stream, GROUP, entry_id)
 
     def drain(self) -> int:
-        """Look at every message once, pending and new, then let go of the lease (tests,
-        benchmarks); how many were looked at."""
-        if not self.acquire():
-            return 0
-        entries = self.pending()
-        self.handle_all(entries)
-        total = len(entries)
-        while entries := self.new(None):
-            self.handle_all(entries)
-            total += len(entries)
+        """Look at everything left pending and new, and the retries due meanwhile, then let
+        go of the lease (tests, benchmarks); how many were looked at."""
+        self.holding = False  # (a takeover: pending ones first)
+        total = 0
+        while read := self.step():
+            total += read
         self.release()
         return total
 
