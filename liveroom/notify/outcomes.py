@@ -59,6 +59,13 @@ def record(room: LiveRoom, entry_id: str, message: Outgoing, new_state: str, *,
     return True
 
 
+def confirm(room: LiveRoom, entry_id: str) -> None:
+    """With `redis_min_replicas`, wait until that many replicas have the message's state
+    (NotReplicated if not): a `sending` a failover forgot would let it be sent twice."""
+    if room.settings.redis_min_replicas:
+        room.store.confirm(room.keys.notify("message", entry_id), MARKER_DAYS * 86400)
+
+
 def of_incident(room: LiveRoom, incident_id: str) -> Counter[str]:
     """How many of an incident's messages are sent, waiting, failed (`unknown` counts as
     failed: not confirmed) and on their way (`pending`)."""

@@ -26,6 +26,7 @@ import httpx
 import redis
 from pydantic import ValidationError
 
+from liveroom.domain.errors import NotReplicated
 from liveroom.notify import mail, outcomes, sms, telegram, whatsapp
 from liveroom.notify.errors import SendError
 from liveroom.notify.outbox import Outgoing, outbox_stream
@@ -165,9 +166,19 @@ class Sender:
         attempts += 1
         outcomes.record(self.room, entry_id, message, "sending", attempts=attempts)
         try:
+            outcomes.confirm(self.room, entry_id)  # (a failover must not forget it)
             provider_id = provider.send(self.room, self.client, message)
+        except NotReplicated as exc:
+            self.failed(entry_id, fields, message, attempts, SendError(
+                f"not replicated before sending: {exc}", retryable=True))
+            return
         except SendError as exc:
             self.failed(entry_id, fields, message, attempts, exc)
+            return
+        except Exception as exc:  # (a bug): as if no answer came
+            log.exception("message %s: sending failed unexpectedly", entry_id)
+            self.failed(entry_id, fields, message, attempts, SendError(
+                f"{type(exc).__name__}: {exc}", retryable=False, unknown=True))
             return
         outcomes.record(self.room, entry_id, message, "sent", expect="sending",
                         provider_id=provider_id)
