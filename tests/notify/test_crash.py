@@ -1,6 +1,7 @@
 """At most once across a crash: a `liveroom work` killed with kill -9 while the provider
 holds its message open (sent, but the answer never recorded) leaves the message `sending`;
-the next sender never sends it again, and it is shown as not confirmed."""
+the next sender never sends it again, and it is shown as not confirmed; that process then
+tells the next reporter as usual."""
 
 from __future__ import annotations
 
@@ -51,12 +52,17 @@ def test_kill_9_between_the_send_and_its_answer_sends_once_and_says_so(
             first.wait()
             processes.append(work(env, log))
             wait_until(lambda: outcomes.state(room, entry)["state"] == "unknown")
-            time.sleep(2)  # (long enough for a resend to have arrived)
+            # the next report is told by the second process's policy and sender
+            later = report_incident(room, category="sampah-menumpuk",
+                                    lat=tangerang_point[0] + 0.01, lon=tangerang_point[1],
+                                    source="telegram", by=SYSTEM, reporter={"telegram": "55"})
+            told = providers.wait_for(2, timeout=30)[1].json()
+            time.sleep(2)  # (long enough for a resend of the first to have arrived)
         finally:
             for process in processes:
                 process.kill()
                 process.wait()
-    assert len(providers.sends()) == 1
-    assert providers.sends()[0].json()["chat_id"] == "987654321"
+    assert [r.json()["chat_id"] for r in providers.sends()] == ["987654321", "55"]
+    assert told["text"].startswith(f"Laporan Anda sudah kami terima. Nomor laporan: {later.id}")
     assert outcomes.of_incident(room, incident.id) == {"failed": 1}
     assert "not confirmed" in outcomes.state(room, entry)["error"]
