@@ -27,6 +27,7 @@ from liveroom.live.handling import Holder
 from liveroom.live.live_map import incident_features, officer_features
 from liveroom.live.officer_card import officer_card
 from liveroom.live.screen_filter import ScreenFilter
+from liveroom.notify import outcomes
 from liveroom.reporting import reports
 from liveroom.room import LiveRoom
 
@@ -70,7 +71,8 @@ def panel_of(room: LiveRoom, incident: dict, by: Principal, lang: str,
         callers = []
     return incident_panel(room.city, incident, report, officers, lang, callers, others,
                           runcards.named_tasks(room, incident, lang),
-                          card_of(room, incident, by), room.clock())
+                          card_of(room, incident, by), room.clock(),
+                          outcomes.of_incident(room, incident_id))
 
 
 def card_of(room: LiveRoom, incident: dict, by: Principal,

@@ -123,13 +123,15 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
                    officers: list[OfficerStatus], lang: str,
                    callers: Sequence[Caller] = (), others: Sequence[Holder] = (),
                    tasks: Sequence[NamedTask] = (), card: Recommendation | None = None,
-                   now: datetime | None = None) -> html.Div:
+                   now: datetime | None = None,
+                   messages: Mapping[str, int] | None = None) -> html.Div:
     """The selected incident (what was reported, how, by whom, its photo and history), its
     tasks, its run card (`card`: what to send, in one click) and forwarding where its
     category allows, and the nearest available officers of its agency to assign one.
     `callers` come as the screen's user may see them (`commands.callers.incident_callers`:
     masked for most); a warning names whoever else has it open (`others`: acting is still
-    allowed)."""
+    allowed); what became of the messages to its reporters (`messages`:
+    `notify.outcomes.of_incident`)."""
     t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
     category = city.categories.get(incident.get("category", ""))
     district = city.districts.get(incident.get("district", ""))
@@ -175,6 +177,7 @@ def incident_panel(city: City, incident: dict, report: PublicReport | None,
             t("dispatch.nobody"), className="feed-empty", id="recommended"),
         *details[1:],
         *caller_list(city, callers, lang),
+        *messages_section(messages or {}, lang),
         actions(city, incident, lang),
         html.Div(id=ids.ASSIGN_MESSAGE, className="admin-message"),
     ], className="detail-card", id="detail-card")
@@ -234,6 +237,22 @@ def caller_list(city: City, callers: Sequence[Caller], lang: str) -> list:
           if c.merged_from else []),
     ], className="caller") for c in callers]
     return [html.H4(t("dispatch.callers")), html.Ul(rows, className="callers", id="callers")]
+
+
+def messages_section(messages: Mapping[str, int], lang: str) -> list:
+    """How many messages to the reporters were sent, are queued, wait for a channel to be
+    configured, failed; a warning when one failed or waits (nothing when none was made)."""
+    if not sum(messages.values()):
+        return []
+    t = lambda key, **values: translate(key, lang, **values)  # noqa: E731
+    counts = {name: messages.get(name, 0) for name in ("sent", "pending", "waiting", "failed")}
+    warnings = [html.P(t(key), className="handling-warning", role="alert",
+                       id=f"messages-{name}")
+                for name, key in (("failed", "notify.failed"), ("waiting", "notify.waiting"))
+                if counts[name]]
+    return [html.H4(t("notify.title")),
+            html.P(t("notify.summary", **counts), className="detail-meta", id="messages"),
+            *warnings]
 
 
 def actions(city: City, incident: dict, lang: str) -> html.Div:

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts import ids
+from layouts import kpi_messages as messages
 from layouts import kpi_nfpa as nfpa
 from layouts import kpi_satisfaction as satisfaction
 from layouts.grid import PAGE_ROWS, Column, grid
@@ -259,6 +260,7 @@ PANELS = {
     "nfpa": (ids.grid("kpi-nfpa"), "rowData"), "nfpa_title": ("kpi-nfpa-title", "children"),
     "nfpa_hidden": ("kpi-nfpa-panel", "hidden"),  # shown when an agency has NFPA targets
     "satisfaction": (ids.grid(satisfaction.GRID), "rowData"),
+    "messages": ("kpi-messages", "children"),  # to citizens, per channel
 }
 
 
@@ -288,6 +290,7 @@ def panels(data: Dashboard, city: City, lang: str) -> dict:
         "nfpa": nfpa.rows(data, city, lang) if ready else None,
         "nfpa_title": nfpa.title(data, city, lang), "nfpa_hidden": not data.nfpa,
         "satisfaction": satisfaction.rows(data, city, lang) if ready else None,
+        "messages": messages.table(data, lang),
     }
 
 
@@ -335,6 +338,7 @@ def body(data: Dashboard, city: City, lang: str) -> list:
                  html.P(shown["recap"], className="kpi-recap", id="kpi-recap"),
                  officers_grid(shown["officers"], lang)),
         satisfaction.section(shown["satisfaction"], lang),
+        messages.section(shown, lang),
     ]
 
 

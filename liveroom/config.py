@@ -95,6 +95,19 @@ class Settings(BaseSettings):
     #: e-mail: `smtp://host:port`, `smtps://user:pass@host:port`
     smtp_url: str | None = Field(None, repr=False)
     mail_from: str | None = Field(None, max_length=320)
+    #: WhatsApp outside a customer's 24-hour window: this approved template (its one body
+    #: parameter the message's text), in this language
+    whatsapp_template: str = Field("liveroom_update", pattern=r"^[a-z0-9_]{1,512}$")
+    whatsapp_template_language: str = Field("id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    #: the sender of citizens' messages (`notify.sender`): tries before a message is given
+    #: up, the first retry's wait (doubled each time), and each provider's messages a second
+    notify_max_attempts: int = Field(5, ge=1, le=50)
+    notify_retry_seconds: float = Field(2.0, gt=0, le=3600)
+    notify_per_second: dict[Literal["whatsapp", "telegram", "sms", "email"],
+                            float] = {"whatsapp": 50.0, "telegram": 25.0, "sms": 1.0,
+                                      "email": 5.0}
+    #: a step older than this is not told (a policy started on an old stream)
+    notify_max_age_hours: float = Field(24.0, gt=0)
 
     @field_validator("redis_url")
     @classmethod
@@ -175,6 +188,13 @@ class Settings(BaseSettings):
         if url.drivername not in ("smtp", "smtps") or not url.host:
             raise ValueError("must be smtp://host:port or smtps://user:pass@host:port")
         return value
+
+    @field_validator("notify_per_second")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(rate <= 0 for rate in value.values()):
+            raise ValueError("each channel's rate must be above 0")
+        return {"whatsapp": 50.0, "telegram": 25.0, "sms": 1.0, "email": 5.0, **value}
 
     @field_validator("tile_url")
     @classmethod

@@ -71,6 +71,13 @@ class Keys:
         """String, with a TTL: a provider's message handled already (its retries do nothing)."""
         return f"{self.ns}:inbound:{channel}:{message_id}"
 
+    def notify(self, *parts: str) -> str:
+        """A key of citizens' messages (`notify.outcomes`, `notify.whatsapp`): `message`
+        (hash: one outbox entry's state), `incident` (hash: entry -> state), `counts` (hash
+        per day: sent/failed per channel), `window` (string with a TTL: a WhatsApp
+        customer's 24-hour window is open)."""
+        return ":".join((self.ns, "notify", *parts))
+
     @property
     def config_version(self) -> str:
         return f"{self.ns}:config:version"

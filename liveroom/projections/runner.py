@@ -21,11 +21,13 @@ import redis
 from liveroom.commands.erasure import erase_contacts
 from liveroom.domain.errors import ArchiveUnavailable
 from liveroom.live.projection import LiveIncidents, LiveOfficers
+from liveroom.notify.sender import Sender
 from liveroom.projections.archive import ArchiveIncidents, ArchiveOfficers
-from liveroom.projections.base import Entry, Projection
+from liveroom.projections.base import Entry, Policy, Projection
 from liveroom.projections.policies.attendance import AttendancePolicy
 from liveroom.projections.policies.escalation import EscalationPolicy
 from liveroom.projections.policies.merges import MergePolicy
+from liveroom.projections.policies.notifications import NotificationPolicy
 from liveroom.reporting.eta import refresh_if_due
 from liveroom.room import LiveRoom
 from liveroom.streams import STREAMS, id_tuple
@@ -56,10 +58,11 @@ def all_projections(room: LiveRoom) -> list[Projection]:
     return [LiveIncidents(room), LiveOfficers(room), ArchiveIncidents(room), ArchiveOfficers(room)]
 
 
-def all_policies(room: LiveRoom) -> list[AttendancePolicy | MergePolicy | EscalationPolicy]:
-    """Readers that act on events (append new ones) instead of keeping a view; never
-    replayed by a rebuild."""
-    return [AttendancePolicy(room), MergePolicy(room), EscalationPolicy(room)]
+def all_policies(room: LiveRoom) -> list[Policy]:
+    """Readers that act on events (append new ones, or messages to the outbox) instead of
+    keeping a view; never replayed by a rebuild."""
+    return [AttendancePolicy(room), MergePolicy(room), EscalationPolicy(room),
+            NotificationPolicy(room)]
 
 
 def group_name(projection: Projection) -> str:
@@ -259,7 +262,8 @@ def trim_streams(room: LiveRoom, projections: list[Projection]) -> dict[str, str
 
 class ProjectionService:
     """All projectors of one worker in background threads, plus periodic work: trimming,
-    the policies' sweeps, and learning arrival speeds when missing and nightly."""
+    the policies' sweeps, and learning arrival speeds when missing and nightly; and the
+    sender of citizens' messages (`notify.sender`)."""
 
     def __init__(self, room: LiveRoom) -> None:
         self.room = room
@@ -268,8 +272,13 @@ class ProjectionService:
         self.threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
         self._erased_at: float | None = None
+        self.sender = Sender(room)
+        self.sender.stop_event = self.stop_event
 
     def start(self) -> None:
+        sender = threading.Thread(target=self.sender.run, name="notify-sender", daemon=True)
+        sender.start()
+        self.threads.append(sender)
         for projector in self.projectors:
             projector.stop_event = self.stop_event
             thread = threading.Thread(target=projector.run, name=projector.projection.name,

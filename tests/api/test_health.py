@@ -21,7 +21,8 @@ def test_healthz_reports_every_projection_and_its_lag(room, tangerang_point):
     assert body["redis"]["ok"] and body["database"]["ok"]
     assert set(body["projections"]) == {"live-incidents", "live-officers", "archive-incidents",
                                         "archive-officers", "attendance-policy",
-                                        "merge-policy", "escalation-policy"}
+                                        "merge-policy", "escalation-policy",
+                                        "notification-policy"}
     assert body["projections"]["archive-incidents"]["behind"] == 2  # received + triaged
     assert body["dead_letters"] == 0 and body["unknown_device_fixes"] == 0
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import partial
 
 from liveroom.access import Principal
+from liveroom.notify import outcomes
 from liveroom.reporting.kpi.figures import (
     Scope,
     Times,
@@ -46,6 +47,8 @@ class Dashboard:
     flagged: dict[str, dict[str, int]] = field(default_factory=dict)
     #: reporters' ratings per agency (with its reopen rate), district and officer
     satisfaction: dict[str, list[Satisfaction]] = field(default_factory=dict)
+    #: messages to citizens sent and failed, per channel (the whole city's)
+    messages: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     def nothing_yet(cls, scope: Scope, at: datetime, dimension: str = "category") -> Dashboard:
@@ -98,4 +101,5 @@ def dashboard(room: LiveRoom, scope: Scope, *, by: Principal, dimension: str = "
         by_district=found["district"], backlog=found["backlog"], cells=found["cells"],
         recurring=found["recurring"], nfpa=found["nfpa"], flagged=found["flagged"],
         satisfaction=found["satisfaction"],
-        officers=officer_performance(room, scope, by=by, at=at, times=found["officer"]))
+        officers=officer_performance(room, scope, by=by, at=at, times=found["officer"]),
+        messages=outcomes.per_channel(room, scope.period.first, scope.period.last))
