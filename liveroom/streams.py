@@ -67,6 +67,11 @@ class Keys:
         """Hash, with a TTL: where a citizen's chat report stands (`channels.conversation`)."""
         return f"{self.ns}:chat:{channel}:{sender}"
 
+    def feedback_asked(self, channel: str, sender: str) -> str:
+        """String, with a TTL: the report a chat's sender was last asked to rate
+        (`channels.feedback`)."""
+        return f"{self.ns}:chat-feedback:{channel}:{sender}"
+
     def inbound_seen(self, channel: str, message_id: str) -> str:
         """String, with a TTL: a provider's message handled already (its retries do nothing)."""
         return f"{self.ns}:inbound:{channel}:{message_id}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from liveroom.access import Principal, Role
+
 #: the longest text kept from one message (the event model's description limit)
 MAX_TEXT = 4000
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -57,3 +59,17 @@ def e164(number: object) -> str:
     if not _E164.fullmatch(text):
         raise Malformed("the sender is not a phone number in E.164")
     return text
+
+
+def citizen(channel: str) -> Principal:
+    """Who reports from a chat (the events' actor, e.g. `whatsapp:citizen`)."""
+    return Principal(kind=channel, name="citizen", roles=frozenset({Role.CITIZEN_APP}))
+
+
+def reporter_of(message: Inbound, lang: str) -> dict[str, str]:
+    """The sender as an event's `reporter`: their phone (WhatsApp, SMS) or Telegram chat."""
+    contact = "telegram" if message.channel == "telegram" else "phone"
+    found = {contact: message.sender, "lang": lang}
+    if message.name:
+        found["name"] = message.name[:100]
+    return found

@@ -4,8 +4,9 @@ and address typed: placed at the kecamatan's middle, marked approximate), a simi
 report nearby offered first, an optional photo ("lewati"), a description, the category's
 required questions, a summary to confirm ("ya"); then the report, as the citizen page
 makes it, and its tracking link. "batal" cancels at any step; "status <nomor>" answers a
-report's public status. Replies go to the outbox (`notify.outbox`), once per provider
-message."""
+report's public status; with no report under way, a reply to "Sudah beres?" rates or
+reopens the report it was asked of (`channels.feedback`). Replies go to the outbox
+(`notify.outbox`), once per provider message."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from collections.abc import Callable
 import orjson
 from pydantic import ValidationError
 
-from liveroom.access import SYSTEM, Principal, Role
+from liveroom.access import SYSTEM
 from liveroom.access import sessions as session_store
-from liveroom.channels import Inbound, questions, state
+from liveroom.channels import Inbound, citizen, feedback, questions, reporter_of, state
 from liveroom.channels.media import FetchFailed, fetch
 from liveroom.commands import aggregates
 from liveroom.commands.incidents import KIND, report_incident
@@ -37,11 +38,6 @@ LANGUAGE = {"english": "en", "inggris": "en", "bahasa": "id", "indonesia": "id",
             "bahasa indonesia": "id"}
 STATUS = re.compile(r"\s*(?:status|cek)\s+([0-9]{6})\s*-?\s*([0-9a-z]{5})\s*", re.I)
 Replies = list[str]
-
-
-def citizen(channel: str) -> Principal:
-    """Who reports from a chat (the events' actor, e.g. `whatsapp:citizen`)."""
-    return Principal(kind=channel, name="citizen", roles=frozenset({Role.CITIZEN_APP}))
 
 
 def respond(room: LiveRoom, message: Inbound) -> int:
@@ -70,6 +66,8 @@ def handle(room: LiveRoom, message: Inbound) -> tuple[str, Replies]:
         discard_photo(room, now.get("media_url"))
         state.clear(room, message.channel, message.sender)
         return lang, [translate("chat.cancelled", lang)]
+    if not now.get("step") and (answered := feedback.answer(room, message, lang)):
+        return lang, answered
     if not now.get("step"):
         state.save(room, message.channel, message.sender, {"lang": lang, "step": "category"})
         return lang, [prompt(room, {"step": "category"}, lang, first=True)]
@@ -164,7 +162,7 @@ def _similar(room: LiveRoom, message: Inbound, now: dict, word: str, lang: str) 
     actor = citizen(message.channel).actor
 
     def decide(incident: Incident):
-        return domain.decide_add_reporter(incident, message.channel, _reporter(message, lang),
+        return domain.decide_add_reporter(incident, message.channel, reporter_of(message, lang),
                                           "", room.clock(), actor)
 
     try:
@@ -243,7 +241,7 @@ def _confirm(room: LiveRoom, message: Inbound, now: dict, word: str, lang: str) 
             room, category=now["category"], lat=float(now["lat"]), lon=float(now["lon"]),
             source=message.channel, by=citizen(message.channel),
             description=now.get("description", ""), address=now.get("address"),
-            media_url=now.get("media_url"), reporter=_reporter(message, lang),
+            media_url=now.get("media_url"), reporter=reporter_of(message, lang),
             attributes=_answers(now), location_approximate=now.get("approximate") == "1")
     except (DomainError, ValidationError) as exc:
         discard_photo(room, now.get("media_url"))
@@ -252,15 +250,6 @@ def _confirm(room: LiveRoom, message: Inbound, now: dict, word: str, lang: str) 
     now.clear()
     return [translate("chat.reported", lang, number=incident.id,
                       link=_link(room, incident.id, lang))]
-
-
-def _reporter(message: Inbound, lang: str) -> dict[str, str]:
-    """The report's `reporter`: the sender's phone (WhatsApp, SMS) or Telegram chat."""
-    contact = "telegram" if message.channel == "telegram" else "phone"
-    found = {contact: message.sender, "lang": lang}
-    if message.name:
-        found["name"] = message.name[:100]
-    return found
 
 
 def _status(room: LiveRoom, message: Inbound, number: str, lang: str) -> str:

@@ -1,4 +1,5 @@
-"""A deployment with every chat channel configured against a stand-in of the providers,
+"""A deployment with every chat channel configured against the stand-in of the providers
+(`tests.notify.providers`),
 the app in-process behind a test client, and what a test needs to chat through it."""
 
 from __future__ import annotations
@@ -14,13 +15,8 @@ from app import create_app
 from liveroom.channels import sms
 from liveroom.notify.outbox import outbox_stream
 from tests.channels import payloads
-from tests.channels.providers import (
-    TELEGRAM_TOKEN,
-    TWILIO_SID,
-    TWILIO_TOKEN,
-    WHATSAPP_TOKEN,
-    Providers,
-)
+from tests.notify.conftest import PHONE_ID, SID, SMS_TOKEN, TELEGRAM_TOKEN, WHATSAPP_TOKEN
+from tests.notify.providers import Providers
 
 APP_SECRET, VERIFY_TOKEN, TELEGRAM_SECRET = "app-secret", "verify-me", "tg-secret"
 PUBLIC_URL = "https://lapor.example.go.id"
@@ -28,9 +24,8 @@ PUBLIC_URL = "https://lapor.example.go.id"
 
 @pytest.fixture
 def providers():
-    stand_in = Providers()
-    yield stand_in
-    stand_in.close()
+    with Providers() as stand_in:
+        yield stand_in
 
 
 @pytest.fixture
@@ -39,12 +34,11 @@ def settings(settings, providers):
     return settings.model_copy(update={
         "public_url": PUBLIC_URL, "whatsapp_token": WHATSAPP_TOKEN,
         "whatsapp_app_secret": APP_SECRET, "whatsapp_verify_token": VERIFY_TOKEN,
-        "whatsapp_phone_number_id": "106540352242922",
-        "whatsapp_api_url": f"{providers.url}/whatsapp",
+        "whatsapp_phone_number_id": PHONE_ID, "whatsapp_api_url": providers.url,
         "telegram_bot_token": TELEGRAM_TOKEN, "telegram_webhook_secret": TELEGRAM_SECRET,
-        "telegram_api_url": providers.url, "sms_account_sid": TWILIO_SID,
-        "sms_auth_token": TWILIO_TOKEN, "sms_from": "+14155552671",
-        "sms_api_url": f"{providers.url}/twilio"})
+        "telegram_api_url": providers.url, "sms_account_sid": SID,
+        "sms_auth_token": SMS_TOKEN, "sms_from": "+14155552671",
+        "sms_api_url": providers.url})
 
 
 @pytest.fixture
@@ -72,7 +66,7 @@ def post_telegram(client, body: bytes, secret: str = TELEGRAM_SECRET):
         "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
 
 
-def post_sms(client, params: list[tuple[str, str]], token: str = TWILIO_TOKEN):
+def post_sms(client, params: list[tuple[str, str]], token: str = SMS_TOKEN):
     signature = sms.signature(PUBLIC_URL + "/hooks/sms", params, token)
     return client.post("/hooks/sms", data=dict(params), headers={
         "X-Twilio-Signature": signature})

@@ -20,8 +20,8 @@ from tests.channels.conftest import (
     post_whatsapp,
     replies,
 )
-from tests.channels.providers import WHATSAPP_TOKEN
 from tests.conftest import drain
+from tests.notify.conftest import WHATSAPP_TOKEN
 
 SENDER = "+6281234567890"
 
@@ -65,11 +65,11 @@ def test_a_report_by_whatsapp_with_a_shared_location_and_a_photo(client, room, p
     assert "Pilih jenis masalah" in welcome and "1. Sampah menumpuk" in welcome
     assert "lokasi" in chat.say(number_of(room, "sampah-menumpuk")).lower()
     assert "foto" in chat.share(*tangerang_point).lower()
-    providers.photos["1003383421387256"] = photo()
+    providers.media["1003383421387256"] = photo()
     assert "Ceritakan" in chat.image("1003383421387256")
-    assert [(path, auth) for _, path, auth in providers.asked] == [
-        ("/whatsapp/1003383421387256", f"Bearer {WHATSAPP_TOKEN}"),
-        ("/whatsapp/download/1003383421387256", f"Bearer {WHATSAPP_TOKEN}")]
+    assert [(r.path, r.headers.get("Authorization")) for r in providers.requests] == [
+        ("/1003383421387256", f"Bearer {WHATSAPP_TOKEN}"),
+        ("/whatsapp-media/1003383421387256", f"Bearer {WHATSAPP_TOKEN}")]
     summary = chat.say("Sampah menumpuk di depan pasar, sudah tiga hari")
     assert "Sampah menumpuk di depan pasar" in summary and "Foto: ada" in summary
     assert replies(room) and not [i for i in room.redis.scan_iter(
@@ -204,7 +204,7 @@ def test_a_report_by_telegram_with_its_photo(client, room, providers, tangerang_
     send({"text": "/start"})
     send({"text": number_of(room, "kabel-menjuntai")})
     send({"location": {"latitude": tangerang_point[0], "longitude": tangerang_point[1]}})
-    providers.photos["AgACAgUAAxkBAAIBQ2Y-large"] = photo()
+    providers.media["AgACAgUAAxkBAAIBQ2Y-large"] = photo()
     assert "Ceritakan" in send(p.TELEGRAM_PHOTO)
     send({"text": "Kabel listrik menjuntai rendah"})
     incident = get_incident(room, tracking_number(send({"text": "ya"})))
@@ -246,11 +246,11 @@ def test_photos_are_checked_as_on_the_citizen_page(client, room, providers, tang
     for text in ("halo", "1"):
         chat.say(text)
     chat.share(*tangerang_point)
-    providers.photos["not-an-image"] = b"GIF89a not really"
-    assert "bukan foto" in chat.image("not-an-image")
+    providers.media["notanimage"] = b"GIF89a not really"
+    assert "bukan foto" in chat.image("notanimage")
     png = io.BytesIO()
     Image.new("RGB", (20, 20)).save(png, "PNG")
-    providers.photos["png"] = png.getvalue()
+    providers.media["png"] = png.getvalue()
     assert "Ceritakan" in chat.image("png")
 
 
@@ -265,11 +265,11 @@ def test_an_mms_photo_is_fetched_from_twilio_only(client, room, providers):
 
     for text in ("halo", "1", "Karawaci, Jl. Imam Bonjol 10"):
         send(Body=text)
-    media = f"{providers.url}/twilio/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME123"
+    media = f"{providers.url}/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME123"
     elsewhere = "http://127.0.0.1:9/Media/ME123"
     assert "tidak dapat diambil" in send(Body="", NumMedia="1", MediaUrl0=elsewhere,
                                           MediaContentType0="image/jpeg")
-    providers.photos["ME123"] = photo()
+    providers.media["ME123"] = photo()
     assert "Ceritakan" in send(Body="", NumMedia="1", MediaUrl0=media,
                                MediaContentType0="image/jpeg")
-    assert providers.asked[-1][2].startswith("Basic ")
+    assert providers.requests[-1].headers["Authorization"].startswith("Basic ")

@@ -96,11 +96,12 @@ def test_after_a_merge_every_reporter_of_the_survivor_is_told(room, agus, tanger
                                ("telegram", "55", "assigned")]
 
 
-def test_callers_with_no_contact_are_skipped(room, tangerang_point):
+def test_a_caller_by_phone_is_told_by_sms_and_one_with_no_contact_is_skipped(
+        room, tangerang_point):
     report(room, tangerang_point, "telepon", {"name": "Ibu Sari", "phone": "+6281234567890"})
     report(room, tangerang_point, "open311", {}, north_m=500)
     drain(room)
-    assert outbox(room) == []
+    assert told(room) == [("sms", "+6281234567890", "received")]
 
 
 def test_a_replay_of_the_stream_tells_nobody_twice(room, tangerang_point):

@@ -2,8 +2,9 @@
 
 It reads the incidents stream (as the merge policy, under its own lease and checkpoint)
 and, for a report received (or a reporter added), the first assignment or forwarding, the
-first officer on scene, the resolution (the officer's after-photo and a request to rate),
-a rejection (with its reason) and a link to another report (a duplicate), puts a message
+first officer on scene, the resolution (the officer's after-photo and a request to rate:
+a chat's reply answers it, `channels.feedback`), a rejection (with its reason), a link to
+another report (a duplicate) and a reopening (each step told again after it), puts a message
 in the outbox (`notify.outbox.enqueue`) for each of the incident's callers (after a merge,
 the survivor's include the duplicate's) on the channel they came by. Each is made once per
 (incident, reporter, step): the outbox's key markers make a replay or a restart add none.
@@ -15,12 +16,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from liveroom.channels import feedback
 from liveroom.commands.incidents import get_incident
 from liveroom.domain.caller import Caller
 from liveroom.domain.errors import DomainError
 from liveroom.domain.events import (
     Event,
     IncidentAssigned,
+    IncidentReopened,
     IncidentStatusChanged,
     ReporterAdded,
     ReportReceived,
@@ -37,13 +40,15 @@ log = logging.getLogger("liveroom.notifications")
 
 def contact(caller: Caller) -> tuple[Channel, str] | None:
     """Where a caller is told: the chat or SMS they wrote from, else the e-mail they left
-    (Open311, the web form); None when neither."""
+    (Open311, the web form), else an SMS to the phone they left; None when none."""
     if caller.source in ("whatsapp", "sms") and caller.phone:
         return caller.source, caller.phone  # type: ignore[return-value]
     if caller.source == "telegram" and caller.telegram:
         return "telegram", caller.telegram
     if caller.email:
         return "email", caller.email
+    if caller.phone:  # a caller by phone at the desk, or Open311's phone alone: SMS
+        return "sms", caller.phone
     return None
 
 
@@ -53,6 +58,8 @@ def step_of(event: Event) -> tuple[str, dict[str, str]] | None:
         return "received", {}
     if isinstance(event, IncidentAssigned):
         return "assigned", {"agency": event.agency}
+    if isinstance(event, IncidentReopened):
+        return "reopened", {}
     if isinstance(event, TaskForwarded):
         return "forwarded", {"body": event.body}
     if isinstance(event, IncidentStatusChanged):
@@ -64,6 +71,21 @@ def step_of(event: Event) -> tuple[str, dict[str, str]] | None:
             return "rejected", {"reason": event.reason or "-"}
         if event.to_status is Status.DUPLICATE and event.duplicate_of:
             return "linked", {"other": event.duplicate_of}
+    return None
+
+
+def round_at(incident: Incident, event: Event) -> int:
+    """How often the incident had been reopened when `event` happened."""
+    return sum(1 for answer in incident.feedback
+               if answer.reopened and answer.at <= event.occurred_at
+               and not isinstance(event, IncidentReopened))
+
+
+def told_already(event: Event) -> tuple[str, str] | None:
+    """Who needs no message of `event`: the reporter who reopened it (answered in the
+    chat), by where they are told."""
+    if isinstance(event, IncidentReopened):
+        return contact(Caller.of(event.source, event.reporter, event.occurred_at))
     return None
 
 
@@ -85,19 +107,26 @@ class NotificationPolicy(Policy):
             except DomainError as exc:  # no aggregate (an imported history)
                 log.info("reporters of %s not told: %s", event.aggregate_id, exc)
                 continue
-            self.tell(incident, *step)
+            self.tell(incident, *step, round_at(incident, event), told_already(event))
         self.advance(expected, entries[-1].id)
         return []
 
-    def tell(self, incident: Incident, step: str, values: dict[str, str]) -> int:
-        """Enqueue `step` for each reachable caller of `incident`; how many were new."""
+    def tell(self, incident: Incident, step: str, values: dict[str, str], round_: int = 0,
+             skip: tuple[str, str] | None = None) -> int:
+        """Enqueue `step` for each reachable caller of `incident` (but `skip`, who answered
+        in the chat already); how many were new. A step is told again after each reopening
+        (`round_`: how many came before it)."""
         made = 0
         for caller in incident.callers:
-            if (reached := contact(caller)) is None:
+            if (reached := contact(caller)) is None or reached == skip:
                 continue
             channel, to = reached
             message = self.message(incident, caller, channel, to, step, values)
-            made += enqueue(self.room, message, key=f"{incident.id}:{channel}:{to}:{step}")
+            again = f":{round_}" if round_ else ""
+            made += enqueue(self.room, message,
+                            key=f"{incident.id}:{channel}:{to}:{step}{again}")
+            if step == "resolved":
+                feedback.ask(self.room, channel, to, incident.id)
         return made
 
     def message(self, incident: Incident, caller: Caller, channel: Channel, to: str,
@@ -106,8 +135,10 @@ class NotificationPolicy(Policy):
         base = self.room.settings.public_url
         agency = self.room.city.agencies.get(values.get("agency", ""))
         body = self.room.city.external_bodies.get(values.get("body", ""))
+        page = step == "resolved" and channel == "email"  # (answered on the tracking page)
         text = translate(
-            f"notify.{step}", lang, number=incident.id, link=f"{base}/lapor/{incident.id}",
+            "notify.resolved_page" if page else f"notify.{step}", lang, number=incident.id,
+            link=f"{base}/lapor/{incident.id}",
             agency=agency.name.get(lang) if agency else values.get("agency", ""),
             body=body.name.get(lang) if body else values.get("body", ""),
             reason=values.get("reason", ""), other=values.get("other", ""),
