@@ -21,6 +21,7 @@ from liveroom.access import sessions as session_store
 from liveroom.api.errors import RETRY_AFTER
 from liveroom.channels import Inbound, Malformed, sms, telegram, whatsapp
 from liveroom.channels.conversation import respond
+from liveroom.notify.whatsapp import mark_customer_window
 from liveroom.room import LiveRoom
 
 router = APIRouter(prefix="/hooks")
@@ -119,7 +120,8 @@ def handle_once(room: LiveRoom, message: Inbound) -> bool:
     if not room.redis.set(seen, "1", nx=True, ex=SEEN_SECONDS):
         return False
     try:
-        # TODO(lead): mark_customer_window (notify.whatsapp) here, for whatsapp senders
+        if message.channel == "whatsapp":  # (any message opens the 24-hour window)
+            mark_customer_window(room, message.sender)
         if session_store.rate_limited(room, f"inbound:{message.channel}:{message.sender}",
                                       room.settings.inbound_per_sender_per_minute, 60):
             log.warning("%s: a sender over the rate limit, message dropped", message.channel)
