@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -16,6 +16,13 @@ from liveroom.cities.loader import check_tile_url
 
 class SettingsError(ValueError):
     """A `LIVEROOM_*` variable has a bad value; the message names it."""
+
+
+#: what each citizens' channel needs, all together, to send (`Settings.sends_by`)
+SENDING = {"whatsapp": ("whatsapp_token", "whatsapp_phone_number_id"),
+           "telegram": ("telegram_bot_token",),
+           "sms": ("sms_account_sid", "sms_auth_token", "sms_from"),
+           "email": ("smtp_url", "mail_from")}
 
 
 class Settings(BaseSettings):
@@ -209,6 +216,19 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown city pack {value!r}; available: {', '.join(cities)}")
         return value
 
+    @model_validator(mode="after")
+    def _whole_channels(self) -> Settings:
+        for channel, names in SENDING.items():
+            missing = [n for n in names if not getattr(self, n)]
+            if 0 < len(missing) < len(names):
+                raise ValueError(f"{channel} also needs " + ", ".join(
+                    f"LIVEROOM_{n.upper()}" for n in missing))
+        return self
+
+    def sends_by(self, channel: str) -> bool:
+        """Whether messages go out on `channel` (else they wait in the outbox)."""
+        return all(getattr(self, n) for n in SENDING[channel])
+
     @property
     def namespace(self) -> str:
         """Redis key prefix; the braces keep every key in one Redis Cluster slot."""
@@ -241,6 +261,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
+            if not error["loc"]:  # (a rule between variables: its message names them)
+                lines.append(error["msg"].removeprefix("Value error, "))
+                continue
             name = "LIVEROOM_" + "_".join(str(part) for part in error["loc"]).upper()
             lines.append(f"{name}={error.get('input')!r}: {error['msg']}")
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None

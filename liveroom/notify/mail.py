@@ -19,7 +19,7 @@ TIMEOUT = 20.0
 
 
 def configured(room: LiveRoom) -> bool:
-    return bool(room.settings.smtp_url and room.settings.mail_from)
+    return room.settings.sends_by("email")
 
 
 def send(room: LiveRoom, client: httpx.Client | None, message: Outgoing) -> str:

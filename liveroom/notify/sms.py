@@ -12,8 +12,7 @@ from liveroom.room import LiveRoom
 
 
 def configured(room: LiveRoom) -> bool:
-    s = room.settings
-    return bool(s.sms_account_sid and s.sms_auth_token and s.sms_from)
+    return room.settings.sends_by("sms")
 
 
 def send(room: LiveRoom, client: httpx.Client, message: Outgoing) -> str:

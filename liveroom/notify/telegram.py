@@ -13,7 +13,7 @@ CAPTION_MAX = 1024  # a photo's caption; longer: the photo, then the text
 
 
 def configured(room: LiveRoom) -> bool:
-    return bool(room.settings.telegram_bot_token)
+    return room.settings.sends_by("telegram")
 
 
 def send(room: LiveRoom, client: httpx.Client, message: Outgoing) -> str:

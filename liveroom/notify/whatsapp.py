@@ -19,8 +19,7 @@ CAPTION_MAX = 1024
 
 
 def configured(room: LiveRoom) -> bool:
-    s = room.settings
-    return bool(s.whatsapp_token and s.whatsapp_phone_number_id)
+    return room.settings.sends_by("whatsapp")
 
 
 def mark_customer_window(room: LiveRoom, phone: str) -> None:

@@ -24,3 +24,12 @@ def test_a_rate_given_for_one_channel_keeps_the_others(monkeypatch):
     monkeypatch.setenv("LIVEROOM_NOTIFY_PER_SECOND", '{"sms": 3}')
     assert load_settings().notify_per_second == {"whatsapp": 50.0, "telegram": 25.0,
                                                  "sms": 3.0, "email": 5.0}
+
+
+def test_a_channel_half_configured_stops_the_start_naming_what_it_lacks(monkeypatch):
+    monkeypatch.setenv("LIVEROOM_SMS_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("LIVEROOM_SMS_AUTH_TOKEN", "secret")
+    with pytest.raises(SettingsError, match=r"sms also needs LIVEROOM_SMS_FROM$"):
+        load_settings()
+    monkeypatch.setenv("LIVEROOM_SMS_FROM", "+15005550006")
+    assert load_settings().sends_by("sms") and not load_settings().sends_by("email")
