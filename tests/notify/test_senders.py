@@ -88,8 +88,8 @@ def test_sms_through_twilio(room, providers):
     assert request.headers["Authorization"] == "Basic " + base64.b64encode(
         f"{SID}:{SMS_TOKEN}".encode()).decode()
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert request.form() == {"To": "+6281234567890", "From": SMS_FROM, "Body": TEXT,
-                              "MediaUrl": f"{PUBLIC}/media/after.jpg"}
+    assert request.form() == {"To": "+6281234567890", "From": SMS_FROM,  # (no MMS: the
+                              "Body": f"{TEXT}\nFoto: {PUBLIC}/media/after.jpg"}  # link)
     assert sent["state"] == "sent" and sent["provider_id"].startswith("SM")
 
 
