@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from liveroom.access import SYSTEM
 from liveroom.archive import schema
@@ -50,10 +50,21 @@ def erase_contacts(room: LiveRoom, older_than_days: int | None = None) -> list[s
 
         try:
             aggregates.execute(room, KIND, Incident, evolve, incident_id, decide)
-        except (InvalidCommand, NotFound) as exc:  # reopened, or erased by another run
+        except NotFound:  # only archived (an imported history): its row is all there is
+            _erase_archived(room, incident_id)
+        except InvalidCommand as exc:  # reopened, or erased by another run
             log.info("contacts of %s not erased: %s", incident_id, exc)
             continue
         done.append(incident_id)
     if done:
         log.info("erased the reporters' contacts of %d incident(s)", len(done))
     return done
+
+
+def _erase_archived(room: LiveRoom, incident_id: str) -> None:
+    """Null the contact of an incident the archive alone holds (no events to tombstone), so
+    it is not due again (and does not hold up the incidents after it)."""
+    table = schema.incidents
+    with room.engine.begin() as conn:
+        conn.execute(update(table).where(table.c.id == incident_id).values(
+            reporter=None, contacts_erased_at=room.clock()))

@@ -6,6 +6,7 @@ incidents closed recently, or still open, keep theirs; running it again does not
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 import orjson
 import pytest
@@ -114,6 +115,21 @@ def test_an_incident_closed_long_enough_ago_loses_its_reporters_contacts(room, o
     with room.engine.connect() as conn:
         row = conn.execute(select(schema.incidents).where(schema.incidents.c.id == old)).one()
     assert row.reporter is None and row.contacts_erased_at is not None and row.reporters == 2
+
+
+def test_an_incident_only_the_archive_holds_is_erased_there_and_holds_up_no_other(
+        room, old, clock):
+    """An imported history (the demo's seeded months) has rows and no events: its contact
+    is nulled in place; it is not due again, nor in the way of the incident behind it."""
+    with room.engine.begin() as conn:
+        row = conn.execute(select(schema.incidents).where(schema.incidents.c.id == old)).one()
+        imported = {**row._asdict(), "id": "250101-HIMPR",
+                    "closed_at": row.closed_at - timedelta(days=1)}
+        conn.execute(schema.incidents.insert().values(**imported))
+    assert personal_in(archived(room, "250101-HIMPR"))
+    assert erase_contacts(room) == ["250101-HIMPR", old]  # (oldest first)
+    assert not personal_in(archived(room, "250101-HIMPR"))
+    assert tombstones(room, "250101-HIMPR") == [] and erase_contacts(room) == []
 
 
 def test_running_it_again_erases_nothing_more(room, old):
