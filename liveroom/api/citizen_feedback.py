@@ -22,7 +22,7 @@ from liveroom.domain.caller import Caller
 from liveroom.domain.errors import DomainError, NotFound
 from liveroom.domain.feedback import COMMENT_MAX, RATEABLE, within_window
 from liveroom.domain.incident import Incident
-from liveroom.i18n import format_datetime, translate
+from liveroom.i18n import format_datetime, refusal, translate
 from liveroom.room import LiveRoom
 
 WRONG_PROOFS = 5  # per report and hour
@@ -115,8 +115,8 @@ def submit_feedback(room: LiveRoom, incident_id: str, form: FormData, lang: str,
             done = reopen_incident(room, incident_id, by=by, source="web", reporter=reporter,
                                    comment=comment)
     except DomainError as exc:
-        key = f"feedback.refused.{exc.code}" if exc.code in SAID else "feedback.refused"
-        raise FeedbackRefused(translate(key, lang, days=room.city.reopen_window_days)) from None
+        said = refusal(exc, lang) if exc.code in SAID else translate("feedback.refused", lang)
+        raise FeedbackRefused(said) from None
     return "reopened" if _reopened_now(done) else "rated"
 
 

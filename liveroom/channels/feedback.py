@@ -1,8 +1,9 @@
 """A reporter's answer by chat to "Sudah beres?": the resolved report's message asks it
 (`ask`, from the notification policy), and the next reply that reads as a rating ("1".."5",
 a comment after it) or "belum beres" rates or reopens that report
-(`commands.feedback.feedback_from_reporter`). Asked within the city's reopen window; after
-it, or once answered, replies start a new report as any other."""
+(`commands.feedback.feedback_from_reporter`: after the city's reopen window a rating is kept
+and "belum beres" refused). Remembered `ANSWER_DAYS` (or the window, if longer); after
+that, or once answered, replies start a new report as any other."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from liveroom.room import LiveRoom
 
 #: the chats a reporter can answer on (e-mail: the tracking page's form)
 CHATS = ("whatsapp", "telegram", "sms")
+#: how long a chat's next reply may answer "Sudah beres?"
+ANSWER_DAYS = 30
 
 
 def ask(room: LiveRoom, channel: str, sender: str, incident_id: str) -> None:
     """Remember that `sender` was asked to rate `incident_id` (the latest ask wins)."""
     if channel in CHATS:
-        days = max(1, room.city.reopen_window_days)
+        days = max(ANSWER_DAYS, room.city.reopen_window_days)
         room.redis.set(room.keys.feedback_asked(channel, sender), incident_id, ex=days * 86400)
 
 

@@ -72,3 +72,25 @@ def test_a_citizen_reports_is_told_rates_two_and_the_report_is_reopened(
     assert f"Laporan {number} dibuka kembali" in delivered(room, providers, citizen)[-1][
         "text"]["body"]  # the answer reached WhatsApp; no second message about it
     assert "Pilih jenis masalah" in chat.say("3")  # answered once: a new report begins
+
+
+def test_an_answer_after_the_reopen_window_is_refused_in_the_citizens_words(
+        client, room, clock, tangerang_point):
+    register_officer(room, "dlh-1", name="Agus", agency="kebersihan", by=SYSTEM)
+    chat = WhatsApp(client, room)
+    for text in ("Halo", number_of(room, "sampah-menumpuk")):
+        chat.say(text)
+    chat.share(*tangerang_point)
+    chat.say("lewati")
+    chat.say("Sampah menumpuk di depan pasar")
+    number = tracking_number(chat.say("ya"))
+    assign_incident(room, number, "dlh-1", by=OPERATOR)
+    for step in ("acknowledged", "en_route", "on_scene", "resolved"):
+        change_status(room, number, step, by=AGUS, reason="Sudah diangkut")
+    drain(room)  # (the resolved message asks "Sudah beres?")
+    clock.advance(days=room.city.reopen_window_days, hours=1)
+    answer = chat.say("belum beres")
+    assert answer == (f"Penilaian untuk laporan {number} tidak dapat diterima: Laporan ini "
+                      f"diselesaikan lebih dari {room.city.reopen_window_days} hari yang lalu. "
+                      "Silakan buat laporan baru.")
+    assert get_incident(room, number).status is Status.RESOLVED
