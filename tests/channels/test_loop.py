@@ -28,16 +28,22 @@ def delivered(room, providers, to: str) -> list[dict]:
             if r.path == f"/{PHONE_ID}/messages" and r.json()["to"] == to.lstrip("+")]
 
 
-def test_a_citizen_reports_is_told_rates_two_and_the_report_is_reopened(
-        client, room, clock, providers, tangerang_point):
+def reported_by_whatsapp(client, room, point) -> tuple[WhatsApp, str]:
+    """A citizen's report of piled-up rubbish, made by WhatsApp (an officer on duty to send);
+    the chat and its tracking number."""
     register_officer(room, "dlh-1", name="Agus", agency="kebersihan", by=SYSTEM)
     chat = WhatsApp(client, room)
     for text in ("Halo", number_of(room, "sampah-menumpuk")):
         chat.say(text)
-    chat.share(*tangerang_point)
+    chat.share(*point)
     chat.say("lewati")
     chat.say("Sampah menumpuk di depan pasar")
-    number = tracking_number(chat.say("ya"))
+    return chat, tracking_number(chat.say("ya"))
+
+
+def test_a_citizen_reports_is_told_rates_two_and_the_report_is_reopened(
+        client, room, clock, providers, tangerang_point):
+    chat, number = reported_by_whatsapp(client, room, tangerang_point)
     citizen = "+" + chat.number
     replies = delivered(room, providers, citizen)
     assert replies and all(m["type"] == "text" for m in replies)  # inside the 24 h window
@@ -76,14 +82,7 @@ def test_a_citizen_reports_is_told_rates_two_and_the_report_is_reopened(
 
 def test_an_answer_after_the_reopen_window_is_refused_in_the_citizens_words(
         client, room, clock, tangerang_point):
-    register_officer(room, "dlh-1", name="Agus", agency="kebersihan", by=SYSTEM)
-    chat = WhatsApp(client, room)
-    for text in ("Halo", number_of(room, "sampah-menumpuk")):
-        chat.say(text)
-    chat.share(*tangerang_point)
-    chat.say("lewati")
-    chat.say("Sampah menumpuk di depan pasar")
-    number = tracking_number(chat.say("ya"))
+    chat, number = reported_by_whatsapp(client, room, tangerang_point)
     assign_incident(room, number, "dlh-1", by=OPERATOR)
     for step in ("acknowledged", "en_route", "on_scene", "resolved"):
         change_status(room, number, step, by=AGUS, reason="Sudah diangkut")
