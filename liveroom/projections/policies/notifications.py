@@ -123,10 +123,10 @@ class NotificationPolicy(Policy):
             channel, to = reached
             message = self.message(incident, caller, channel, to, step, values)
             again = f":{round_}" if round_ else ""
-            made += enqueue(self.room, message,
-                            key=f"{incident.id}:{channel}:{to}:{step}{again}")
-            if step == "resolved":
+            new = enqueue(self.room, message, key=f"{incident.id}:{channel}:{to}:{step}{again}")
+            if new and step == "resolved":  # (a batch read again asks nobody twice)
                 feedback.ask(self.room, channel, to, incident.id)
+            made += new
         return made
 
     def message(self, incident: Incident, caller: Caller, channel: Channel, to: str,
